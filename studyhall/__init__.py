@@ -1,0 +1,59 @@
+"""studyhall: weekly study plans, closed-book tests and a points leaderboard."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Configure the app. It never touches the database: migrations and the scheduler are run by
+    the `studyhall` command, so starting many gunicorn workers has no side effects."""
+    from studyhall import accounts, cli, db, errors_pages, i18n
+    from studyhall import config as defaults
+    from studyhall.accounts import access
+    from studyhall.extensions import babel, csrf, limiter, login_manager
+
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("STUDYHALL_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(str(instance_path)).resolve()) if instance_path else None,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(defaults.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.from_mapping(config)
+
+    db.init_app(app)
+    i18n.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    accounts.init_login(login_manager)
+    access.init_app(app)
+    errors_pages.init_app(app)
+
+    from studyhall.accounts.views import bp as accounts_bp
+    from studyhall.home.views import bp as home_bp
+    from studyhall.system.views import bp as system_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(system_bp)
+    app.context_processor(_template_globals)
+    cli.register(app)
+    return app
+
+
+def _template_globals() -> dict[str, object]:
+    from studyhall import db, i18n
+    from studyhall.system import service as system
+
+    return {"demo_mode": system.is_demo(db.session()), "html_lang": i18n.html_lang()}

@@ -1,0 +1,408 @@
+"""Sign-in, passwords, the branch tree, people and the audit log."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from studyhall.accounts.models import AuditEvent, Branch, Role, User
+from studyhall.errors import DomainError
+from studyhall.pagination import Page, paginate
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Letters and digits that cannot be misread on paper (no 0/O, 1/l/I).
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# Checked against when the username is unknown, so a wrong username costs as long as a wrong
+# password and timing does not reveal who has an account.
+_DUMMY_HASH = generate_password_hash("studyhall-no-such-user")
+
+
+# ---- passwords and sign-in -------------------------------------------------------------------
+
+
+def hash_password(password: str, *, initial: bool = False) -> str:
+    """Hash with the configured method. Initial passwords (replaced at first sign-in) use a
+    cheaper one so importing hundreds of people fits in one request; see config.py."""
+    method = current_app.config["INITIAL_PASSWORD_HASH_METHOD" if initial else "PASSWORD_HASH_METHOD"]
+    return generate_password_hash(password, method=method)
+
+
+def generate_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(10))
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "weak_password"
+        )
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None — the same None whatever was wrong."""
+    user = session.scalars(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """The user a session cookie names, unless the account changed since it was issued."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.auth_version != int(version):
+        return None
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, *, now: datetime) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError(_("The current password is wrong."), "wrong_password")
+    check_new_password(new)
+    if new == current:
+        raise DomainError(_("The new password must differ from the current one."), "same_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.auth_version += 1
+    record(session, user, "password.change", user.username, now=now)
+
+
+def reset_password(session: Session, actor: User, user: User, *, now: datetime) -> str:
+    """Give the user a generated password they must change at next sign-in; returns it once."""
+    password = generate_password()
+    user.password_hash = hash_password(password, initial=True)
+    user.must_change_password = True
+    user.auth_version += 1
+    record(session, actor, "user.reset_password", user.username, now=now)
+    return password
+
+
+# ---- who sees what ---------------------------------------------------------------------------
+
+
+def subtree_ids(session: Session, branch_id: int) -> set[int]:
+    """The branch and every branch below it."""
+    children: dict[int | None, list[int]] = {}
+    for child_id, parent_id in session.execute(select(Branch.id, Branch.parent_id)):
+        children.setdefault(parent_id, []).append(child_id)
+    found, stack = set(), [branch_id]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def visible_branch_ids(session: Session, viewer: User) -> set[int] | None:
+    """Branches whose people the viewer may see: None means all (admin)."""
+    if viewer.role == Role.ADMIN:
+        return None
+    if viewer.role == Role.SECRETARY and viewer.branch_id is not None:
+        return subtree_ids(session, viewer.branch_id)
+    return set()
+
+
+# ---- branches --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BranchNode:
+    branch: Branch
+    depth: int
+    members: int
+
+
+def branch_tree(session: Session) -> list[BranchNode]:
+    """Every branch in tree order (parents before children, siblings by name) with member counts."""
+    branches = list(session.scalars(select(Branch).order_by(Branch.name)))
+    counts = dict(
+        session.execute(
+            select(User.branch_id, func.count()).where(User.branch_id.is_not(None)).group_by(User.branch_id)
+        ).all()
+    )
+    by_parent: dict[int | None, list[Branch]] = {}
+    for branch in branches:
+        by_parent.setdefault(branch.parent_id, []).append(branch)
+    nodes: list[BranchNode] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for branch in by_parent.get(parent_id, []):
+            nodes.append(BranchNode(branch, depth, counts.get(branch.id, 0)))
+            walk(branch.id, depth + 1)
+
+    walk(None, 0)
+    return nodes
+
+
+def branch_path(branch: Branch | None) -> str:
+    names = []
+    while branch is not None:
+        names.append(branch.name)
+        branch = branch.parent
+    return " / ".join(reversed(names))
+
+
+def _clean_branch_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise DomainError(_("A branch needs a name."), "invalid")
+    if len(name) > 100:
+        raise DomainError(_("A branch name can have at most 100 characters."), "invalid")
+    return name
+
+
+def _check_sibling_name(session: Session, parent_id: int | None, name: str, exclude: int | None) -> None:
+    query = select(Branch.id).where(
+        Branch.name == name,
+        Branch.parent_id.is_(None) if parent_id is None else Branch.parent_id == parent_id,
+    )
+    if exclude is not None:
+        query = query.where(Branch.id != exclude)
+    if session.scalars(query).first() is not None:
+        raise DomainError(_("There is already a branch called “%(name)s” there.", name=name), "duplicate")
+
+
+def _get_branch(session: Session, branch_id: int) -> Branch:
+    branch = session.get(Branch, branch_id)
+    if branch is None:
+        raise DomainError(_("No such branch."), "not_found")
+    return branch
+
+
+def create_branch(
+    session: Session, actor: User | None, name: str, parent_id: int | None, *, now: datetime
+) -> Branch:
+    name = _clean_branch_name(name)
+    if parent_id is not None:
+        _get_branch(session, parent_id)
+    _check_sibling_name(session, parent_id, name, exclude=None)
+    branch = Branch(name=name, parent_id=parent_id)
+    session.add(branch)
+    session.flush()
+    record(session, actor, "branch.create", name, now=now, parent_id=parent_id)
+    return branch
+
+
+def rename_branch(session: Session, actor: User, branch_id: int, name: str, *, now: datetime) -> None:
+    branch = _get_branch(session, branch_id)
+    name = _clean_branch_name(name)
+    _check_sibling_name(session, branch.parent_id, name, exclude=branch.id)
+    record(session, actor, "branch.rename", branch.name, now=now, new_name=name)
+    branch.name = name
+
+
+def move_branch(
+    session: Session, actor: User, branch_id: int, parent_id: int | None, *, now: datetime
+) -> None:
+    branch = _get_branch(session, branch_id)
+    if parent_id is not None:
+        _get_branch(session, parent_id)
+        if parent_id in subtree_ids(session, branch.id):
+            raise DomainError(_("A branch cannot move under itself or one of its own groups."), "cycle")
+    _check_sibling_name(session, parent_id, branch.name, exclude=branch.id)
+    record(
+        session,
+        actor,
+        "branch.move",
+        branch.name,
+        now=now,
+        old_parent_id=branch.parent_id,
+        new_parent_id=parent_id,
+    )
+    branch.parent_id = parent_id
+
+
+def delete_branch(session: Session, actor: User, branch_id: int, *, now: datetime) -> None:
+    branch = _get_branch(session, branch_id)
+    if session.scalars(select(Branch.id).where(Branch.parent_id == branch.id)).first() is not None:
+        raise DomainError(
+            _("“%(name)s” still has groups below it; move or delete them first.", name=branch.name),
+            "not_empty",
+        )
+    if session.scalars(select(User.id).where(User.branch_id == branch.id)).first() is not None:
+        raise DomainError(
+            _("“%(name)s” still has members (active or not); move them first.", name=branch.name), "not_empty"
+        )
+    record(session, actor, "branch.delete", branch.name, now=now)
+    session.delete(branch)
+
+
+# ---- people ----------------------------------------------------------------------------------
+
+
+def check_username(username: str) -> str:
+    username = username.strip()
+    if not USERNAME_PATTERN.match(username):
+        raise DomainError(_("A 工号 uses letters, digits, “.”, “_” or “-” (at most 64)."), "invalid")
+    return username
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    branch_id: int | None,
+    password: str,
+    must_change_password: bool = True,
+    now: datetime,
+) -> User:
+    username = check_username(username)
+    if not display_name.strip():
+        raise DomainError(_("A person needs a name."), "invalid")
+    check_new_password(password)
+    if session.scalars(select(User.id).where(User.username == username)).first() is not None:
+        raise DomainError(_("The 工号 %(username)s is taken.", username=username), "duplicate")
+    if branch_id is not None:
+        _get_branch(session, branch_id)
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        branch_id=branch_id,
+        password_hash=hash_password(password, initial=must_change_password),
+        must_change_password=must_change_password,
+        active=True,
+        auth_version=1,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.create", username, now=now, role=role.value, branch_id=branch_id)
+    return user
+
+
+def update_user(
+    session: Session,
+    actor: User,
+    user: User,
+    *,
+    display_name: str,
+    role: Role,
+    branch_id: int | None,
+    now: datetime,
+) -> None:
+    if not display_name.strip():
+        raise DomainError(_("A person needs a name."), "invalid")
+    if branch_id is not None:
+        _get_branch(session, branch_id)
+    if user.id == actor.id and role != Role.ADMIN:
+        raise DomainError(_("You cannot take away your own administrator role."), "self")
+    changes = {
+        field: [str(old), str(new)]
+        for field, old, new in (
+            ("display_name", user.display_name, display_name.strip()),
+            ("role", user.role.value, role.value),
+            ("branch_id", user.branch_id, branch_id),
+        )
+        if old != new
+    }
+    user.display_name, user.role, user.branch_id = display_name.strip(), role, branch_id
+    if changes:
+        record(session, actor, "user.update", user.username, now=now, **changes)
+
+
+def set_active(session: Session, actor: User, user: User, active: bool, *, now: datetime) -> None:
+    if user.id == actor.id and not active:
+        raise DomainError(_("You cannot deactivate your own account."), "self")
+    if user.active == active:
+        return
+    user.active = active
+    user.auth_version += 1  # ends the person's open sessions
+    record(session, actor, "user.activate" if active else "user.deactivate", user.username, now=now)
+
+
+def users_query(
+    session: Session,
+    viewer: User,
+    *,
+    search: str = "",
+    branch_id: int | None = None,
+    role: Role | None = None,
+) -> Select:
+    query = select(User).order_by(User.username)
+    visible = visible_branch_ids(session, viewer)
+    if visible is not None:
+        query = query.where(User.branch_id.in_(visible))
+    if branch_id is not None:
+        query = query.where(User.branch_id.in_(subtree_ids(session, branch_id)))
+    if role is not None:
+        query = query.where(User.role == role)
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        query = query.where(or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
+    return query
+
+
+def list_users(session: Session, viewer: User, *, page: int = 1, **filters) -> Page[User]:
+    return paginate(session, users_query(session, viewer, **filters), page)
+
+
+def count_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) or 0
+
+
+# ---- audit log -------------------------------------------------------------------------------
+
+
+def record(
+    session: Session, actor: User | None, action: str, target: str, *, now: datetime, **detail: object
+) -> None:
+    """Add an audit event in the caller's transaction, so it commits or rolls back with the action."""
+    session.add(
+        AuditEvent(
+            at=now, actor_id=actor.id if actor else None, action=action, target=target[:200], detail=detail
+        )
+    )
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def list_audit(
+    session: Session,
+    *,
+    actor: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+) -> Page[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if actor.strip():
+        query = query.join(User, AuditEvent.actor_id == User.id).where(
+            or_(User.username == actor.strip(), User.display_name == actor.strip())
+        )
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    return paginate(session, query, page)
+
+
+def usernames(session: Session, names: Iterable[str]) -> dict[str, User]:
+    names = list(names)
+    if not names:
+        return {}
+    return {user.username: user for user in session.scalars(select(User).where(User.username.in_(names)))}

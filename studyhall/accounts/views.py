@@ -1,0 +1,451 @@
+"""Sign-in and password pages; the administrators' people, branches, import and audit pages."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from wtforms import SelectChoice
+
+from studyhall import clock, db
+from studyhall.accounts import service, user_import
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.accounts.forms import (
+    ROLE_LABELS,
+    BranchForm,
+    ChangePasswordForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    LoginForm,
+    RenameBranchForm,
+    UserForm,
+)
+from studyhall.accounts.models import Role, User
+from studyhall.errors import DomainError
+from studyhall.extensions import limiter
+from studyhall.system import service as system
+
+bp = Blueprint("accounts", __name__)
+ADMIN = Role.ADMIN
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---- sign-in ---------------------------------------------------------------------------------
+
+
+def _login_failed(response: Response) -> bool:
+    # Only failed sign-ins count towards the limit; a success redirects.
+    return response.status_code == 200
+
+
+def _account_key() -> str:
+    return request.form.get("username", "").strip().lower()
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after sign-in would help phishing.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="address",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+    scope="account",
+)
+def login() -> object:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    session = db.session()
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = service.authenticate(session, form.username.data, form.password.data)
+        if user is not None:
+            language = cookie.get("lang")
+            cookie.clear()  # nothing from before sign-in carries over, except the chosen language
+            if language:
+                cookie["lang"] = language
+            login_user(user)
+            return redirect(_safe_next(form.next.data))
+        flash(_("Wrong 工号 or password."), "error")
+    return render_template("accounts/login.html", form=form, no_accounts=service.count_admins(session) == 0)
+
+
+def too_many_sign_ins() -> tuple[str, int]:
+    """The 429 page for the sign-in form, saying how long to wait."""
+    limit = limiter.current_limit
+    wait_seconds = max(0, limit.reset_at - time.time()) if limit else 60
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    flash(_("Too many failed sign-ins. Try again in %(n)d minutes.", n=minutes), "error")
+    return render_template("accounts/login.html", form=LoginForm(), no_accounts=False), 429
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(SIGNED_IN)
+def logout() -> object:
+    logout_user()
+    cookie.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def change_password() -> object:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            service.change_password(session, current_user, form.current.data, form.new.data, now=clock.now())
+        except DomainError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            login_user(current_user)  # the old session id is void now: issue the new one
+            flash(_("Your password has been changed."), "info")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@allow(PUBLIC)
+def language() -> object:
+    code = request.form.get("lang", "")
+    if code in current_app.config["LANGUAGES"]:
+        cookie["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+# ---- branches --------------------------------------------------------------------------------
+
+
+def _branch_choices(empty_label: str) -> list[SelectChoice]:
+    return [SelectChoice("", empty_label)] + [
+        SelectChoice(str(node.branch.id), "\u3000" * node.depth + node.branch.name)
+        for node in service.branch_tree(db.session())
+    ]
+
+
+def _id_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _commit_or_flash(action, success: str) -> bool:  # type: ignore[no-untyped-def]
+    """Run a service call in the request's transaction; commit it, or roll back and say why."""
+    session = db.session()
+    try:
+        action(session)
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return False
+    session.commit()
+    flash(success, "info")
+    return True
+
+
+@bp.route("/admin/branches", methods=["GET", "POST"])
+@allow(ADMIN)
+def branches() -> object:
+    form = BranchForm()
+    form.parent_id.choices = _branch_choices(_("(top level)"))
+    if form.validate_on_submit():
+        name, parent_id = form.name.data, _id_or_none(form.parent_id.data)
+        if _commit_or_flash(
+            lambda s: service.create_branch(s, current_user, name, parent_id, now=clock.now()),
+            _("Branch “%(name)s” created.", name=name),
+        ):
+            return redirect(url_for("accounts.branches"))
+    return render_template("accounts/branches.html", form=form, tree=service.branch_tree(db.session()))
+
+
+@bp.route("/admin/branches/<int:branch_id>/rename", methods=["POST"])
+@allow(ADMIN)
+def rename_branch(branch_id: int) -> object:
+    form = RenameBranchForm()
+    if form.validate_on_submit():
+        _commit_or_flash(
+            lambda s: service.rename_branch(s, current_user, branch_id, form.name.data, now=clock.now()),
+            _("Branch renamed."),
+        )
+    else:
+        flash(_("A branch needs a name."), "error")
+    return redirect(url_for("accounts.branches"))
+
+
+@bp.route("/admin/branches/<int:branch_id>/move", methods=["POST"])
+@allow(ADMIN)
+def move_branch(branch_id: int) -> object:
+    parent_id = _id_or_none(request.form.get("parent_id"))
+    _commit_or_flash(
+        lambda s: service.move_branch(s, current_user, branch_id, parent_id, now=clock.now()),
+        _("Branch moved."),
+    )
+    return redirect(url_for("accounts.branches"))
+
+
+@bp.route("/admin/branches/<int:branch_id>/delete", methods=["POST"])
+@allow(ADMIN)
+def delete_branch(branch_id: int) -> object:
+    _commit_or_flash(
+        lambda s: service.delete_branch(s, current_user, branch_id, now=clock.now()), _("Branch deleted.")
+    )
+    return redirect(url_for("accounts.branches"))
+
+
+# ---- people ----------------------------------------------------------------------------------
+
+
+@bp.route("/admin/users")
+@allow(ADMIN, Role.SECRETARY)
+def users() -> object:
+    session = db.session()
+    role = request.args.get("role", "")
+    branch_id = _id_or_none(request.args.get("branch"))
+    visible = service.visible_branch_ids(session, current_user)
+    if visible is not None and branch_id not in visible:
+        branch_id = None
+    page = service.list_users(
+        session,
+        current_user,
+        page=request.args.get("page", 1, type=int),
+        search=request.args.get("q", ""),
+        branch_id=branch_id,
+        role=Role(role) if role in {r.value for r in Role} else None,
+    )
+    branch_options = [
+        node for node in service.branch_tree(session) if visible is None or node.branch.id in visible
+    ]
+    return render_template(
+        "accounts/users.html",
+        page=page,
+        branch_options=branch_options,
+        role_labels=ROLE_LABELS,
+        branch_path=service.branch_path,
+    )
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.session().get(User, user_id) or abort(404)
+
+
+def _user_form(form: UserForm) -> UserForm:
+    form.branch_id.choices = _branch_choices(_("(none)"))
+    return form
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@allow(ADMIN)
+def new_user() -> object:
+    form = _user_form(UserForm())
+    if form.validate_on_submit():
+        password = form.password.data or service.generate_password()
+        session = db.session()
+        try:
+            user = service.create_user(
+                session,
+                current_user,
+                username=form.username.data,
+                display_name=form.display_name.data,
+                role=Role(form.role.data),
+                branch_id=_id_or_none(form.branch_id.data),
+                password=password,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(error.message, "error")
+        else:
+            session.commit()
+            return render_template(
+                "accounts/password_shown.html", user=user, password=None if form.password.data else password
+            )
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@allow(ADMIN)
+def edit_user(user_id: int) -> object:
+    user = _user_or_404(user_id)
+    form = _user_form(UserForm(obj=None if request.method == "POST" else user))
+    if request.method == "GET":
+        form.branch_id.data = str(user.branch_id or "")
+        form.role.data = user.role.value
+    form.username.data = user.username  # the 工号 is the account's identity and never changes
+    if form.validate_on_submit() and _commit_or_flash(
+        lambda s: service.update_user(
+            s,
+            current_user,
+            user,
+            display_name=form.display_name.data,
+            role=Role(form.role.data),
+            branch_id=_id_or_none(form.branch_id.data),
+            now=clock.now(),
+        ),
+        _("Saved."),
+    ):
+        return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_form.html", form=form, user=user)
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@allow(ADMIN)
+def set_active(user_id: int) -> object:
+    active = request.form.get("active") == "1"
+    user = _user_or_404(user_id)
+    _commit_or_flash(
+        lambda s: service.set_active(s, current_user, user, active, now=clock.now()),
+        _("%(name)s can sign in again.", name=user.display_name)
+        if active
+        else _("%(name)s can no longer sign in; their history stays.", name=user.display_name),
+    )
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("accounts.users")
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@allow(ADMIN)
+def reset_password(user_id: int) -> object:
+    session = db.session()
+    user = _user_or_404(user_id)
+    password = service.reset_password(session, current_user, user, now=clock.now())
+    session.commit()
+    return render_template("accounts/password_shown.html", user=user, password=password)
+
+
+# ---- bulk import -----------------------------------------------------------------------------
+
+
+@bp.route("/admin/users/import", methods=["GET", "POST"])
+@allow(ADMIN)
+def import_users() -> object:
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        session = db.session()
+        token = system.stage_file(
+            session, current_user.id, upload.filename or "upload", data, now=clock.now()
+        )
+        session.commit()
+        return _preview(token, create_branches=False)
+    return render_template("accounts/import_upload.html", form=form)
+
+
+def _preview(token: str, *, create_branches: bool) -> object:
+    session = db.session()
+    staged = system.staged_file(session, token, current_user.id, now=clock.now())
+    if staged is None:
+        flash(_("That upload has expired; please upload the file again."), "error")
+        return redirect(url_for("accounts.import_users"))
+    plan = user_import.plan_import(session, staged.filename, staged.data, create_branches=create_branches)
+    confirm = ImportConfirmForm(token=token, create_branches=create_branches)
+    return render_template(
+        "accounts/import_preview.html",
+        plan=plan,
+        confirm=confirm,
+        filename=staged.filename,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.route("/admin/users/import/confirm", methods=["POST"])
+@allow(ADMIN)
+def confirm_import() -> object:
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db.session()
+    staged = system.staged_file(session, form.token.data, current_user.id, now=clock.now())
+    if staged is None:
+        flash(_("That upload has expired; please upload the file again."), "error")
+        return redirect(url_for("accounts.import_users"))
+    plan = user_import.plan_import(
+        session, staged.filename, staged.data, create_branches=form.create_branches.data
+    )
+    if request.form.get("action") == "recheck" or not plan.ok:
+        return _preview(form.token.data, create_branches=form.create_branches.data)
+    result = user_import.apply_import(session, current_user, plan, now=clock.now())
+    session.delete(staged)
+    session.commit()
+    return render_template("accounts/import_done.html", result=result)
+
+
+@bp.route("/admin/users/import/template.xlsx")
+@allow(ADMIN)
+def import_template() -> Response:
+    return Response(
+        user_import.template_workbook(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": "attachment; filename=users-template.xlsx"},
+    )
+
+
+@bp.route("/admin/users/import/passwords.xlsx", methods=["POST"])
+@allow(ADMIN)
+def import_passwords() -> Response:
+    # The passwords travel back from the page that showed them once; the server keeps no copy.
+    rows = list(
+        zip(
+            request.form.getlist("username"),
+            request.form.getlist("name"),
+            request.form.getlist("password"),
+            strict=False,
+        )
+    )
+    return Response(
+        user_import.passwords_workbook(rows),
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": "attachment; filename=initial-passwords.xlsx",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# ---- audit log -------------------------------------------------------------------------------
+
+
+def _local_day(value: str | None) -> datetime | None:
+    try:
+        day = datetime.strptime(value or "", "%Y-%m-%d")
+    except ValueError:
+        return None
+    return day.replace(tzinfo=clock.local_zone())
+
+
+@bp.route("/admin/audit")
+@allow(ADMIN)
+def audit() -> object:
+    session = db.session()
+    since = _local_day(request.args.get("since"))
+    until = _local_day(request.args.get("until"))
+    page = service.list_audit(
+        session,
+        actor=request.args.get("actor", ""),
+        action=request.args.get("action", ""),
+        since=since,
+        until=until + timedelta(days=1) if until else None,
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template("accounts/audit.html", page=page, actions=service.audit_actions(session))

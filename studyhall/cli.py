@@ -1,0 +1,194 @@
+"""The `studyhall` command: thin wrappers that parse arguments, call a service and print."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from studyhall import clock, create_app, db, migrations
+from studyhall.errors import DomainError
+
+# The console script. Its commands live on each app's `cli` (see register), so tests reach them
+# through app.test_cli_runner() exactly as an operator does through `studyhall`.
+cli = FlaskGroup(create_app=lambda: create_app(), help="studyhall: study plans, tests and points.")
+db_group = AppGroup("db", help="Database migrations.")
+user_group = AppGroup("user", help="People and accounts.")
+
+
+def register(app: Flask) -> None:
+    for command in (serve, run_scheduler, db_group, user_group):
+        app.cli.add_command(command)
+
+
+def _upgrade_database() -> None:
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(db.engine())
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Load the demo organisation (kept if already there).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(demo: bool, host: str, port: int) -> None:
+    """Migrate the database, start the scheduler and serve the app (one process)."""
+    from werkzeug.serving import make_server
+
+    from studyhall import demo as demo_data
+    from studyhall import scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _upgrade_database()
+    if demo:
+        with db.new_session() as session:
+            added = demo_data.load_demo(session, now=clock.now())
+            session.commit()
+        click.echo(f"Demo data ready ({added} accounts added).")
+        click.echo(
+            f"  administrator: demo-admin   secretaries: demo-sec1 … demo-sec4   "
+            f"cadres: demo001 … demo040   password: {demo_data.PASSWORD}"
+        )
+    background = scheduler.build(app, blocking=False)
+    background.start()
+    server = make_server(host, port, app, threaded=True)
+    click.echo(f"studyhall is serving on http://{host}:{server.server_port}/  (Ctrl+C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.shutdown(wait=False)
+
+
+@click.command("scheduler")
+@with_appcontext
+def run_scheduler() -> None:
+    """Run the scheduled sweeps in this process (use one, beside gunicorn)."""
+    from studyhall import scheduler
+
+    click.echo("studyhall scheduler running (Ctrl+C stops it)")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.build(app, blocking=True).start()
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    _upgrade_database()
+    click.echo(f"Database at revision {migrations.current_revision(db.engine())}.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """(Developers) write a migration for the models' changes."""
+    migrations.revision(db.engine(), message)
+
+
+@user_group.command("create-admin")
+@click.option("--username", prompt="工号 (username)")
+@click.option("--name", prompt="Name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin(username: str, name: str, password: str) -> None:
+    """Create an administrator account (the first account of an empty installation)."""
+    from studyhall.accounts import service
+    from studyhall.accounts.models import Role
+
+    _upgrade_database()
+    with db.new_session() as session:
+        try:
+            service.create_user(
+                session,
+                None,
+                username=username,
+                display_name=name,
+                role=Role.ADMIN,
+                branch_id=None,
+                password=password,
+                must_change_password=False,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        session.commit()
+    click.echo(f"Administrator {username} created.")
+
+
+@user_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+@click.option("--create-branches", is_flag=True, help="Create 党支部/党小组 that do not exist yet.")
+@click.option(
+    "--passwords-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write generated initial passwords to this .xlsx instead of printing them.",
+)
+@with_appcontext
+def import_users(file: Path, dry_run: bool, create_branches: bool, passwords_out: Path | None) -> None:
+    """Import people from an .xlsx or .csv file (all rows or none)."""
+    from flask_babel import gettext as _
+
+    from studyhall.accounts import user_import
+
+    _upgrade_database()
+    with db.new_session() as session:
+        plan = user_import.plan_import(session, file.name, file.read_bytes(), create_branches=create_branches)
+        for problem in plan.problems:
+            text = (
+                problem.message
+                if problem.row is None
+                else _(
+                    "Row %(row)d, column %(column)s: %(message)s",
+                    row=problem.row,
+                    column=problem.column,
+                    message=problem.message,
+                )
+            )
+            click.echo(f"{file.name}: {text}", err=True)
+        if plan.missing_branches and not create_branches:
+            for branch, group in plan.missing_branches:
+                click.echo(
+                    f"{file.name}: unknown branch {'/'.join(filter(None, (branch, group)))} "
+                    "(use --create-branches to create it)",
+                    err=True,
+                )
+        if not plan.ok:
+            raise click.ClickException("nothing imported")
+        click.echo(
+            f"{plan.count('create')} to create, {plan.count('update')} to update, "
+            f"{plan.count('unchanged')} unchanged."
+        )
+        if dry_run:
+            click.echo("Dry run: nothing written.")
+            return
+        admin = _cli_actor(session)
+        result = user_import.apply_import(session, admin, plan, now=clock.now())
+        session.commit()
+    click.echo(
+        f"Imported: {result.created} created, {result.updated} updated, "
+        f"{result.branches_created} branches created."
+    )
+    if result.passwords and passwords_out:
+        passwords_out.write_bytes(user_import.passwords_workbook(result.passwords))
+        click.echo(f"Initial passwords written to {passwords_out}.")
+    elif result.passwords:
+        click.echo("工号\t姓名\t初始密码")
+        for row in result.passwords:
+            click.echo("\t".join(row))
+
+
+def _cli_actor(session):  # type: ignore[no-untyped-def]
+    """Command-line actions are recorded as the first administrator's (there is no signed-in user)."""
+    from sqlalchemy import select
+
+    from studyhall.accounts.models import Role, User
+
+    return session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)).first()

@@ -1,0 +1,68 @@
+"""Defaults and the STUDYHALL_* environment variables that override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: Path) -> dict[str, object]:
+    """Build the configuration mapping from defaults and the process environment."""
+    env = os.environ
+    database_url = env.get("STUDYHALL_DATABASE_URL") or f"sqlite:///{instance_path / 'studyhall.db'}"
+    redis_url = env.get("STUDYHALL_REDIS_URL")
+    secure = _flag(env.get("STUDYHALL_SECURE_COOKIES"))
+    return {
+        "SECRET_KEY": env.get("STUDYHALL_SECRET_KEY") or instance_secret_key(instance_path),
+        "DATABASE_URL": database_url,
+        "TIMEZONE": env.get("STUDYHALL_TIMEZONE", "Asia/Shanghai"),
+        "MAX_CONTENT_LENGTH": int(env.get("STUDYHALL_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("STUDYHALL_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("STUDYHALL_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        # Generated initial passwords carry ~58 bits of randomness and must be replaced at first
+        # sign-in, so a lighter hash costs little safety and lets an import of 500 people take
+        # seconds rather than minutes (scrypt takes ~0.15 s a hash on this class of server).
+        "INITIAL_PASSWORD_HASH_METHOD": "pbkdf2:sha256:20000",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        # A CSRF token lives as long as the session: a cadre who leaves a form open over lunch
+        # must not be refused for that alone. An expired session still invalidates it.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "LANGUAGES": ("zh_Hans_CN", "en"),
+        "SCHEDULER_HEARTBEAT_SECONDS": 60,
+    }
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Return the secret key kept in instance/, creating it once.
+
+    Several gunicorn workers may start at the same moment. Each writes a complete candidate file
+    and hard-links it into place; link() fails if the name exists, so exactly one candidate wins
+    and every worker reads the same key, never a half-written one.
+    """
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        candidate = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        candidate.write_text(secrets.token_hex(32))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()

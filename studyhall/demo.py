@@ -1,0 +1,113 @@
+"""The demo organisation `studyhall serve --demo` loads: fixed accounts anyone can try.
+
+Loading twice changes nothing: each branch and account is created only if it is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import Branch, Role
+from studyhall.system import service as system
+
+PASSWORD = "studyhall-demo"
+ROOT = "机关党委"
+BRANCHES = ("第一党支部", "第二党支部", "第三党支部", "第四党支部")
+GROUPS = ("第一党小组", "第二党小组")
+CADRES_PER_GROUP = 5
+# Demo people get plausible names; these are data, not interface text.
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+_GIVEN = (
+    "建国",
+    "晓燕",
+    "志强",
+    "丽华",
+    "海涛",
+    "静",
+    "伟",
+    "敏",
+    "磊",
+    "婷婷",
+    "明",
+    "芳",
+    "军",
+    "霞",
+    "勇",
+    "娟",
+    "杰",
+    "慧",
+    "斌",
+    "雪",
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: Role
+    branch: str
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = [DemoLogin("demo-admin", Role.ADMIN, ROOT)]
+    for index, branch in enumerate(BRANCHES, start=1):
+        logins.append(DemoLogin(f"demo-sec{index}", Role.SECRETARY, branch))
+    number = 0
+    for branch in BRANCHES:
+        for group in GROUPS:
+            for _ in range(CADRES_PER_GROUP):
+                number += 1
+                logins.append(DemoLogin(f"demo{number:03d}", Role.CADRE, f"{branch}/{group}"))
+    return logins
+
+
+def _display_name(username: str, index: int) -> str:
+    if username == "demo-admin":
+        return "演示管理员"
+    return _SURNAMES[index % len(_SURNAMES)] + _GIVEN[(index * 7) % len(_GIVEN)]
+
+
+def _ensure_branch(session: Session, name: str, parent: Branch | None, now: datetime) -> Branch:
+    parent_id = parent.id if parent else None
+    branch = session.scalars(
+        select(Branch).where(
+            Branch.name == name,
+            Branch.parent_id.is_(None) if parent is None else Branch.parent_id == parent_id,
+        )
+    ).first()
+    return branch or accounts.create_branch(session, None, name, parent_id, now=now)
+
+
+def load_demo(session: Session, *, now: datetime) -> int:
+    """Create what is missing of the demo organisation; returns how many accounts were added."""
+    root = _ensure_branch(session, ROOT, None, now)
+    by_path = {ROOT: root}
+    for branch_name in BRANCHES:
+        branch = by_path[branch_name] = _ensure_branch(session, branch_name, root, now)
+        for group in GROUPS:
+            by_path[f"{branch_name}/{group}"] = _ensure_branch(session, group, branch, now)
+    logins = demo_logins()
+    existing = accounts.usernames(session, (login.username for login in logins))
+    added = 0
+    for index, login in enumerate(logins):
+        if login.username in existing:
+            continue
+        accounts.create_user(
+            session,
+            None,
+            username=login.username,
+            display_name=_display_name(login.username, index),
+            role=login.role,
+            branch_id=by_path[login.branch].id,
+            password=PASSWORD,
+            must_change_password=False,
+            now=now,
+        )
+        added += 1
+    system.set_setting(session, system.DEMO_SETTING, "1")
+    return added

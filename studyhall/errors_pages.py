@@ -1,0 +1,67 @@
+"""Friendly pages (or JSON for the API) for refused and failed requests."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from studyhall.accounts.access import wants_json
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: ("bad_request", _("The request could not be understood.")),
+        403: ("forbidden", _("You do not have permission to open this page.")),
+        404: ("not_found", _("There is no such page.")),
+        405: ("method_not_allowed", _("That action is not possible here.")),
+        413: ("too_large", _("The file is too large. The limit is %(mb)s MB.", mb=_upload_limit_mb())),
+        429: ("too_many_requests", _("Too many requests. Please wait a moment and try again.")),
+        500: ("server_error", _("Something went wrong on the server. Nothing you saved is lost; try again.")),
+    }
+
+
+def _upload_limit_mb() -> str:
+    return f"{round((current_app.config['MAX_CONTENT_LENGTH'] or 0) / (1024 * 1024), 2):g}"
+
+
+def _render(status: int, code: str, message: str) -> tuple[object, int]:
+    if wants_json():
+        return jsonify(code=code, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _http_error(error: HTTPException) -> tuple[object, int]:
+    status = error.code or 500
+    if status == 429 and request.endpoint == "accounts.login":
+        from studyhall.accounts.views import too_many_sign_ins
+
+        return too_many_sign_ins()
+    code, message = _messages().get(status, ("error", error.description or ""))
+    return _render(status, code, message)
+
+
+def _csrf_error(_error: CSRFError) -> tuple[object, int]:
+    # Mostly a form left open past the end of its session: say so and offer the way back.
+    message = _("This page had expired, so nothing was changed. Please open it again and retry.")
+    if wants_json():
+        return jsonify(code="csrf_expired", message=message), 400
+    if request.referrer and request.referrer.startswith(request.host_url):
+        retry = request.referrer
+    elif request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
+        retry = request.path
+    else:
+        retry = url_for("home.index")
+    return render_template("errors/csrf.html", message=message, retry=retry), 400
+
+
+def _server_error(_error: Exception) -> tuple[object, int]:
+    code, message = _messages()[500]
+    return _render(500, code, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)

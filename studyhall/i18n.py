@@ -1,0 +1,50 @@
+"""Language choice and the message catalogs, compiled when the app starts (no manual step)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, current_app, has_request_context, session
+
+CATALOGS = Path(__file__).parent / "translations"
+
+
+def compile_catalogs(target: Path) -> None:
+    """Compile each translations/<lang>/LC_MESSAGES/messages.po that is newer than its .mo.
+
+    Workers may start together: each writes a temporary file and renames it into place, so a
+    reader sees either the old catalog or the new one, never half of one.
+    """
+    for po_path in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(CATALOGS).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        fd, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            write_mo(handle, catalog)
+        os.replace(temporary, mo_path)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    target = Path(app.instance_path) / "translations"
+    compile_catalogs(target)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(target)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+
+
+def html_lang() -> str:
+    return select_locale().replace("_", "-")

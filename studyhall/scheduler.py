@@ -1,0 +1,74 @@
+"""APScheduler set-up and the job list.
+
+Every job is a sweep over database state ("delete staged files older than two hours"), so running
+one twice or late is harmless and a stopped scheduler catches up when it returns. `studyhall serve`
+runs the scheduler in-process; with gunicorn, run `studyhall scheduler` once, never per worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from studyhall import clock, db
+from studyhall.system import service as system
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    sweep: Callable[[Session, datetime], object]
+
+
+def _heartbeat(_session: Session, _now: datetime) -> None:
+    """Does nothing but get recorded: its last run is the scheduler's pulse in /healthz."""
+
+
+JOBS = (
+    Job(system.HEARTBEAT_JOB, timedelta(seconds=60), _heartbeat),
+    Job(
+        "sweep_staged_files",
+        timedelta(minutes=30),
+        lambda session, now: system.sweep_staged_files(session, now=now),
+    ),
+)
+
+
+def run_job(app: Flask, job: Job) -> None:
+    """Run one sweep in its own transaction and record that it ran."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            now = clock.now()
+            job.sweep(session, now)
+            system.record_job_run(session, job.name, now=now)
+            session.commit()
+        finally:
+            session.close()
+
+
+def build(app: Flask, *, blocking: bool) -> BaseScheduler:
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(timezone=app.config["TIMEZONE"])
+    for job in JOBS:
+        # First run at start-up, so downtime is caught up at once; coalesce so a backlog runs once.
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=(app, job),
+            id=job.name,
+            seconds=job.every.total_seconds(),
+            next_run_time=clock.now(),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    return scheduler

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from studyhall import create_app
+from studyhall.config import instance_secret_key
+
+
+def test_secret_key_is_generated_once_and_shared(tmp_path):
+    first = instance_secret_key(tmp_path)
+    second = instance_secret_key(tmp_path)
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("STUDYHALL_DATABASE_URL", "postgresql+psycopg://db.example/studyhall")
+    monkeypatch.setenv("STUDYHALL_SECRET_KEY", "from-env")
+    monkeypatch.setenv("STUDYHALL_TIMEZONE", "Asia/Urumqi")
+    monkeypatch.setenv("STUDYHALL_REDIS_URL", "redis://127.0.0.1:6379/2")
+    monkeypatch.setenv("STUDYHALL_SECURE_COOKIES", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["DATABASE_URL"] == "postgresql+psycopg://db.example/studyhall"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["TIMEZONE"] == "Asia/Urumqi"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/2"
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app.extensions["studyhall.engine"].dispose()
+
+
+def test_defaults_use_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
+    for name in ("STUDYHALL_DATABASE_URL", "STUDYHALL_SECRET_KEY", "STUDYHALL_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/studyhall.db"
+    assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["TIMEZONE"] == "Asia/Shanghai"
+    app.extensions["studyhall.engine"].dispose()

@@ -41,10 +41,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     errors_pages.init_app(app)
 
     from studyhall.accounts.views import bp as accounts_bp
+    from studyhall.banks.views import bp as banks_bp
     from studyhall.home.views import bp as home_bp
     from studyhall.system.views import bp as system_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(banks_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(system_bp)
     app.context_processor(_template_globals)

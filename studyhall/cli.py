@@ -17,10 +17,12 @@ from studyhall.errors import DomainError
 cli = FlaskGroup(create_app=lambda: create_app(), help="studyhall: study plans, tests and points.")
 db_group = AppGroup("db", help="Database migrations.")
 user_group = AppGroup("user", help="People and accounts.")
+bank_group = AppGroup("bank", help="Question banks.")
+FORMAT_CHOICES = click.Choice(["auto", "xlsx", "csv", "text", "docx", "gift", "aiken", "moodlexml"])
 
 
 def register(app: Flask) -> None:
-    for command in (serve, run_scheduler, db_group, user_group):
+    for command in (serve, run_scheduler, db_group, user_group, bank_group):
         app.cli.add_command(command)
 
 
@@ -192,3 +194,106 @@ def _cli_actor(session):  # type: ignore[no-untyped-def]
     from studyhall.accounts.models import Role, User
 
     return session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)).first()
+
+
+def _parse_checked(file: Path, format_name: str):  # type: ignore[no-untyped-def]
+    from studyhall.banks.formats import parse_file
+
+    return parse_file(file.name, file.read_bytes(), format_name)
+
+
+def _echo_issues(file: Path, result) -> None:  # type: ignore[no-untyped-def]
+    for kind, issues in (("error", result.errors), ("warning", result.warnings)):
+        for issue in issues:
+            where = (
+                f"row {issue.row}" if issue.row is not None else f"line {issue.line}" if issue.line else ""
+            )
+            click.echo(f"{file.name}:{where and ' ' + where}: {kind}: {issue.message}", err=True)
+
+
+@bank_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "format_name", type=FORMAT_CHOICES, default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: questions, errors, warnings.")
+@click.option("--require-source", is_flag=True, help="Every question must name its source (shipped banks).")
+@with_appcontext
+def bank_check(file: Path, format_name: str, as_json: bool, require_source: bool) -> None:
+    """Parse and lint a question file without touching the database. Exit 1 on errors."""
+    import json
+
+    from studyhall.banks import lint
+
+    result = _parse_checked(file, format_name)
+    lint.lint(result, require_source=require_source)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        _echo_issues(file, result)
+        click.echo(
+            f"{file.name}: {result.format}, {len(result.questions)} questions, "
+            f"{len(result.errors)} errors, {len(result.warnings)} warnings"
+        )
+    if result.errors:
+        raise SystemExit(1)
+
+
+@bank_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_name", required=True, help="Bank to import into (created if new).")
+@click.option("--format", "format_name", type=FORMAT_CHOICES, default="auto", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+@with_appcontext
+def bank_import(file: Path, bank_name: str, format_name: str, dry_run: bool) -> None:
+    """Import a question file into a bank: every question or, on any error, none."""
+    from studyhall.banks import service as banks
+
+    _upgrade_database()
+    with db.new_session() as session:
+        plan = banks.plan_import(session, bank_name, _parse_checked(file, format_name))
+        _echo_issues(file, plan.result)
+        if not plan.ok:
+            raise click.ClickException("nothing imported")
+        click.echo(
+            f"{plan.count('new')} new, {plan.count('version')} changed (new version), "
+            f"{plan.count('unchanged')} unchanged."
+        )
+        if dry_run:
+            click.echo("Dry run: nothing written.")
+            return
+        banks.apply_import(session, _cli_actor(session), plan, now=clock.now())
+        session.commit()
+    click.echo(f"Imported into bank {bank_name}.")
+
+
+@bank_group.command("export")
+@click.argument("bank_name")
+@click.option(
+    "--format",
+    "format_name",
+    required=True,
+    type=click.Choice(["xlsx", "csv", "text", "docx", "gift", "aiken", "moodlexml"]),
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def bank_export(bank_name: str, format_name: str, output: Path) -> None:
+    """Write a bank's current questions to a file."""
+    from studyhall.banks import service as banks
+
+    with db.new_session() as session:
+        bank = banks.get_bank(session, bank_name)
+        if bank is None:
+            raise click.ClickException(f"no bank called {bank_name}")
+        output.write_bytes(banks.export_bank(session, bank, format_name))
+    click.echo(f"Wrote {output}.")
+
+
+@bank_group.command("list")
+@with_appcontext
+def bank_list() -> None:
+    """Banks with their question counts."""
+    from studyhall.banks import service as banks
+
+    with db.new_session() as session:
+        for item in banks.summaries(session):
+            types = " ".join(f"{kind}={count}" for kind, count in item.by_type.items())
+            click.echo(f"{item.bank.name}\t{item.total} questions ({types}), {item.retired} retired")

@@ -1,4 +1,5 @@
-"""The demo organisation `studyhall serve --demo` loads: fixed accounts anyone can try.
+"""The demo organisation `studyhall serve --demo` loads: fixed accounts anyone can try, and the
+question banks shipped in question_banks/.
 
 Loading twice changes nothing: each branch and account is created only if it is missing.
 """
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, Role
+from studyhall.banks import service as banks
 from studyhall.system import service as system
 
 PASSWORD = "studyhall-demo"
@@ -109,5 +111,6 @@ def load_demo(session: Session, *, now: datetime) -> int:
             now=now,
         )
         added += 1
+    banks.load_shipped_banks(session, now=now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added

@@ -1,6 +1,7 @@
 """Every feature's tables, imported together so Base.metadata is complete (Alembic, tests)."""
 
 from studyhall.accounts import models as accounts  # noqa: F401
+from studyhall.banks import models as banks  # noqa: F401
 from studyhall.db import Base
 from studyhall.system import models as system  # noqa: F401
 

@@ -80,6 +80,9 @@ def _read_xlsx(data: bytes) -> list[Row]:
         raise FileProblem(_("The .xlsx file is damaged or not a workbook.")) from None
     try:
         sheet = workbook.worksheets[0]
+        # Files written by many tools carry no <dimension>; openpyxl would then read the whole
+        # sheet once just to size it before reading it again. Rows are read until the end instead.
+        sheet.reset_dimensions()
         rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = tuple(_cell_text(value) for value in values)
@@ -105,22 +108,28 @@ def _cell_text(value: object) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 — what Chinese Excel writes for 'CSV'."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
+    """Text as Chinese offices save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Notepad's
+    "Unicode"), else GB18030 — what Chinese Excel and Windows editors write. One rule for every
+    text-based import."""
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+    except UnicodeDecodeError:
+        raise FileProblem(
+            _("The file is neither UTF-8 nor GBK/GB18030 text; save it again as UTF-8.")
+        ) from None
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileProblem(_("The file is neither UTF-8 nor GBK/GB18030 text; save it again as CSV."))
+    raise FileProblem(_("The file is neither UTF-8 nor GBK/GB18030 text; save it again as UTF-8."))
 
 
 def _read_csv(data: bytes) -> list[Row]:
-    try:
-        text = decode_text(data)
-    except UnicodeDecodeError:
-        raise FileProblem(_("The file starts like UTF-8 but is not valid UTF-8.")) from None
+    text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     rows = []

@@ -28,7 +28,7 @@ from studyhall.accounts.forms import (
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError
 from studyhall.extensions import limiter
-from studyhall.system import service as system
+from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("accounts", __name__)
 ADMIN = Role.ADMIN
@@ -341,24 +341,17 @@ def reset_password(user_id: int) -> object:
 def import_users() -> object:
     form = ImportUploadForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        session = db.session()
-        token = system.stage_file(
-            session, current_user.id, upload.filename or "upload", data, now=clock.now()
-        )
-        session.commit()
-        return _preview(token, create_branches=False)
+        return _preview(stage_upload(form.file.data), create_branches=False)
     return render_template("accounts/import_upload.html", form=form)
 
 
 def _preview(token: str, *, create_branches: bool) -> object:
-    session = db.session()
-    staged = system.staged_file(session, token, current_user.id, now=clock.now())
+    staged = staged_upload(token)
     if staged is None:
-        flash(_("That upload has expired; please upload the file again."), "error")
         return redirect(url_for("accounts.import_users"))
-    plan = user_import.plan_import(session, staged.filename, staged.data, create_branches=create_branches)
+    plan = user_import.plan_import(
+        db.session(), staged.filename, staged.data, create_branches=create_branches
+    )
     confirm = ImportConfirmForm(token=token, create_branches=create_branches)
     return render_template(
         "accounts/import_preview.html",
@@ -376,9 +369,8 @@ def confirm_import() -> object:
     if not form.validate_on_submit():
         abort(400)
     session = db.session()
-    staged = system.staged_file(session, form.token.data, current_user.id, now=clock.now())
+    staged = staged_upload(form.token.data)
     if staged is None:
-        flash(_("That upload has expired; please upload the file again."), "error")
         return redirect(url_for("accounts.import_users"))
     plan = user_import.plan_import(
         session, staged.filename, staged.data, create_branches=form.create_branches.data

@@ -5,25 +5,14 @@ from __future__ import annotations
 import io
 import zipfile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from studyhall.accounts.models import Branch, Role, User
+from tests.banks.helpers import xlsx
 from tests.conftest import PASSWORD
 
 HEADER = ["工号", "姓名", "党支部", "党小组", "角色", "初始密码"]
-
-
-def xlsx(rows, notes_row: bool = False) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    if notes_row:
-        sheet.append(["填写须知：带*的列必填"])
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def csv_text(rows) -> str:
@@ -195,7 +184,7 @@ def test_reimport_updates_people_instead_of_duplicating_them(admin, people, clie
 def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(admin, client):
     text = upload(client, b"PK\x03\x04 this is not really a zip").get_data(as_text=True)
     assert "不是有效的 xlsx 文件" in text
-    text = upload(client, "工号,姓名\n".encode("utf-16"), "people.csv").get_data(as_text=True)
+    text = upload(client, b"\x80\xff\x80\xff,\xff\n", "people.csv").get_data(as_text=True)
     assert "既不是 UTF-8 也不是 GBK/GB18030" in text
     text = upload(client, csv_text([["编号", "名称"], ["1", "x"]]).encode(), "people.csv").get_data(
         as_text=True

@@ -1,0 +1,1 @@
+"""Question banks: questions, their versions, and the file formats they come in."""

@@ -1,0 +1,1 @@
+"""Closed-book tests (exams): attempts, scoring and result statistics."""

@@ -7,7 +7,7 @@ Loading twice changes nothing: each branch and account is created only if it is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, Role
 from studyhall.banks import service as banks
+from studyhall.exams import setup as exam_setup
+from studyhall.exams.models import Exam
+from studyhall.exams.setup import ExamSpec, RuleSpec
 from studyhall.system import service as system
 
 PASSWORD = "studyhall-demo"
@@ -112,5 +115,29 @@ def load_demo(session: Session, *, now: datetime) -> int:
         )
         added += 1
     banks.load_shipped_banks(session, now=now)
+    _demo_exam(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
+
+
+DEMO_EXAM = "全民国家安全教育日知识测试（演示）"
+
+
+def _demo_exam(session: Session, now: datetime) -> None:
+    """A closed-book test open to every demo cadre at once: 20 questions, 15 minutes, 100 points."""
+    if session.scalars(select(Exam.id).where(Exam.title == DEMO_EXAM)).first() is not None:
+        return
+    bank = banks.get_bank(session, "国家安全知识")
+    admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+    rules = [RuleSpec(bank.id, count, score, type=kind)
+             for kind, count, score in (("single", 10, 4), ("multiple", 4, 6), ("judge", 4, 4), ("blank", 2, 10))]
+    spec = ExamSpec(
+        title=DEMO_EXAM, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=60),
+        time_limit_minutes=15, instructions="闭卷作答，共 20 题，满分 100 分，限时 15 分钟。答案随时自动保存。",
+        partial_credit=True, tab_switch_limit=None, branch_ids=[by_root(session).id], rules=rules,
+    )
+    exam_setup.save_exam(session, admin, spec, now=now)
+
+
+def by_root(session: Session) -> Branch:
+    return session.scalars(select(Branch).where(Branch.name == ROOT, Branch.parent_id.is_(None))).one()

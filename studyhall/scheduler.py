@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from studyhall import clock, db
+from studyhall.exams import service as exams
 from studyhall.system import service as system
 
 
@@ -38,6 +39,11 @@ JOBS = (
         "sweep_staged_files",
         timedelta(minutes=30),
         lambda session, now: system.sweep_staged_files(session, now=now),
+    ),
+    Job(
+        "finalise_overdue_attempts",
+        timedelta(seconds=30),
+        lambda session, now: exams.finalise_overdue(session, now=now),
     ),
 )
 

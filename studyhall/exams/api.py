@@ -1,0 +1,105 @@
+"""The attempt API: JSON for the attempt page's own script and for other clients (see README).
+
+Same session cookie and CSRF header as the pages; errors are JSON with a message and a stable code.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from studyhall import clock, db
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.errors import DomainError
+from studyhall.exams import service
+
+bp = Blueprint("exams_api", __name__, url_prefix="/api")
+STATUS = {"not_found": 404, "not_in_audience": 403, "access_code": 403, "address": 403,
+          "deadline_passed": 409, "submitted": 409, "closed": 409, "not_open": 409, "no_attempts_left": 409,
+          "pool_too_small": 409, "pool": 409}
+
+
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError):  # type: ignore[no-untyped-def]
+    db.session().rollback()
+    return jsonify(code=error.code, message=error.message), STATUS.get(error.code, 400)
+
+
+@bp.route("/csrf")
+@allow(PUBLIC)
+def csrf():  # type: ignore[no-untyped-def]
+    """A fresh CSRF token for this session: the attempt page asks after signing in again in place."""
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.route("/exams")
+@allow(SIGNED_IN)
+def exams():  # type: ignore[no-untyped-def]
+    now = clock.now()
+    return jsonify(exams=[{
+        "id": listing.exam.id, "title": listing.exam.title, "mode": listing.exam.mode, "status": listing.status,
+        "opens_at": listing.exam.opens_at.isoformat(), "closes_at": listing.exam.closes_at.isoformat(),
+        "time_limit_minutes": listing.exam.time_limit_minutes, "attempts_allowed": listing.exam.attempts_allowed,
+        "attempts_used": listing.attempts_used,
+        "open_attempt": listing.open_attempt.id if listing.open_attempt else None,
+        "seconds_until_open": max(0, int((listing.exam.opens_at - now).total_seconds())),
+    } for listing in service.listings(db.session(), current_user, now=now)])
+
+
+@bp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
+@allow(SIGNED_IN)
+def start(exam_id: int):  # type: ignore[no-untyped-def]
+    session = db.session()
+    body = request.get_json(silent=True) or {}
+    now = clock.now()
+    attempt = service.start_or_resume(session, exam_id, current_user, now=now,
+                                      access_code=str(body.get("access_code", "")),
+                                      address=request.remote_addr, device=request.user_agent.string)
+    state = service.client_state(session, attempt, now=now)
+    session.commit()
+    return jsonify(state), 201
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@allow(SIGNED_IN)
+def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+    session = db.session()
+    return jsonify(service.client_state(session, service.own_attempt(session, attempt_id, current_user),
+                                        now=clock.now()))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
+@allow(SIGNED_IN)
+def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "seq" not in body:
+        raise DomainError("Expected a JSON object with response and seq.", "invalid")
+    session = db.session()
+    saved = service.save_answer(session, attempt_id, current_user, position, body.get("response"),
+                                body["seq"], now=clock.now())
+    session.commit()
+    return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds)
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@allow(SIGNED_IN)
+def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+    session = db.session()
+    body = request.get_json(silent=True) or {}
+    ended_by = "timer" if body.get("reason") == "timer" else "cadre"
+    attempt = service.submit(session, attempt_id, current_user, now=clock.now(), ended_by=ended_by)
+    session.commit()
+    exam = attempt.exam
+    return jsonify(state=attempt.state, score=attempt.score if exam.show_score else None,
+                   max_score=attempt.max_score if exam.show_score else None)
+
+
+@bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
+@allow(SIGNED_IN)
+def event(attempt_id: int):  # type: ignore[no-untyped-def]
+    session = db.session()
+    body = request.get_json(silent=True) or {}
+    attempt = service.record_event(session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now())
+    session.commit()
+    return jsonify(state=attempt.state, tab_switches=attempt.tab_switches)

@@ -1,0 +1,326 @@
+"""Closed-book tests: who may sit them, attempts, autosave, submission, sweeps and review.
+
+Every deadline is checked here from stored timestamps at request time, so the scheduler's sweep is
+never the only thing between a cadre and a closed test. Saves and submissions write first and check
+afterwards, in one transaction: a save either lands before the submission that grades it, or is
+refused — an acknowledged answer is never left out of a grade.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import User
+from studyhall.banks.models import Question
+from studyhall.errors import DomainError
+from studyhall.exams import paper
+from studyhall.exams.models import (Answer, Attempt, AttemptEvent, AttemptItem, Exam, ExamAudience,
+                                    ExamExtension)
+
+GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow network is not a cheat
+
+
+# ---- who, when -------------------------------------------------------------------------------
+
+def in_audience(session: Session, exam: Exam, user: User) -> bool:
+    for member in exam.audience:
+        if member.user_id == user.id:
+            return True
+        if member.branch_id is not None and user.branch_id is not None and \
+                user.branch_id in accounts.subtree_ids(session, member.branch_id):
+            return True
+    return False
+
+
+def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
+    return session.scalars(select(ExamExtension).where(ExamExtension.exam_id == exam.id,
+                                                       ExamExtension.user_id == user_id)).first()
+
+
+def closes_at(exam: Exam, arrangement: ExamExtension | None) -> datetime:
+    if arrangement and arrangement.closes_at and arrangement.closes_at > exam.closes_at:
+        return arrangement.closes_at
+    return exam.closes_at
+
+
+def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Listing:
+    exam: Exam
+    status: str  # open / upcoming / closed
+    attempts_used: int
+    open_attempt: Attempt | None
+    best: Attempt | None
+
+
+def listings(session: Session, user: User, *, now: datetime, horizon: timedelta = timedelta(days=30)) -> list[Listing]:
+    """Tests this person may sit that are open now, coming within the horizon, or closed within it."""
+    exams = session.scalars(select(Exam).where(Exam.opens_at <= now + horizon, Exam.closes_at >= now - horizon)
+                            .order_by(Exam.opens_at)).all()
+    result = []
+    for exam in exams:
+        if not in_audience(session, exam, user):
+            continue
+        attempts = list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
+                                                              Attempt.user_id == user.id).order_by(Attempt.number)))
+        close = closes_at(exam, extension(session, exam, user.id))
+        status = "upcoming" if now < exam.opens_at else "open" if now < close else "closed"
+        open_attempt = next((a for a in attempts if a.state == "open"), None)
+        result.append(Listing(exam, status, len(attempts), open_attempt, counted_attempt(exam, attempts)))
+    return result
+
+
+def counted_attempt(exam: Exam, attempts: list[Attempt]) -> Attempt | None:
+    """The attempt whose score counts: the highest, or the last, as the exam says."""
+    done = [a for a in attempts if a.state == "submitted"]
+    if not done:
+        return None
+    if exam.grading == "last":
+        return max(done, key=lambda a: a.number)
+    return max(done, key=lambda a: (a.score or 0, -a.number))
+
+
+# ---- starting --------------------------------------------------------------------------------
+
+def _address_allowed(exam: Exam, address: str | None) -> bool:
+    networks = [line.strip() for line in exam.allowed_networks.splitlines() if line.strip()]
+    if not networks:
+        return True
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def exam_or_error(session: Session, exam_id: int) -> Exam:
+    exam = session.get(Exam, exam_id)
+    if exam is None:
+        raise DomainError(_("No such test."), "not_found")
+    return exam
+
+
+def start_or_resume(session: Session, exam_id: int, user: User, *, now: datetime, access_code: str = "",
+                    address: str | None = None, device: str = "") -> Attempt:
+    """The person's attempt in progress, or a new one with a freshly drawn, frozen paper."""
+    exam = exam_or_error(session, exam_id)
+    if not in_audience(session, exam, user):
+        raise DomainError(_("This test is not open to you."), "not_in_audience")
+    existing = session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                                                     Attempt.state == "open")).first()
+    if existing is not None:
+        if now > existing.deadline_at + GRACE:
+            raise DomainError(_("Your time for this test is over."), "deadline_passed")
+        session.add(AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]}))
+        return existing
+    arrangement = extension(session, exam, user.id)
+    close = closes_at(exam, arrangement)
+    if now < exam.opens_at:
+        raise DomainError(_("This test has not opened yet."), "not_open")
+    if now >= close:
+        raise DomainError(_("This test has closed."), "closed")
+    if exam.access_code and access_code.strip() != exam.access_code:
+        raise DomainError(_("The access code (考试口令) is wrong."), "access_code")
+    if not _address_allowed(exam, address):
+        raise DomainError(_("This test can only be taken from the designated network."), "address")
+    used = session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0
+    if used >= exam.attempts_allowed:
+        raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
+    drawn = paper.draw(session, exam, random.Random())
+    minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, started_at=now,
+                      deadline_at=min(now + timedelta(minutes=minutes), close), state="open",
+                      max_score=sum(d.score for d in drawn))
+    attempt.items = [AttemptItem(exam_id=exam.id, position=position, question_id=d.question.id,
+                                 lineage=d.question.lineage, score=d.score, option_order=d.option_order)
+                     for position, d in enumerate(drawn, start=1)]
+    session.add(attempt)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two starts raced; the other won. Its attempt is this person's attempt.
+        session.rollback()
+        return start_or_resume(session, exam_id, user, now=now, access_code=access_code, address=address,
+                               device=device)
+    session.add(AttemptEvent(attempt_id=attempt.id, kind="start", at=now, detail={"device": device[:200]}))
+    return attempt
+
+
+# ---- the attempt as its owner sees it --------------------------------------------------------
+
+def own_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise DomainError(_("No such attempt."), "not_found")
+    return attempt
+
+
+def _questions(session: Session, attempt: Attempt) -> dict[int, Question]:
+    ids = [item.question_id for item in attempt.items]
+    return {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
+
+
+def client_state(session: Session, attempt: Attempt, *, now: datetime) -> dict[str, object]:
+    """Everything the attempt page needs to (re)build itself — and no key or explanation."""
+    questions = _questions(session, attempt)
+    answers = {a.position: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    items = []
+    for item in attempt.items:
+        question = questions[item.question_id]
+        shown = paper.shown_question(question, item)
+        saved = answers.get(item.position)
+        shown["response"] = paper.to_shown(item, question.type, saved.response) if saved else None
+        shown["seq"] = saved.seq if saved else 0
+        items.append(shown)
+    exam = attempt.exam
+    return {
+        "attempt": attempt.id, "exam": exam.id, "title": exam.title, "state": attempt.state,
+        "remaining_seconds": remaining_seconds(attempt, now), "one_per_page": exam.one_per_page,
+        "questions": items,
+    }
+
+
+# ---- saving and submitting -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Saved:
+    seq: int
+    remaining_seconds: int
+
+
+def _upsert(session: Session) -> type:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert  # type: ignore[return-value]
+
+
+def save_answer(session: Session, attempt_id: int, user: User, position: int, response: object, seq: int,
+                *, now: datetime) -> Saved:
+    """Store a response unless a newer one (higher seq) is already stored. Idempotent."""
+    attempt = own_attempt(session, attempt_id, user)
+    if attempt.state != "open":
+        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
+    item = next((i for i in attempt.items if i.position == position), None)
+    if item is None:
+        raise DomainError(_("No such question on this paper."), "not_found")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
+    question = session.get(Question, item.question_id)
+    stored = paper.to_stored(question, item, response)
+    if now > attempt.deadline_at + GRACE:
+        raise DomainError(_("The time for this test is over; this answer arrived too late to count. "
+                            "Everything saved before the deadline is kept."), "deadline_passed")
+    insert = _upsert(session)
+    statement = insert(Answer).values(attempt_id=attempt.id, position=position, response=stored, seq=seq,
+                                      saved_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["attempt_id", "position"],
+        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
+              "saved_at": statement.excluded.saved_at},
+        where=Answer.__table__.c.seq < statement.excluded.seq,
+    )
+    session.execute(statement)
+    # Checked after writing, in the same transaction: a concurrent submission either sees this
+    # answer or makes this check fail and the write roll back.
+    state = session.execute(select(Attempt.state).where(Attempt.id == attempt.id)
+                            .with_for_update(read=True)).scalar_one()
+    if state != "open":
+        session.rollback()
+        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
+    stored_seq = session.scalar(select(Answer.seq).where(Answer.attempt_id == attempt.id,
+                                                         Answer.position == position))
+    return Saved(stored_seq or seq, remaining_seconds(attempt, now))
+
+
+def submit(session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: str = "cadre") -> Attempt:
+    """Submit and grade. Submitting twice returns the first result."""
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or (user is not None and attempt.user_id != user.id):
+        raise DomainError(_("No such attempt."), "not_found")
+    # The write comes first so that, on SQLite too, no save can slip in between grading and closing.
+    won = session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.state == "open")
+                          .values(state="submitted", submitted_at=min(now, attempt.deadline_at + GRACE),
+                                  ended_by=ended_by)).rowcount
+    session.refresh(attempt)
+    if won:
+        grade(session, attempt)
+    return attempt
+
+
+def grade(session: Session, attempt: Attempt) -> None:
+    """Mark every position of the frozen paper against its question version's key."""
+    questions = _questions(session, attempt)
+    answers = {a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    total = 0.0
+    for item in attempt.items:
+        item.awarded = paper.mark(questions[item.question_id], item.score, answers.get(item.position),
+                                  partial_credit=attempt.exam.partial_credit)
+        total += item.awarded
+    attempt.score = round(total, 2)
+
+
+def finalise_overdue(session: Session, *, now: datetime) -> int:
+    """Scheduler sweep: submit every attempt whose deadline and grace have passed, from its saved
+    answers. Running it twice, or late, changes nothing more."""
+    overdue = session.scalars(select(Attempt.id).where(Attempt.state == "open",
+                                                       Attempt.deadline_at < now - GRACE)).all()
+    for attempt_id in overdue:
+        submit(session, attempt_id, None, now=now, ended_by="sweep")
+    return len(overdue)
+
+
+def record_event(session: Session, attempt_id: int, user: User, kind: str, *, now: datetime) -> Attempt:
+    """Log a tab switch (or other event); submit automatically past the exam's limit."""
+    attempt = own_attempt(session, attempt_id, user)
+    if kind not in ("tab_switch",):
+        raise DomainError(_("Unknown event."), "invalid")
+    if attempt.state != "open":
+        return attempt
+    session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now, detail={}))
+    attempt.tab_switches += 1
+    limit = attempt.exam.tab_switch_limit
+    if limit and attempt.tab_switches >= limit:
+        session.flush()
+        return submit(session, attempt.id, user, now=now, ended_by="tab_switches")
+    return attempt
+
+
+# ---- after submitting ------------------------------------------------------------------------
+
+def review_open(exam: Exam, attempt: Attempt, *, now: datetime) -> bool:
+    """Whether the key and 解析 may be shown for this attempt now."""
+    return exam.review == "after_close" and attempt.state == "submitted" and now >= exam.closes_at
+
+
+def review(session: Session, attempt: Attempt) -> list[dict[str, object]]:
+    """The paper with responses, keys and explanations, in the letters the person saw."""
+    questions = _questions(session, attempt)
+    answers = {a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    rows = []
+    for item in attempt.items:
+        question = questions[item.question_id]
+        shown = paper.shown_question(question, item)
+        shown["response"] = paper.to_shown(item, question.type, answers.get(item.position))
+        shown["key"] = paper.to_shown(item, question.type, question.answer)
+        shown["explanation"] = question.explanation
+        shown["source"] = question.source
+        shown["awarded"] = item.awarded
+        rows.append(shown)
+    return rows
+
+
+def attempts_of(session: Session, exam: Exam) -> list[Attempt]:
+    return list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.id)))

@@ -1,0 +1,190 @@
+"""Administrators build tests: settings, audience, paper (hand-picked questions and drawing rules)
+and individual arrangements. Once anyone has started, the paper is frozen."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import User
+from studyhall.banks.models import Bank, Question
+from studyhall.errors import DomainError
+from studyhall.exams import paper
+from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
+
+MODES = ("exam", "contest")
+QUESTION_TYPES = ("", "single", "multiple", "judge", "blank")
+
+
+@dataclass
+class RuleSpec:
+    bank_id: int
+    count: int
+    score: float
+    type: str = ""
+    category: str = ""
+    min_difficulty: int | None = None
+    max_difficulty: int | None = None
+
+
+@dataclass
+class ExamSpec:
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int
+    instructions: str = ""
+    mode: str = "exam"
+    attempts_allowed: int = 1
+    grading: str = "highest"
+    pass_mark: float | None = None
+    shuffle_questions: bool = True
+    shuffle_options: bool = True
+    partial_credit: bool = False
+    show_score: bool = True
+    review: str = "after_close"
+    one_per_page: bool = False
+    tab_switch_limit: int | None = None
+    access_code: str = ""
+    allowed_networks: str = ""
+    branch_ids: list[int] = field(default_factory=list)
+    usernames: list[str] = field(default_factory=list)
+    items: list[tuple[str, float]] = field(default_factory=list)  # (编号 or lineage, score)
+    rules: list[RuleSpec] = field(default_factory=list)
+
+
+def paper_frozen(session: Session, exam: Exam) -> bool:
+    return (session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) or 0) > 0
+
+
+def _check(spec: ExamSpec) -> None:
+    import ipaddress
+
+    if not spec.title.strip():
+        raise DomainError(_("A test needs a title."), "invalid")
+    if spec.closes_at <= spec.opens_at:
+        raise DomainError(_("The test must close after it opens."), "invalid")
+    if not 1 <= spec.time_limit_minutes <= 24 * 60:
+        raise DomainError(_("The time limit must be between 1 minute and 24 hours."), "invalid")
+    if spec.mode not in MODES or spec.grading not in ("highest", "last") or \
+            spec.review not in ("after_close", "never"):
+        raise DomainError(_("Unknown test setting."), "invalid")
+    if spec.attempts_allowed < 1:
+        raise DomainError(_("At least one attempt must be allowed."), "invalid")
+    for line in spec.allowed_networks.splitlines():
+        if line.strip():
+            try:
+                ipaddress.ip_network(line.strip(), strict=False)
+            except ValueError:
+                raise DomainError(_("“%(network)s” is not an address range such as 10.1.0.0/16.",
+                                    network=line.strip()), "invalid") from None
+    for rule in spec.rules:
+        if rule.count < 1 or rule.score <= 0 or rule.type not in QUESTION_TYPES:
+            raise DomainError(_("Each drawing rule needs a count of at least 1 and a positive score."), "invalid")
+
+
+def _audience(session: Session, spec: ExamSpec) -> list[ExamAudience]:
+    members = [ExamAudience(branch_id=branch_id) for branch_id in spec.branch_ids]
+    found = accounts.usernames(session, spec.usernames)
+    missing = [name for name in spec.usernames if name not in found]
+    if missing:
+        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), "invalid")
+    members += [ExamAudience(user_id=user.id) for user in found.values()]
+    return members
+
+
+def _items(session: Session, spec: ExamSpec) -> list[ExamItem]:
+    items = []
+    for position, (reference, score) in enumerate(spec.items, start=1):
+        question = session.scalars(select(Question).where(
+            Question.current, (Question.external_id == reference) | (Question.lineage == reference))).first()
+        if question is None:
+            raise DomainError(_("No question with 编号 %(id)s.", id=reference), "invalid")
+        items.append(ExamItem(position=position, lineage=question.lineage, score=score))
+    return items
+
+
+def save_exam(session: Session, actor: User, spec: ExamSpec, *, exam_id: int | None = None,
+              now: datetime) -> Exam:
+    """Create a test, or change one. After the first start only the window, time limit, audience
+    and arrangements may change: everything that shapes the paper is frozen."""
+    _check(spec)
+    exam = Exam(created_by_id=actor.id, created_at=now) if exam_id is None else session.get(Exam, exam_id)
+    if exam is None:
+        raise DomainError(_("No such test."), "not_found")
+    frozen = exam_id is not None and paper_frozen(session, exam)
+    paper_fields = ("mode", "attempts_allowed", "grading", "pass_mark", "shuffle_questions", "shuffle_options",
+                    "partial_credit", "show_score", "review", "one_per_page", "tab_switch_limit",
+                    "access_code", "allowed_networks")
+    if frozen:
+        changed = [name for name in paper_fields if getattr(exam, name) != getattr(spec, name)]
+        if changed or _paper_changed(session, exam, spec):
+            raise DomainError(_("Someone has started this test, so its paper and rules are frozen; only the "
+                                "window, time limit and audience can change."), "frozen")
+    for name in ("title", "instructions", "opens_at", "closes_at", "time_limit_minutes", *paper_fields):
+        setattr(exam, name, getattr(spec, name))
+    exam.audience = _audience(session, spec)
+    if not frozen:
+        exam.items = _items(session, spec)
+        exam.rules = [ExamRule(position=position, bank_id=rule.bank_id, type=rule.type, category=rule.category,
+                               min_difficulty=rule.min_difficulty, max_difficulty=rule.max_difficulty,
+                               count=rule.count, score=rule.score)
+                      for position, rule in enumerate(spec.rules, start=1)]
+    if exam_id is None:
+        session.add(exam)
+    session.flush()
+    if not exam.items and not exam.rules:
+        raise DomainError(_("A test needs questions: pick some or add a drawing rule."), "invalid")
+    # Drawing once now turns a pool that is too small into an error for the administrator,
+    # not for the first cadre who starts.
+    paper.draw(session, exam, random.Random(0))
+    accounts.record(session, actor, "exam.create" if exam_id is None else "exam.update", exam.title, now=now,
+                    exam_id=exam.id)
+    return exam
+
+
+def _paper_changed(session: Session, exam: Exam, spec: ExamSpec) -> bool:
+    items = [(item.lineage, item.score) for item in _items(session, spec)]
+    rules = [(r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score) for r in spec.rules]
+    return items != [(i.lineage, i.score) for i in exam.items] or rules != [
+        (r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score) for r in exam.rules]
+
+
+def preview(session: Session, exam: Exam) -> list[dict[str, object]]:
+    """One drawn paper exactly as a cadre would see it (shuffles included), for the administrator."""
+    from studyhall.exams.models import AttemptItem
+
+    rows = []
+    for position, drawn in enumerate(paper.draw(session, exam, random.Random()), start=1):
+        item = AttemptItem(position=position, score=drawn.score, option_order=drawn.option_order)
+        rows.append(paper.shown_question(drawn.question, item))
+    return rows
+
+
+def set_extension(session: Session, actor: User, exam: Exam, username: str, *, extra_minutes: int,
+                  closes_at: datetime | None, now: datetime) -> ExamExtension:
+    user = accounts.usernames(session, [username]).get(username)
+    if user is None:
+        raise DomainError(_("Unknown 工号: %(names)s.", names=username), "invalid")
+    if extra_minutes < 0:
+        raise DomainError(_("Extra time cannot be negative."), "invalid")
+    arrangement = session.scalars(select(ExamExtension).where(ExamExtension.exam_id == exam.id,
+                                                              ExamExtension.user_id == user.id)).first()
+    if arrangement is None:
+        arrangement = ExamExtension(exam_id=exam.id, user_id=user.id)
+        session.add(arrangement)
+    arrangement.extra_minutes = extra_minutes
+    arrangement.closes_at = closes_at
+    accounts.record(session, actor, "exam.extension", exam.title, now=now, user=username,
+                    extra_minutes=extra_minutes, closes_at=closes_at.isoformat() if closes_at else None)
+    return arrangement
+
+
+def banks(session: Session) -> list[Bank]:
+    return list(session.scalars(select(Bank).order_by(Bank.name)))

@@ -1,0 +1,53 @@
+"""A small bank and a test built from it, for the exam tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from studyhall import clock, db
+from studyhall.accounts.models import Role
+from studyhall.banks import service as banks
+from studyhall.banks.formats import parse_file
+from studyhall.exams import setup
+from studyhall.exams.setup import ExamSpec
+from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
+from tests.conftest import START
+
+# SAMPLE's keys: T-001 single B; T-002 multiple ABD; T-003 judge True; T-004 blank [4月15日|四月十五日; 总体国家安全观]
+
+
+@pytest.fixture
+def world(app, people, frozen_now):  # type: ignore[no-untyped-def]
+    """Branches, an admin, two cadres in the audience, one outside it, and the SAMPLE bank."""
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    other = people.branch("外单位")
+    admin = people.user("admin1", Role.ADMIN, root)
+    people.user("10001", branch=first, name="王建国")
+    people.user("10002", branch=first, name="李晓燕")
+    people.user("90001", branch=other, name="局外人")
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "国家安全", parse_file("bank.xlsx", xlsx(sheet_rows(*SAMPLE))))
+        banks.apply_import(session, None, plan, now=clock.now())
+        session.commit()
+    return {"root": root, "first": first, "admin": admin}
+
+
+@pytest.fixture
+def make_exam(app, world):  # type: ignore[no-untyped-def]
+    def make(**overrides) -> int:
+        spec = ExamSpec(title="国家安全知识测试", opens_at=START - timedelta(minutes=5),
+                        closes_at=START + timedelta(hours=2), time_limit_minutes=15,
+                        branch_ids=[world["first"].id],
+                        items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)])
+        for name, value in overrides.items():
+            setattr(spec, name, value)
+        with app.app_context(), db.new_session() as session:
+            admin = session.get(type(world["admin"]), world["admin"].id)
+            exam = setup.save_exam(session, admin, spec, now=clock.now())
+            session.commit()
+            return exam.id
+
+    return make

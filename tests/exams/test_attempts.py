@@ -1,0 +1,204 @@
+"""Taking a test through the attempt API: start, autosave, submit, deadlines, sweeps, review."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from studyhall import create_app, db
+from studyhall.exams import service
+from studyhall.exams.models import Answer, Attempt
+from tests.conftest import PASSWORD, START
+
+SECRETS = ["国家安全法第十四条。", "总体国家安全观", "四月十五日", '"answer"', '"explanation"', '"key"']
+
+
+def sign_in(app, username: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def start(client, exam_id: int, **body):  # type: ignore[no-untyped-def]
+    return client.post(f"/api/exams/{exam_id}/attempts", json=body)
+
+
+def by_type(state: dict) -> dict[str, dict]:
+    return {q["type"]: q for q in state["questions"]}
+
+
+def letter_of(question: dict, text: str) -> str:
+    return "ABCDEFGH"[question["options"].index(text)]
+
+
+def save(client, attempt: int, position: int, response, seq: int):  # type: ignore[no-untyped-def]
+    return client.put(f"/api/attempts/{attempt}/answers/{position}", json={"response": response, "seq": seq})
+
+
+def answer_all_correctly(client, state: dict) -> None:
+    questions = by_type(state)
+    single, multiple = questions["single"], questions["multiple"]
+    save(client, state["attempt"], single["position"], [letter_of(single, "4月15日")], 1)
+    right = [letter_of(multiple, text) for text in ("保守所知悉的国家秘密", "及时报告危害国家安全活动的线索",
+                                                    "为国家安全工作提供便利")]
+    save(client, state["attempt"], multiple["position"], right, 1)
+    save(client, state["attempt"], questions["judge"]["position"], True, 1)
+    save(client, state["attempt"], questions["blank"]["position"], [" 四月十五日 ", "总体国家安全观"], 1)
+
+
+def test_start_returns_the_frozen_paper_and_the_time_left_without_any_key(app, make_exam):
+    exam_id = make_exam()
+    client = sign_in(app, "10001")
+    response = start(client, exam_id)
+    assert response.status_code == 201
+    state = response.get_json()
+    assert state["remaining_seconds"] == 15 * 60
+    assert [q["position"] for q in state["questions"]] == [1, 2, 3, 4]
+    assert by_type(state)["blank"]["blanks"] == 2
+    text = json.dumps(state, ensure_ascii=False)
+    assert not [secret for secret in SECRETS if secret in text]
+    # Resuming gives the same paper in the same order.
+    again = start(client, exam_id).get_json()
+    assert again["attempt"] == state["attempt"] and again["questions"] == state["questions"]
+
+
+def test_all_correct_answers_score_full_marks_and_double_submit_is_harmless(app, make_exam):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    answer_all_correctly(client, state)
+    first = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    second = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert first == second == {"state": "submitted", "score": 10.0, "max_score": 10.0}
+
+
+def test_replayed_and_out_of_order_saves_keep_the_newest_answer(app, make_exam, session):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    judge = by_type(state)["judge"]["position"]
+    assert save(client, state["attempt"], judge, False, 3).get_json()["seq"] == 3
+    late_old = save(client, state["attempt"], judge, True, 2)  # arrives after seq 3
+    assert late_old.status_code == 200 and late_old.get_json()["seq"] == 3
+    assert save(client, state["attempt"], judge, False, 3).get_json()["seq"] == 3  # replay
+    stored = session.scalars(select(Answer).where(Answer.position == judge)).one()
+    assert (stored.response, stored.seq) == (False, 3)
+    resumed = start(client, state["exam"]).get_json()
+    assert by_type(resumed)["judge"]["response"] is False and by_type(resumed)["judge"]["seq"] == 3
+
+
+def test_a_save_after_the_grace_is_refused_and_what_was_saved_stays(app, make_exam, frozen_now):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    judge = by_type(state)["judge"]["position"]
+    save(client, state["attempt"], judge, True, 1)
+    deadline = START + timedelta(minutes=15)
+    frozen_now(deadline + service.GRACE)
+    assert save(client, state["attempt"], judge, True, 2).status_code == 200  # within the grace
+    frozen_now(deadline + service.GRACE + timedelta(seconds=1))
+    refused = save(client, state["attempt"], judge, False, 3)
+    assert refused.status_code == 409 and refused.get_json()["code"] == "deadline_passed"
+    result = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert result["score"] == 2.0  # the judge answer saved in time (True) counts
+
+
+def test_the_sweep_submits_abandoned_attempts_from_their_saved_answers(app, make_exam, frozen_now, session):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    answer_all_correctly(client, state)
+    with app.app_context(), db.new_session() as writer:
+        frozen_now(START + timedelta(minutes=15, seconds=59))
+        assert service.finalise_overdue(writer, now=START + timedelta(minutes=15, seconds=59)) == 0
+        later = START + timedelta(minutes=16, seconds=1)
+        assert service.finalise_overdue(writer, now=later) == 1
+        assert service.finalise_overdue(writer, now=later) == 0
+        writer.commit()
+    attempt = session.get(Attempt, state["attempt"])
+    assert (attempt.state, attempt.ended_by, attempt.score) == ("submitted", "sweep", 10.0)
+
+
+def test_answers_acknowledged_before_a_restart_are_all_there_with_the_right_time_left(
+        app, make_exam, test_config, frozen_now):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    answer_all_correctly(client, state)
+    frozen_now(START + timedelta(minutes=6))
+    restarted = create_app(test_config)  # a new process: nothing carried over in memory
+    try:
+        again = sign_in(restarted, "10001")
+        resumed = start(again, state["exam"]).get_json()
+        assert resumed["attempt"] == state["attempt"]
+        assert resumed["remaining_seconds"] == 9 * 60
+        assert all(q["seq"] == 1 and q["response"] is not None for q in resumed["questions"])
+        assert again.post(f"/api/attempts/{state['attempt']}/submit").get_json()["score"] == 10.0
+    finally:
+        restarted.extensions["studyhall.engine"].dispose()
+
+
+def test_one_attempt_in_progress_and_no_more_attempts_than_allowed(app, make_exam):
+    client = sign_in(app, "10001")
+    exam_id = make_exam()
+    first = start(client, exam_id).get_json()["attempt"]
+    other_device = sign_in(app, "10001")
+    assert start(other_device, exam_id).get_json()["attempt"] == first
+    client.post(f"/api/attempts/{first}/submit")
+    refused = start(client, exam_id)
+    assert refused.status_code == 409 and refused.get_json()["code"] == "no_attempts_left"
+
+
+def test_a_cadre_outside_the_audience_is_refused(app, make_exam):
+    response = start(sign_in(app, "90001"), make_exam())
+    assert response.status_code == 403 and response.get_json()["code"] == "not_in_audience"
+    assert sign_in(app, "90001").get("/api/exams").get_json() == {"exams": []}
+
+
+def test_someone_else_cannot_read_or_write_my_attempt(app, make_exam):
+    state = start(sign_in(app, "10001"), make_exam()).get_json()
+    intruder = sign_in(app, "10002")
+    assert intruder.get(f"/api/attempts/{state['attempt']}").status_code == 404
+    assert save(intruder, state["attempt"], 1, True, 1).status_code == 404
+    assert intruder.post(f"/api/attempts/{state['attempt']}/submit").status_code == 404
+
+
+def test_window_access_code_and_network_are_enforced(app, make_exam, frozen_now):
+    client = sign_in(app, "10001")
+    coded = make_exam(access_code="0415", allowed_networks="10.8.0.0/16")
+    assert start(client, coded, access_code="1234").get_json()["code"] == "access_code"
+    assert start(client, coded, access_code="0415").get_json()["code"] == "address"  # test client is 127.0.0.1
+    later = make_exam(opens_at=START + timedelta(hours=1))
+    assert start(client, later).get_json()["code"] == "not_open"
+    frozen_now(START + timedelta(hours=3))
+    assert start(client, later).get_json()["code"] == "closed"
+
+
+def test_the_deadline_is_the_time_limit_or_the_close_whichever_comes_first(app, make_exam, frozen_now):
+    exam_id = make_exam()
+    frozen_now(START + timedelta(hours=1, minutes=50))
+    state = start(sign_in(app, "10001"), exam_id).get_json()
+    assert state["remaining_seconds"] == 10 * 60
+
+
+def test_tab_switches_are_logged_and_the_limit_submits(app, make_exam, session):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam(tab_switch_limit=2)).get_json()
+    first = client.post(f"/api/attempts/{state['attempt']}/events", json={"kind": "tab_switch"}).get_json()
+    assert first == {"state": "open", "tab_switches": 1}
+    second = client.post(f"/api/attempts/{state['attempt']}/events", json={"kind": "tab_switch"}).get_json()
+    assert second["state"] == "submitted"
+    assert session.get(Attempt, state["attempt"]).ended_by == "tab_switches"
+
+
+def test_malformed_saves_get_a_clear_json_error(app, make_exam):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    single = by_type(state)["single"]["position"]
+    assert save(client, state["attempt"], single, ["Z"], 1).get_json()["code"] == "invalid_response"
+    assert save(client, state["attempt"], single, ["A", "B"], 1).get_json()["code"] == "invalid_response"
+    assert save(client, state["attempt"], single, ["A"], 0).get_json()["code"] == "invalid_seq"
+    assert save(client, state["attempt"], 99, ["A"], 1).status_code == 404
+    assert client.put(f"/api/attempts/{state['attempt']}/answers/{single}", data="x").status_code == 400
+
+
+def test_signed_out_api_calls_get_json_401(app, make_exam, client):
+    response = client.put("/api/attempts/1/answers/1", json={"response": True, "seq": 1})
+    assert response.status_code == 401 and response.get_json()["code"] == "signed_out"

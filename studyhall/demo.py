@@ -129,12 +129,20 @@ def _demo_exam(session: Session, now: datetime) -> None:
         return
     bank = banks.get_bank(session, "国家安全知识")
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
-    rules = [RuleSpec(bank.id, count, score, type=kind)
-             for kind, count, score in (("single", 10, 4), ("multiple", 4, 6), ("judge", 4, 4), ("blank", 2, 10))]
+    rules = [
+        RuleSpec(bank.id, count, score, type=kind)
+        for kind, count, score in (("single", 10, 4), ("multiple", 4, 6), ("judge", 4, 4), ("blank", 2, 10))
+    ]
     spec = ExamSpec(
-        title=DEMO_EXAM, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=60),
-        time_limit_minutes=15, instructions="闭卷作答，共 20 题，满分 100 分，限时 15 分钟。答案随时自动保存。",
-        partial_credit=True, tab_switch_limit=None, branch_ids=[by_root(session).id], rules=rules,
+        title=DEMO_EXAM,
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=60),
+        time_limit_minutes=15,
+        instructions="闭卷作答，共 20 题，满分 100 分，限时 15 分钟。答案随时自动保存。",
+        partial_credit=True,
+        tab_switch_limit=None,
+        branch_ids=[by_root(session).id],
+        rules=rules,
     )
     exam_setup.save_exam(session, admin, spec, now=now)
 

@@ -87,10 +87,12 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    with app.app_context():
-        session = db.new_session()
-        yield session
-        session.close()
+    """A session for the test's own reads. It pushes no app context: one left pushed would be
+    shared by every request the test client makes (Flask reuses it), and with it `g`, the
+    signed-in user and the request's database session."""
+    session = app.extensions["studyhall.sessionmaker"]()
+    yield session
+    session.close()
 
 
 @pytest.fixture

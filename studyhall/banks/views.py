@@ -151,12 +151,7 @@ def _form_to_question(form: QuestionForm) -> ParsedQuestion:
     while options and not options[-1]:
         options.pop()
     answer_text = _text(form.answer)
-    if kind in ("single", "multiple"):
-        answer = fields.answer_letters(answer_text)
-    elif kind == "judge":
-        answer = fields.judge_answer(answer_text)
-    else:
-        answer = fields.blank_answer(answer_text)
+    answer = fields.parse_answer(kind, answer_text)
     if answer is None:
         raise DomainError(
             _("The answer “%(answer)s” does not fit the question type.", answer=answer_text), "invalid"
@@ -189,12 +184,7 @@ def _fill_form(form: QuestionForm, question) -> None:  # type: ignore[no-untyped
         getattr(form, f"option_{letter}").data = (
             question.options[index] if index < len(question.options) else ""
         )
-    if question.type in ("single", "multiple"):
-        form.answer.data = "".join(question.answer)
-    elif question.type == "judge":
-        form.answer.data = fields.judge_text(question.answer)
-    else:
-        form.answer.data = fields.blank_text(question.answer)
+    form.answer.data = fields.answer_text(question.type, question.answer)
     form.explanation.data = question.explanation
     form.categories.data = ";".join(question.categories)
     form.difficulty.data = str(question.difficulty or "")

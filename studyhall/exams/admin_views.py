@@ -2,6 +2,281 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import random
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from studyhall import clock, db
+from studyhall.accounts import service as accounts
+from studyhall.accounts.access import allow
+from studyhall.accounts.models import Role
+from studyhall.banks.formats.base import LETTERS
+from studyhall.banks.forms import TYPE_LABELS
+from studyhall.errors import DomainError
+from studyhall.exams import results, service, setup
+from studyhall.exams.forms import (
+    GRADING_LABELS,
+    MODE_LABELS,
+    REVIEW_LABELS,
+    ExamForm,
+    ExtensionForm,
+    FixKeyForm,
+    items_text,
+)
+from studyhall.exams.models import Exam
 
 bp = Blueprint("exams_admin", __name__, url_prefix="/admin/exams")
+ADMIN = Role.ADMIN
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONITOR_REFRESH_SECONDS = 15
+
+
+@bp.context_processor
+def _helpers() -> dict[str, object]:
+    zone = clock.local_zone()
+
+    def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:  # type: ignore[no-untyped-def]
+        """A stored UTC time in the organisation's zone."""
+        return value.astimezone(zone).strftime(pattern) if value else "—"
+
+    return {
+        "local_time": local_time,
+        "duration": results.duration_text,
+        "mode_labels": MODE_LABELS,
+        "grading_labels": GRADING_LABELS,
+        "review_labels": REVIEW_LABELS,
+        "ended_by_labels": results.ENDED_BY,
+        "type_labels": TYPE_LABELS,
+        "letters": LETTERS,
+        "status_labels": {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")},
+    }
+
+
+def _exam_or_404(exam_id: int) -> Exam:
+    try:
+        return service.exam_or_error(db.session(), exam_id)
+    except DomainError:
+        abort(404)
+
+
+# ---- the list and the form -------------------------------------------------------------------
+
+
+@bp.route("/")
+@allow(ADMIN)
+def index() -> object:
+    return render_template("exams/admin_index.html", rows=results.exam_rows(db.session(), now=clock.now()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(ADMIN)
+def new() -> object:
+    return _form(None)
+
+
+@bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
+@allow(ADMIN)
+def edit(exam_id: int) -> object:
+    return _form(_exam_or_404(exam_id))
+
+
+def _form(exam: Exam | None) -> object:
+    session = db.session()
+    form = ExamForm()
+    tree = accounts.branch_tree(session)
+    form.set_choices(tree, setup.banks(session))
+    if exam is not None and request.method == "GET":
+        audience = results.audience_lines(session, exam)
+        form.fill(
+            exam,
+            [user.username for user in audience.people],
+            items_text(results.item_references(session, exam)),
+        )
+    problem = None
+    if form.validate_on_submit():
+        try:
+            spec = form.to_spec()
+            saved = setup.save_exam(
+                session, current_user, spec, exam_id=exam.id if exam else None, now=clock.now()
+            )
+        except DomainError as error:
+            session.rollback()
+            problem = error
+        else:
+            session.commit()
+            flash(_("Test saved."), "info")
+            return redirect(url_for("exams_admin.detail", exam_id=saved.id))
+    frozen = exam is not None and setup.paper_frozen(session, exam)
+    page = render_template(
+        "exams/admin_form.html", form=form, exam=exam, tree=tree, problem=problem, frozen=frozen
+    )
+    return page, 422 if request.method == "POST" else 200  # a POST that gets here saved nothing
+
+
+# ---- one test --------------------------------------------------------------------------------
+
+
+@bp.route("/<int:exam_id>")
+@allow(ADMIN)
+def detail(exam_id: int) -> object:
+    return _detail(_exam_or_404(exam_id), ExtensionForm(formdata=None))
+
+
+def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> object:
+    session = db.session()
+    picked, rules = results.paper_lines(session, exam)
+    return render_template(
+        "exams/admin_exam.html",
+        exam=exam,
+        status=results.status(exam, clock.now()),
+        total=results.total_score(exam),
+        picked=picked,
+        rules=rules,
+        audience=results.audience_lines(session, exam),
+        frozen=setup.paper_frozen(session, exam),
+        arrangements=results.arrangements(session, exam),
+        extension_form=extension_form,
+    ), status
+
+
+@bp.route("/<int:exam_id>/extensions", methods=["POST"])
+@allow(ADMIN)
+def extension(exam_id: int) -> object:
+    session = db.session()
+    exam = _exam_or_404(exam_id)
+    form = ExtensionForm()
+    if not form.validate_on_submit():
+        return _detail(exam, form, 422)
+    try:
+        setup.set_extension(
+            session,
+            current_user,
+            exam,
+            form.username.data.strip(),
+            extra_minutes=form.extra_minutes.data,
+            closes_at=form.closes_at_utc(),
+            now=clock.now(),
+        )
+    except DomainError as error:
+        session.rollback()
+        form.username.errors.append(error.message)
+        return _detail(exam, form, 422)
+    session.commit()
+    flash(_("Arrangement saved for %(username)s.", username=form.username.data.strip()), "info")
+    return redirect(url_for("exams_admin.detail", exam_id=exam.id) + "#arrangements")
+
+
+@bp.route("/<int:exam_id>/preview")
+@allow(ADMIN)
+def preview(exam_id: int) -> object:
+    exam = _exam_or_404(exam_id)
+    try:
+        paper = results.preview(db.session(), exam, random.Random())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("exams_admin.detail", exam_id=exam.id))
+    return render_template(
+        "exams/admin_preview.html", exam=exam, paper=paper, total=results.total_score(exam)
+    )
+
+
+# ---- during and after ------------------------------------------------------------------------
+
+
+@bp.route("/<int:exam_id>/monitor")
+@allow(ADMIN)
+def monitor(exam_id: int) -> object:
+    exam = _exam_or_404(exam_id)
+    body = render_template(
+        "exams/admin_monitor.html",
+        exam=exam,
+        monitor=results.monitor(db.session(), exam),
+        now=clock.now(),
+        refresh=MONITOR_REFRESH_SECONDS,
+    )
+    # The page refreshes itself (<meta http-equiv="refresh">); no cache may serve a stale count.
+    return Response(body, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/<int:exam_id>/results")
+@allow(ADMIN)
+def results_page(exam_id: int) -> object:
+    exam = _exam_or_404(exam_id)
+    rows = results.results(db.session(), exam)
+    ranking = results.ranking(rows) if exam.mode == "contest" else []
+    return render_template("exams/admin_results.html", exam=exam, rows=rows, ranking=ranking)
+
+
+@bp.route("/<int:exam_id>/results.xlsx")
+@allow(ADMIN)
+def results_xlsx(exam_id: int) -> Response:
+    exam = _exam_or_404(exam_id)
+    data = results.results_workbook(exam, results.results(db.session(), exam), zone=clock.local_zone())
+    return Response(
+        data,
+        mimetype=XLSX,
+        headers={
+            "Content-Disposition": f"attachment; filename=exam-{exam.id}-results.xlsx",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/<int:exam_id>/attempts/<int:attempt_id>")
+@allow(ADMIN)
+def attempt(exam_id: int, attempt_id: int) -> object:
+    exam = _exam_or_404(exam_id)
+    try:
+        found = results.attempt_detail(db.session(), exam, attempt_id)
+    except DomainError:
+        abort(404)
+    return render_template("exams/admin_attempt.html", exam=exam, detail=found)
+
+
+@bp.route("/<int:exam_id>/analysis")
+@allow(ADMIN)
+def analysis(exam_id: int) -> object:
+    exam = _exam_or_404(exam_id)
+    return render_template(
+        "exams/admin_analysis.html", exam=exam, analysis=results.analyse(db.session(), exam)
+    )
+
+
+@bp.route("/<int:exam_id>/questions/<lineage>/key", methods=["GET", "POST"])
+@allow(ADMIN)
+def fix_key(exam_id: int, lineage: str) -> object:
+    """Fix a key: a dry run listing every score that would change, then, confirmed, the regrade."""
+    session = db.session()
+    exam = _exam_or_404(exam_id)
+    try:
+        question = results.current_version(session, exam, lineage)
+    except DomainError:
+        abort(404)
+    form = FixKeyForm()
+    if request.method == "GET":
+        form.answer.data = results.key_text(question)
+    plan, problem = None, None
+    if form.validate_on_submit():
+        try:
+            answer = results.parse_key(question, form.answer.data)
+            if form.confirm.data == "1":
+                done = results.apply_regrade(session, current_user, exam, lineage, answer, now=clock.now())
+                session.commit()
+                flash(
+                    _(
+                        "Key fixed and %(n)d attempts marked again; %(changed)d scores changed.",
+                        n=done.regraded,
+                        changed=len(done.changes),
+                    ),
+                    "info",
+                )
+                return redirect(url_for("exams_admin.analysis", exam_id=exam.id))
+            plan = results.regrade_preview(session, exam, lineage, answer)
+        except DomainError as error:
+            session.rollback()
+            problem = error.message
+    return render_template(
+        "exams/admin_fix_key.html", exam=exam, question=question, form=form, plan=plan, problem=problem
+    ), 200 if problem is None else 422

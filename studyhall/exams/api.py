@@ -15,9 +15,19 @@ from studyhall.errors import DomainError
 from studyhall.exams import service
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
-STATUS = {"not_found": 404, "not_in_audience": 403, "access_code": 403, "address": 403,
-          "deadline_passed": 409, "submitted": 409, "closed": 409, "not_open": 409, "no_attempts_left": 409,
-          "pool_too_small": 409, "pool": 409}
+STATUS = {
+    "not_found": 404,
+    "not_in_audience": 403,
+    "access_code": 403,
+    "address": 403,
+    "deadline_passed": 409,
+    "submitted": 409,
+    "closed": 409,
+    "not_open": 409,
+    "no_attempts_left": 409,
+    "pool_too_small": 409,
+    "pool": 409,
+}
 
 
 @bp.errorhandler(DomainError)
@@ -37,14 +47,24 @@ def csrf():  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN)
 def exams():  # type: ignore[no-untyped-def]
     now = clock.now()
-    return jsonify(exams=[{
-        "id": listing.exam.id, "title": listing.exam.title, "mode": listing.exam.mode, "status": listing.status,
-        "opens_at": listing.exam.opens_at.isoformat(), "closes_at": listing.exam.closes_at.isoformat(),
-        "time_limit_minutes": listing.exam.time_limit_minutes, "attempts_allowed": listing.exam.attempts_allowed,
-        "attempts_used": listing.attempts_used,
-        "open_attempt": listing.open_attempt.id if listing.open_attempt else None,
-        "seconds_until_open": max(0, int((listing.exam.opens_at - now).total_seconds())),
-    } for listing in service.listings(db.session(), current_user, now=now)])
+    return jsonify(
+        exams=[
+            {
+                "id": listing.exam.id,
+                "title": listing.exam.title,
+                "mode": listing.exam.mode,
+                "status": listing.status,
+                "opens_at": listing.exam.opens_at.isoformat(),
+                "closes_at": listing.exam.closes_at.isoformat(),
+                "time_limit_minutes": listing.exam.time_limit_minutes,
+                "attempts_allowed": listing.exam.attempts_allowed,
+                "attempts_used": listing.attempts_used,
+                "open_attempt": listing.open_attempt.id if listing.open_attempt else None,
+                "seconds_until_open": max(0, int((listing.exam.opens_at - now).total_seconds())),
+            }
+            for listing in service.listings(db.session(), current_user, now=now)
+        ]
+    )
 
 
 @bp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
@@ -53,9 +73,15 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}
     now = clock.now()
-    attempt = service.start_or_resume(session, exam_id, current_user, now=now,
-                                      access_code=str(body.get("access_code", "")),
-                                      address=request.remote_addr, device=request.user_agent.string)
+    attempt = service.start_or_resume(
+        session,
+        exam_id,
+        current_user,
+        now=now,
+        access_code=str(body.get("access_code", "")),
+        address=request.remote_addr,
+        device=request.user_agent.string,
+    )
     state = service.client_state(session, attempt, now=now)
     session.commit()
     return jsonify(state), 201
@@ -65,8 +91,9 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN)
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    return jsonify(service.client_state(session, service.own_attempt(session, attempt_id, current_user),
-                                        now=clock.now()))
+    return jsonify(
+        service.client_state(session, service.own_attempt(session, attempt_id, current_user), now=clock.now())
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
@@ -76,8 +103,9 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     if not isinstance(body, dict) or "seq" not in body:
         raise DomainError("Expected a JSON object with response and seq.", "invalid")
     session = db.session()
-    saved = service.save_answer(session, attempt_id, current_user, position, body.get("response"),
-                                body["seq"], now=clock.now())
+    saved = service.save_answer(
+        session, attempt_id, current_user, position, body.get("response"), body["seq"], now=clock.now()
+    )
     session.commit()
     return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds)
 
@@ -91,8 +119,11 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     attempt = service.submit(session, attempt_id, current_user, now=clock.now(), ended_by=ended_by)
     session.commit()
     exam = attempt.exam
-    return jsonify(state=attempt.state, score=attempt.score if exam.show_score else None,
-                   max_score=attempt.max_score if exam.show_score else None)
+    return jsonify(
+        state=attempt.state,
+        score=attempt.score if exam.show_score else None,
+        max_score=attempt.max_score if exam.show_score else None,
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
@@ -100,6 +131,8 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 def event(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}
-    attempt = service.record_event(session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now())
+    attempt = service.record_event(
+        session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now()
+    )
     session.commit()
     return jsonify(state=attempt.state, tab_switches=attempt.tab_switches)

@@ -113,13 +113,21 @@ class Attempt(Base):
     max_score: Mapped[float]
     tab_switches: Mapped[int] = mapped_column(default=0)
 
-    items: Mapped[list[AttemptItem]] = relationship(order_by="AttemptItem.position", cascade="all, delete-orphan")
+    items: Mapped[list[AttemptItem]] = relationship(
+        order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         UniqueConstraint("exam_id", "user_id", "number"),
         # One attempt in progress per person and exam, whatever races the requests run.
-        Index("uq_attempt_open", "exam_id", "user_id", unique=True,
-              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        Index(
+            "uq_attempt_open",
+            "exam_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
 
 
@@ -139,8 +147,10 @@ class AttemptItem(Base):
     option_order: Mapped[list] = mapped_column(JSON, default=list)
     awarded: Mapped[float | None]
 
-    __table_args__ = (UniqueConstraint("attempt_id", "position"), Index("ix_attempt_item_exam_lineage",
-                                                                         "exam_id", "lineage"))
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        Index("ix_attempt_item_exam_lineage", "exam_id", "lineage"),
+    )
 
 
 class Answer(Base):

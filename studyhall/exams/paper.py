@@ -29,14 +29,26 @@ class Drawn:
 def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
     """A paper for one person: the hand-picked questions, then each rule's draw, least-used
     questions of this exam first (ties broken at random), shuffled as the exam says."""
-    usage = Counter(dict(session.execute(
-        select(AttemptItem.lineage, func.count()).where(AttemptItem.exam_id == exam.id)
-        .group_by(AttemptItem.lineage)).all()))
+    usage = Counter(
+        dict(
+            session.execute(
+                select(AttemptItem.lineage, func.count())
+                .where(AttemptItem.exam_id == exam.id)
+                .group_by(AttemptItem.lineage)
+            ).all()
+        )
+    )
     chosen: list[tuple[Question, float]] = []
     taken: set[str] = set()
     if exam.items:
-        current = {q.lineage: q for q in session.scalars(select(Question).where(
-            Question.lineage.in_([item.lineage for item in exam.items]), Question.current))}
+        current = {
+            q.lineage: q
+            for q in session.scalars(
+                select(Question).where(
+                    Question.lineage.in_([item.lineage for item in exam.items]), Question.current
+                )
+            )
+        }
         for item in exam.items:
             question = current.get(item.lineage)
             if question is None or question.retired:
@@ -44,11 +56,21 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
             chosen.append((question, item.score))
             taken.add(question.lineage)
     for rule in exam.rules:
-        pool = [q for q in session.scalars(rule_pool_query(rule)) if q.lineage not in taken
-                and (not rule.category or rule.category in q.categories)]
+        pool = [
+            q
+            for q in session.scalars(rule_pool_query(rule))
+            if q.lineage not in taken and (not rule.category or rule.category in q.categories)
+        ]
         if len(pool) < rule.count:
-            raise DomainError(_("Rule %(n)d needs %(count)d questions but its pool has only %(size)d.",
-                                n=rule.position, count=rule.count, size=len(pool)), "pool_too_small")
+            raise DomainError(
+                _(
+                    "Rule %(n)d needs %(count)d questions but its pool has only %(size)d.",
+                    n=rule.position,
+                    count=rule.count,
+                    size=len(pool),
+                ),
+                "pool_too_small",
+            )
         pool.sort(key=lambda q: (usage[q.lineage], rng.random()))
         for question in pool[: rule.count]:
             chosen.append((question, rule.score))
@@ -65,8 +87,9 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
 
 
 def rule_pool_query(rule: ExamRule):  # type: ignore[no-untyped-def]
-    query = select(Question).where(Question.bank_id == rule.bank_id, Question.current,
-                                   Question.retired.is_(False))
+    query = select(Question).where(
+        Question.bank_id == rule.bank_id, Question.current, Question.retired.is_(False)
+    )
     if rule.type:
         query = query.where(Question.type == rule.type)
     if rule.min_difficulty is not None:
@@ -108,8 +131,11 @@ def to_stored(question: Question, item: AttemptItem, response: object) -> object
             raise invalid
         return response
     blanks = max(1, blank_marks(question.stem))
-    if (not isinstance(response, list) or len(response) != blanks
-            or not all(isinstance(x, str) and len(x) <= MAX_BLANK_LENGTH for x in response)):
+    if (
+        not isinstance(response, list)
+        or len(response) != blanks
+        or not all(isinstance(x, str) and len(x) <= MAX_BLANK_LENGTH for x in response)
+    ):
         raise invalid
     return response
 

@@ -25,27 +25,38 @@ from studyhall.accounts.models import User
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
 from studyhall.exams import paper
-from studyhall.exams.models import (Answer, Attempt, AttemptEvent, AttemptItem, Exam, ExamAudience,
-                                    ExamExtension)
+from studyhall.exams.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptItem,
+    Exam,
+    ExamExtension,
+)
 
 GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow network is not a cheat
 
 
 # ---- who, when -------------------------------------------------------------------------------
 
+
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
     for member in exam.audience:
         if member.user_id == user.id:
             return True
-        if member.branch_id is not None and user.branch_id is not None and \
-                user.branch_id in accounts.subtree_ids(session, member.branch_id):
+        if (
+            member.branch_id is not None
+            and user.branch_id is not None
+            and user.branch_id in accounts.subtree_ids(session, member.branch_id)
+        ):
             return True
     return False
 
 
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
-    return session.scalars(select(ExamExtension).where(ExamExtension.exam_id == exam.id,
-                                                       ExamExtension.user_id == user_id)).first()
+    return session.scalars(
+        select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user_id)
+    ).first()
 
 
 def closes_at(exam: Exam, arrangement: ExamExtension | None) -> datetime:
@@ -65,23 +76,36 @@ class Listing:
     attempts_used: int
     open_attempt: Attempt | None
     best: Attempt | None
+    closes_at: datetime  # for this person: a later close arranged for them included
+
+    @property
+    def startable(self) -> bool:
+        """Open now, and an attempt in progress to continue or one left to start."""
+        return self.status == "open" and (
+            self.open_attempt is not None or self.attempts_used < self.exam.attempts_allowed
+        )
 
 
-def listings(session: Session, user: User, *, now: datetime, horizon: timedelta = timedelta(days=30)) -> list[Listing]:
+def listings(
+    session: Session, user: User, *, now: datetime, horizon: timedelta = timedelta(days=30)
+) -> list[Listing]:
     """Tests this person may sit that are open now, coming within the horizon, or closed within it."""
-    exams = session.scalars(select(Exam).where(Exam.opens_at <= now + horizon, Exam.closes_at >= now - horizon)
-                            .order_by(Exam.opens_at)).all()
-    result = []
-    for exam in exams:
-        if not in_audience(session, exam, user):
-            continue
-        attempts = list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id,
-                                                              Attempt.user_id == user.id).order_by(Attempt.number)))
-        close = closes_at(exam, extension(session, exam, user.id))
-        status = "upcoming" if now < exam.opens_at else "open" if now < close else "closed"
-        open_attempt = next((a for a in attempts if a.state == "open"), None)
-        result.append(Listing(exam, status, len(attempts), open_attempt, counted_attempt(exam, attempts)))
-    return result
+    exams = session.scalars(
+        select(Exam)
+        .where(Exam.opens_at <= now + horizon, Exam.closes_at >= now - horizon)
+        .order_by(Exam.opens_at)
+    ).all()
+    return [exam_listing(session, exam, user, now=now) for exam in exams if in_audience(session, exam, user)]
+
+
+def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> Listing:
+    """Where this person stands with one test (the caller checks the audience)."""
+    mine = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+    attempts = list(session.scalars(mine.order_by(Attempt.number)))
+    close = closes_at(exam, extension(session, exam, user.id))
+    status = "upcoming" if now < exam.opens_at else "open" if now < close else "closed"
+    open_attempt = next((a for a in attempts if a.state == "open"), None)
+    return Listing(exam, status, len(attempts), open_attempt, counted_attempt(exam, attempts), close)
 
 
 def counted_attempt(exam: Exam, attempts: list[Attempt]) -> Attempt | None:
@@ -95,6 +119,7 @@ def counted_attempt(exam: Exam, attempts: list[Attempt]) -> Attempt | None:
 
 
 # ---- starting --------------------------------------------------------------------------------
+
 
 def _address_allowed(exam: Exam, address: str | None) -> bool:
     networks = [line.strip() for line in exam.allowed_networks.splitlines() if line.strip()]
@@ -114,18 +139,29 @@ def exam_or_error(session: Session, exam_id: int) -> Exam:
     return exam
 
 
-def start_or_resume(session: Session, exam_id: int, user: User, *, now: datetime, access_code: str = "",
-                    address: str | None = None, device: str = "") -> Attempt:
+def start_or_resume(
+    session: Session,
+    exam_id: int,
+    user: User,
+    *,
+    now: datetime,
+    access_code: str = "",
+    address: str | None = None,
+    device: str = "",
+) -> Attempt:
     """The person's attempt in progress, or a new one with a freshly drawn, frozen paper."""
     exam = exam_or_error(session, exam_id)
     if not in_audience(session, exam, user):
         raise DomainError(_("This test is not open to you."), "not_in_audience")
-    existing = session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
-                                                     Attempt.state == "open")).first()
+    existing = session.scalars(
+        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id, Attempt.state == "open")
+    ).first()
     if existing is not None:
         if now > existing.deadline_at + GRACE:
             raise DomainError(_("Your time for this test is over."), "deadline_passed")
-        session.add(AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]}))
+        session.add(
+            AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]})
+        )
         return existing
     arrangement = extension(session, exam, user.id)
     close = closes_at(exam, arrangement)
@@ -137,31 +173,53 @@ def start_or_resume(session: Session, exam_id: int, user: User, *, now: datetime
         raise DomainError(_("The access code (考试口令) is wrong."), "access_code")
     if not _address_allowed(exam, address):
         raise DomainError(_("This test can only be taken from the designated network."), "address")
-    used = session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0
+    used = (
+        session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
+        )
+        or 0
+    )
     if used >= exam.attempts_allowed:
         raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
     drawn = paper.draw(session, exam, random.Random())
     minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
-    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=used + 1, started_at=now,
-                      deadline_at=min(now + timedelta(minutes=minutes), close), state="open",
-                      max_score=sum(d.score for d in drawn))
-    attempt.items = [AttemptItem(exam_id=exam.id, position=position, question_id=d.question.id,
-                                 lineage=d.question.lineage, score=d.score, option_order=d.option_order)
-                     for position, d in enumerate(drawn, start=1)]
+    attempt = Attempt(
+        exam_id=exam.id,
+        user_id=user.id,
+        number=used + 1,
+        started_at=now,
+        deadline_at=min(now + timedelta(minutes=minutes), close),
+        state="open",
+        max_score=sum(d.score for d in drawn),
+    )
+    attempt.items = [
+        AttemptItem(
+            exam_id=exam.id,
+            position=position,
+            question_id=d.question.id,
+            lineage=d.question.lineage,
+            score=d.score,
+            option_order=d.option_order,
+        )
+        for position, d in enumerate(drawn, start=1)
+    ]
     session.add(attempt)
     try:
         session.flush()
     except IntegrityError:
         # Two starts raced; the other won. Its attempt is this person's attempt.
         session.rollback()
-        return start_or_resume(session, exam_id, user, now=now, access_code=access_code, address=address,
-                               device=device)
+        return start_or_resume(
+            session, exam_id, user, now=now, access_code=access_code, address=address, device=device
+        )
     session.add(AttemptEvent(attempt_id=attempt.id, kind="start", at=now, detail={"device": device[:200]}))
     return attempt
 
 
 # ---- the attempt as its owner sees it --------------------------------------------------------
+
 
 def own_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
@@ -189,13 +247,18 @@ def client_state(session: Session, attempt: Attempt, *, now: datetime) -> dict[s
         items.append(shown)
     exam = attempt.exam
     return {
-        "attempt": attempt.id, "exam": exam.id, "title": exam.title, "state": attempt.state,
-        "remaining_seconds": remaining_seconds(attempt, now), "one_per_page": exam.one_per_page,
+        "attempt": attempt.id,
+        "exam": exam.id,
+        "title": exam.title,
+        "state": attempt.state,
+        "remaining_seconds": remaining_seconds(attempt, now),
+        "one_per_page": exam.one_per_page,
         "questions": items,
     }
 
 
 # ---- saving and submitting -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Saved:
@@ -207,8 +270,9 @@ def _upsert(session: Session) -> type:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert  # type: ignore[return-value]
 
 
-def save_answer(session: Session, attempt_id: int, user: User, position: int, response: object, seq: int,
-                *, now: datetime) -> Saved:
+def save_answer(
+    session: Session, attempt_id: int, user: User, position: int, response: object, seq: int, *, now: datetime
+) -> Saved:
     """Store a response unless a newer one (higher seq) is already stored. Idempotent."""
     attempt = own_attempt(session, attempt_id, user)
     if attempt.state != "open":
@@ -221,39 +285,54 @@ def save_answer(session: Session, attempt_id: int, user: User, position: int, re
     question = session.get(Question, item.question_id)
     stored = paper.to_stored(question, item, response)
     if now > attempt.deadline_at + GRACE:
-        raise DomainError(_("The time for this test is over; this answer arrived too late to count. "
-                            "Everything saved before the deadline is kept."), "deadline_passed")
+        raise DomainError(
+            _(
+                "The time for this test is over; this answer arrived too late to count. "
+                "Everything saved before the deadline is kept."
+            ),
+            "deadline_passed",
+        )
     insert = _upsert(session)
-    statement = insert(Answer).values(attempt_id=attempt.id, position=position, response=stored, seq=seq,
-                                      saved_at=now)
+    statement = insert(Answer).values(
+        attempt_id=attempt.id, position=position, response=stored, seq=seq, saved_at=now
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["attempt_id", "position"],
-        set_={"response": statement.excluded.response, "seq": statement.excluded.seq,
-              "saved_at": statement.excluded.saved_at},
+        set_={
+            "response": statement.excluded.response,
+            "seq": statement.excluded.seq,
+            "saved_at": statement.excluded.saved_at,
+        },
         where=Answer.__table__.c.seq < statement.excluded.seq,
     )
     session.execute(statement)
     # Checked after writing, in the same transaction: a concurrent submission either sees this
     # answer or makes this check fail and the write roll back.
-    state = session.execute(select(Attempt.state).where(Attempt.id == attempt.id)
-                            .with_for_update(read=True)).scalar_one()
+    state = session.execute(
+        select(Attempt.state).where(Attempt.id == attempt.id).with_for_update(read=True)
+    ).scalar_one()
     if state != "open":
         session.rollback()
         raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
-    stored_seq = session.scalar(select(Answer.seq).where(Answer.attempt_id == attempt.id,
-                                                         Answer.position == position))
+    stored_seq = session.scalar(
+        select(Answer.seq).where(Answer.attempt_id == attempt.id, Answer.position == position)
+    )
     return Saved(stored_seq or seq, remaining_seconds(attempt, now))
 
 
-def submit(session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: str = "cadre") -> Attempt:
+def submit(
+    session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: str = "cadre"
+) -> Attempt:
     """Submit and grade. Submitting twice returns the first result."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or (user is not None and attempt.user_id != user.id):
         raise DomainError(_("No such attempt."), "not_found")
     # The write comes first so that, on SQLite too, no save can slip in between grading and closing.
-    won = session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.state == "open")
-                          .values(state="submitted", submitted_at=min(now, attempt.deadline_at + GRACE),
-                                  ended_by=ended_by)).rowcount
+    won = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == "open")
+        .values(state="submitted", submitted_at=min(now, attempt.deadline_at + GRACE), ended_by=ended_by)
+    ).rowcount
     session.refresh(attempt)
     if won:
         grade(session, attempt)
@@ -263,11 +342,17 @@ def submit(session: Session, attempt_id: int, user: User | None, *, now: datetim
 def grade(session: Session, attempt: Attempt) -> None:
     """Mark every position of the frozen paper against its question version's key."""
     questions = _questions(session, attempt)
-    answers = {a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    answers = {
+        a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
     total = 0.0
     for item in attempt.items:
-        item.awarded = paper.mark(questions[item.question_id], item.score, answers.get(item.position),
-                                  partial_credit=attempt.exam.partial_credit)
+        item.awarded = paper.mark(
+            questions[item.question_id],
+            item.score,
+            answers.get(item.position),
+            partial_credit=attempt.exam.partial_credit,
+        )
         total += item.awarded
     attempt.score = round(total, 2)
 
@@ -275,11 +360,21 @@ def grade(session: Session, attempt: Attempt) -> None:
 def finalise_overdue(session: Session, *, now: datetime) -> int:
     """Scheduler sweep: submit every attempt whose deadline and grace have passed, from its saved
     answers. Running it twice, or late, changes nothing more."""
-    overdue = session.scalars(select(Attempt.id).where(Attempt.state == "open",
-                                                       Attempt.deadline_at < now - GRACE)).all()
+    overdue = session.scalars(
+        select(Attempt.id).where(Attempt.state == "open", Attempt.deadline_at < now - GRACE)
+    ).all()
     for attempt_id in overdue:
         submit(session, attempt_id, None, now=now, ended_by="sweep")
     return len(overdue)
+
+
+def finalise_if_overdue(session: Session, attempt: Attempt, *, now: datetime) -> bool:
+    """The sweep's work for one attempt, done when its owner comes back after the deadline and
+    grace: submit it from its saved answers rather than offer a page that can no longer save."""
+    if attempt.state != "open" or now <= attempt.deadline_at + GRACE:
+        return False
+    submit(session, attempt.id, None, now=now, ended_by="sweep")
+    return True
 
 
 def record_event(session: Session, attempt_id: int, user: User, kind: str, *, now: datetime) -> Attempt:
@@ -300,15 +395,23 @@ def record_event(session: Session, attempt_id: int, user: User, kind: str, *, no
 
 # ---- after submitting ------------------------------------------------------------------------
 
+
 def review_open(exam: Exam, attempt: Attempt, *, now: datetime) -> bool:
     """Whether the key and 解析 may be shown for this attempt now."""
     return exam.review == "after_close" and attempt.state == "submitted" and now >= exam.closes_at
 
 
+def review_opens_at(exam: Exam) -> datetime | None:
+    """When the key and 解析 become visible to those who submitted: at the close, or never (None)."""
+    return exam.closes_at if exam.review == "after_close" else None
+
+
 def review(session: Session, attempt: Attempt) -> list[dict[str, object]]:
     """The paper with responses, keys and explanations, in the letters the person saw."""
     questions = _questions(session, attempt)
-    answers = {a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    answers = {
+        a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    }
     rows = []
     for item in attempt.items:
         question = questions[item.question_id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -60,7 +60,9 @@ class ExamSpec:
 
 
 def paper_frozen(session: Session, exam: Exam) -> bool:
-    return (session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) or 0) > 0
+    return (
+        session.scalar(select(func.count()).select_from(Attempt).where(Attempt.exam_id == exam.id)) or 0
+    ) > 0
 
 
 def _check(spec: ExamSpec) -> None:
@@ -72,8 +74,11 @@ def _check(spec: ExamSpec) -> None:
         raise DomainError(_("The test must close after it opens."), "invalid")
     if not 1 <= spec.time_limit_minutes <= 24 * 60:
         raise DomainError(_("The time limit must be between 1 minute and 24 hours."), "invalid")
-    if spec.mode not in MODES or spec.grading not in ("highest", "last") or \
-            spec.review not in ("after_close", "never"):
+    if (
+        spec.mode not in MODES
+        or spec.grading not in ("highest", "last")
+        or spec.review not in ("after_close", "never")
+    ):
         raise DomainError(_("Unknown test setting."), "invalid")
     if spec.attempts_allowed < 1:
         raise DomainError(_("At least one attempt must be allowed."), "invalid")
@@ -82,11 +87,15 @@ def _check(spec: ExamSpec) -> None:
             try:
                 ipaddress.ip_network(line.strip(), strict=False)
             except ValueError:
-                raise DomainError(_("“%(network)s” is not an address range such as 10.1.0.0/16.",
-                                    network=line.strip()), "invalid") from None
+                raise DomainError(
+                    _("“%(network)s” is not an address range such as 10.1.0.0/16.", network=line.strip()),
+                    "invalid",
+                ) from None
     for rule in spec.rules:
         if rule.count < 1 or rule.score <= 0 or rule.type not in QUESTION_TYPES:
-            raise DomainError(_("Each drawing rule needs a count of at least 1 and a positive score."), "invalid")
+            raise DomainError(
+                _("Each drawing rule needs a count of at least 1 and a positive score."), "invalid"
+            )
 
 
 def _audience(session: Session, spec: ExamSpec) -> list[ExamAudience]:
@@ -102,16 +111,20 @@ def _audience(session: Session, spec: ExamSpec) -> list[ExamAudience]:
 def _items(session: Session, spec: ExamSpec) -> list[ExamItem]:
     items = []
     for position, (reference, score) in enumerate(spec.items, start=1):
-        question = session.scalars(select(Question).where(
-            Question.current, (Question.external_id == reference) | (Question.lineage == reference))).first()
+        question = session.scalars(
+            select(Question).where(
+                Question.current, (Question.external_id == reference) | (Question.lineage == reference)
+            )
+        ).first()
         if question is None:
             raise DomainError(_("No question with 编号 %(id)s.", id=reference), "invalid")
         items.append(ExamItem(position=position, lineage=question.lineage, score=score))
     return items
 
 
-def save_exam(session: Session, actor: User, spec: ExamSpec, *, exam_id: int | None = None,
-              now: datetime) -> Exam:
+def save_exam(
+    session: Session, actor: User, spec: ExamSpec, *, exam_id: int | None = None, now: datetime
+) -> Exam:
     """Create a test, or change one. After the first start only the window, time limit, audience
     and arrangements may change: everything that shapes the paper is frozen."""
     _check(spec)
@@ -119,70 +132,132 @@ def save_exam(session: Session, actor: User, spec: ExamSpec, *, exam_id: int | N
     if exam is None:
         raise DomainError(_("No such test."), "not_found")
     frozen = exam_id is not None and paper_frozen(session, exam)
-    paper_fields = ("mode", "attempts_allowed", "grading", "pass_mark", "shuffle_questions", "shuffle_options",
-                    "partial_credit", "show_score", "review", "one_per_page", "tab_switch_limit",
-                    "access_code", "allowed_networks")
+    paper_fields = (
+        "mode",
+        "attempts_allowed",
+        "grading",
+        "pass_mark",
+        "shuffle_questions",
+        "shuffle_options",
+        "partial_credit",
+        "show_score",
+        "review",
+        "one_per_page",
+        "tab_switch_limit",
+        "access_code",
+        "allowed_networks",
+    )
     if frozen:
         changed = [name for name in paper_fields if getattr(exam, name) != getattr(spec, name)]
         if changed or _paper_changed(session, exam, spec):
-            raise DomainError(_("Someone has started this test, so its paper and rules are frozen; only the "
-                                "window, time limit and audience can change."), "frozen")
+            raise DomainError(
+                _(
+                    "Someone has started this test, so its paper and rules are frozen; only the "
+                    "window, time limit and audience can change."
+                ),
+                "frozen",
+            )
     for name in ("title", "instructions", "opens_at", "closes_at", "time_limit_minutes", *paper_fields):
         setattr(exam, name, getattr(spec, name))
     exam.audience = _audience(session, spec)
     if not frozen:
         exam.items = _items(session, spec)
-        exam.rules = [ExamRule(position=position, bank_id=rule.bank_id, type=rule.type, category=rule.category,
-                               min_difficulty=rule.min_difficulty, max_difficulty=rule.max_difficulty,
-                               count=rule.count, score=rule.score)
-                      for position, rule in enumerate(spec.rules, start=1)]
+        exam.rules = [
+            ExamRule(
+                position=position,
+                bank_id=rule.bank_id,
+                type=rule.type,
+                category=rule.category,
+                min_difficulty=rule.min_difficulty,
+                max_difficulty=rule.max_difficulty,
+                count=rule.count,
+                score=rule.score,
+            )
+            for position, rule in enumerate(spec.rules, start=1)
+        ]
     if exam_id is None:
         session.add(exam)
     session.flush()
+    if frozen:
+        _reschedule_open_attempts(session, exam)
     if not exam.items and not exam.rules:
         raise DomainError(_("A test needs questions: pick some or add a drawing rule."), "invalid")
     # Drawing once now turns a pool that is too small into an error for the administrator,
     # not for the first cadre who starts.
     paper.draw(session, exam, random.Random(0))
-    accounts.record(session, actor, "exam.create" if exam_id is None else "exam.update", exam.title, now=now,
-                    exam_id=exam.id)
+    accounts.record(
+        session,
+        actor,
+        "exam.create" if exam_id is None else "exam.update",
+        exam.title,
+        now=now,
+        exam_id=exam.id,
+    )
     return exam
+
+
+def _reschedule_open_attempts(session: Session, exam: Exam, user_id: int | None = None) -> None:
+    """A changed time limit, close or extension applies to attempts already running."""
+    from studyhall.exams import service
+
+    query = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == "open")
+    if user_id is not None:
+        query = query.where(Attempt.user_id == user_id)
+    for attempt in session.scalars(query):
+        arrangement = service.extension(session, exam, attempt.user_id)
+        minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
+        attempt.deadline_at = min(
+            attempt.started_at + timedelta(minutes=minutes), service.closes_at(exam, arrangement)
+        )
 
 
 def _paper_changed(session: Session, exam: Exam, spec: ExamSpec) -> bool:
     items = [(item.lineage, item.score) for item in _items(session, spec)]
-    rules = [(r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score) for r in spec.rules]
+    rules = [
+        (r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score)
+        for r in spec.rules
+    ]
     return items != [(i.lineage, i.score) for i in exam.items] or rules != [
-        (r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score) for r in exam.rules]
+        (r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score)
+        for r in exam.rules
+    ]
 
 
-def preview(session: Session, exam: Exam) -> list[dict[str, object]]:
-    """One drawn paper exactly as a cadre would see it (shuffles included), for the administrator."""
-    from studyhall.exams.models import AttemptItem
-
-    rows = []
-    for position, drawn in enumerate(paper.draw(session, exam, random.Random()), start=1):
-        item = AttemptItem(position=position, score=drawn.score, option_order=drawn.option_order)
-        rows.append(paper.shown_question(drawn.question, item))
-    return rows
-
-
-def set_extension(session: Session, actor: User, exam: Exam, username: str, *, extra_minutes: int,
-                  closes_at: datetime | None, now: datetime) -> ExamExtension:
+def set_extension(
+    session: Session,
+    actor: User,
+    exam: Exam,
+    username: str,
+    *,
+    extra_minutes: int,
+    closes_at: datetime | None,
+    now: datetime,
+) -> ExamExtension:
     user = accounts.usernames(session, [username]).get(username)
     if user is None:
         raise DomainError(_("Unknown 工号: %(names)s.", names=username), "invalid")
     if extra_minutes < 0:
         raise DomainError(_("Extra time cannot be negative."), "invalid")
-    arrangement = session.scalars(select(ExamExtension).where(ExamExtension.exam_id == exam.id,
-                                                              ExamExtension.user_id == user.id)).first()
+    arrangement = session.scalars(
+        select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user.id)
+    ).first()
     if arrangement is None:
         arrangement = ExamExtension(exam_id=exam.id, user_id=user.id)
         session.add(arrangement)
     arrangement.extra_minutes = extra_minutes
     arrangement.closes_at = closes_at
-    accounts.record(session, actor, "exam.extension", exam.title, now=now, user=username,
-                    extra_minutes=extra_minutes, closes_at=closes_at.isoformat() if closes_at else None)
+    session.flush()
+    _reschedule_open_attempts(session, exam, user.id)
+    accounts.record(
+        session,
+        actor,
+        "exam.extension",
+        exam.title,
+        now=now,
+        user=username,
+        extra_minutes=extra_minutes,
+        closes_at=closes_at.isoformat() if closes_at else None,
+    )
     return arrangement
 
 

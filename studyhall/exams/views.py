@@ -1,7 +1,227 @@
-"""Cadres' test pages: landing, the attempt page, result and review."""
+"""Cadres' test pages: landing, the attempt page, result and review.
+
+The attempt page is a plain form that works without JavaScript; static/js/attempt.js turns it into
+the autosaving page that talks to the attempt API (api.py). The rules live in service.py.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from studyhall import clock, db
+from studyhall.accounts.access import SIGNED_IN, allow
+from studyhall.banks.forms import TYPE_LABELS
+from studyhall.errors import DomainError
+from studyhall.exams import service
+from studyhall.exams.models import Attempt
 
 bp = Blueprint("exams", __name__)
+
+
+def _refused(message: str, status: int = 403) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _own_attempt(attempt_id: int) -> Attempt:
+    try:
+        return service.own_attempt(db.session(), attempt_id, current_user)
+    except DomainError:
+        abort(404)
+
+
+# ---- landing and start -----------------------------------------------------------------------
+
+
+@bp.route("/exams/<int:exam_id>")
+@allow(SIGNED_IN)
+def landing(exam_id: int) -> object:
+    session = db.session()
+    now = clock.now()
+    try:
+        exam = service.exam_or_error(session, exam_id)
+    except DomainError:
+        abort(404)
+    if not service.in_audience(session, exam, current_user):
+        return _refused(_("This test is not open to you."))
+    listing = service.exam_listing(session, exam, current_user, now=now)
+    if listing.open_attempt and service.finalise_if_overdue(session, listing.open_attempt, now=now):
+        session.commit()
+        listing = service.exam_listing(session, exam, current_user, now=now)
+    return render_template(
+        "exams/landing.html",
+        exam=exam,
+        listing=listing,
+        now=now,
+        review_opens_at=service.review_opens_at(exam),
+        seconds_to_open=max(0, int((exam.opens_at - now).total_seconds())),
+        seconds_to_close=max(0, int((listing.closes_at - now).total_seconds())),
+    )
+
+
+@bp.route("/exams/<int:exam_id>/start", methods=["POST"])
+@allow(SIGNED_IN)
+def start(exam_id: int) -> object:
+    session = db.session()
+    try:
+        attempt = service.start_or_resume(
+            session,
+            exam_id,
+            current_user,
+            now=clock.now(),
+            access_code=request.form.get("access_code", ""),
+            address=request.remote_addr,
+            device=request.user_agent.string,
+        )
+    except DomainError as error:
+        session.rollback()
+        if error.code == "not_found":
+            abort(404)
+        flash(error.message, "error")
+        return redirect(url_for(".landing", exam_id=exam_id))
+    session.commit()
+    return redirect(url_for(".attempt", attempt_id=attempt.id))
+
+
+# ---- the attempt -----------------------------------------------------------------------------
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@allow(SIGNED_IN)
+def attempt(attempt_id: int) -> object:
+    session = db.session()
+    now = clock.now()
+    attempt = _own_attempt(attempt_id)
+    if service.finalise_if_overdue(session, attempt, now=now):
+        session.commit()
+    if attempt.state != "open":
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    state = service.client_state(session, attempt, now=now)
+    return render_template(
+        "exams/attempt.html", attempt=attempt, exam=attempt.exam, state=state, type_labels=TYPE_LABELS
+    )
+
+
+def _posted_response(form: MultiDict[str, str], question: dict[str, object]) -> object:
+    """The answer the plain form carries for one question, in the API's shape (None: no answer)."""
+    name = f"q{question['position']}"
+    kind = question["type"]
+    if kind == "single":
+        return [form[name]] if form.get(name) else None
+    if kind == "multiple":
+        return sorted(form.getlist(name)) or None
+    if kind == "judge":
+        return {"true": True, "false": False}.get(form.get(name, ""))
+    blanks = int(question["blanks"])  # type: ignore[call-overload]
+    values = (form.getlist(name) + [""] * blanks)[:blanks]
+    return values if any(value.strip() for value in values) else None
+
+
+def _save_posted(attempt: Attempt) -> bool:
+    """Save every answer the form changed, each one step past the stored sequence number.
+    False when the server refused them because the attempt is over."""
+    session = db.session()
+    now = clock.now()
+    for question in service.client_state(session, attempt, now=now)["questions"]:  # type: ignore[attr-defined]
+        response = _posted_response(request.form, question)
+        if response == question["response"]:
+            continue
+        try:
+            service.save_answer(
+                session,
+                attempt.id,
+                current_user,
+                question["position"],
+                response,
+                question["seq"] + 1,
+                now=now,
+            )
+        except DomainError as error:
+            if error.code in ("deadline_passed", "submitted"):
+                session.rollback()
+                flash(error.message, "error")
+                return False
+            # A tampered or malformed field: keep what was saved before for that question.
+    session.commit()
+    return True
+
+
+@bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@allow(SIGNED_IN)
+def save(attempt_id: int) -> object:
+    """The plain form's 'save' button, for browsers without JavaScript."""
+    attempt = _own_attempt(attempt_id)
+    if attempt.state == "open" and _save_posted(attempt):
+        flash(_("Your answers have been saved."), "info")
+    return redirect(url_for(".attempt", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@allow(SIGNED_IN)
+def submit(attempt_id: int) -> object:
+    """The plain form's submit: save what it carries, then submit (the script uses the API)."""
+    session = db.session()
+    attempt = _own_attempt(attempt_id)
+    if attempt.state == "open":
+        _save_posted(attempt)
+        service.submit(session, attempt.id, current_user, now=clock.now())
+        session.commit()
+    return redirect(url_for(".result", attempt_id=attempt.id))
+
+
+# ---- after submitting ------------------------------------------------------------------------
+
+
+@bp.route("/attempts/<int:attempt_id>/result")
+@allow(SIGNED_IN)
+def result(attempt_id: int) -> object:
+    session = db.session()
+    now = clock.now()
+    attempt = _own_attempt(attempt_id)
+    if service.finalise_if_overdue(session, attempt, now=now):
+        session.commit()
+    if attempt.state == "open":
+        return redirect(url_for(".attempt", attempt_id=attempt.id))
+    exam = attempt.exam
+    listing = service.exam_listing(session, exam, current_user, now=now)
+    return render_template(
+        "exams/result.html",
+        attempt=attempt,
+        exam=exam,
+        listing=listing,
+        review_open=service.review_open(exam, attempt, now=now),
+        review_opens_at=service.review_opens_at(exam),
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@allow(SIGNED_IN)
+def review(attempt_id: int) -> object:
+    session = db.session()
+    attempt = _own_attempt(attempt_id)
+    exam = attempt.exam
+    if not service.review_open(exam, attempt, now=clock.now()):
+        opens = service.review_opens_at(exam)
+        if attempt.state != "submitted":
+            message = _("The review opens once you have submitted this test.")
+        elif opens is None:
+            message = _("The answers and key of this test are not shown for review.")
+        else:
+            message = _("The review opens when the test closes, at %(time)s.", time=_when(opens))
+        return _refused(message)
+    return render_template(
+        "exams/review.html",
+        attempt=attempt,
+        exam=exam,
+        rows=service.review(session, attempt),
+        type_labels=TYPE_LABELS,
+    )
+
+
+def _when(moment: datetime) -> str:
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")

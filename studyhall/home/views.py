@@ -1,12 +1,16 @@
-"""The signed-in person's start page."""
+"""The signed-in person's start page: their tests (open now, coming, finished) and links."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from studyhall import clock, db
 from studyhall.accounts import service as accounts
 from studyhall.accounts.access import SIGNED_IN, allow
+from studyhall.exams import service as exams
 
 bp = Blueprint("home", __name__)
 
@@ -14,4 +18,21 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @allow(SIGNED_IN)
 def index() -> str:
-    return render_template("home/index.html", branch=accounts.branch_path(current_user.branch))
+    session = db.session()
+    now = clock.now()
+    tests = exams.listings(session, current_user, now=now)
+    finished = [t for t in tests if t.status != "upcoming" and not t.startable]
+
+    def seconds_until(moment: datetime) -> int:
+        return max(0, int((moment - now).total_seconds()))
+
+    return render_template(
+        "home/index.html",
+        branch=accounts.branch_path(current_user.branch),
+        open_tests=[t for t in tests if t.startable],
+        coming=[t for t in tests if t.status == "upcoming"],
+        finished=finished,
+        review_open={t.exam.id for t in finished if t.best and exams.review_open(t.exam, t.best, now=now)},
+        seconds_until=seconds_until,
+        remaining=lambda attempt: exams.remaining_seconds(attempt, now),
+    )

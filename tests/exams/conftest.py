@@ -38,10 +38,14 @@ def world(app, people, frozen_now):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def make_exam(app, world):  # type: ignore[no-untyped-def]
     def make(**overrides) -> int:
-        spec = ExamSpec(title="国家安全知识测试", opens_at=START - timedelta(minutes=5),
-                        closes_at=START + timedelta(hours=2), time_limit_minutes=15,
-                        branch_ids=[world["first"].id],
-                        items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)])
+        spec = ExamSpec(
+            title="国家安全知识测试",
+            opens_at=START - timedelta(minutes=5),
+            closes_at=START + timedelta(hours=2),
+            time_limit_minutes=15,
+            branch_ids=[world["first"].id],
+            items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
+        )
         for name, value in overrides.items():
             setattr(spec, name, value)
         with app.app_context(), db.new_session() as session:

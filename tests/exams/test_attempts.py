@@ -41,8 +41,10 @@ def answer_all_correctly(client, state: dict) -> None:
     questions = by_type(state)
     single, multiple = questions["single"], questions["multiple"]
     save(client, state["attempt"], single["position"], [letter_of(single, "4月15日")], 1)
-    right = [letter_of(multiple, text) for text in ("保守所知悉的国家秘密", "及时报告危害国家安全活动的线索",
-                                                    "为国家安全工作提供便利")]
+    right = [
+        letter_of(multiple, text)
+        for text in ("保守所知悉的国家秘密", "及时报告危害国家安全活动的线索", "为国家安全工作提供便利")
+    ]
     save(client, state["attempt"], multiple["position"], right, 1)
     save(client, state["attempt"], questions["judge"]["position"], True, 1)
     save(client, state["attempt"], questions["blank"]["position"], [" 四月十五日 ", "总体国家安全观"], 1)
@@ -118,7 +120,8 @@ def test_the_sweep_submits_abandoned_attempts_from_their_saved_answers(app, make
 
 
 def test_answers_acknowledged_before_a_restart_are_all_there_with_the_right_time_left(
-        app, make_exam, test_config, frozen_now):
+    app, make_exam, test_config, frozen_now
+):
     client = sign_in(app, "10001")
     state = start(client, make_exam()).get_json()
     answer_all_correctly(client, state)
@@ -164,7 +167,9 @@ def test_window_access_code_and_network_are_enforced(app, make_exam, frozen_now)
     client = sign_in(app, "10001")
     coded = make_exam(access_code="0415", allowed_networks="10.8.0.0/16")
     assert start(client, coded, access_code="1234").get_json()["code"] == "access_code"
-    assert start(client, coded, access_code="0415").get_json()["code"] == "address"  # test client is 127.0.0.1
+    assert (
+        start(client, coded, access_code="0415").get_json()["code"] == "address"
+    )  # test client is 127.0.0.1
     later = make_exam(opens_at=START + timedelta(hours=1))
     assert start(client, later).get_json()["code"] == "not_open"
     frozen_now(START + timedelta(hours=3))
@@ -202,3 +207,39 @@ def test_malformed_saves_get_a_clear_json_error(app, make_exam):
 def test_signed_out_api_calls_get_json_401(app, make_exam, client):
     response = client.put("/api/attempts/1/answers/1", json={"response": True, "seq": 1})
     assert response.status_code == 401 and response.get_json()["code"] == "signed_out"
+
+
+def test_a_longer_time_limit_or_an_extension_applies_to_a_running_attempt(app, make_exam, world):
+    from studyhall import clock
+    from studyhall.exams import setup
+    from studyhall.exams.models import Exam
+
+    exam_id = make_exam()
+    client = sign_in(app, "10001")
+    state = start(client, exam_id).get_json()
+    with app.app_context(), db.new_session() as session:
+        exam = session.get(Exam, exam_id)
+        admin = session.get(type(world["admin"]), world["admin"].id)
+        spec = setup.ExamSpec(
+            title=exam.title,
+            opens_at=exam.opens_at,
+            closes_at=exam.closes_at,
+            time_limit_minutes=20,
+            branch_ids=[world["first"].id],
+            items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
+        )
+        setup.save_exam(session, admin, spec, exam_id=exam_id, now=clock.now())
+        session.commit()
+    assert client.get(f"/api/attempts/{state['attempt']}").get_json()["remaining_seconds"] == 20 * 60
+    with app.app_context(), db.new_session() as session:
+        setup.set_extension(
+            session,
+            session.get(type(world["admin"]), world["admin"].id),
+            session.get(Exam, exam_id),
+            "10001",
+            extra_minutes=10,
+            closes_at=None,
+            now=clock.now(),
+        )
+        session.commit()
+    assert client.get(f"/api/attempts/{state['attempt']}").get_json()["remaining_seconds"] == 30 * 60

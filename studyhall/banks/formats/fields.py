@@ -100,3 +100,21 @@ def judge_text(value: bool) -> str:
 
 def blank_text(blanks: list[list[str]]) -> str:
     return "；".join("|".join(accepted) for accepted in blanks)
+
+
+def answer_text(kind: str, answer: object) -> str:
+    """An answer as people write it: letters, 正确/错误, or blanks joined with ；and |."""
+    if kind in ("single", "multiple"):
+        return "".join(answer)  # type: ignore[arg-type]
+    if kind == "judge":
+        return judge_text(bool(answer))
+    return blank_text(answer)  # type: ignore[arg-type]
+
+
+def parse_answer(kind: str, text: str) -> object | None:
+    """The answer written in `text` for a question of this type, or None if it cannot be one."""
+    if kind in ("single", "multiple"):
+        return answer_letters(text)
+    if kind == "judge":
+        return judge_answer(text)
+    return blank_answer(text) or None

@@ -125,12 +125,7 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
 
 def _cells(question: ParsedQuestion) -> list[object]:
     options = question.options + [""] * (len(LETTERS) - len(question.options))
-    if question.type in ("single", "multiple"):
-        answer = "".join(question.answer)  # type: ignore[arg-type]
-    elif question.type == "judge":
-        answer = fields.judge_text(bool(question.answer))
-    else:
-        answer = fields.blank_text(question.answer)  # type: ignore[arg-type]
+    answer = fields.answer_text(question.type, question.answer)
     type_name = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}[question.type]
     score = "" if question.score is None else f"{question.score:g}"
     return [

@@ -665,7 +665,7 @@ def _difficulty_field(draft: _Draft, errors: list[Issue]) -> int | None:
     at, value = draft.fields.get("difficulty", (0, ""))
     if not value:  # an empty 难度： left in a template means "not given"
         return None
-    level = _difficulty(value)
+    level = fields.difficulty(value)
     if level is None:
         message = _(
             "Question %(n)s at line %(line)d: unknown difficulty %(value)s on line %(at)d "
@@ -692,13 +692,6 @@ def _score_field(draft: _Draft, errors: list[Issue]) -> float | None:
         )
         errors.append(draft.issue(message))
     return score
-
-
-def _difficulty(value: str) -> int | None:
-    try:
-        return fields.difficulty(value)
-    except ValueError:  # fields.difficulty trusts str.isdigit, which accepts digits int() refuses ("፩")
-        return None
 
 
 # --- export --------------------------------------------------------------------------------------

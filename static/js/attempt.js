@@ -1,0 +1,731 @@
+// The attempt page's script (plain ES module, no build step, no libraries).
+//
+// The page is a plain form that works without JavaScript. This script adds, as progressive
+// enhancement:
+//   - autosave: each change is PUT to /api/attempts/<id>/answers/<position> with a per-position
+//     sequence number that only grows; unsent saves wait in localStorage (they survive reloads
+//     and going offline) and are retried with capped exponential back-off and on `online`;
+//   - a countdown from the server's remaining_seconds (re-synchronised by every save), which
+//     submits the attempt by itself at 0;
+//   - the answer card (answered / unanswered / flagged), one-question-per-screen mode, the submit
+//     confirmation, tab-switch reporting and signing in again in place when the session ends.
+// Words shown to the person come from the page's data-text-* attributes (translated server-side).
+//
+// It also runs the small countdowns of the home and landing pages ([data-countdown]).
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30000;
+const TEXT_DEBOUNCE_MS = 500;
+const FLUSH_LIMIT_MS = 15000;
+const MILESTONE_MINUTES = [10, 5, 1];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function clockText(totalSeconds) {
+  const s = Math.max(0, totalSeconds);
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  const seconds = s % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return hours ? `${hours}:${two(minutes)}:${two(seconds)}` : `${two(minutes)}:${two(seconds)}`;
+}
+
+function durationText(totalSeconds, daysWord) {
+  if (totalSeconds >= 86400 && daysWord) {
+    const days = Math.floor(totalSeconds / 86400);
+    return `${daysWord.replace("{n}", days)} ${clockText(totalSeconds % 86400)}`;
+  }
+  return clockText(totalSeconds);
+}
+
+// ---- countdowns on the home and landing pages -------------------------------------------------
+
+function startCountdowns() {
+  const items = [...document.querySelectorAll("[data-countdown]")];
+  if (!items.length) return;
+  const started = performance.now();
+  const tick = () => {
+    const elapsed = Math.floor((performance.now() - started) / 1000);
+    for (const el of items) {
+      const left = Math.max(0, Number(el.dataset.countdown) - elapsed);
+      const words = el.closest("[data-countdown-days]");
+      el.textContent = durationText(left, words ? words.dataset.countdownDays : "");
+      const wrap = el.closest(".countdown-wrap");
+      if (wrap) wrap.hidden = false;
+      if (left === 0 && el.dataset.countdownReload !== undefined && !el.dataset.reloading) {
+        el.dataset.reloading = "1";
+        // Spread the reloads of a room full of people over a couple of seconds.
+        setTimeout(() => window.location.reload(), 500 + Math.random() * 2000);
+      }
+    }
+  };
+  tick();
+  setInterval(tick, 1000);
+}
+
+// ---- storage that never throws (private mode, full quota) -------------------------------------
+
+class Store {
+  constructor(key) {
+    this.key = key;
+    this.data = { seq: {}, pending: {}, flags: [], current: 0 };
+    try {
+      const raw = window.localStorage.getItem(key);
+      if (raw) Object.assign(this.data, JSON.parse(raw));
+    } catch (_error) {
+      // Unreadable: start afresh; the server has everything acknowledged.
+    }
+  }
+
+  save() {
+    try {
+      window.localStorage.setItem(this.key, JSON.stringify(this.data));
+    } catch (_error) {
+      // Kept in memory for this page; nothing better to do.
+    }
+  }
+
+  clear() {
+    try {
+      window.localStorage.removeItem(this.key);
+    } catch (_error) {
+      // ignore
+    }
+  }
+}
+
+// ---- the attempt page -----------------------------------------------------------------------
+
+class AttemptPage {
+  constructor(root, state) {
+    this.root = root;
+    this.state = state;
+    this.id = state.attempt;
+    this.text = root.dataset;
+    this.form = document.getElementById("attempt-form");
+    this.fieldsets = [...this.form.querySelectorAll("fieldset[data-position]")];
+    this.cards = new Map([...root.querySelectorAll("[data-card]")].map((a) => [a.dataset.card, a]));
+    this.statusEl = document.getElementById("save-status");
+    this.timerEl = document.getElementById("timer");
+    this.announceEl = document.getElementById("timer-announce");
+    this.alertEl = document.getElementById("attempt-alert");
+    this.csrf = document.querySelector('meta[name="csrf-token"]').content;
+    this.store = new Store(`studyhall.attempt.${this.id}`);
+    this.responses = {}; // position -> the response now in the form (as JSON text)
+    this.failures = 0;
+    this.tokenRetries = 0;
+    this.retryTimer = null;
+    this.debounceTimers = {};
+    this.pumping = null;
+    this.offline = false;
+    this.stopped = false; // submitted or refused: no more saves
+    this.leaving = false; // navigating away on purpose: no warning, no tab-switch event
+    this.signIn = null; // a promise while the sign-in dialog is open
+    this.deadline = performance.now() + state.remaining_seconds * 1000;
+    this.announced = new Set();
+    this.timeIsUp = false;
+  }
+
+  start() {
+    this.root.classList.add("js");
+    this.merge();
+    this.renderCards();
+    this.renderStatus();
+    this.bind();
+    if (this.state.one_per_page) this.enterOnePerPage();
+    this.tick();
+    this.pump();
+  }
+
+  // What the server holds (state) and what this device still has to send (localStorage).
+  merge() {
+    const data = this.store.data;
+    for (const q of this.state.questions) {
+      const p = String(q.position);
+      data.seq[p] = Math.max(data.seq[p] || 0, q.seq);
+      const pending = data.pending[p];
+      if (pending && pending.seq <= q.seq) {
+        delete data.pending[p]; // the server has this answer, or a newer one
+      } else if (pending) {
+        this.applyToForm(this.fieldset(p), pending.response);
+      }
+      this.responses[p] = JSON.stringify(this.readResponse(this.fieldset(p)));
+    }
+    data.flags = (data.flags || []).filter((p) => this.fieldset(p));
+    this.store.save();
+  }
+
+  fieldset(position) {
+    return this.form.querySelector(`fieldset[data-position="${position}"]`);
+  }
+
+  bind() {
+    this.form.addEventListener("change", (event) => this.edited(event.target, true));
+    this.form.addEventListener("input", (event) => {
+      if (event.target.type === "text") this.edited(event.target, false);
+    });
+    this.form.addEventListener("keydown", (event) => {
+      // Enter in a blank must not open the submit dialog.
+      if (event.key === "Enter" && event.target.type === "text") event.preventDefault();
+    });
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.askToSubmit();
+    });
+    for (const button of this.form.querySelectorAll("[data-flag]")) {
+      const p = button.closest("fieldset").dataset.position;
+      button.setAttribute("aria-pressed", String(this.store.data.flags.includes(p)));
+      button.addEventListener("click", () => this.toggleFlag(p, button));
+    }
+    for (const [p, link] of this.cards) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.goTo(p);
+      });
+    }
+    const confirmDialog = document.getElementById("confirm-dialog");
+    confirmDialog.addEventListener("close", () => {
+      if (confirmDialog.returnValue === "submit") this.submitByCadre();
+    });
+    const signInDialog = document.getElementById("signin-dialog");
+    signInDialog.addEventListener("cancel", (event) => event.preventDefault()); // Esc: stay, sign in
+    document.getElementById("signin-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.signInAgain();
+    });
+    window.addEventListener("online", () => this.retryNow());
+    window.addEventListener("offline", () => {
+      this.offline = true;
+      this.renderStatus();
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (!this.leaving && this.pendingCount() > 0) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+    window.addEventListener("pagehide", () => {
+      this.leaving = true;
+    });
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) this.leaving = false; // back from the bfcache
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") this.reportTabSwitch();
+      else this.resync();
+    });
+  }
+
+  // ---- reading and writing the form
+
+  readResponse(fieldset) {
+    const type = fieldset.dataset.type;
+    if (type === "single") {
+      const checked = fieldset.querySelector("input:checked");
+      return checked ? [checked.value] : null;
+    }
+    if (type === "multiple") {
+      const values = [...fieldset.querySelectorAll("input:checked")].map((input) => input.value).sort();
+      return values.length ? values : null;
+    }
+    if (type === "judge") {
+      const checked = fieldset.querySelector("input:checked");
+      return checked ? checked.value === "true" : null;
+    }
+    const values = [...fieldset.querySelectorAll('input[type="text"]')].map((input) => input.value);
+    return values.some((value) => value.trim()) ? values : null;
+  }
+
+  applyToForm(fieldset, response) {
+    const type = fieldset.dataset.type;
+    if (type === "blank") {
+      fieldset.querySelectorAll('input[type="text"]').forEach((input, index) => {
+        input.value = response ? response[index] || "" : "";
+      });
+      return;
+    }
+    for (const input of fieldset.querySelectorAll("input")) {
+      if (type === "judge") input.checked = response !== null && String(response) === input.value;
+      else input.checked = Array.isArray(response) && response.includes(input.value);
+    }
+  }
+
+  edited(target, immediately) {
+    const fieldset = target.closest("fieldset[data-position]");
+    if (!fieldset || this.stopped) return;
+    const p = fieldset.dataset.position;
+    const response = this.readResponse(fieldset);
+    const asText = JSON.stringify(response);
+    if (asText === this.responses[p]) {
+      if (immediately) this.pump();
+      return;
+    }
+    this.responses[p] = asText;
+    const data = this.store.data;
+    data.seq[p] = (data.seq[p] || 0) + 1;
+    data.pending[p] = { response, seq: data.seq[p] };
+    this.store.save();
+    this.renderCards();
+    this.renderStatus();
+    clearTimeout(this.debounceTimers[p]);
+    if (immediately) this.pump();
+    else this.debounceTimers[p] = setTimeout(() => this.pump(), TEXT_DEBOUNCE_MS);
+  }
+
+  pendingCount() {
+    return Object.keys(this.store.data.pending).length;
+  }
+
+  // ---- sending
+
+  // Send pending saves one at a time until none is left or one fails. Returns true when the
+  // queue is empty.
+  pump() {
+    if (this.pumping) return this.pumping;
+    if (this.stopped || this.signIn) return Promise.resolve(this.pendingCount() === 0);
+    const run = async () => {
+      for (;;) {
+        const p = Object.keys(this.store.data.pending)[0];
+        if (p === undefined) return true;
+        const outcome = await this.sendOne(p);
+        if (outcome !== "sent" && outcome !== "again") return false;
+      }
+    };
+    // .finally runs after the assignment, even when run() finishes at once.
+    this.pumping = run().finally(() => {
+      this.pumping = null;
+      this.renderStatus();
+    });
+    return this.pumping;
+  }
+
+  retryLater() {
+    if (this.retryTimer || this.stopped) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);
+    this.failures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, delay);
+  }
+
+  retryNow() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.failures = 0;
+    this.pump();
+  }
+
+  async api(method, url, body, { keepalive = false } = {}) {
+    const response = await fetch(url, {
+      method,
+      credentials: "same-origin",
+      keepalive,
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let json = {};
+    try {
+      json = await response.json();
+    } catch (_error) {
+      // not JSON (a proxy's error page, say): handled by status
+    }
+    return { status: response.status, ok: response.ok, body: json };
+  }
+
+  async sendOne(p) {
+    const entry = this.store.data.pending[p];
+    let result;
+    try {
+      result = await this.api("PUT", `/api/attempts/${this.id}/answers/${p}`, {
+        response: entry.response,
+        seq: entry.seq,
+      });
+    } catch (_error) {
+      this.offline = true;
+      this.retryLater();
+      return "failed";
+    }
+    this.offline = false;
+    if (result.ok) {
+      this.failures = 0;
+      this.tokenRetries = 0;
+      this.sync(result.body.remaining_seconds);
+      this.acknowledged(p, entry, result.body.seq);
+      return "sent";
+    }
+    return this.refused(result, p);
+  }
+
+  acknowledged(p, entry, storedSeq) {
+    const data = this.store.data;
+    data.seq[p] = Math.max(data.seq[p] || 0, storedSeq);
+    const current = data.pending[p];
+    if (current && current.seq === entry.seq && storedSeq === entry.seq) {
+      delete data.pending[p]; // stored
+    } else if (current && current.seq <= storedSeq) {
+      // Another device saved a newer answer meanwhile; the one given here, now, is newer still.
+      data.seq[p] = storedSeq + 1;
+      current.seq = data.seq[p];
+    }
+    this.store.save();
+  }
+
+  async refused(result, p) {
+    const code = result.body.code;
+    if (result.status === 409 && (code === "deadline_passed" || code === "submitted")) {
+      this.over(result.body.message);
+      return "stopped";
+    }
+    if (result.status === 401) {
+      this.askToSignIn();
+      return "waiting";
+    }
+    if (result.status === 400 && code === "csrf_expired") {
+      // The token went with the old session: take a fresh one and send again at once.
+      if ((await this.refreshToken()) && this.tokenRetries++ < 2) return "again";
+      this.retryLater();
+      return "failed";
+    }
+    if (result.status >= 500 || result.status === 429 || result.status === 0) {
+      this.retryLater();
+      return "failed";
+    }
+    if (result.status === 400) {
+      // The server will never take this one (a malformed answer): say so and drop it.
+      delete this.store.data.pending[p];
+      this.store.save();
+      this.showAlert(this.text.textNotSaved.replace("{message}", result.body.message || ""));
+      return "sent";
+    }
+    // 403/404: not this person's attempt any more (signed in as someone else?). Keep the answers.
+    this.showAlert(result.body.message || String(result.status));
+    this.retryLater();
+    return "failed";
+  }
+
+  async refreshToken() {
+    try {
+      const response = await fetch("/api/csrf", { credentials: "same-origin" });
+      const body = await response.json();
+      if (!body.csrf_token) return false;
+      this.csrf = body.csrf_token;
+      document.querySelector('meta[name="csrf-token"]').content = body.csrf_token;
+      return true;
+    } catch (_error) {
+      return false;
+    }
+  }
+
+  // Wait until every pending save is acknowledged, for at most `limit` ms.
+  async flush(limit = FLUSH_LIMIT_MS) {
+    const until = performance.now() + limit;
+    for (;;) {
+      if (this.pendingCount() === 0) return true;
+      if (this.stopped || performance.now() > until) return false;
+      if (this.signIn) {
+        await this.signIn;
+        continue;
+      }
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      if (await this.pump()) return true;
+      await sleep(RETRY_MIN_MS);
+    }
+  }
+
+  // ---- signing in again in place
+
+  askToSignIn() {
+    if (this.signIn) return;
+    this.signIn = new Promise((resolve) => {
+      this.signedIn = resolve;
+    });
+    const dialog = document.getElementById("signin-dialog");
+    document.getElementById("signin-error").textContent = "";
+    if (!dialog.open) dialog.showModal();
+    document.getElementById("signin-password").focus();
+    this.renderStatus();
+  }
+
+  async signInAgain() {
+    const errorEl = document.getElementById("signin-error");
+    const button = document.getElementById("signin-submit");
+    button.disabled = true;
+    errorEl.textContent = "";
+    try {
+      if (!(await this.refreshToken())) throw new Error("unreachable");
+      const form = new URLSearchParams({
+        csrf_token: this.csrf,
+        username: document.getElementById("signin-username").value,
+        password: document.getElementById("signin-password").value,
+        next: "/api/csrf", // on success the sign-in redirects to a fresh token for the new session
+      });
+      const response = await fetch("/login", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: form,
+      });
+      if (response.status === 429) {
+        errorEl.textContent = this.text.textTooMany;
+        return;
+      }
+      const landed = new URL(response.url).pathname;
+      if (response.ok && landed === "/api/csrf") {
+        const body = await response.json();
+        this.csrf = body.csrf_token;
+        document.querySelector('meta[name="csrf-token"]').content = body.csrf_token;
+      } else if (response.ok && landed === "/") {
+        await this.refreshToken(); // still signed in after all: the sign-in page sent us home
+      } else {
+        errorEl.textContent = this.text.textWrongPassword;
+        return;
+      }
+    } catch (_error) {
+      errorEl.textContent = this.text.textUnreachable;
+      return;
+    } finally {
+      button.disabled = false;
+    }
+    document.getElementById("signin-password").value = "";
+    document.getElementById("signin-dialog").close();
+    const resolve = this.signedIn;
+    this.signIn = null;
+    resolve();
+    this.retryNow();
+  }
+
+  // ---- the timer
+
+  sync(remainingSeconds) {
+    if (typeof remainingSeconds === "number") this.deadline = performance.now() + remainingSeconds * 1000;
+  }
+
+  secondsLeft() {
+    return Math.max(0, Math.ceil((this.deadline - performance.now()) / 1000));
+  }
+
+  tick() {
+    if (this.stopped && !this.timeIsUp) return;
+    const left = this.secondsLeft();
+    this.timerEl.textContent = clockText(left);
+    this.timerEl.classList.toggle("warning", left <= 60);
+    for (const minutes of MILESTONE_MINUTES) {
+      if (left <= minutes * 60 && left > minutes * 60 - 5 && !this.announced.has(minutes)) {
+        this.announced.add(minutes);
+        this.announceEl.textContent = this.text.textMinutesLeft.replace("{n}", minutes);
+      }
+    }
+    if (left === 0) {
+      this.timeUp();
+      return;
+    }
+    const untilNextSecond = (this.deadline - performance.now()) % 1000 || 1000;
+    setTimeout(() => this.tick(), Math.min(1000, untilNextSecond + 5));
+  }
+
+  async timeUp() {
+    if (this.timeIsUp || this.stopped) return;
+    this.timeIsUp = true;
+    this.showAlert(this.text.textTimeUp, "status");
+    this.form.querySelectorAll("input, button").forEach((el) => {
+      el.disabled = true;
+    });
+    // Saves within the grace still count: send what is left, then submit.
+    await this.flush();
+    await this.submit("timer");
+  }
+
+  // A phone that slept may have lost time: ask the server how much is really left.
+  async resync() {
+    if (this.stopped) return;
+    try {
+      const result = await this.api("GET", `/api/attempts/${this.id}`);
+      if (result.ok) {
+        if (result.body.state !== "open") this.goToResult();
+        else this.sync(result.body.remaining_seconds);
+      }
+    } catch (_error) {
+      // offline: keep counting
+    }
+  }
+
+  // ---- submitting
+
+  askToSubmit() {
+    if (this.stopped) return;
+    const unanswered = this.state.questions
+      .map((q) => String(q.position))
+      .filter((p) => JSON.parse(this.responses[p]) === null);
+    document.getElementById("confirm-unanswered").textContent = unanswered.length
+      ? this.text.textUnansweredList.replace("{list}", unanswered.join(", "))
+      : this.text.textAllAnswered;
+    const dialog = document.getElementById("confirm-dialog");
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
+
+  async submitByCadre() {
+    this.showAlert(this.text.textSubmitting, "status");
+    if (!(await this.flush())) {
+      if (!this.stopped) this.showAlert(this.text.textUnreachable);
+      return;
+    }
+    await this.submit("cadre");
+  }
+
+  async submit(reason) {
+    for (let tries = 0; !this.stopped || this.timeIsUp; tries++) {
+      let result;
+      try {
+        result = await this.api("POST", `/api/attempts/${this.id}/submit`, { reason });
+      } catch (_error) {
+        if (reason !== "timer") {
+          this.showAlert(this.text.textUnreachable);
+          return;
+        }
+        // At the deadline keep trying; if this page is gone, the server's sweep submits.
+        await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** tries));
+        continue;
+      }
+      if (result.ok || result.status === 409 || result.status === 404) {
+        this.goToResult();
+        return;
+      }
+      if (result.status === 401) {
+        this.askToSignIn();
+        await this.signIn;
+      } else if (result.status === 400 && result.body.code === "csrf_expired") {
+        await this.refreshToken();
+      } else {
+        this.showAlert(result.body.message || this.text.textUnreachable);
+        if (reason !== "timer") return;
+        await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** tries));
+      }
+    }
+  }
+
+  // The server refused a save because the attempt is over: keep its message on screen a moment.
+  over(message) {
+    this.stopped = true;
+    this.store.data.pending = {};
+    this.store.save();
+    this.form.querySelectorAll("input, button").forEach((el) => {
+      el.disabled = true;
+    });
+    this.showAlert(message);
+    this.renderStatus();
+    setTimeout(() => this.goToResult(), 3000);
+  }
+
+  goToResult() {
+    this.stopped = true;
+    this.leaving = true;
+    this.store.clear();
+    window.location.assign(this.text.resultUrl);
+  }
+
+  async reportTabSwitch() {
+    if (this.stopped || this.leaving) return;
+    try {
+      const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
+        keepalive: true,
+      });
+      if (result.ok && result.body.state === "submitted") this.goToResult();
+    } catch (_error) {
+      // offline: the switch goes unrecorded
+    }
+  }
+
+  // ---- answer card, flags, one question per screen
+
+  toggleFlag(p, button) {
+    const flags = new Set(this.store.data.flags);
+    if (flags.has(p)) flags.delete(p);
+    else flags.add(p);
+    this.store.data.flags = [...flags];
+    this.store.save();
+    button.setAttribute("aria-pressed", String(flags.has(p)));
+    this.renderCards();
+  }
+
+  renderCards() {
+    const flags = new Set(this.store.data.flags);
+    let answered = 0;
+    for (const [p, link] of this.cards) {
+      const done = JSON.parse(this.responses[p] ?? "null") !== null;
+      answered += done ? 1 : 0;
+      link.classList.toggle("answered", done);
+      link.classList.toggle("flagged", flags.has(p));
+      const words = [done ? this.text.textAnswered : this.text.textUnanswered];
+      if (flags.has(p)) words.push(this.text.textFlagged);
+      link.querySelector(".card-state").textContent = `, ${words.join(", ")}`;
+    }
+    document.getElementById("card-count").textContent = String(answered);
+  }
+
+  enterOnePerPage() {
+    this.onePerPage = true;
+    this.form.classList.add("one-per-page");
+    document.getElementById("step-buttons").hidden = false;
+    document.getElementById("prev").addEventListener("click", () => this.step(-1));
+    document.getElementById("next").addEventListener("click", () => this.step(1));
+    this.show(Math.min(this.store.data.current || 0, this.fieldsets.length - 1), false);
+  }
+
+  step(delta) {
+    this.show(Math.max(0, Math.min(this.fieldsets.length - 1, this.current + delta)), true);
+  }
+
+  show(index, focus) {
+    this.current = index;
+    this.fieldsets.forEach((fieldset, i) => {
+      fieldset.hidden = i !== index;
+    });
+    for (const [p, link] of this.cards) {
+      if (p === this.fieldsets[index].dataset.position) link.setAttribute("aria-current", "step");
+      else link.removeAttribute("aria-current");
+    }
+    document.getElementById("prev").disabled = index === 0;
+    document.getElementById("next").disabled = index === this.fieldsets.length - 1;
+    document.getElementById("step-count").textContent = `${index + 1} / ${this.fieldsets.length}`;
+    this.store.data.current = index;
+    this.store.save();
+    if (focus) this.fieldsets[index].focus();
+  }
+
+  goTo(p) {
+    const fieldset = this.fieldset(p);
+    if (this.onePerPage) {
+      this.show(this.fieldsets.indexOf(fieldset), true);
+    } else {
+      fieldset.scrollIntoView({ block: "start" });
+      fieldset.focus({ preventScroll: true });
+    }
+  }
+
+  // ---- status and messages
+
+  renderStatus() {
+    const n = this.pendingCount();
+    this.statusEl.dataset.state = n === 0 ? "saved" : this.offline ? "offline" : "unsaved";
+    this.statusEl.dataset.pending = String(n);
+    let words = n === 0 ? this.text.textSaved : this.text.textUnsaved.replace("{n}", n);
+    if (n && this.offline) words += ` · ${this.text.textOffline}`;
+    if (this.statusEl.textContent !== words) this.statusEl.textContent = words;
+  }
+
+  showAlert(message, role = "alert") {
+    this.alertEl.setAttribute("role", role);
+    this.alertEl.classList.toggle("flash-error", role === "alert");
+    this.alertEl.classList.toggle("flash-info", role !== "alert");
+    this.alertEl.textContent = message;
+    this.alertEl.hidden = false;
+  }
+}
+
+startCountdowns();
+const stateEl = document.getElementById("attempt-state");
+const rootEl = document.getElementById("attempt");
+if (stateEl && rootEl) new AttemptPage(rootEl, JSON.parse(stateEl.textContent)).start();

@@ -68,8 +68,16 @@ REQUEST_TIMEOUT = 60.0
 HEALTHZ_INTERVAL = 0.1  # seconds between probes of /healthz while the cadres work
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 LETTERS = "ABCDEFGH"
-STEPS = ("login page", "sign-in", "home page", "healthz (idle)", "start", "save", "submit",
-         "healthz (under load)")
+STEPS = (
+    "login page",
+    "sign-in",
+    "home page",
+    "healthz (idle)",
+    "start",
+    "save",
+    "submit",
+    "healthz (under load)",
+)
 
 
 # ---- the database --------------------------------------------------------------------------
@@ -89,8 +97,10 @@ def check_url(url: str) -> str:
     if parsed.get_backend_name() != "postgresql":
         sys.exit(f"--database-url: only SQLite or PostgreSQL, not {parsed.get_backend_name()}")
     if parsed.host != "127.0.0.1":
-        sys.exit("--database-url: this benchmark drops the public schema; it only runs on a PostgreSQL "
-                 f"server at 127.0.0.1, not at {parsed.host!r}")
+        sys.exit(
+            "--database-url: this benchmark drops the public schema; it only runs on a PostgreSQL "
+            f"server at 127.0.0.1, not at {parsed.host!r}"
+        )
     return "postgresql"
 
 
@@ -98,8 +108,14 @@ def prepare(url: str, folder: str, cadres: int) -> Prepared:
     """Migrate a fresh database; add a branch, an administrator, N cadres, the shipped banks and
     a test open now to the branch."""
     began = time.perf_counter()
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
-                      "PASSWORD_HASH_METHOD": CHEAP_HASH})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "INSTANCE_PATH": folder,
+            "PASSWORD_HASH_METHOD": CHEAP_HASH,
+        }
+    )
     with app.app_context():
         engine = db.engine()
         if engine.dialect.name == "postgresql":
@@ -110,23 +126,47 @@ def prepare(url: str, folder: str, cadres: int) -> Prepared:
         with db.new_session() as session:
             root = accounts.create_branch(session, None, "机关党委", None, now=now)
             branch = accounts.create_branch(session, None, "第一党支部", root.id, now=now)
-            admin = accounts.create_user(session, None, username="burst-admin", display_name="基准管理员",
-                                         role=Role.ADMIN, branch_id=root.id, password=PASSWORD,
-                                         must_change_password=False, now=now)
+            admin = accounts.create_user(
+                session,
+                None,
+                username="burst-admin",
+                display_name="基准管理员",
+                role=Role.ADMIN,
+                branch_id=root.id,
+                password=PASSWORD,
+                must_change_password=False,
+                now=now,
+            )
             usernames = [f"c{number:05d}" for number in range(1, cadres + 1)]
             # Inserted directly, each with its own cheap hash: N × scrypt would be minutes of set-up.
-            session.execute(insert(User), [
-                {"username": name, "display_name": f"干警{name[1:]}", "branch_id": branch.id,
-                 "role": Role.CADRE, "active": True, "must_change_password": False, "auth_version": 1,
-                 "password_hash": generate_password_hash(PASSWORD, CHEAP_HASH), "created_at": now}
-                for name in usernames])
+            session.execute(
+                insert(User),
+                [
+                    {
+                        "username": name,
+                        "display_name": f"干警{name[1:]}",
+                        "branch_id": branch.id,
+                        "role": Role.CADRE,
+                        "active": True,
+                        "must_change_password": False,
+                        "auth_version": 1,
+                        "password_hash": generate_password_hash(PASSWORD, CHEAP_HASH),
+                        "created_at": now,
+                    }
+                    for name in usernames
+                ],
+            )
             banks.load_shipped_banks(session, now=now)
             bank = banks.get_bank(session, BANK)
             spec = ExamSpec(
-                title="全民国家安全教育日知识测试（基准）", opens_at=now - timedelta(minutes=5),
-                closes_at=now + timedelta(days=1), time_limit_minutes=TIME_LIMIT_MINUTES,
-                partial_credit=True, branch_ids=[branch.id],
-                rules=[RuleSpec(bank.id, count, score, type=kind) for kind, count, score in RULES])
+                title="全民国家安全教育日知识测试（基准）",
+                opens_at=now - timedelta(minutes=5),
+                closes_at=now + timedelta(days=1),
+                time_limit_minutes=TIME_LIMIT_MINUTES,
+                partial_credit=True,
+                branch_ids=[branch.id],
+                rules=[RuleSpec(bank.id, count, score, type=kind) for kind, count, score in RULES],
+            )
             exam = exam_setup.save_exam(session, admin, spec, now=now)
             session.commit()
             exam_id = exam.id
@@ -144,11 +184,14 @@ def stored(url: str, exam_id: int) -> Stored:
     engine = db.make_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(Answer.attempt_id, Answer.position, Answer.seq)
-                                      .join(Attempt, Attempt.id == Answer.attempt_id)
-                                      .where(Attempt.exam_id == exam_id)).all()
-            states = connection.execute(select(Attempt.state, func.count()).where(Attempt.exam_id == exam_id)
-                                        .group_by(Attempt.state)).all()
+            rows = connection.execute(
+                select(Answer.attempt_id, Answer.position, Answer.seq)
+                .join(Attempt, Attempt.id == Answer.attempt_id)
+                .where(Attempt.exam_id == exam_id)
+            ).all()
+            states = connection.execute(
+                select(Attempt.state, func.count()).where(Attempt.exam_id == exam_id).group_by(Attempt.state)
+            ).all()
     finally:
         engine.dispose()
     return Stored({(a, p): s for a, p, s in rows}, Counter(dict(states)))
@@ -171,14 +214,30 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(folder) / "gunicorn.log"
         env = {key: value for key, value in os.environ.items() if not key.startswith("STUDYHALL_")}
-        env.update(STUDYHALL_DATABASE_URL=url, STUDYHALL_SECRET_KEY=secrets.token_hex(32),
-                   STUDYHALL_INSTANCE_PATH=folder)
+        env.update(
+            STUDYHALL_DATABASE_URL=url,
+            STUDYHALL_SECRET_KEY=secrets.token_hex(32),
+            STUDYHALL_INSTANCE_PATH=folder,
+        )
         self.log = self.log_path.open("wb")
         # A session of its own: Ctrl+C reaches only this script, which then stops gunicorn itself.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "studyhall:create_app()"],
-            cwd=folder, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "studyhall:create_app()",
+            ],
+            cwd=folder,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -274,8 +333,9 @@ class Stats:
 IN_FLIGHT: asyncio.Semaphore  # made inside the event loop, in load()
 
 
-async def call(stats: Stats, step: str, client: httpx.AsyncClient, method: str, path: str, expect: int,
-               **kwargs: object) -> httpx.Response | None:
+async def call(
+    stats: Stats, step: str, client: httpx.AsyncClient, method: str, path: str, expect: int, **kwargs: object
+) -> httpx.Response | None:
     """One timed request; any other status, or no answer, is a failure of its step. The time
     includes any wait for one of the MAX_CONNECTIONS slots."""
     began = time.perf_counter()
@@ -331,13 +391,15 @@ def response_for(question: dict, rng: random.Random) -> object:
     return [rng.choice(words) for _ in range(question["blanks"])]
 
 
-async def take_test(stats: Stats, cadre: Cadre, exam_id: int, start_at: float, think: float,
-                    rng: random.Random) -> None:
+async def take_test(
+    stats: Stats, cadre: Cadre, exam_id: int, start_at: float, think: float, rng: random.Random
+) -> None:
     loop = asyncio.get_running_loop()
     await asyncio.sleep(max(0.0, start_at - loop.time()))
     headers = {"X-CSRFToken": cadre.csrf}
-    started = await call(stats, "start", cadre.client, "POST", f"/api/exams/{exam_id}/attempts", 201,
-                         json={}, headers=headers)
+    started = await call(
+        stats, "start", cadre.client, "POST", f"/api/exams/{exam_id}/attempts", 201, json={}, headers=headers
+    )
     if started is None:
         return
     state = started.json()
@@ -347,19 +409,41 @@ async def take_test(stats: Stats, cadre: Cadre, exam_id: int, start_at: float, t
     for question in state["questions"]:
         await asyncio.sleep(rng.uniform(1, 5) * think)
         position = question["position"]
-        saved = await call(stats, "save", cadre.client, "PUT", f"/api/attempts/{attempt}/answers/{position}",
-                           200, json={"response": response_for(question, rng), "seq": 1}, headers=headers)
+        saved = await call(
+            stats,
+            "save",
+            cadre.client,
+            "PUT",
+            f"/api/attempts/{attempt}/answers/{position}",
+            200,
+            json={"response": response_for(question, rng), "seq": 1},
+            headers=headers,
+        )
         if saved is not None:
             stats.acknowledged.append((attempt, position, 1))
     await asyncio.sleep(rng.uniform(1, 5) * think)
-    submitted = await call(stats, "submit", cadre.client, "POST", f"/api/attempts/{attempt}/submit", 200,
-                           json={}, headers=headers)
+    submitted = await call(
+        stats,
+        "submit",
+        cadre.client,
+        "POST",
+        f"/api/attempts/{attempt}/submit",
+        200,
+        json={},
+        headers=headers,
+    )
     if submitted is not None and submitted.json().get("state") != "submitted":
         stats.failed("submit", f"state after submit: {submitted.json().get('state')}")
 
 
-async def probe_healthz(stats: Stats, client: httpx.AsyncClient, step: str, *, count: int | None = None,
-                        until: asyncio.Event | None = None) -> None:
+async def probe_healthz(
+    stats: Stats,
+    client: httpx.AsyncClient,
+    step: str,
+    *,
+    count: int | None = None,
+    until: asyncio.Event | None = None,
+) -> None:
     done = 0
     while (count is None or done < count) and not (until and until.is_set()):
         await call(stats, step, client, "GET", "/healthz", 200)
@@ -388,8 +472,12 @@ async def load(server: Server, exam_id: int, usernames: list[str], think: float,
         # time a connection closes (gunicorn's sync workers close after every response), which
         # costs the load generator more CPU than the server uses.
         # Plain HTTP to 127.0.0.1: verify=False only spares loading the CA bundle per client.
-        return httpx.AsyncClient(base_url=server.base, timeout=timeout, verify=False,
-                                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+        return httpx.AsyncClient(
+            base_url=server.base,
+            timeout=timeout,
+            verify=False,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
 
     cadres = [Cadre(name, new_client()) for name in usernames]
     probe = new_client()
@@ -414,9 +502,19 @@ async def load(server: Server, exam_id: int, usernames: list[str], think: float,
         began = time.perf_counter()
         finished = asyncio.Event()
         prober = asyncio.create_task(probe_healthz(stats, probe, "healthz (under load)", until=finished))
-        tasks = [asyncio.create_task(take_test(stats, cadre, exam_id, first + index * spacing, think,
-                                               random.Random(seed * 100_003 + index)))
-                 for index, cadre in enumerate(ready)]
+        tasks = [
+            asyncio.create_task(
+                take_test(
+                    stats,
+                    cadre,
+                    exam_id,
+                    first + index * spacing,
+                    think,
+                    random.Random(seed * 100_003 + index),
+                )
+            )
+            for index, cadre in enumerate(ready)
+        ]
         _done, pending = await asyncio.wait(tasks, timeout=budget)
         for task in pending:
             task.cancel()
@@ -427,11 +525,15 @@ async def load(server: Server, exam_id: int, usernames: list[str], think: float,
                 stats.failed("submit", f"load generator error: {task.exception()!r}")
         burst_seconds = time.perf_counter() - began
         busy_after, total_after = machine_cpu()
-        cpu = {"gunicorn": server.cpu_seconds() - cpu_before["gunicorn"],
-               "load generator": time.process_time() - cpu_before["load generator"],
-               "database server": sum(seconds - database_before.get(pid, 0.0)
-                                      for pid, seconds in database_server_cpu().items()),
-               "machine busy": busy_after - busy_before, "machine total": total_after - total_before}
+        cpu = {
+            "gunicorn": server.cpu_seconds() - cpu_before["gunicorn"],
+            "load generator": time.process_time() - cpu_before["load generator"],
+            "database server": sum(
+                seconds - database_before.get(pid, 0.0) for pid, seconds in database_server_cpu().items()
+            ),
+            "machine busy": busy_after - busy_before,
+            "machine total": total_after - total_before,
+        }
         return Run(stats, sign_in_seconds, burst_seconds, len(pending), cpu)
     finally:
         for client in [probe, *(cadre.client for cadre in cadres)]:
@@ -461,45 +563,62 @@ def report(args: argparse.Namespace, backend: str, prepared: Prepared, run: Run,
     planned_seconds = START_WINDOW_SECONDS + 3 * (ANSWERS_PER_CADRE + 1) * args.think
     planned = cadres * (ANSWERS_PER_CADRE + 2)
     print(f"\nsign-in of {cadres} cadres ({SIGN_IN_CONCURRENCY} at a time): {run.sign_in_seconds:.1f} s")
-    print(f"the test: {run.burst_seconds:.1f} s, {timed} requests ({timed / run.burst_seconds:.0f}/s); "
-          f"planned: {planned} in about {planned_seconds:.0f} s ({planned / planned_seconds:.0f}/s) "
-          "had every response been instant")
+    print(
+        f"the test: {run.burst_seconds:.1f} s, {timed} requests ({timed / run.burst_seconds:.0f}/s); "
+        f"planned: {planned} in about {planned_seconds:.0f} s ({planned / planned_seconds:.0f}/s) "
+        "had every response been instant"
+    )
     cpu, cores = run.cpu, os.cpu_count() or 1
     other = cpu["machine busy"] - cpu["gunicorn"] - cpu["load generator"] - cpu["database server"]
     per_request = {name: f"{1000 * cpu[name] / max(1, timed):.1f} ms a request" for name in cpu}
     busy = cpu["machine busy"] / cpu["machine total"]
-    print(f"CPU during the test: {cpu['machine busy']:.0f} of {cpu['machine total']:.0f} core-seconds busy "
-          f"({busy:.0%} of {cores} cores): gunicorn {cpu['gunicorn']:.0f} s "
-          f"({per_request['gunicorn']}), load generator {cpu['load generator']:.0f} s "
-          f"({per_request['load generator']}), "
-          + (f"PostgreSQL {cpu['database server']:.0f} s ({per_request['database server']}), "
-             if backend == "postgresql" else "")
-          + f"kernel and other processes {other:.0f} s")
+    print(
+        f"CPU during the test: {cpu['machine busy']:.0f} of {cpu['machine total']:.0f} core-seconds busy "
+        f"({busy:.0%} of {cores} cores): gunicorn {cpu['gunicorn']:.0f} s "
+        f"({per_request['gunicorn']}), load generator {cpu['load generator']:.0f} s "
+        f"({per_request['load generator']}), "
+        + (
+            f"PostgreSQL {cpu['database server']:.0f} s ({per_request['database server']}), "
+            if backend == "postgresql"
+            else ""
+        )
+        + f"kernel and other processes {other:.0f} s"
+    )
     if cpu["background"] > 0.1 or other > 0.15 * cpu["machine total"]:
-        print(f"!!! other processes were using the machine ({cpu['background']:.0%} busy just before the "
-              f"run, {other:.0f} core-seconds during it): these figures are pessimistic !!!")
+        print(
+            f"!!! other processes were using the machine ({cpu['background']:.0%} busy just before the "
+            f"run, {other:.0f} core-seconds during it): these figures are pessimistic !!!"
+        )
     if run.unfinished:
         print(f"!!! {run.unfinished} cadres had not finished within the time budget and were stopped !!!")
 
     acknowledged = {(attempt, position): seq for attempt, position, seq in stats.acknowledged}
     missing = [(key, seq) for key, seq in acknowledged.items() if db_state.answers.get(key, 0) < seq]
-    print(f"\nanswers acknowledged (HTTP 200 to a save): {len(acknowledged)}; answers in the database: "
-          f"{len(db_state.answers)}; acknowledged but missing: {len(missing)}")
+    print(
+        f"\nanswers acknowledged (HTTP 200 to a save): {len(acknowledged)}; answers in the database: "
+        f"{len(db_state.answers)}; acknowledged but missing: {len(missing)}"
+    )
     if missing:
         print(f"!!! {len(missing)} ACKNOWLEDGED ANSWERS ARE MISSING FROM THE DATABASE !!!")
         for (attempt, position), seq in missing[:5]:
-            print(f"!!!   attempt {attempt}, position {position}: acknowledged seq {seq}, "
-                  f"stored {db_state.answers.get((attempt, position))}")
+            print(
+                f"!!!   attempt {attempt}, position {position}: acknowledged seq {seq}, "
+                f"stored {db_state.answers.get((attempt, position))}"
+            )
     elif len(db_state.answers) != len(acknowledged):
-        print(f"(the database holds {len(db_state.answers) - len(acknowledged)} answers whose save was not "
-              "acknowledged: written, but the response failed or never arrived)")
+        print(
+            f"(the database holds {len(db_state.answers) - len(acknowledged)} answers whose save was not "
+            "acknowledged: written, but the response failed or never arrived)"
+        )
     print(f"attempts in the database: {dict(db_state.attempts)}")
 
     failures = sum(sum(counter.values()) for counter in stats.failures.values())
     save_p95 = percentile(stats.latencies["save"], 95) * ms if stats.latencies["save"] else math.inf
     start_p95 = percentile(stats.latencies["start"], 95) * ms if stats.latencies["start"] else math.inf
-    targets = [("no failed request", failures == 0 and not run.unfinished, f"{failures} failed"),
-               ("no acknowledged answer missing", not missing, f"{len(missing)} missing")]
+    targets = [
+        ("no failed request", failures == 0 and not run.unfinished, f"{failures} failed"),
+        ("no acknowledged answer missing", not missing, f"{len(missing)} missing"),
+    ]
     if backend == "postgresql":
         targets.append(("autosave p95 < 100 ms (PostgreSQL)", save_p95 < 100, f"{save_p95:.0f} ms"))
     targets.append(("start p95 < 300 ms", start_p95 < 300, f"{start_p95:.0f} ms"))
@@ -508,23 +627,33 @@ def report(args: argparse.Namespace, backend: str, prepared: Prepared, run: Run,
         print(f"  {name:<38}{figure:>12}  {'met' if met else 'MISSED'}")
     if backend != "postgresql":
         print(f"  {'autosave p95 < 100 ms':<38}{save_p95:>9.0f} ms  (the target is for PostgreSQL)")
-    print(f"\nnotes: the {cadres} cadres were inserted directly with a cheap password hash ({CHEAP_HASH}; "
-          "production hashes with scrypt, ~0.15 s each), so sign-in costs less here than in production. "
-          "Sign-in, start, save and submit all went through the HTTP API. "
-          f"This machine has {cores} cores, shared by the load generator, the {args.workers} gunicorn "
-          "workers and the database server: latencies include waiting for a core (compare GET /healthz "
-          "under load).")
+    print(
+        f"\nnotes: the {cadres} cadres were inserted directly with a cheap password hash ({CHEAP_HASH}; "
+        "production hashes with scrypt, ~0.15 s each), so sign-in costs less here than in production. "
+        "Sign-in, start, save and submit all went through the HTTP API. "
+        f"This machine has {cores} cores, shared by the load generator, the {args.workers} gunicorn "
+        "workers and the database server: latencies include waiting for a core (compare GET /healthz "
+        "under load)."
+    )
     return all(met for _name, met, _figure in targets)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cadres", type=int, default=1000)
-    parser.add_argument("--database-url", help="PostgreSQL on 127.0.0.1 (its public schema is recreated); "
-                                               "default: SQLite in a temporary folder")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="multiplier for the 1–5 s gaps between a cadre's requests (0.1 for a quick run)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL on 127.0.0.1 (its public schema is recreated); "
+        "default: SQLite in a temporary folder",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="multiplier for the 1–5 s gaps between a cadre's requests (0.1 for a quick run)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args()
@@ -542,15 +671,19 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{Path(folder) / 'burst.db'}"
         backend = check_url(url)
         prepared = prepare(url, folder, args.cadres)
-        print(f"database: {backend}; set-up (migrations, {args.cadres} cadres, shipped banks, "
-              f"a {ANSWERS_PER_CADRE}-question test): {prepared.seconds:.1f} s")
+        print(
+            f"database: {backend}; set-up (migrations, {args.cadres} cadres, shipped banks, "
+            f"a {ANSWERS_PER_CADRE}-question test): {prepared.seconds:.1f} s"
+        )
         background = background_load()
         server = Server(url, folder, args.workers)
         try:
             server.wait_ready()
-            print(f"gunicorn: {args.workers} workers at {server.base}; {args.cadres} cadres start within "
-                  f"{START_WINDOW_SECONDS:.0f} s, then {ANSWERS_PER_CADRE} saves each, "
-                  f"1–5 s × {args.think:g} apart")
+            print(
+                f"gunicorn: {args.workers} workers at {server.base}; {args.cadres} cadres start within "
+                f"{START_WINDOW_SECONDS:.0f} s, then {ANSWERS_PER_CADRE} saves each, "
+                f"1–5 s × {args.think:g} apart"
+            )
             run = asyncio.run(load(server, prepared.exam_id, prepared.usernames, args.think, args.seed))
             run.cpu["background"] = background
         except Exception:

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from studyhall import db
 from studyhall.exams import service
 from studyhall.exams.models import Answer, Attempt
 from tests.conftest import PASSWORD, START
@@ -237,6 +236,5 @@ def test_coming_back_after_the_deadline_submits_the_saved_answers(app, make_exam
     attempt_id = attempt_id_of(start(client, make_exam()))
     frozen_now(START + timedelta(minutes=15) + service.GRACE + timedelta(seconds=1))
     assert client.get(f"/attempts/{attempt_id}").location == f"/attempts/{attempt_id}/result"
-    with app.app_context():
-        attempt = db.new_session().get(Attempt, attempt_id)
-        assert (attempt.state, attempt.ended_by) == ("submitted", "sweep")
+    attempt = session.get(Attempt, attempt_id)
+    assert (attempt.state, attempt.ended_by) == ("submitted", "sweep")

@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from studyhall import clock
 from studyhall.banks.formats import fields
 from studyhall.errors import DomainError
+from studyhall.exams import setup
 from studyhall.exams.setup import ExamSpec, RuleSpec
 
 RULE_ROWS = 6
@@ -183,26 +184,7 @@ class ExamForm(FlaskForm):
 
     def fill(self, exam, usernames: list[str], items_text: str) -> None:  # type: ignore[no-untyped-def]
         """Show a saved test (GET of the edit page)."""
-        for name in (
-            "title",
-            "instructions",
-            "mode",
-            "opens_at",
-            "closes_at",
-            "time_limit_minutes",
-            "attempts_allowed",
-            "grading",
-            "pass_mark",
-            "shuffle_questions",
-            "shuffle_options",
-            "partial_credit",
-            "show_score",
-            "review",
-            "one_per_page",
-            "tab_switch_limit",
-            "access_code",
-            "allowed_networks",
-        ):
+        for name in setup.SETTING_FIELDS:
             getattr(self, name).data = getattr(exam, name)
         self.branch_ids.data = [
             str(member.branch_id) for member in exam.audience if member.branch_id is not None

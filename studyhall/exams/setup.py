@@ -19,6 +19,32 @@ from studyhall.exams import paper
 from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
 
 MODES = ("exam", "contest")
+# Settings that shape the paper or how it is marked: frozen once anyone has started.
+PAPER_FIELDS = (
+    "mode",
+    "attempts_allowed",
+    "grading",
+    "pass_mark",
+    "shuffle_questions",
+    "shuffle_options",
+    "partial_credit",
+    "show_score",
+    "review",
+    "one_per_page",
+    "tab_switch_limit",
+    "access_code",
+    "allowed_networks",
+)
+# Every scalar setting of a test, in the order the form shows them.
+SETTING_FIELDS = (
+    "title",
+    "instructions",
+    "mode",
+    "opens_at",
+    "closes_at",
+    "time_limit_minutes",
+    *PAPER_FIELDS[1:],
+)
 QUESTION_TYPES = ("", "single", "multiple", "judge", "blank")
 
 
@@ -132,23 +158,8 @@ def save_exam(
     if exam is None:
         raise DomainError(_("No such test."), "not_found")
     frozen = exam_id is not None and paper_frozen(session, exam)
-    paper_fields = (
-        "mode",
-        "attempts_allowed",
-        "grading",
-        "pass_mark",
-        "shuffle_questions",
-        "shuffle_options",
-        "partial_credit",
-        "show_score",
-        "review",
-        "one_per_page",
-        "tab_switch_limit",
-        "access_code",
-        "allowed_networks",
-    )
     if frozen:
-        changed = [name for name in paper_fields if getattr(exam, name) != getattr(spec, name)]
+        changed = [name for name in PAPER_FIELDS if getattr(exam, name) != getattr(spec, name)]
         if changed or _paper_changed(session, exam, spec):
             raise DomainError(
                 _(
@@ -157,7 +168,7 @@ def save_exam(
                 ),
                 "frozen",
             )
-    for name in ("title", "instructions", "opens_at", "closes_at", "time_limit_minutes", *paper_fields):
+    for name in SETTING_FIELDS:
         setattr(exam, name, getattr(spec, name))
     exam.audience = _audience(session, spec)
     if not frozen:

@@ -16,7 +16,7 @@ database.
     python benchmarks/exam_burst.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/studyhall_burst
 
 The PostgreSQL database must exist, on 127.0.0.1 only; its public schema is dropped and recreated.
-Needs httpx (`pip install httpx`; not a dependency of the app). Only 127.0.0.1 is ever contacted.
+The HTTP client is lean_http.py beside this script. Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+from lean_http import Client, HTTPError, Response
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -209,7 +210,7 @@ def free_port() -> int:
 class Server:
     """gunicorn 'studyhall:create_app()' as the README deploys it, bound to 127.0.0.1 only."""
 
-    def __init__(self, url: str, folder: str, workers: int) -> None:
+    def __init__(self, url: str, folder: str, workers: int, worker_options: list[str]) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(folder) / "gunicorn.log"
@@ -228,6 +229,7 @@ class Server:
                 "gunicorn",
                 "--workers",
                 str(workers),
+                *worker_options,
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "studyhall:create_app()",
@@ -245,9 +247,10 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.tail()}")
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"/healthz did not answer within {timeout:.0f} s:\n{self.tail()}")
@@ -334,17 +337,17 @@ IN_FLIGHT: asyncio.Semaphore  # made inside the event loop, in load()
 
 
 async def call(
-    stats: Stats, step: str, client: httpx.AsyncClient, method: str, path: str, expect: int, **kwargs: object
-) -> httpx.Response | None:
+    stats: Stats, step: str, client: Client, method: str, path: str, expect: int, **kwargs: object
+) -> Response | None:
     """One timed request; any other status, or no answer, is a failure of its step. The time
     includes any wait for one of the MAX_CONNECTIONS slots."""
     began = time.perf_counter()
     try:
         async with IN_FLIGHT:
             response = await client.request(method, path, **kwargs)  # type: ignore[arg-type]
-    except httpx.HTTPError as error:
+    except HTTPError as error:
         stats.latencies[step].append(time.perf_counter() - began)
-        stats.failed(step, f"{type(error).__name__}: {error}")
+        stats.failed(step, str(error))
         return None
     stats.latencies[step].append(time.perf_counter() - began)
     if response.status_code != expect:
@@ -356,7 +359,7 @@ async def call(
 @dataclass
 class Cadre:
     username: str
-    client: httpx.AsyncClient  # its own cookie jar and connection, like a browser
+    client: Client  # its own cookie jar and connection, like a browser
     csrf: str = ""
 
 
@@ -438,7 +441,7 @@ async def take_test(
 
 async def probe_healthz(
     stats: Stats,
-    client: httpx.AsyncClient,
+    client: Client,
     step: str,
     *,
     count: int | None = None,
@@ -465,19 +468,10 @@ async def load(server: Server, exam_id: int, usernames: list[str], think: float,
     global IN_FLIGHT
     IN_FLIGHT = asyncio.Semaphore(MAX_CONNECTIONS)
     stats = Stats()
-    timeout = httpx.Timeout(REQUEST_TIMEOUT)
 
-    def new_client() -> httpx.AsyncClient:
-        # One connection per client: a shared httpcore pool re-scans every waiting request each
-        # time a connection closes (gunicorn's sync workers close after every response), which
-        # costs the load generator more CPU than the server uses.
-        # Plain HTTP to 127.0.0.1: verify=False only spares loading the CA bundle per client.
-        return httpx.AsyncClient(
-            base_url=server.base,
-            timeout=timeout,
-            verify=False,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        )
+    def new_client() -> Client:
+        # One connection per client, like a browser's, with its own cookies.
+        return Client("127.0.0.1", server.port, timeout=REQUEST_TIMEOUT)
 
     cadres = [Cadre(name, new_client()) for name in usernames]
     probe = new_client()
@@ -655,6 +649,12 @@ def main() -> None:
         help="multiplier for the 1–5 s gaps between a cadre's requests (0.1 for a quick run)",
     )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--gunicorn-option",
+        action="append",
+        default=[],
+        help="passed on to gunicorn, e.g. --gunicorn-option=--worker-class=gthread (repeatable)",
+    )
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args()
     if args.cadres < 1 or args.think < 0 or args.workers < 1:
@@ -676,7 +676,7 @@ def main() -> None:
             f"a {ANSWERS_PER_CADRE}-question test): {prepared.seconds:.1f} s"
         )
         background = background_load()
-        server = Server(url, folder, args.workers)
+        server = Server(url, folder, args.workers, args.gunicorn_option)
         try:
             server.wait_ready()
             print(

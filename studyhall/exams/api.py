@@ -73,7 +73,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}
     now = clock.now()
-    attempt = service.start_or_resume(
+    started = service.start_or_resume(
         session,
         exam_id,
         current_user,
@@ -82,7 +82,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
         address=request.remote_addr,
         device=request.user_agent.string,
     )
-    state = service.client_state(session, attempt, now=now)
+    state = service.client_state(session, started.attempt, now=now, questions=started.questions)
     session.commit()
     return jsonify(state), 201
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, literal, select
 from sqlalchemy.orm import Session
 
 from studyhall.banks.formats.base import LETTERS
@@ -28,7 +28,10 @@ class Drawn:
 
 def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
     """A paper for one person: the hand-picked questions, then each rule's draw, least-used
-    questions of this exam first (ties broken at random), shuffled as the exam says."""
+    questions of this exam first (ties broken at random), shuffled as the exam says.
+
+    Pools are chosen from a few columns of each question and only the chosen questions are
+    loaded whole: every start draws, and a thousand cadres start within seconds."""
     usage = Counter(
         dict(
             session.execute(
@@ -38,28 +41,28 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
             ).all()
         )
     )
-    chosen: list[tuple[Question, float]] = []
+    chosen: list[tuple[int, float]] = []  # question id, score
     taken: set[str] = set()
     if exam.items:
         current = {
-            q.lineage: q
-            for q in session.scalars(
-                select(Question).where(
+            lineage: (question_id, retired)
+            for lineage, question_id, retired in session.execute(
+                select(Question.lineage, Question.id, Question.retired).where(
                     Question.lineage.in_([item.lineage for item in exam.items]), Question.current
                 )
             )
         }
         for item in exam.items:
-            question = current.get(item.lineage)
-            if question is None or question.retired:
+            if item.lineage not in current or current[item.lineage][1]:
                 raise DomainError(_("A hand-picked question of this test is no longer available."), "pool")
-            chosen.append((question, item.score))
-            taken.add(question.lineage)
+            chosen.append((current[item.lineage][0], item.score))
+            taken.add(item.lineage)
+    candidates = _candidates(session, exam.rules)
     for rule in exam.rules:
         pool = [
-            q
-            for q in session.scalars(rule_pool_query(rule))
-            if q.lineage not in taken and (not rule.category or rule.category in q.categories)
+            (candidate.id, candidate.lineage)
+            for candidate in candidates[rule.bank_id, rule.type or None]
+            if candidate.lineage not in taken and _admits(rule, candidate)
         ]
         if len(pool) < rule.count:
             raise DomainError(
@@ -71,14 +74,18 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
                 ),
                 "pool_too_small",
             )
-        pool.sort(key=lambda q: (usage[q.lineage], rng.random()))
-        for question in pool[: rule.count]:
-            chosen.append((question, rule.score))
-            taken.add(question.lineage)
+        pool.sort(key=lambda candidate: (usage[candidate[1]], rng.random()))
+        for question_id, lineage in pool[: rule.count]:
+            chosen.append((question_id, rule.score))
+            taken.add(lineage)
     if exam.shuffle_questions:
         rng.shuffle(chosen)
+    questions = {
+        q.id: q for q in session.scalars(select(Question).where(Question.id.in_([i for i, _s in chosen])))
+    }
     paper = []
-    for question, score in chosen:
+    for question_id, score in chosen:
+        question = questions[question_id]
         order = list(range(len(question.options)))
         if exam.shuffle_options and question.type in ("single", "multiple"):
             rng.shuffle(order)
@@ -86,20 +93,51 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
     return paper
 
 
-def rule_pool_query(rule: ExamRule):  # type: ignore[no-untyped-def]
-    query = select(Question).where(
-        Question.bank_id == rule.bank_id, Question.current, Question.retired.is_(False)
+def _candidates(session: Session, rules: list[ExamRule]) -> dict[tuple[int, str | None], list[Row]]:
+    """(id, lineage, difficulty, categories) of every question the rules' banks offer, in one
+    query for all rules, by (bank, type) and by (bank, None) for rules of any type."""
+    found: dict[tuple[int, str | None], list[Row]] = defaultdict(list)
+    if not rules:
+        return found
+    # Categories are JSON, decoded row by row: read only when a rule asks for one.
+    categories = Question.categories if any(rule.category for rule in rules) else literal(None)
+    rows = session.execute(
+        select(
+            Question.id,
+            Question.lineage,
+            Question.bank_id,
+            Question.type,
+            Question.difficulty,
+            categories.label("categories"),
+        )
+        .where(
+            Question.bank_id.in_({rule.bank_id for rule in rules}),
+            Question.current,
+            Question.retired.is_(False),
+        )
+        .order_by(Question.id)
     )
-    if rule.type:
-        query = query.where(Question.type == rule.type)
-    if rule.min_difficulty is not None:
-        query = query.where(Question.difficulty >= rule.min_difficulty)
-    if rule.max_difficulty is not None:
-        query = query.where(Question.difficulty <= rule.max_difficulty)
-    return query
+    for row in rows:
+        found[row.bank_id, row.type].append(row)
+        found[row.bank_id, None].append(row)
+    return found
 
 
-def shown_question(question: Question, item: AttemptItem) -> dict[str, object]:
+def _admits(rule: ExamRule, candidate: Row) -> bool:
+    """Whether a question of the rule's bank and type (see _candidates) is in its pool."""
+    return _in_range(candidate.difficulty, rule.min_difficulty, rule.max_difficulty) and (
+        not rule.category or rule.category in candidate.categories
+    )
+
+
+def _in_range(value: int | None, low: int | None, high: int | None) -> bool:
+    """A question without a difficulty is outside any range, as in SQL."""
+    if low is None and high is None:
+        return True
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
+def shown_question(question: Question | Row, item: AttemptItem) -> dict[str, object]:
     """A question as the person sees it: stem and options in their order; never the key."""
     return {
         "position": item.position,
@@ -111,26 +149,26 @@ def shown_question(question: Question, item: AttemptItem) -> dict[str, object]:
     }
 
 
-def to_stored(question: Question, item: AttemptItem, response: object) -> object:
-    """Check a response in the shown letters and turn it into the question's own letters.
-    None clears the answer."""
+def to_stored(question_type: str, stem: str, option_order: list[int], response: object) -> object:
+    """Check a response in the shown letters (option_order as frozen on the paper) and turn it
+    into the question's own letters. None clears the answer."""
     if response is None:
         return None
     invalid = DomainError(_("That answer does not fit the question."), "invalid_response")
-    if question.type in ("single", "multiple"):
+    if question_type in ("single", "multiple"):
         if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
             raise invalid
-        shown = LETTERS[: len(item.option_order)]
+        shown = LETTERS[: len(option_order)]
         if len(set(response)) != len(response) or any(letter not in shown for letter in response):
             raise invalid
-        if question.type == "single" and len(response) > 1:
+        if question_type == "single" and len(response) > 1:
             raise invalid
-        return sorted(LETTERS[item.option_order[shown.index(letter)]] for letter in response)
-    if question.type == "judge":
+        return sorted(LETTERS[option_order[shown.index(letter)]] for letter in response)
+    if question_type == "judge":
         if not isinstance(response, bool):
             raise invalid
         return response
-    blanks = max(1, blank_marks(question.stem))
+    blanks = max(1, blank_marks(stem))
     if (
         not isinstance(response, list)
         or len(response) != blanks

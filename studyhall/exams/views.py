@@ -69,7 +69,7 @@ def landing(exam_id: int) -> object:
 def start(exam_id: int) -> object:
     session = db.session()
     try:
-        attempt = service.start_or_resume(
+        started = service.start_or_resume(
             session,
             exam_id,
             current_user,
@@ -85,7 +85,7 @@ def start(exam_id: int) -> object:
         flash(error.message, "error")
         return redirect(url_for(".landing", exam_id=exam_id))
     session.commit()
-    return redirect(url_for(".attempt", attempt_id=attempt.id))
+    return redirect(url_for(".attempt", attempt_id=started.attempt.id))
 
 
 # ---- the attempt -----------------------------------------------------------------------------

@@ -34,5 +34,5 @@ def index() -> str:
         finished=finished,
         review_open={t.exam.id for t in finished if t.best and exams.review_open(t.exam, t.best, now=now)},
         seconds_until=seconds_until,
-        remaining=lambda attempt: exams.remaining_seconds(attempt, now),
+        remaining=lambda attempt: exams.seconds_left(attempt.deadline_at, now),
     )

@@ -203,7 +203,7 @@ def test_after_the_close_the_review_shows_the_key_and_the_explanation(page, app,
     exam_id = make_exam()
     with app.app_context(), db.new_session() as writer:
         cadre = writer.scalars(select(User).where(User.username == "10001")).one()
-        attempt = service.start_or_resume(writer, exam_id, cadre, now=START)
+        attempt = service.start_or_resume(writer, exam_id, cadre, now=START).attempt
         judge = next(
             q["position"]
             for q in service.client_state(writer, attempt, now=START)["questions"]

@@ -36,6 +36,13 @@ def world(app, people, frozen_now):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def cadres(people, world):  # type: ignore[no-untyped-def]
+    """Four more cadres in 第一党支部: 10001–10006 in all."""
+    for number in range(3, 7):
+        people.user(f"1000{number}", branch=world["first"], name=f"干警{number}")
+
+
+@pytest.fixture
 def make_exam(app, world):  # type: ignore[no-untyped-def]
     def make(**overrides) -> int:
         spec = ExamSpec(

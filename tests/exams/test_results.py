@@ -68,13 +68,6 @@ def sit(
 
 
 @pytest.fixture
-def cadres(people, world):  # type: ignore[no-untyped-def]
-    """Four more cadres in 第一党支部: 10001–10006 in all."""
-    for number in range(3, 7):
-        people.user(f"1000{number}", branch=world["first"], name=f"干警{number}")
-
-
-@pytest.fixture
 def known(app, make_exam, cadres):  # type: ignore[no-untyped-def]
     """Six attempts whose marks are known. The key of the judge question (T-003, 对) is what the
     strong candidates got "wrong": its discrimination is negative.

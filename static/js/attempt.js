@@ -3,8 +3,10 @@
 // The page is a plain form that works without JavaScript. This script adds, as progressive
 // enhancement:
 //   - autosave: each change is PUT to /api/attempts/<id>/answers/<position> with a per-position
-//     sequence number that only grows; unsent saves wait in localStorage (they survive reloads
-//     and going offline) and are retried with capped exponential back-off and on `online`;
+//     sequence number that only grows: the milliseconds since the attempt started on the
+//     server's clock, so that the change made last wins whichever device or tab made it; unsent
+//     saves wait in localStorage (they survive reloads and going offline) and are retried with
+//     capped exponential back-off and on `online`;
 //   - a countdown from the server's remaining_seconds (re-synchronised by every save), which
 //     submits the attempt by itself at 0;
 //   - the answer card (answered / unanswered / flagged), one-question-per-screen mode, the submit
@@ -122,6 +124,7 @@ class AttemptPage {
     this.leaving = false; // navigating away on purpose: no warning, no tab-switch event
     this.signIn = null; // a promise while the sign-in dialog is open
     this.deadline = performance.now() + state.remaining_seconds * 1000;
+    this.clockOrigin = performance.now() - state.elapsed_ms; // when the attempt started
     this.announced = new Set();
     this.timeIsUp = false;
   }
@@ -262,7 +265,7 @@ class AttemptPage {
     }
     this.responses[p] = asText;
     const data = this.store.data;
-    data.seq[p] = (data.seq[p] || 0) + 1;
+    data.seq[p] = Math.max((data.seq[p] || 0) + 1, Math.floor(performance.now() - this.clockOrigin));
     data.pending[p] = { response, seq: data.seq[p] };
     this.store.save();
     this.renderCards();
@@ -350,25 +353,37 @@ class AttemptPage {
     if (result.ok) {
       this.failures = 0;
       this.tokenRetries = 0;
-      this.sync(result.body.remaining_seconds);
-      this.acknowledged(p, entry, result.body.seq);
+      this.sync(result.body);
+      await this.acknowledged(p, entry, result.body.seq);
       return "sent";
     }
     return this.refused(result, p);
   }
 
-  acknowledged(p, entry, storedSeq) {
+  async acknowledged(p, entry, storedSeq) {
     const data = this.store.data;
     data.seq[p] = Math.max(data.seq[p] || 0, storedSeq);
     const current = data.pending[p];
-    if (current && current.seq === entry.seq && storedSeq === entry.seq) {
-      delete data.pending[p]; // stored
-    } else if (current && current.seq <= storedSeq) {
-      // Another device saved a newer answer meanwhile; the one given here, now, is newer still.
-      data.seq[p] = storedSeq + 1;
-      current.seq = data.seq[p];
-    }
+    // A change made here after this one was sent stays pending (it is later still).
+    if (current && current.seq <= storedSeq) delete data.pending[p];
     this.store.save();
+    if (storedSeq > entry.seq && !data.pending[p]) {
+      // Another device or tab saved a later answer: show that one instead of this one.
+      await this.adoptStored(p);
+    }
+  }
+
+  async adoptStored(p) {
+    try {
+      const result = await this.api("GET", `/api/attempts/${this.id}`);
+      const question = result.ok && result.body.questions.find((q) => String(q.position) === p);
+      if (!question || this.store.data.pending[p]) return;
+      this.applyToForm(this.fieldset(p), question.response);
+      this.responses[p] = JSON.stringify(this.readResponse(this.fieldset(p)));
+      this.renderCards();
+    } catch (_error) {
+      // offline again: the form keeps this device's answer until the next reload shows the server's
+    }
   }
 
   async refused(result, p) {
@@ -498,8 +513,10 @@ class AttemptPage {
 
   // ---- the timer
 
-  sync(remainingSeconds) {
-    if (typeof remainingSeconds === "number") this.deadline = performance.now() + remainingSeconds * 1000;
+  // The server's clock, from any answer that carries it: the time left and the time run.
+  sync({ remaining_seconds: remaining, elapsed_ms: elapsed }) {
+    if (typeof remaining === "number") this.deadline = performance.now() + remaining * 1000;
+    if (typeof elapsed === "number") this.clockOrigin = performance.now() - elapsed;
   }
 
   secondsLeft() {
@@ -544,7 +561,7 @@ class AttemptPage {
       const result = await this.api("GET", `/api/attempts/${this.id}`);
       if (result.ok) {
         if (result.body.state !== "open") this.goToResult();
-        else this.sync(result.body.remaining_seconds);
+        else this.sync(result.body);
       }
     } catch (_error) {
       // offline: keep counting

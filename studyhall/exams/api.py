@@ -107,7 +107,7 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
         session, attempt_id, current_user, position, body.get("response"), body["seq"], now=clock.now()
     )
     session.commit()
-    return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds)
+    return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

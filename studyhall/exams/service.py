@@ -37,6 +37,7 @@ from studyhall.exams.models import (
     ExamExtension,
 )
 
+MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow network is not a cheat
 
 
@@ -70,6 +71,12 @@ def closes_at(exam: Exam, arrangement: ExamExtension | None) -> datetime:
 
 def seconds_left(deadline: datetime, now: datetime) -> int:
     return max(0, int((deadline - now).total_seconds()))
+
+
+def elapsed_ms(started: datetime, now: datetime) -> int:
+    """Milliseconds since the attempt started, on the server's clock. The attempt page numbers its
+    saves with it, so the change made last wins whichever device or tab it was made on."""
+    return max(0, int((now - started).total_seconds() * 1000))
 
 
 @dataclass(frozen=True)
@@ -280,6 +287,7 @@ def client_state(
         "title": exam.title,
         "state": attempt.state,
         "remaining_seconds": seconds_left(attempt.deadline_at, now),
+        "elapsed_ms": elapsed_ms(attempt.started_at, now),
         "one_per_page": exam.one_per_page,
         "questions": items,
     }
@@ -292,6 +300,7 @@ def client_state(
 class Saved:
     seq: int
     remaining_seconds: int
+    elapsed_ms: int
 
 
 # A save's statements, built once: on this path, building a statement costs more than running it.
@@ -299,6 +308,7 @@ _SAVE_TARGET = (
     select(
         Attempt.user_id,
         Attempt.state,
+        Attempt.started_at,
         Attempt.deadline_at,
         AttemptItem.option_order,
         Question.type,
@@ -340,7 +350,7 @@ def save_answer(
 
     The hottest request of a test (hundreds of cadres, every few seconds): it reads only the
     columns it checks, in one query, and runs prepared Core statements."""
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
     connection = session.connection()
     where = {"attempt_id": attempt_id, "position": position}
@@ -368,7 +378,7 @@ def save_answer(
         raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
     if written is None:
         written = connection.execute(_STORED_SEQ, where).scalar_one()
-    return Saved(written, seconds_left(target.deadline_at, now))
+    return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
 def submit(

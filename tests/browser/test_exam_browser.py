@@ -162,6 +162,32 @@ def test_answers_given_offline_survive_a_reload_and_all_arrive_when_back_online(
     expect(page.locator("#score")).to_have_text("10 / 10")
 
 
+def test_an_older_unsent_answer_does_not_overwrite_a_later_one_from_another_device(
+    page, browser, live_server, make_exam, session
+):
+    attempt_id = start_attempt(page, make_exam())
+    status = page.locator("#save-status")
+    page.context.set_offline(True)  # the phone loses its signal mid-answer
+    page.locator('fieldset[data-type="judge"] input[value="true"]').check()
+    expect(status).to_have_attribute("data-pending", "1")
+
+    desktop = browser.new_context(base_url=live_server, locale="zh-CN").new_page()
+    try:
+        sign_in(desktop, "10001")
+        expect(desktop).to_have_url("/")
+        desktop.goto(f"/attempts/{attempt_id}")  # the cadre goes on at a desktop, and changes their mind
+        desktop.locator('fieldset[data-type="judge"] input[value="false"]').check()
+        expect(desktop.locator("#save-status")).to_have_attribute("data-state", "saved")
+    finally:
+        desktop.context.close()
+
+    page.context.set_offline(False)  # the phone's older answer finally goes out
+    expect(status).to_have_attribute("data-state", "saved", timeout=SAVE_TIMEOUT)
+    position = int(page.locator('fieldset[data-type="judge"]').get_attribute("data-position"))
+    assert stored(session, attempt_id)[position] is False  # the later answer stands
+    expect(page.locator('fieldset[data-type="judge"] input[value="false"]')).to_be_checked()
+
+
 def test_when_the_time_runs_out_the_page_submits_by_itself(page, make_exam, frozen_now, session):
     attempt_id = start_attempt(page, make_exam())
     answer(page.locator("#q-1"))

@@ -89,6 +89,16 @@ def test_replayed_and_out_of_order_saves_keep_the_newest_answer(app, make_exam, 
     assert by_type(resumed)["judge"]["response"] is False and by_type(resumed)["judge"]["seq"] == 3
 
 
+def test_the_server_says_how_long_the_attempt_has_run_for_numbering_saves(app, make_exam, frozen_now):
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    assert state["elapsed_ms"] == 0
+    frozen_now(START + timedelta(seconds=90, milliseconds=250))
+    judge = by_type(state)["judge"]["position"]
+    assert save(client, state["attempt"], judge, True, 1).get_json()["elapsed_ms"] == 90_250
+    assert start(client, state["exam"]).get_json()["elapsed_ms"] == 90_250
+
+
 def test_a_save_after_the_grace_is_refused_and_what_was_saved_stays(app, make_exam, frozen_now):
     client = sign_in(app, "10001")
     state = start(client, make_exam()).get_json()
@@ -200,6 +210,9 @@ def test_malformed_saves_get_a_clear_json_error(app, make_exam):
     assert save(client, state["attempt"], single, ["Z"], 1).get_json()["code"] == "invalid_response"
     assert save(client, state["attempt"], single, ["A", "B"], 1).get_json()["code"] == "invalid_response"
     assert save(client, state["attempt"], single, ["A"], 0).get_json()["code"] == "invalid_seq"
+    too_big = save(client, state["attempt"], single, ["A"], 2**31)  # wider than the column
+    assert too_big.status_code == 400 and too_big.get_json()["code"] == "invalid_seq"
+    assert save(client, state["attempt"], single, ["A"], 2**31 - 1).status_code == 200
     assert save(client, state["attempt"], 99, ["A"], 1).status_code == 404
     assert client.put(f"/api/attempts/{state['attempt']}/answers/{single}", data="x").status_code == 400
 

@@ -49,6 +49,7 @@ from studyhall import clock, create_app, db, migrations
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.banks import service as banks
+from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Answer, Attempt
 from studyhall.exams.setup import ExamSpec, RuleSpec
@@ -171,6 +172,9 @@ def prepare(url: str, folder: str, cadres: int) -> Prepared:
             exam = exam_setup.save_exam(session, admin, spec, now=now)
             session.commit()
             exam_id = exam.id
+            # What the scheduler's stock_papers job does in the hour before a test opens.
+            exam_service.stock_papers(session, now=now)
+            session.commit()
         engine.dispose()
     return Prepared(exam_id, usernames, time.perf_counter() - began)
 

@@ -45,6 +45,7 @@ JOBS = (
         timedelta(seconds=30),
         lambda session, now: exams.finalise_overdue(session, now=now),
     ),
+    Job("stock_papers", timedelta(minutes=1), lambda session, now: exams.stock_papers(session, now=now)),
 )
 
 

@@ -179,3 +179,16 @@ class AttemptEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ExamPaper(Base):
+    """A paper drawn ahead of the start, waiting for an attempt to claim it: the scheduler draws one
+    for each person expected before a test opens, so the synchronised start only takes one."""
+
+    __tablename__ = "exam_paper"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    # [[question_id, lineage, score, option_order], ...] in paper order, as AttemptItem will hold them
+    lines: Mapped[list] = mapped_column(JSON)
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,69 +1,100 @@
-"""Papers: drawing questions for one person, showing them without keys, and marking responses."""
+"""Papers: drawing questions for one person (now, or ahead in a stock), showing them without keys,
+and marking responses."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, func, literal, select
+from sqlalchemy import Row, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from studyhall.banks.formats.base import LETTERS
 from studyhall.banks.matching import blank_marks, blanks_correct
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
-from studyhall.exams.models import AttemptItem, Exam, ExamRule
+from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamPaper, ExamRule
 
 MAX_BLANK_LENGTH = 200
+USAGE_WINDOW = 100  # papers: how far back "least used" looks
 
 
 @dataclass(frozen=True)
 class Drawn:
-    question: Question
+    # The whole version (a live draw), or the columns a cadre is shown (a stocked paper).
+    question: Question | Row
     score: float
     option_order: list[int]
 
 
+@dataclass(frozen=True)
+class Line:
+    """One position of a paper as drawn, before anything of the question but its id is read."""
+
+    question_id: int
+    lineage: str
+    score: float
+    option_order: list[int]
+
+
+@dataclass(frozen=True)
+class Pools:
+    """What a test's papers are drawn from, read once for any number of papers. Each question is a
+    row of (id, lineage, type, option count) and, for the rules, what the rules select by."""
+
+    fixed: list[tuple[Row, float]]  # the hand-picked questions and their scores
+    rules: list[tuple[ExamRule, list[Row]]]  # each rule and the questions it may draw
+
+
 def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
-    """A paper for one person: the hand-picked questions, then each rule's draw, least-used
-    questions of this exam first (ties broken at random), shuffled as the exam says.
+    """A paper for one person: the hand-picked questions, then each rule's draw, the questions
+    least used on this test's recent papers first (ties broken at random), shuffled as the exam
+    says.
 
     Pools are chosen from a few columns of each question and only the chosen questions are
-    loaded whole: every start draws, and a thousand cadres start within seconds."""
-    usage = Counter(
-        dict(
-            session.execute(
-                select(AttemptItem.lineage, func.count())
-                .where(AttemptItem.exam_id == exam.id)
-                .group_by(AttemptItem.lineage)
-            ).all()
-        )
-    )
-    chosen: list[tuple[int, float]] = []  # question id, score
-    taken: set[str] = set()
+    loaded whole: every start without a stocked paper draws, and a thousand cadres start within
+    seconds."""
+    lines = choose(exam, pools(session, exam), _recent_usage(session, exam), rng)
+    ids = [line.question_id for line in lines]
+    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [Drawn(questions[line.question_id], line.score, line.option_order) for line in lines]
+
+
+def pools(session: Session, exam: Exam) -> Pools:
+    fixed: list[tuple[Row, float]] = []
     if exam.items:
         current = {
-            lineage: (question_id, retired)
-            for lineage, question_id, retired in session.execute(
-                select(Question.lineage, Question.id, Question.retired).where(
+            row.lineage: row
+            for row in session.execute(
+                select(Question.id, Question.lineage, Question.type, _option_count(), Question.retired).where(
                     Question.lineage.in_([item.lineage for item in exam.items]), Question.current
                 )
             )
         }
         for item in exam.items:
-            if item.lineage not in current or current[item.lineage][1]:
+            row = current.get(item.lineage)
+            if row is None or row.retired:
                 raise DomainError(_("A hand-picked question of this test is no longer available."), "pool")
-            chosen.append((current[item.lineage][0], item.score))
-            taken.add(item.lineage)
+            fixed.append((row, item.score))
     candidates = _candidates(session, exam.rules)
-    for rule in exam.rules:
-        pool = [
-            (candidate.id, candidate.lineage)
-            for candidate in candidates[rule.bank_id, rule.type or None]
-            if candidate.lineage not in taken and _admits(rule, candidate)
-        ]
+    return Pools(
+        fixed,
+        [
+            (rule, [row for row in candidates[rule.bank_id, rule.type or None] if _admits(rule, row)])
+            for rule in exam.rules
+        ],
+    )
+
+
+def choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -> list[Line]:
+    """One paper from the pools; `usage` counts how often each lineage was on recent papers."""
+    chosen = list(pools.fixed)
+    taken = {row.lineage for row, _score in chosen}
+    for rule, candidates in pools.rules:
+        pool = [row for row in candidates if row.lineage not in taken]
         if len(pool) < rule.count:
             raise DomainError(
                 _(
@@ -74,27 +105,104 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
                 ),
                 "pool_too_small",
             )
-        pool.sort(key=lambda candidate: (usage[candidate[1]], rng.random()))
-        for question_id, lineage in pool[: rule.count]:
-            chosen.append((question_id, rule.score))
-            taken.add(lineage)
+        pool.sort(key=lambda row: (usage[row.lineage], rng.random()))
+        for row in pool[: rule.count]:
+            chosen.append((row, rule.score))
+            taken.add(row.lineage)
     if exam.shuffle_questions:
         rng.shuffle(chosen)
-    questions = {
-        q.id: q for q in session.scalars(select(Question).where(Question.id.in_([i for i, _s in chosen])))
-    }
-    paper = []
-    for question_id, score in chosen:
-        question = questions[question_id]
-        order = list(range(len(question.options)))
-        if exam.shuffle_options and question.type in ("single", "multiple"):
+    lines = []
+    for row, score in chosen:
+        order = list(range(row.option_count))
+        if exam.shuffle_options and row.type in ("single", "multiple"):
             rng.shuffle(order)
-        paper.append(Drawn(question, score, order))
-    return paper
+        lines.append(Line(row.id, row.lineage, score, order))
+    return lines
+
+
+def stock(session: Session, exam: Exam, count: int, rng: random.Random, *, now: datetime) -> None:
+    """Draw `count` papers ahead of the start (see ExamPaper). Each counts towards the next one's
+    least-used questions, so a stock spreads the questions as evenly as one-by-one draws."""
+    drawn_from = pools(session, exam)
+    usage = _recent_usage(session, exam)
+    papers = []
+    for _n in range(count):
+        lines = choose(exam, drawn_from, usage, rng)
+        usage.update(line.lineage for line in lines)
+        papers.append(
+            {
+                "exam_id": exam.id,
+                "lines": [[ln.question_id, ln.lineage, ln.score, ln.option_order] for ln in lines],
+                "drawn_at": now,
+            }
+        )
+    if papers:
+        session.execute(insert(ExamPaper), papers)
+
+
+def claim(session: Session, exam: Exam) -> list[Drawn] | None:
+    """Take a stocked paper of this test, if one is waiting and every question on it is still the
+    current version; None means draw one now."""
+    oldest = (
+        select(ExamPaper.id)
+        .where(ExamPaper.exam_id == exam.id)
+        .order_by(ExamPaper.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # concurrent starts take different papers (PostgreSQL)
+        .scalar_subquery()
+    )
+    lines = session.execute(
+        delete(ExamPaper).where(ExamPaper.id == oldest).returning(ExamPaper.lines)
+    ).scalar()
+    if lines is None:
+        return None
+    ids = [question_id for question_id, _lineage, _score, _order in lines]
+    shown = {
+        row.id: row
+        for row in session.execute(
+            select(Question.id, Question.lineage, Question.type, Question.stem, Question.options).where(
+                Question.id.in_(ids), Question.current, Question.retired.is_(False)
+            )
+        )
+    }
+    if len(shown) < len(ids):
+        # A bank changed since the stock was drawn: none of it can be trusted to be current.
+        session.execute(delete(ExamPaper).where(ExamPaper.exam_id == exam.id))
+        return None
+    return [Drawn(shown[question_id], score, order) for question_id, _lineage, score, order in lines]
+
+
+def clear_stock(session: Session, exam: Exam) -> None:
+    """Forget the stocked papers: the test's paper settings may have changed."""
+    session.execute(delete(ExamPaper).where(ExamPaper.exam_id == exam.id))
+
+
+def _option_count():  # type: ignore[no-untyped-def]
+    # json_array_length is in SQLite and PostgreSQL alike; only the shuffle needs the options.
+    return func.json_array_length(Question.options).label("option_count")
+
+
+def _recent_usage(session: Session, exam: Exam) -> Counter[str]:
+    """How many of this test's last USAGE_WINDOW papers each question was on. A window rather than
+    every paper keeps the count as cheap for the thousandth cadre to start as for the first, and
+    drawing the least used of recent papers spreads the questions just as evenly."""
+    recent = (
+        select(Attempt.id)
+        .where(Attempt.exam_id == exam.id)
+        .order_by(Attempt.id.desc())
+        .limit(USAGE_WINDOW)
+        .scalar_subquery()
+    )
+    query = (
+        select(AttemptItem.lineage, func.count())
+        .where(AttemptItem.attempt_id.in_(recent))
+        .group_by(AttemptItem.lineage)
+    )
+    return Counter(dict(session.execute(query).all()))
 
 
 def _candidates(session: Session, rules: list[ExamRule]) -> dict[tuple[int, str | None], list[Row]]:
-    """(id, lineage, difficulty, categories) of every question the rules' banks offer, in one
+    """(id, lineage, type, option count, difficulty, categories) of every question the rules' banks offer, in one
     query for all rules, by (bank, type) and by (bank, None) for rules of any type."""
     found: dict[tuple[int, str | None], list[Row]] = defaultdict(list)
     if not rules:
@@ -107,6 +215,7 @@ def _candidates(session: Session, rules: list[ExamRule]) -> dict[tuple[int, str 
             Question.lineage,
             Question.bank_id,
             Question.type,
+            _option_count(),
             Question.difficulty,
             categories.label("categories"),
         )

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from studyhall.accounts import service as accounts
@@ -198,19 +198,6 @@ def preview(session: Session, exam: Exam, rng) -> list[PreviewQuestion]:  # type
 # ---- who is expected, grouped by 党支部 --------------------------------------------------------
 
 
-def _audience_users(session: Session, exam: Exam) -> list[User]:
-    """Active people the audience names, and anyone who has an attempt whatever the audience is now."""
-    branch_ids: set[int] = set()
-    for member in exam.audience:
-        if member.branch_id is not None:
-            branch_ids |= accounts.subtree_ids(session, member.branch_id)
-    user_ids = [member.user_id for member in exam.audience if member.user_id is not None]
-    attempted = select(Attempt.user_id).where(Attempt.exam_id == exam.id)
-    named = and_(User.active.is_(True), or_(User.branch_id.in_(branch_ids), User.id.in_(user_ids)))
-    query = select(User).where(or_(named, User.id.in_(attempted))).order_by(User.username)
-    return list(session.scalars(query))
-
-
 @dataclass(frozen=True)
 class Groups:
     """Branches in tree order, and for each branch the 党支部 it counts under."""
@@ -262,7 +249,7 @@ def monitor(session: Session, exam: Exam) -> Monitor:
         states[user_id].add(state)
     grouping = groups(session)
     counts: dict[Branch | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for user in _audience_users(session, exam):
+    for user in service.audience_users(session, exam):
         row = counts[grouping.of(user)]
         row[0] += 1
         mine = states.get(user.id, set())
@@ -591,7 +578,7 @@ def branch_results(session: Session, exam: Exam) -> list[BranchResult]:
     grouping = groups(session)
     audience: dict[Branch | None, int] = defaultdict(int)
     scores: dict[Branch | None, list[float]] = defaultdict(list)
-    for user in _audience_users(session, exam):
+    for user in service.audience_users(session, exam):
         branch = grouping.of(user)
         audience[branch] += 1
         counted = service.counted_attempt(exam, attempts.get(user.id, []))

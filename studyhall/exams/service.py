@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,7 @@ from studyhall.exams.models import (
     AttemptItem,
     Exam,
     ExamExtension,
+    ExamPaper,
 )
 
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
@@ -77,6 +78,19 @@ def elapsed_ms(started: datetime, now: datetime) -> int:
     """Milliseconds since the attempt started, on the server's clock. The attempt page numbers its
     saves with it, so the change made last wins whichever device or tab it was made on."""
     return max(0, int((now - started).total_seconds() * 1000))
+
+
+def audience_users(session: Session, exam: Exam) -> list[User]:
+    """Active people the audience names, and anyone who has an attempt whatever the audience is now."""
+    branch_ids: set[int] = set()
+    for member in exam.audience:
+        if member.branch_id is not None:
+            branch_ids |= accounts.subtree_ids(session, member.branch_id)
+    user_ids = [member.user_id for member in exam.audience if member.user_id is not None]
+    attempted = select(Attempt.user_id).where(Attempt.exam_id == exam.id)
+    named = and_(User.active.is_(True), or_(User.branch_id.in_(branch_ids), User.id.in_(user_ids)))
+    query = select(User).where(or_(named, User.id.in_(attempted))).order_by(User.username)
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -193,7 +207,7 @@ def start_or_resume(
     used = len(mine)
     if used >= exam.attempts_allowed:
         raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
-    drawn = paper.draw(session, exam, random.Random())
+    drawn = paper.claim(session, exam) or paper.draw(session, exam, random.Random())
     minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
     attempt = Attempt(
         exam=exam,
@@ -436,6 +450,32 @@ def finalise_if_overdue(session: Session, attempt: Attempt, *, now: datetime) ->
         return False
     submit(session, attempt.id, None, now=now, ended_by="sweep")
     return True
+
+
+STOCK_AHEAD = timedelta(hours=1)
+
+
+def stock_papers(session: Session, *, now: datetime) -> int:
+    """Scheduler sweep: for each test open now or opening within the hour, draw a paper ahead for
+    every person expected who has neither started nor a paper waiting, so that a synchronised
+    start claims a paper instead of drawing one. Returns how many were drawn."""
+    exams = session.scalars(
+        select(Exam).where(Exam.opens_at <= now + STOCK_AHEAD, Exam.closes_at > now)
+    ).all()
+    drawn = 0
+    for exam in exams:
+        started = session.scalar(
+            select(func.count(func.distinct(Attempt.user_id))).where(Attempt.exam_id == exam.id)
+        )
+        waiting = session.scalar(select(func.count()).where(ExamPaper.exam_id == exam.id))
+        missing = len(audience_users(session, exam)) - (started or 0) - (waiting or 0)
+        if missing > 0:
+            try:
+                paper.stock(session, exam, missing, random.Random(), now=now)
+            except DomainError:
+                continue  # a pool too small: shown on the test's form, and at each start
+            drawn += missing
+    return drawn
 
 
 def record_event(session: Session, attempt_id: int, user: User, kind: str, *, now: datetime) -> Attempt:

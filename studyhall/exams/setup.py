@@ -194,8 +194,9 @@ def save_exam(
     if not exam.items and not exam.rules:
         raise DomainError(_("A test needs questions: pick some or add a drawing rule."), "invalid")
     # Drawing once now turns a pool that is too small into an error for the administrator,
-    # not for the first cadre who starts.
+    # not for the first cadre who starts; papers drawn ahead under the old settings go.
     paper.draw(session, exam, random.Random(0))
+    paper.clear_stock(session, exam)
     accounts.record(
         session,
         actor,

@@ -42,22 +42,27 @@ def cadres(people, world):  # type: ignore[no-untyped-def]
         people.user(f"1000{number}", branch=world["first"], name=f"干警{number}")
 
 
+def exam_spec(world, **overrides) -> ExamSpec:  # type: ignore[no-untyped-def]
+    """The tests' usual test: SAMPLE's four questions, open to 第一党支部 around START."""
+    spec = ExamSpec(
+        title="国家安全知识测试",
+        opens_at=START - timedelta(minutes=5),
+        closes_at=START + timedelta(hours=2),
+        time_limit_minutes=15,
+        branch_ids=[world["first"].id],
+        items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
+    )
+    for name, value in overrides.items():
+        setattr(spec, name, value)
+    return spec
+
+
 @pytest.fixture
 def make_exam(app, world):  # type: ignore[no-untyped-def]
     def make(**overrides) -> int:
-        spec = ExamSpec(
-            title="国家安全知识测试",
-            opens_at=START - timedelta(minutes=5),
-            closes_at=START + timedelta(hours=2),
-            time_limit_minutes=15,
-            branch_ids=[world["first"].id],
-            items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
-        )
-        for name, value in overrides.items():
-            setattr(spec, name, value)
         with app.app_context(), db.new_session() as session:
             admin = session.get(type(world["admin"]), world["admin"].id)
-            exam = setup.save_exam(session, admin, spec, now=clock.now())
+            exam = setup.save_exam(session, admin, exam_spec(world, **overrides), now=clock.now())
             session.commit()
             return exam.id
 

@@ -163,13 +163,14 @@ def test_answers_given_offline_survive_a_reload_and_all_arrive_when_back_online(
 
 
 def test_an_older_unsent_answer_does_not_overwrite_a_later_one_from_another_device(
-    page, browser, live_server, make_exam, session
+    page, browser, live_server, make_exam, frozen_now, session
 ):
     attempt_id = start_attempt(page, make_exam())
     status = page.locator("#save-status")
     page.context.set_offline(True)  # the phone loses its signal mid-answer
     page.locator('fieldset[data-type="judge"] input[value="true"]').check()
     expect(status).to_have_attribute("data-pending", "1")
+    frozen_now(START + timedelta(minutes=2))  # what the server's clock says when the desktop opens
 
     desktop = browser.new_context(base_url=live_server, locale="zh-CN").new_page()
     try:

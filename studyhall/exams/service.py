@@ -179,7 +179,8 @@ def start_or_resume(
     address: str | None = None,
     device: str = "",
 ) -> Started:
-    """The person's attempt in progress, or a new one with a freshly drawn, frozen paper."""
+    """The person's attempt in progress, or a new one with a frozen paper: one drawn ahead (see
+    paper.stock), or drawn now."""
     exam = exam_or_error(session, exam_id)
     if not in_audience(session, exam, user):
         raise DomainError(_("This test is not open to you."), "not_in_audience")

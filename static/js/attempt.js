@@ -67,10 +67,12 @@ function startCountdowns() {
 
 // ---- storage that never throws (private mode, full quota) -------------------------------------
 
+// seq: the last number used per position; settled: the highest number per position that needs no
+// sending any more (stored by the server, or refused for good); pending: what still has to go.
 class Store {
   constructor(key) {
     this.key = key;
-    this.data = { seq: {}, pending: {}, flags: [], current: 0 };
+    this.data = { seq: {}, settled: {}, pending: {}, flags: [], current: 0 };
     try {
       const raw = window.localStorage.getItem(key);
       if (raw) Object.assign(this.data, JSON.parse(raw));
@@ -79,12 +81,33 @@ class Store {
     }
   }
 
+  // Another tab of the same attempt writes the same key: take in what it has before writing, so
+  // that neither tab's unsent answers disappear from storage.
   save() {
     try {
+      const raw = window.localStorage.getItem(this.key);
+      if (raw) this.absorb(JSON.parse(raw));
       window.localStorage.setItem(this.key, JSON.stringify(this.data));
     } catch (_error) {
       // Kept in memory for this page; nothing better to do.
     }
+  }
+
+  absorb(other) {
+    const data = this.data;
+    for (const name of ["seq", "settled"]) {
+      for (const [p, seq] of Object.entries(other[name] || {})) data[name][p] = Math.max(data[name][p] || 0, seq);
+    }
+    for (const [p, entry] of Object.entries(other.pending || {})) {
+      if (!data.pending[p] || data.pending[p].seq < entry.seq) data.pending[p] = entry;
+    }
+    for (const [p, entry] of Object.entries(data.pending)) {
+      if (entry.seq <= (data.settled[p] || 0)) delete data.pending[p];
+    }
+  }
+
+  settle(p, seq) {
+    this.data.settled[p] = Math.max(this.data.settled[p] || 0, seq);
   }
 
   clear() {
@@ -146,6 +169,7 @@ class AttemptPage {
     for (const q of this.state.questions) {
       const p = String(q.position);
       data.seq[p] = Math.max(data.seq[p] || 0, q.seq);
+      this.store.settle(p, q.seq);
       const pending = data.pending[p];
       if (pending && pending.seq <= q.seq) {
         delete data.pending[p]; // the server has this answer, or a newer one
@@ -363,6 +387,7 @@ class AttemptPage {
   async acknowledged(p, entry, storedSeq) {
     const data = this.store.data;
     data.seq[p] = Math.max(data.seq[p] || 0, storedSeq);
+    this.store.settle(p, storedSeq);
     const current = data.pending[p];
     // A change made here after this one was sent stays pending (it is later still).
     if (current && current.seq <= storedSeq) delete data.pending[p];
@@ -408,6 +433,7 @@ class AttemptPage {
     }
     if (result.status === 400) {
       // The server will never take this one (a malformed answer): say so and drop it.
+      this.store.settle(p, this.store.data.pending[p].seq);
       delete this.store.data.pending[p];
       this.store.save();
       this.showAlert(this.text.textNotSaved.replace("{message}", result.body.message || ""));
@@ -626,6 +652,7 @@ class AttemptPage {
   // The server refused a save because the attempt is over: keep its message on screen a moment.
   over(message) {
     this.stopped = true;
+    for (const [p, entry] of Object.entries(this.store.data.pending)) this.store.settle(p, entry.seq);
     this.store.data.pending = {};
     this.store.save();
     this.form.querySelectorAll("input, button").forEach((el) => {

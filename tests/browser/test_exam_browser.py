@@ -189,6 +189,27 @@ def test_an_older_unsent_answer_does_not_overwrite_a_later_one_from_another_devi
     expect(page.locator('fieldset[data-type="judge"] input[value="false"]')).to_be_checked()
 
 
+def test_two_tabs_offline_keep_each_others_unsent_answers(page, make_exam, session):
+    attempt_id = start_attempt(page, make_exam())
+    other_tab = page.context.new_page()  # the same attempt, the same localStorage
+    other_tab.goto(page.url)
+    expect(other_tab.locator("#save-status")).to_have_attribute("data-state", "saved")
+    page.context.set_offline(True)
+    answer(page.locator("#q-1"))
+    expect(page.locator("#save-status")).to_have_attribute("data-pending", "1")
+    answer(other_tab.locator("#q-2"))  # written after the first tab's answer, without it in memory
+    expect(other_tab.locator("#save-status")).to_have_attribute("data-pending", "2")
+    url = page.url
+    page.close()  # both tabs go before the network comes back
+    other_tab.close()
+
+    reopened = page.context.new_page()
+    reopened.context.set_offline(False)
+    reopened.goto(url)
+    expect(reopened.locator("#save-status")).to_have_attribute("data-state", "saved", timeout=SAVE_TIMEOUT)
+    assert set(stored(session, attempt_id)) == {1, 2}
+
+
 def test_when_the_time_runs_out_the_page_submits_by_itself(page, make_exam, frozen_now, session):
     attempt_id = start_attempt(page, make_exam())
     answer(page.locator("#q-1"))

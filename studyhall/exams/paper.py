@@ -57,13 +57,13 @@ def draw(session: Session, exam: Exam, rng: random.Random) -> list[Drawn]:
     Pools are chosen from a few columns of each question and only the chosen questions are
     loaded whole: every start without a stocked paper draws, and a thousand cadres start within
     seconds."""
-    lines = choose(exam, pools(session, exam), _recent_usage(session, exam), rng)
+    lines = _choose(exam, _pools(session, exam), _recent_usage(session, exam), rng)
     ids = [line.question_id for line in lines]
     questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
     return [Drawn(questions[line.question_id], line.score, line.option_order) for line in lines]
 
 
-def pools(session: Session, exam: Exam) -> Pools:
+def _pools(session: Session, exam: Exam) -> Pools:
     fixed: list[tuple[Row, float]] = []
     if exam.items:
         current = {
@@ -89,7 +89,7 @@ def pools(session: Session, exam: Exam) -> Pools:
     )
 
 
-def choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -> list[Line]:
+def _choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -> list[Line]:
     """One paper from the pools; `usage` counts how often each lineage was on recent papers."""
     chosen = list(pools.fixed)
     taken = {row.lineage for row, _score in chosen}
@@ -123,11 +123,11 @@ def choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) ->
 def stock(session: Session, exam: Exam, count: int, rng: random.Random, *, now: datetime) -> None:
     """Draw `count` papers ahead of the start (see ExamPaper). Each counts towards the next one's
     least-used questions, so a stock spreads the questions as evenly as one-by-one draws."""
-    drawn_from = pools(session, exam)
+    drawn_from = _pools(session, exam)
     usage = _recent_usage(session, exam)
     papers = []
     for _n in range(count):
-        lines = choose(exam, drawn_from, usage, rng)
+        lines = _choose(exam, drawn_from, usage, rng)
         usage.update(line.lineage for line in lines)
         papers.append(
             {
@@ -167,7 +167,7 @@ def claim(session: Session, exam: Exam) -> list[Drawn] | None:
     }
     if len(shown) < len(ids):
         # A bank changed since the stock was drawn: none of it can be trusted to be current.
-        session.execute(delete(ExamPaper).where(ExamPaper.exam_id == exam.id))
+        clear_stock(session, exam)
         return None
     return [Drawn(shown[question_id], score, order) for question_id, _lineage, score, order in lines]
 

@@ -1,0 +1,93 @@
+"""A save and a submission of the same attempt at the same moment, on two connections: the answer is
+either in the grade or refused, never acknowledged and left out."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select, text
+
+from studyhall import db
+from studyhall.accounts.models import User
+from studyhall.errors import DomainError
+from studyhall.exams import service
+from studyhall.exams.models import Answer, Attempt
+from tests.conftest import START
+from tests.exams.test_attempts import by_type, sign_in, start
+
+WAIT = 15  # seconds: the longest any step may block before the test fails
+
+
+def judge_question(app, make_exam) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """(attempt, user, position of the judge question) of a test 10001 has started."""
+    state = start(sign_in(app, "10001"), make_exam(shuffle_questions=False)).get_json()
+    with app.app_context(), db.new_session() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "10001")).one()
+    return state["attempt"], user_id, by_type(state)["judge"]["position"]
+
+
+def blocked_on_a_lock(app, other: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the other connection waits for a lock (PostgreSQL shows it; SQLite does not, and
+    there the outcome must be the same whichever connection gets there first)."""
+    with app.app_context():
+        if db.engine().dialect.name != "postgresql":
+            return
+        with db.engine().connect() as probe:
+            for _n in range(WAIT * 20):
+                waiting = probe.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                ).scalar()
+                if waiting or other.is_set():
+                    return
+                other.wait(0.05)  # the other side finishing also ends the wait
+    pytest.fail("the other connection never waited for the lock")
+
+
+def test_a_submission_that_comes_while_a_save_is_uncommitted_grades_that_answer(app, make_exam):
+    attempt_id, user_id, judge = judge_question(app, make_exam)
+    with app.app_context(), db.new_session() as saving, ThreadPoolExecutor(1) as pool:
+        cadre = saving.get(User, user_id)
+        service.save_answer(saving, attempt_id, cadre, judge, True, 1, now=START)
+        finished = threading.Event()
+
+        def submit_now() -> float | None:
+            with app.app_context(), db.new_session() as submitting:
+                attempt = service.submit(submitting, attempt_id, None, now=START, ended_by="sweep")
+                submitting.commit()
+                finished.set()
+                return attempt.score
+
+        submission = pool.submit(submit_now)
+        blocked_on_a_lock(app, finished)
+        saving.commit()  # the save is acknowledged here
+        assert submission.result(timeout=WAIT) == 2.0  # and the grade has it (judge question: 2 points)
+
+
+def test_a_save_that_comes_while_a_submission_is_uncommitted_is_refused(app, make_exam):
+    attempt_id, user_id, judge = judge_question(app, make_exam)
+    with app.app_context(), db.new_session() as submitting, ThreadPoolExecutor(1) as pool:
+        service.submit(submitting, attempt_id, None, now=START, ended_by="sweep")
+        finished = threading.Event()
+
+        def save_now() -> str:
+            with app.app_context(), db.new_session() as saving:
+                try:
+                    service.save_answer(
+                        saving, attempt_id, saving.get(User, user_id), judge, True, 1, now=START
+                    )
+                    saving.commit()
+                    return "acknowledged"
+                except DomainError as refused:
+                    return refused.code
+                finally:
+                    finished.set()
+
+        saving_result = pool.submit(save_now)
+        blocked_on_a_lock(app, finished)
+        submitting.commit()
+        assert saving_result.result(timeout=WAIT) == "submitted"
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).all() == []
+        assert session.get(Attempt, attempt_id).score == 0.0

@@ -1,9 +1,10 @@
 """Closed-book tests: who may sit them, attempts, autosave, submission, sweeps and review.
 
 Every deadline is checked here from stored timestamps at request time, so the scheduler's sweep is
-never the only thing between a cadre and a closed test. Saves and submissions write first and check
-afterwards, in one transaction: a save either lands before the submission that grades it, or is
-refused — an acknowledged answer is never left out of a grade.
+never the only thing between a cadre and a closed test. A submission changes the attempt's state
+first; a save checks that state under a lock it holds until it commits (the attempt row FOR SHARE
+on PostgreSQL, the database's write lock on SQLite): a save either lands before the submission that
+grades it, or is refused — an acknowledged answer is never left out of a grade.
 """
 
 from __future__ import annotations
@@ -332,11 +333,10 @@ _SAVE_TARGET = (
     .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
     .where(Attempt.id == bindparam("attempt_id"), AttemptItem.position == bindparam("position"))
+    # FOR SHARE OF attempt on PostgreSQL; SQLite has no row locks and ignores it (see save_answer).
+    .with_for_update(read=True, of=Attempt)
 )
-# FOR SHARE on PostgreSQL (SQLite locks the whole database anyway): see save_answer.
-_STATE_AFTER_WRITE = (
-    select(Attempt.state).where(Attempt.id == bindparam("attempt_id")).with_for_update(read=True)
-)
+_STATE_AFTER_WRITE = select(Attempt.state).where(Attempt.id == bindparam("attempt_id"))
 _STORED_SEQ = select(Answer.seq).where(
     Answer.attempt_id == bindparam("attempt_id"), Answer.position == bindparam("position")
 )
@@ -386,9 +386,14 @@ def save_answer(
     written = connection.execute(
         _answer_upsert(connection.dialect.name), {**where, "response": stored, "seq": seq, "saved_at": now}
     ).scalar()
-    # Checked after writing, in the same transaction: a concurrent submission either sees this
-    # answer or makes this check fail and the write roll back.
-    if connection.execute(_STATE_AFTER_WRITE, where).scalar_one() != "open":
+    # A concurrent submission must either see this answer or refuse it. PostgreSQL: the first query
+    # holds the attempt row FOR SHARE until commit, so a submission waits for this save, or this
+    # save waited for it and saw it. SQLite: no row locks, but the write above took the database's
+    # write lock, so the state read again now is final.
+    if (
+        connection.dialect.name == "sqlite"
+        and connection.execute(_STATE_AFTER_WRITE, where).scalar_one() != "open"
+    ):
         session.rollback()
         raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
     if written is None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -464,7 +464,11 @@ STOCK_AHEAD = timedelta(hours=1)
 def stock_papers(session: Session, *, now: datetime) -> int:
     """Scheduler sweep: for each test open now or opening within the hour, draw a paper ahead for
     every person expected who has neither started nor a paper waiting, so that a synchronised
-    start claims a paper instead of drawing one. Returns how many were drawn."""
+    start claims a paper instead of drawing one; papers nobody claimed before a test closed go.
+    Returns how many were drawn."""
+    session.execute(
+        delete(ExamPaper).where(ExamPaper.exam_id.in_(select(Exam.id).where(Exam.closes_at <= now)))
+    )
     exams = session.scalars(
         select(Exam).where(Exam.opens_at <= now + STOCK_AHEAD, Exam.closes_at > now)
     ).all()

@@ -72,6 +72,15 @@ def test_tests_opening_later_than_the_hour_or_closed_get_no_stock(app, make_exam
     assert stock(app, now=START + timedelta(hours=1, minutes=30)) == 2  # later is now within the hour
 
 
+def test_papers_nobody_claimed_go_when_the_test_closes(app, make_exam):
+    exam_id = make_exam()  # closes at START + 2 h
+    stock(app)
+    stock(app, now=START + timedelta(hours=1, minutes=59))
+    assert len(waiting(app, exam_id)) == 2
+    stock(app, now=START + timedelta(hours=2))
+    assert waiting(app, exam_id) == []
+
+
 def test_saving_the_test_again_throws_its_stock_away(app, make_exam, world):
     exam_id = make_exam()
     stock(app)

@@ -167,7 +167,7 @@ def exam_or_error(session: Session, exam_id: int) -> Exam:
 @dataclass(frozen=True)
 class Started:
     attempt: Attempt
-    questions: dict[int, Question]  # a new paper's questions, for client_state; empty on a resume
+    questions: dict[int, Question | Row]  # a new paper's questions, for client_state; none on a resume
 
 
 def start_or_resume(

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import exam_burst as burst
+from fresh_database import check_url
 
 from studyhall import create_app
 
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="attempt-costs-") as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'costs.db'}"
-        backend = burst.check_url(url)
+        backend = check_url(url)
         prepared = burst.prepare(url, folder, args.cadres)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "costs", "INSTANCE_PATH": folder})
         cadres = []

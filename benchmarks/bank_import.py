@@ -6,6 +6,8 @@ cell of the file, the floor any .xlsx import stands on.
 
     python benchmarks/bank_import.py                      # SQLite in a temporary folder
     python benchmarks/bank_import.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+
+The PostgreSQL database must be on 127.0.0.1; its public schema is dropped and recreated.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from fresh_database import check_url, recreate
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from studyhall import clock, create_app, db, migrations
+from studyhall import clock, create_app, db
 from studyhall.banks import service
 from studyhall.banks.formats import parse_file
 from studyhall.banks.formats.sheet import HEADER
@@ -103,13 +106,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        check_url(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": folder})
         with app.app_context():
             engine = db.engine()
-            if engine.dialect.name == "postgresql":
-                with engine.begin() as connection:
-                    connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            migrations.upgrade(engine)
+            recreate(engine)
             data = generate(args.questions)
             size = len(data) / 1e6
             print(f"file: {args.questions} questions, {size:.1f} MB (.xlsx), database: {engine.dialect.name}")

@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from fresh_database import check_url, recreate
 from lean_http import Client, HTTPError, Response
-from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from studyhall import clock, create_app, db, migrations
+from studyhall import clock, create_app, db
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.banks import service as banks
@@ -92,20 +92,6 @@ class Prepared:
     seconds: float
 
 
-def check_url(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return "sqlite"
-    if parsed.get_backend_name() != "postgresql":
-        sys.exit(f"--database-url: only SQLite or PostgreSQL, not {parsed.get_backend_name()}")
-    if parsed.host != "127.0.0.1":
-        sys.exit(
-            "--database-url: this benchmark drops the public schema; it only runs on a PostgreSQL "
-            f"server at 127.0.0.1, not at {parsed.host!r}"
-        )
-    return "postgresql"
-
-
 def prepare(url: str, folder: str, cadres: int) -> Prepared:
     """Migrate a fresh database; add a branch, an administrator, N cadres, the shipped banks and
     a test open now to the branch."""
@@ -120,10 +106,7 @@ def prepare(url: str, folder: str, cadres: int) -> Prepared:
     )
     with app.app_context():
         engine = db.engine()
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        migrations.upgrade(engine)
+        recreate(engine)
         now = clock.now()
         with db.new_session() as session:
             root = accounts.create_branch(session, None, "机关党委", None, now=now)

@@ -652,6 +652,10 @@ class Change:
     old_score: float
     new_score: float
 
+    @classmethod
+    def of(cls, attempt: Attempt, user: User, old: float | None, new: float | None) -> Change:
+        return cls(attempt.id, user.display_name, user.username, attempt.number, old or 0.0, new or 0.0)
+
 
 @dataclass(frozen=True)
 class RegradePlan:
@@ -724,17 +728,7 @@ def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: obje
                 total += item.awarded or 0.0
         new_score = round(total, 2)
         if new_score != attempt.score:
-            user = users[attempt.user_id]
-            changes.append(
-                Change(
-                    attempt.id,
-                    user.display_name,
-                    user.username,
-                    attempt.number,
-                    attempt.score or 0.0,
-                    new_score,
-                )
-            )
+            changes.append(Change.of(attempt, users[attempt.user_id], attempt.score, new_score))
     return RegradePlan(question, changes, len(submitted), len(affected) - len(submitted), skipped)
 
 
@@ -767,17 +761,7 @@ def apply_regrade(
     for attempt in regraded.values():
         service.grade(session, attempt)
         if attempt.score != before[attempt.id]:
-            user = users[attempt.user_id]
-            changes.append(
-                Change(
-                    attempt.id,
-                    user.display_name,
-                    user.username,
-                    attempt.number,
-                    before[attempt.id] or 0.0,
-                    attempt.score or 0.0,
-                )
-            )
+            changes.append(Change.of(attempt, users[attempt.user_id], before[attempt.id], attempt.score))
     accounts.record(
         session,
         actor,

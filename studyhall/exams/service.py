@@ -81,6 +81,12 @@ def elapsed_ms(started: datetime, now: datetime) -> int:
     return max(0, int((now - started).total_seconds() * 1000))
 
 
+def next_seq(attempt: Attempt, stored_seq: int, *, now: datetime) -> int:
+    """The sequence number for a save made now: the same clock the attempt page numbers its saves
+    with, and always past what is stored."""
+    return max(stored_seq + 1, elapsed_ms(attempt.started_at, now))
+
+
 def audience_users(session: Session, exam: Exam) -> list[User]:
     """Active people the audience names, and anyone who has an attempt whatever the audience is now."""
     branch_ids: set[int] = set()

@@ -123,7 +123,7 @@ def _posted_response(form: MultiDict[str, str], question: dict[str, object]) -> 
 
 
 def _save_posted(attempt: Attempt) -> bool:
-    """Save every answer the form changed, each one step past the stored sequence number.
+    """Save every answer the form changed, numbered as the attempt page numbers its saves.
     False when the server refused them because the attempt is over."""
     session = db.session()
     now = clock.now()
@@ -138,7 +138,7 @@ def _save_posted(attempt: Attempt) -> bool:
                 current_user,
                 question["position"],
                 response,
-                question["seq"] + 1,
+                service.next_seq(attempt, question["seq"], now=now),  # type: ignore[arg-type]
                 now=now,
             )
         except DomainError as error:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from studyhall import clock, db
 from studyhall.accounts.models import Role
 from studyhall.banks import service as banks
 from studyhall.banks.formats import parse_file
+from studyhall.banks.models import Question
 from studyhall.exams import setup
 from studyhall.exams.setup import ExamSpec
-from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
+from tests.banks.helpers import SAMPLE, row, sheet_rows, xlsx
 from tests.conftest import START
 
 # SAMPLE's keys: T-001 single B; T-002 multiple ABD; T-003 judge True; T-004 blank [4月15日|四月十五日; 总体国家安全观]
@@ -67,3 +69,56 @@ def make_exam(app, world):  # type: ignore[no-untyped-def]
             return exam.id
 
     return make
+
+
+OPTIONS = ["甲", "乙", "丙", "丁"]
+
+
+def judge(number: int, difficulty: str, categories: str) -> list[str]:
+    return row(
+        "判断",
+        f"判断题第{number}题的题干。",
+        [],
+        "√",
+        difficulty=difficulty,
+        categories=categories,
+        source="测试用出处",
+        id=f"J-{number:02d}",
+    )
+
+
+def single(number: int, difficulty: str, categories: str) -> list[str]:
+    return row(
+        "单选",
+        f"单选题第{number}题的题干（ ）。",
+        OPTIONS,
+        "A",
+        difficulty=difficulty,
+        categories=categories,
+        source="测试用出处",
+        id=f"S-{number:02d}",
+    )
+
+
+# For the drawing-rule tests: what a rule can select each question by. J-05 has no difficulty: outside any difficulty range.
+RULES_BANK = [
+    single(1, "1", "宪法"),
+    single(2, "2", "宪法;国家安全法"),
+    single(3, "4", "国家安全法"),
+    single(4, "5", "宪法"),
+    judge(1, "1", "宪法"),
+    judge(2, "3", "国家安全法"),
+    judge(3, "3", "宪法"),
+    judge(4, "5", "国家安全法"),
+    judge(5, "", "宪法"),
+]
+
+
+@pytest.fixture
+def bank_id(app, world):  # type: ignore[no-untyped-def]
+    """A second bank, RULES_BANK, for drawing rules; its id."""
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "抽题测试", parse_file("bank.xlsx", xlsx(sheet_rows(*RULES_BANK))))
+        banks.apply_import(session, None, plan, now=clock.now())
+        session.commit()
+        return session.scalars(select(Question.bank_id).where(Question.external_id == "J-05")).one()

@@ -6,69 +6,13 @@ import random
 from collections import Counter
 
 import pytest
-from sqlalchemy import select
 
-from studyhall import clock, db
-from studyhall.banks import service as banks
-from studyhall.banks.formats import parse_file
-from studyhall.banks.models import Question
+from studyhall import db
 from studyhall.errors import DomainError
 from studyhall.exams import paper
 from studyhall.exams.models import Exam
 from studyhall.exams.setup import RuleSpec
-from tests.banks.helpers import row, sheet_rows, xlsx
 from tests.exams.test_attempts import sign_in, start
-
-OPTIONS = ["甲", "乙", "丙", "丁"]
-
-
-def judge(number: int, difficulty: str, categories: str) -> list[str]:
-    return row(
-        "判断",
-        f"判断题第{number}题的题干。",
-        [],
-        "√",
-        difficulty=difficulty,
-        categories=categories,
-        source="测试用出处",
-        id=f"J-{number:02d}",
-    )
-
-
-def single(number: int, difficulty: str, categories: str) -> list[str]:
-    return row(
-        "单选",
-        f"单选题第{number}题的题干（ ）。",
-        OPTIONS,
-        "A",
-        difficulty=difficulty,
-        categories=categories,
-        source="测试用出处",
-        id=f"S-{number:02d}",
-    )
-
-
-# External id → what a rule can select it by. J-05 has no difficulty: outside any difficulty range.
-BANK = [
-    single(1, "1", "宪法"),
-    single(2, "2", "宪法;国家安全法"),
-    single(3, "4", "国家安全法"),
-    single(4, "5", "宪法"),
-    judge(1, "1", "宪法"),
-    judge(2, "3", "国家安全法"),
-    judge(3, "3", "宪法"),
-    judge(4, "5", "国家安全法"),
-    judge(5, "", "宪法"),
-]
-
-
-@pytest.fixture
-def bank_id(app, world):  # type: ignore[no-untyped-def]
-    with app.app_context(), db.new_session() as session:
-        plan = banks.plan_import(session, "抽题测试", parse_file("bank.xlsx", xlsx(sheet_rows(*BANK))))
-        banks.apply_import(session, None, plan, now=clock.now())
-        session.commit()
-        return session.scalars(select(Question.bank_id).where(Question.external_id == "J-05")).one()
 
 
 def draws(app, exam_id: int, times: int = 40) -> set[str]:  # type: ignore[no-untyped-def]

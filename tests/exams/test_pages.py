@@ -149,6 +149,22 @@ def test_plain_form_saves_take_the_next_sequence_number_and_skip_unchanged_answe
     assert session.scalars(select(Answer.seq).where(Answer.position == judge)).one() == 4
 
 
+def test_a_plain_form_save_is_numbered_by_the_server_clock_like_the_script_s(
+    app, make_exam, frozen_now, session
+):
+    client = sign_in(app, "10001")
+    attempt_id = attempt_id_of(start(client, make_exam()))
+    state = embedded_state(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
+    judge = next(q["position"] for q in state["questions"] if q["type"] == "judge")
+    frozen_now(START + timedelta(seconds=90))
+    client.post(f"/attempts/{attempt_id}/save", data={f"q{judge}": "false"})
+    # A phone's answer given offline 60 s into the attempt, arriving only now, is older.
+    late = client.put(f"/api/attempts/{attempt_id}/answers/{judge}", json={"response": True, "seq": 60_000})
+    assert late.get_json()["seq"] == 90_000
+    stored = session.scalars(select(Answer).where(Answer.position == judge)).one()
+    assert (stored.response, stored.seq) == (False, 90_000)
+
+
 def test_review_is_refused_before_the_close_and_shows_key_and_explanation_after(app, make_exam, frozen_now):
     client = sign_in(app, "10001")
     attempt_id = attempt_id_of(start(client, make_exam()))

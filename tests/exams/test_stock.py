@@ -16,7 +16,6 @@ from studyhall.exams.setup import RuleSpec
 from tests.conftest import START
 from tests.exams.conftest import exam_spec
 from tests.exams.test_attempts import sign_in, start
-from tests.exams.test_drawing import bank_id  # noqa: F401 (a fixture)
 
 
 def stock(app, *, now=START) -> int:  # type: ignore[no-untyped-def]
@@ -106,7 +105,7 @@ def test_a_paper_drawn_before_a_question_was_corrected_is_never_handed_out(app, 
     assert waiting(app, exam_id) == []  # and the rest of the old stock is gone
 
 
-def test_a_stock_spreads_the_questions_like_one_by_one_draws(app, make_exam, bank_id):  # noqa: F811
+def test_a_stock_spreads_the_questions_like_one_by_one_draws(app, make_exam, bank_id):
     # Two single-choice questions on each paper, from four: the two papers between them hold all four.
     exam_id = make_exam(items=[], rules=[RuleSpec(bank_id, count=2, score=5, type="single")])
     stock(app)

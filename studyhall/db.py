@@ -123,6 +123,15 @@ def session() -> Session:
     return g.db_session
 
 
+def autocommit_session() -> Session:
+    """The request's session with each statement committing by itself, for a request whose every
+    write is a single statement (the autosave): BEGIN and COMMIT would be two more round trips.
+    It must be the request's first use of the database."""
+    request_session = session()
+    request_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return request_session
+
+
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:

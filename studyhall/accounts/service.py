@@ -59,13 +59,29 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user a session cookie names, unless the account changed since it was issued."""
-    user_id, _sep, version = session_id.partition(":")
+@dataclass(frozen=True)
+class Claim:
+    """Who a session cookie says its holder is (User.get_id): true only while that account is
+    active and its auth_version, raised by every password change or reset, is still this one."""
+
+    id: int
+    auth_version: int
+
+
+def parse_session_id(session_id: object) -> Claim | None:
+    user_id, _sep, version = str(session_id).partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.active or user.auth_version != int(version):
+    return Claim(int(user_id), int(version))
+
+
+def load_session_user(session: Session, session_id: str) -> User | None:
+    """The user a session cookie names, unless the account changed since it was issued."""
+    claim = parse_session_id(session_id)
+    if claim is None:
+        return None
+    user = session.get(User, claim.id)
+    if user is None or not user.active or user.auth_version != claim.auth_version:
         return None
     return user
 

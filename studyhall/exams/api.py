@@ -10,12 +10,13 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, allow, session_claim
 from studyhall.errors import DomainError
 from studyhall.exams import service
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
 STATUS = {
+    "signed_out": 401,
     "not_found": 404,
     "not_in_audience": 403,
     "access_code": 403,
@@ -82,7 +83,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
         address=request.remote_addr,
         device=request.user_agent.string,
     )
-    state = service.client_state(session, started.attempt, now=now, questions=started.questions)
+    state = service.client_state(session, started.attempt, now=now, new_paper=started.new_paper)
     session.commit()
     return jsonify(state), 201
 
@@ -97,16 +98,17 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
-@allow(SIGNED_IN)
+@allow(SIGNED_IN_CHECKED_BY_VIEW)
 def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "seq" not in body:
         raise DomainError("Expected a JSON object with response and seq.", "invalid")
-    session = db.session()
+    holder = session_claim()
+    assert holder is not None  # the access hook refused a cookie that names nobody
+    session = db.autocommit_session()
     saved = service.save_answer(
-        session, attempt_id, current_user, position, body.get("response"), body["seq"], now=clock.now()
-    )
-    session.commit()
+        session, attempt_id, holder, position, body.get("response"), body["seq"], now=clock.now()
+    )  # each statement committed itself
     return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
 
 

@@ -7,9 +7,10 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, delete, func, insert, literal, select
+from sqlalchemy import Row, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from studyhall.banks.formats.base import LETTERS
@@ -140,31 +141,34 @@ def stock(session: Session, exam: Exam, count: int, rng: random.Random, *, now: 
         session.execute(insert(ExamPaper), papers)
 
 
-def claim(session: Session, exam: Exam) -> list[Drawn] | None:
-    """Take a stocked paper of this test, if one is waiting and every question on it is still the
-    current version; None means draw one now."""
-    oldest = (
-        select(ExamPaper.id)
-        .where(ExamPaper.exam_id == exam.id)
+# A claim's statements, built once (a start is a hot request: see exams.service).
+_CLAIM = (
+    delete(ExamPaper)
+    .where(
+        ExamPaper.id
+        == select(ExamPaper.id)
+        .where(ExamPaper.exam_id == bindparam("exam_id"))
         .order_by(ExamPaper.id)
         .limit(1)
         .with_for_update(skip_locked=True)  # concurrent starts take different papers (PostgreSQL)
         .scalar_subquery()
     )
-    lines = session.execute(
-        delete(ExamPaper).where(ExamPaper.id == oldest).returning(ExamPaper.lines)
-    ).scalar()
+    .returning(ExamPaper.lines)
+)
+_CURRENT_SHOWN = select(Question.id, Question.lineage, Question.type, Question.stem, Question.options).where(
+    Question.id.in_(bindparam("ids", expanding=True)), Question.current, Question.retired.is_(False)
+)
+
+
+def claim(session: Session, exam: Exam) -> list[Drawn] | None:
+    """Take a stocked paper of this test, if one is waiting and every question on it is still the
+    current version; None means draw one now."""
+    connection = session.connection()  # Core statements: the ORM's layer over them would double their cost
+    lines = connection.execute(_CLAIM, {"exam_id": exam.id}).scalar()
     if lines is None:
         return None
     ids = [question_id for question_id, _lineage, _score, _order in lines]
-    shown = {
-        row.id: row
-        for row in session.execute(
-            select(Question.id, Question.lineage, Question.type, Question.stem, Question.options).where(
-                Question.id.in_(ids), Question.current, Question.retired.is_(False)
-            )
-        )
-    }
+    shown = {row.id: row for row in connection.execute(_CURRENT_SHOWN, {"ids": ids})}
     if len(shown) < len(ids):
         # A bank changed since the stock was drawn: none of it can be trusted to be current.
         clear_stock(session, exam)
@@ -246,7 +250,16 @@ def _in_range(value: int | None, low: int | None, high: int | None) -> bool:
     return value is not None and (low is None or value >= low) and (high is None or value <= high)
 
 
-def shown_question(question: Question | Row, item: AttemptItem) -> dict[str, object]:
+class Placed(NamedTuple):
+    """A position of a paper just written, as shown_question reads an AttemptItem: the start
+    builds no AttemptItem objects and reads none back."""
+
+    position: int
+    score: float
+    option_order: list[int]
+
+
+def shown_question(question: Question | Row, item: AttemptItem | Placed) -> dict[str, object]:
     """A question as the person sees it: stem and options in their order; never the key."""
     return {
         "position": item.position,
@@ -263,19 +276,18 @@ def to_stored(question_type: str, stem: str, option_order: list[int], response: 
     into the question's own letters. None clears the answer."""
     if response is None:
         return None
-    invalid = DomainError(_("That answer does not fit the question."), "invalid_response")
     if question_type in ("single", "multiple"):
         if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
-            raise invalid
+            raise _invalid()
         shown = LETTERS[: len(option_order)]
         if len(set(response)) != len(response) or any(letter not in shown for letter in response):
-            raise invalid
+            raise _invalid()
         if question_type == "single" and len(response) > 1:
-            raise invalid
+            raise _invalid()
         return sorted(LETTERS[option_order[shown.index(letter)]] for letter in response)
     if question_type == "judge":
         if not isinstance(response, bool):
-            raise invalid
+            raise _invalid()
         return response
     blanks = max(1, blank_marks(stem))
     if (
@@ -283,8 +295,12 @@ def to_stored(question_type: str, stem: str, option_order: list[int], response: 
         or len(response) != blanks
         or not all(isinstance(x, str) and len(x) <= MAX_BLANK_LENGTH for x in response)
     ):
-        raise invalid
+        raise _invalid()
     return response
+
+
+def _invalid() -> DomainError:
+    return DomainError(_("That answer does not fit the question."), "invalid_response")
 
 
 def to_shown(item: AttemptItem, question_type: str, stored: object) -> object:

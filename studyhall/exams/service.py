@@ -12,20 +12,20 @@ from __future__ import annotations
 import functools
 import ipaddress
 import random
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import User
+from studyhall.accounts.models import Branch, User
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
 from studyhall.exams import paper
@@ -35,6 +35,7 @@ from studyhall.exams.models import (
     AttemptEvent,
     AttemptItem,
     Exam,
+    ExamAudience,
     ExamExtension,
     ExamPaper,
 )
@@ -46,23 +47,46 @@ GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow 
 # ---- who, when -------------------------------------------------------------------------------
 
 
+def _audience_check():  # type: ignore[no-untyped-def]
+    """One statement: does the audience name the person, their branch or a branch above it?"""
+    ancestors = (
+        select(Branch.id, Branch.parent_id).where(Branch.id == bindparam("branch_id")).cte(recursive=True)
+    )
+    above = ancestors.alias()
+    ancestors = ancestors.union_all(select(Branch.id, Branch.parent_id).where(Branch.id == above.c.parent_id))
+    return select(
+        exists().where(
+            ExamAudience.exam_id == bindparam("exam_id"),
+            or_(
+                ExamAudience.user_id == bindparam("user_id"),
+                ExamAudience.branch_id.in_(select(ancestors.c.id)),
+            ),
+        )
+    )
+
+
+_IN_AUDIENCE = _audience_check()
+
+
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
-    for member in exam.audience:
-        if member.user_id == user.id:
-            return True
-        if (
-            member.branch_id is not None
-            and user.branch_id is not None
-            and user.branch_id in accounts.subtree_ids(session, member.branch_id)
-        ):
-            return True
-    return False
+    where = {"exam_id": exam.id, "user_id": user.id, "branch_id": user.branch_id}
+    return bool(session.execute(_IN_AUDIENCE, where).scalar())
+
+
+# Statements a start runs, built once: the start is the other hot request of a test (a thousand
+# cadres within seconds), and building a statement costs about as much as running it.
+_EXTENSION = select(ExamExtension).where(
+    ExamExtension.exam_id == bindparam("exam_id"), ExamExtension.user_id == bindparam("user_id")
+)
+_INSERT_ITEM = insert(AttemptItem.__table__)
+_INSERT_EVENT = insert(AttemptEvent.__table__)
+_ATTEMPTS_OF = select(Attempt).where(
+    Attempt.exam_id == bindparam("exam_id"), Attempt.user_id == bindparam("user_id")
+)
 
 
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
-    return session.scalars(
-        select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user_id)
-    ).first()
+    return session.scalars(_EXTENSION, {"exam_id": exam.id, "user_id": user_id}).first()
 
 
 def closes_at(exam: Exam, arrangement: ExamExtension | None) -> datetime:
@@ -173,7 +197,8 @@ def exam_or_error(session: Session, exam_id: int) -> Exam:
 @dataclass(frozen=True)
 class Started:
     attempt: Attempt
-    questions: dict[int, Question | Row]  # a new paper's questions, for client_state; none on a resume
+    # A new attempt's paper, position by position, for client_state; None on a resume.
+    new_paper: list[tuple[paper.Placed, Question | Row]] | None
 
 
 def start_or_resume(
@@ -191,9 +216,7 @@ def start_or_resume(
     exam = exam_or_error(session, exam_id)
     if not in_audience(session, exam, user):
         raise DomainError(_("This test is not open to you."), "not_in_audience")
-    mine = session.scalars(
-        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
-    ).all()
+    mine = session.scalars(_ATTEMPTS_OF, {"exam_id": exam.id, "user_id": user.id}).all()
     existing = next((attempt for attempt in mine if attempt.state == "open"), None)
     if existing is not None:
         if now > existing.deadline_at + GRACE:
@@ -201,7 +224,7 @@ def start_or_resume(
         session.add(
             AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]})
         )
-        return Started(existing, {})
+        return Started(existing, None)
     arrangement = extension(session, exam, user.id)
     close = closes_at(exam, arrangement)
     if now < exam.opens_at:
@@ -247,12 +270,21 @@ def start_or_resume(
         }
         for position, d in enumerate(drawn, start=1)
     ]
-    # One executemany instead of the unit of work's per-object flush (a third of a start's
-    # cost); the collection is then set as if loaded, so the paper is not read back.
-    session.execute(insert(AttemptItem), rows)
-    set_committed_value(attempt, "items", [AttemptItem(**row) for row in rows])
-    session.add(AttemptEvent(attempt_id=attempt.id, kind="start", at=now, detail={"device": device[:200]}))
-    return Started(attempt, {d.question.id: d.question for d in drawn})
+    # Executemany inserts instead of the unit of work's flush of an object for each row (a third
+    # of a start's cost); no AttemptItem is built: client_state reads the paper as placed.
+    connection = session.connection()  # Core, not the ORM's bulk layer over it (half the cost)
+    connection.execute(_INSERT_ITEM, rows)
+    connection.execute(
+        _INSERT_EVENT,
+        {"attempt_id": attempt.id, "kind": "start", "at": now, "detail": {"device": device[:200]}},
+    )
+    return Started(
+        attempt,
+        [
+            (paper.Placed(row["position"], d.score, d.option_order), d.question)
+            for row, d in zip(rows, drawn, strict=True)
+        ],
+    )
 
 
 # ---- the attempt as its owner sees it --------------------------------------------------------
@@ -283,23 +315,27 @@ def client_state(
     attempt: Attempt,
     *,
     now: datetime,
-    questions: Mapping[int, Question | Row] | None = None,
+    new_paper: Sequence[tuple[paper.Placed, Question | Row]] | None = None,
 ) -> dict[str, object]:
     """Everything the attempt page needs to (re)build itself — and no key or explanation.
-    `questions`: the paper's questions when the caller has them already (a start)."""
-    questions = questions or _shown_columns(session, attempt)
-    answers = {
-        a.position: a
-        for a in session.execute(
-            select(Answer.position, Answer.response, Answer.seq).where(Answer.attempt_id == attempt.id)
-        )
-    }
+    `new_paper`: Started.new_paper, for an attempt just begun (nothing saved yet, nothing to read)."""
+    placed: Sequence[tuple[AttemptItem | paper.Placed, Question | Row]]
+    if new_paper is None:
+        questions = _shown_columns(session, attempt)
+        placed = [(item, questions[item.question_id]) for item in attempt.items]
+        answers = {
+            a.position: a
+            for a in session.execute(
+                select(Answer.position, Answer.response, Answer.seq).where(Answer.attempt_id == attempt.id)
+            )
+        }
+    else:
+        placed, answers = new_paper, {}
     items = []
-    for item in attempt.items:
-        question = questions[item.question_id]
+    for item, question in placed:
         shown = paper.shown_question(question, item)
         saved = answers.get(item.position)
-        shown["response"] = paper.to_shown(item, question.type, saved.response) if saved else None
+        shown["response"] = paper.to_shown(item, question.type, saved.response) if saved else None  # type: ignore[arg-type]
         shown["seq"] = saved.seq if saved else 0
         items.append(shown)
     exam = attempt.exam
@@ -326,6 +362,7 @@ class Saved:
 
 
 # A save's statements, built once: on this path, building a statement costs more than running it.
+# What the save checks first, the session's account included (its route does not load the user).
 _SAVE_TARGET = (
     select(
         Attempt.user_id,
@@ -335,24 +372,53 @@ _SAVE_TARGET = (
         AttemptItem.option_order,
         Question.type,
         Question.stem,
+        User.active,
+        User.auth_version,
+        User.must_change_password,
     )
     .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
+    .join(User, User.id == Attempt.user_id)
     .where(Attempt.id == bindparam("attempt_id"), AttemptItem.position == bindparam("position"))
-    # FOR SHARE OF attempt on PostgreSQL; SQLite has no row locks and ignores it (see save_answer).
-    .with_for_update(read=True, of=Attempt)
 )
-_STATE_AFTER_WRITE = select(Attempt.state).where(Attempt.id == bindparam("attempt_id"))
-_STORED_SEQ = select(Answer.seq).where(
-    Answer.attempt_id == bindparam("attempt_id"), Answer.position == bindparam("position")
-)
+_SAVE_OUTCOME = select(
+    Attempt.state,
+    Attempt.deadline_at,
+    select(Answer.seq)
+    .where(Answer.attempt_id == Attempt.id, Answer.position == bindparam("position"))
+    .scalar_subquery()
+    .label("stored_seq"),
+).where(Attempt.id == bindparam("attempt_id"))
 
 
 @functools.cache
-def _answer_upsert(dialect: str):  # type: ignore[no-untyped-def]
-    """Insert an answer, or replace the stored one if this seq is higher; returns the seq written
-    (no row when the stored seq was as high: a replay or an older save)."""
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(Answer)
+def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
+    """Store an answer if the attempt is still open and within its deadline and grace, replacing
+    the stored one only if this seq is higher; returns the seq written (no row: refused, or a replay
+    or older save). The attempt's state is read in the writing statement itself, with the row
+    locked FOR SHARE on PostgreSQL (a submission's UPDATE waits for this statement's commit, or this
+    statement waits for the submission's and then finds the attempt closed); on SQLite the
+    statement runs under the database's write lock. Either way a save lands before the submission
+    that grades it, or not at all."""
+    columns = Answer.__table__.c
+    source = (
+        select(
+            Attempt.id,
+            bindparam("position", type_=columns.position.type),
+            bindparam("response", type_=columns.response.type),
+            bindparam("seq", type_=columns.seq.type),
+            bindparam("saved_at", type_=columns.saved_at.type),
+        )
+        .where(
+            Attempt.id == bindparam("attempt_id"),
+            Attempt.state == "open",
+            Attempt.deadline_at >= bindparam("earliest_deadline", type_=columns.saved_at.type),
+        )
+        .with_for_update(read=True)
+    )
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(Answer).from_select(
+        ["attempt_id", "position", "response", "seq", "saved_at"], source
+    )
     return statement.on_conflict_do_update(
         index_elements=["attempt_id", "position"],
         set_={
@@ -360,28 +426,60 @@ def _answer_upsert(dialect: str):  # type: ignore[no-untyped-def]
             "seq": statement.excluded.seq,
             "saved_at": statement.excluded.saved_at,
         },
-        where=Answer.__table__.c.seq < statement.excluded.seq,
+        where=columns.seq < statement.excluded.seq,
     ).returning(Answer.seq)
 
 
+class Holder(Protocol):
+    """Whoever saves: the signed-in User, or the session's Claim when the route has not loaded it."""
+
+    id: int
+    auth_version: int
+
+
 def save_answer(
-    session: Session, attempt_id: int, user: User, position: int, response: object, seq: int, *, now: datetime
+    session: Session,
+    attempt_id: int,
+    holder: Holder,
+    position: int,
+    response: object,
+    seq: int,
+    *,
+    now: datetime,
 ) -> Saved:
     """Store a response unless a newer one (higher seq) is already stored. Idempotent.
 
-    The hottest request of a test (hundreds of cadres, every few seconds): it reads only the
-    columns it checks, in one query, and runs prepared Core statements."""
+    The hottest request of a test (hundreds of cadres, every few seconds): two prepared Core
+    statements, which may run in autocommit (the API does: no BEGIN and COMMIT round trips), and
+    the holder's account is checked in the first of them."""
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
     connection = session.connection()
     where = {"attempt_id": attempt_id, "position": position}
     target = connection.execute(_SAVE_TARGET, where).one_or_none()
-    if target is None or target.user_id != user.id:
+    if target is None or target.user_id != holder.id:
         raise DomainError(_("No such attempt, or no such question on its paper."), "not_found")
-    if target.state != "open":
-        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
+    if not target.active or target.auth_version != holder.auth_version or target.must_change_password:
+        raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
+    _refuse_if_closed(target.state, target.deadline_at, now)
     stored = paper.to_stored(target.type, target.stem, target.option_order, response)
-    if now > target.deadline_at + GRACE:
+    written = connection.execute(
+        _answer_write(connection.dialect.name),
+        {**where, "response": stored, "seq": seq, "saved_at": now, "earliest_deadline": now - GRACE},
+    ).scalar()
+    if written is None:  # closed in the meantime, or a replay or an older save
+        outcome = connection.execute(_SAVE_OUTCOME, where).one()
+        _refuse_if_closed(outcome.state, outcome.deadline_at, now)
+        written = outcome.stored_seq
+        if written is None or written < seq:  # refused for a deadline that has moved since
+            return save_answer(session, attempt_id, holder, position, response, seq, now=now)
+    return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
+
+
+def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:
+    if state != "open":
+        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
+    if now > deadline_at + GRACE:
         raise DomainError(
             _(
                 "The time for this test is over; this answer arrived too late to count. "
@@ -389,22 +487,6 @@ def save_answer(
             ),
             "deadline_passed",
         )
-    written = connection.execute(
-        _answer_upsert(connection.dialect.name), {**where, "response": stored, "seq": seq, "saved_at": now}
-    ).scalar()
-    # A concurrent submission must either see this answer or refuse it. PostgreSQL: the first query
-    # holds the attempt row FOR SHARE until commit, so a submission waits for this save, or this
-    # save waited for it and saw it. SQLite: no row locks, but the write above took the database's
-    # write lock, so the state read again now is final.
-    if (
-        connection.dialect.name == "sqlite"
-        and connection.execute(_STATE_AFTER_WRITE, where).scalar_one() != "open"
-    ):
-        session.rollback()
-        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
-    if written is None:
-        written = connection.execute(_STORED_SEQ, where).scalar_one()
-    return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
 def submit(
@@ -426,22 +508,41 @@ def submit(
     return attempt
 
 
+# Grading's statements, built once: a thousand cadres submit within the last minutes of a test.
+_TO_MARK = (
+    select(
+        AttemptItem.id,
+        AttemptItem.score,
+        Question.type,
+        Question.answer,
+        Question.case_sensitive,
+        Answer.response,
+    )
+    .join(Question, Question.id == AttemptItem.question_id)
+    .outerjoin(
+        Answer, and_(Answer.attempt_id == AttemptItem.attempt_id, Answer.position == AttemptItem.position)
+    )
+    .where(AttemptItem.attempt_id == bindparam("attempt_id"))
+)
+_SET_AWARDED = (
+    update(AttemptItem.__table__)
+    .where(AttemptItem.__table__.c.id == bindparam("item_id"))
+    .values(awarded=bindparam("awarded"))
+)
+
+
 def grade(session: Session, attempt: Attempt) -> None:
-    """Mark every position of the frozen paper against its question version's key."""
-    questions = _questions(session, attempt)
-    answers = {
-        a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
+    """Mark every position of the frozen paper against its question version's key: one query for
+    the paper, its keys and the answers, one executemany for the marks."""
+    partial_credit = attempt.exam.partial_credit
+    awarded = {
+        row.id: paper.mark(row, row.score, row.response, partial_credit=partial_credit)  # type: ignore[arg-type]
+        for row in session.execute(_TO_MARK, {"attempt_id": attempt.id})  # autoflush: a regrade's new key
     }
-    total = 0.0
-    for item in attempt.items:
-        item.awarded = paper.mark(
-            questions[item.question_id],
-            item.score,
-            answers.get(item.position),
-            partial_credit=attempt.exam.partial_credit,
-        )
-        total += item.awarded
-    attempt.score = round(total, 2)
+    session.connection().execute(
+        _SET_AWARDED, [{"item_id": item_id, "awarded": points} for item_id, points in awarded.items()]
+    )
+    attempt.score = round(sum(awarded.values()), 2)
 
 
 def finalise_overdue(session: Session, *, now: datetime) -> int:

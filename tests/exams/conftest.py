@@ -55,6 +55,8 @@ def exam_spec(world, **overrides) -> ExamSpec:  # type: ignore[no-untyped-def]
         items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
     )
     for name, value in overrides.items():
+        if not hasattr(spec, name):
+            raise TypeError(f"ExamSpec has no field {name}")
         setattr(spec, name, value)
     return spec
 

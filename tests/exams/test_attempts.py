@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from studyhall import create_app, db
+from studyhall.accounts.models import User
 from studyhall.exams import service
 from studyhall.exams.models import Answer, Attempt
 from tests.conftest import PASSWORD, START
@@ -165,6 +167,19 @@ def test_a_cadre_outside_the_audience_is_refused(app, make_exam):
     assert sign_in(app, "90001").get("/api/exams").get_json() == {"exams": []}
 
 
+def test_the_audience_is_its_branches_with_everything_below_them_and_the_people_it_names(
+    app, people, world, make_exam
+):
+    team = people.branch("第一党支部第一党小组", world["first"])
+    people.user("10101", branch=team)  # below an audience branch: in
+    people.user("20001", branch=world["root"])  # above it: out
+    people.user("20002", branch=world["root"])  # named: in
+    exam_id = make_exam(usernames=["20002"])
+    assert start(sign_in(app, "10101"), exam_id).status_code == 201
+    assert start(sign_in(app, "20001"), exam_id).get_json()["code"] == "not_in_audience"
+    assert start(sign_in(app, "20002"), exam_id).status_code == 201
+
+
 def test_someone_else_cannot_read_or_write_my_attempt(app, make_exam):
     state = start(sign_in(app, "10001"), make_exam()).get_json()
     intruder = sign_in(app, "10002")
@@ -220,6 +235,28 @@ def test_malformed_saves_get_a_clear_json_error(app, make_exam):
 def test_signed_out_api_calls_get_json_401(app, make_exam, client):
     response = client.put("/api/attempts/1/answers/1", json={"response": True, "seq": 1})
     assert response.status_code == 401 and response.get_json()["code"] == "signed_out"
+
+
+@pytest.mark.parametrize("change", ["password reset", "deactivated"])
+def test_a_save_from_a_session_the_account_has_ended_is_refused_and_stores_nothing(app, make_exam, change):
+    """The autosave checks the session against the account in its own query (it does not load the
+    user first): a password reset or a deactivation must still end the session there."""
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    judge = by_type(state)["judge"]["position"]
+    assert save(client, state["attempt"], judge, True, 1).status_code == 200
+    with app.app_context(), db.new_session() as session:
+        cadre = session.scalars(select(User).where(User.username == "10001")).one()
+        if change == "deactivated":
+            cadre.active = False
+        else:
+            cadre.auth_version += 1
+        session.commit()
+    refused = save(client, state["attempt"], judge, False, 2)
+    assert refused.status_code == 401 and refused.get_json()["code"] == "signed_out"
+    with app.app_context(), db.new_session() as session:
+        stored = session.scalars(select(Answer).where(Answer.attempt_id == state["attempt"])).one()
+        assert (stored.response, stored.seq) == (True, 1)
 
 
 def test_a_longer_time_limit_or_an_extension_applies_to_a_running_attempt(app, make_exam, world):

@@ -65,7 +65,10 @@ def test_a_submission_that_comes_while_a_save_is_uncommitted_grades_that_answer(
         assert submission.result(timeout=WAIT) == 2.0  # and the grade has it (judge question: 2 points)
 
 
-def test_a_save_that_comes_while_a_submission_is_uncommitted_is_refused(app, make_exam):
+@pytest.mark.parametrize("isolation", ["transaction", "AUTOCOMMIT"])
+def test_a_save_that_comes_while_a_submission_is_uncommitted_is_refused(app, make_exam, isolation):
+    """In a transaction (the plain form) and in autocommit (the API), where the save's writing
+    statement is all that stands between the check and the write."""
     attempt_id, user_id, judge = judge_question(app, make_exam)
     with app.app_context(), db.new_session() as submitting, ThreadPoolExecutor(1) as pool:
         service.submit(submitting, attempt_id, None, now=START, ended_by="sweep")
@@ -73,6 +76,8 @@ def test_a_save_that_comes_while_a_submission_is_uncommitted_is_refused(app, mak
 
         def save_now() -> str:
             with app.app_context(), db.new_session() as saving:
+                if isolation == "AUTOCOMMIT":
+                    saving.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 try:
                     service.save_answer(
                         saving, attempt_id, saving.get(User, user_id), judge, True, 1, now=START

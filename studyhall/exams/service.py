@@ -22,7 +22,8 @@ from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
@@ -47,30 +48,51 @@ GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow 
 # ---- who, when -------------------------------------------------------------------------------
 
 
+class Holder(Protocol):
+    """Whoever starts or saves: the signed-in User, or the session's accounts.Claim when the route
+    has not loaded the user (the hot API routes: their own first query checks the account)."""
+
+    id: int
+    auth_version: int
+
+
 def _audience_check():  # type: ignore[no-untyped-def]
-    """One statement: does the audience name the person, their branch or a branch above it?"""
+    """One statement on the person's account: is it still valid for a session (see Holder), and
+    does the test's audience name the person, their branch or a branch above it?"""
     ancestors = (
-        select(Branch.id, Branch.parent_id).where(Branch.id == bindparam("branch_id")).cte(recursive=True)
+        select(Branch.id, Branch.parent_id)
+        .join(User, User.branch_id == Branch.id)
+        .where(User.id == bindparam("user_id"))
+        .cte(recursive=True)
     )
     above = ancestors.alias()
     ancestors = ancestors.union_all(select(Branch.id, Branch.parent_id).where(Branch.id == above.c.parent_id))
-    return select(
-        exists().where(
-            ExamAudience.exam_id == bindparam("exam_id"),
-            or_(
-                ExamAudience.user_id == bindparam("user_id"),
-                ExamAudience.branch_id.in_(select(ancestors.c.id)),
-            ),
-        )
+    named = exists().where(
+        ExamAudience.exam_id == bindparam("exam_id"),
+        or_(ExamAudience.user_id == User.id, ExamAudience.branch_id.in_(select(ancestors.c.id))),
     )
+    return select(
+        User.active, User.auth_version, User.must_change_password, named.label("in_audience")
+    ).where(User.id == bindparam("user_id"))
 
 
-_IN_AUDIENCE = _audience_check()
+_AUDIENCE_CHECK = _audience_check()
 
 
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
-    where = {"exam_id": exam.id, "user_id": user.id, "branch_id": user.branch_id}
-    return bool(session.execute(_IN_AUDIENCE, where).scalar())
+    return bool(session.execute(_AUDIENCE_CHECK, {"exam_id": exam.id, "user_id": user.id}).one().in_audience)
+
+
+def _check_holder(account: Row | None, holder: Holder) -> None:
+    """Refuse a session its account has ended: deactivated, or its password changed or reset since
+    (auth_version), or a new password is due."""
+    if (
+        account is None
+        or not account.active
+        or account.auth_version != holder.auth_version
+        or account.must_change_password
+    ):
+        raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
 
 
 # Statements a start runs, built once: the start is the other hot request of a test (a thousand
@@ -78,9 +100,10 @@ def in_audience(session: Session, exam: Exam, user: User) -> bool:
 _EXTENSION = select(ExamExtension).where(
     ExamExtension.exam_id == bindparam("exam_id"), ExamExtension.user_id == bindparam("user_id")
 )
+_INSERT_ATTEMPT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
 _INSERT_ITEM = insert(AttemptItem.__table__)
 _INSERT_EVENT = insert(AttemptEvent.__table__)
-_ATTEMPTS_OF = select(Attempt).where(
+_ATTEMPTS_OF = select(Attempt.id, Attempt.state, Attempt.deadline_at).where(
     Attempt.exam_id == bindparam("exam_id"), Attempt.user_id == bindparam("user_id")
 )
 
@@ -204,28 +227,32 @@ class Started:
 def start_or_resume(
     session: Session,
     exam_id: int,
-    user: User,
+    holder: Holder,
     *,
     now: datetime,
     access_code: str = "",
     address: str | None = None,
     device: str = "",
+    raced: bool = False,
 ) -> Started:
     """The person's attempt in progress, or a new one with a frozen paper: one drawn ahead (see
-    paper.stock), or drawn now."""
+    paper.stock), or drawn now. The holder's session is checked here (the API does not load the
+    user first); a new attempt is written with Core statements, as the save is."""
+    account = session.execute(_AUDIENCE_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
+    _check_holder(account, holder)
     exam = exam_or_error(session, exam_id)
-    if not in_audience(session, exam, user):
+    if not account.in_audience:  # type: ignore[union-attr]
         raise DomainError(_("This test is not open to you."), "not_in_audience")
-    mine = session.scalars(_ATTEMPTS_OF, {"exam_id": exam.id, "user_id": user.id}).all()
-    existing = next((attempt for attempt in mine if attempt.state == "open"), None)
+    mine = session.execute(_ATTEMPTS_OF, {"exam_id": exam.id, "user_id": holder.id}).all()
+    existing = next((row for row in mine if row.state == "open"), None)
     if existing is not None:
         if now > existing.deadline_at + GRACE:
             raise DomainError(_("Your time for this test is over."), "deadline_passed")
         session.add(
             AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]})
         )
-        return Started(existing, None)
-    arrangement = extension(session, exam, user.id)
+        return Started(session.get_one(Attempt, existing.id), None)
+    arrangement = extension(session, exam, holder.id)
     close = closes_at(exam, arrangement)
     if now < exam.opens_at:
         raise DomainError(_("This test has not opened yet."), "not_open")
@@ -240,27 +267,41 @@ def start_or_resume(
         raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
     drawn = paper.claim(session, exam) or paper.draw(session, exam, random.Random())
     minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
-    attempt = Attempt(
-        exam=exam,
-        user_id=user.id,
-        number=used + 1,
-        started_at=now,
-        deadline_at=min(now + timedelta(minutes=minutes), close),
-        state="open",
-        max_score=sum(d.score for d in drawn),
-    )
-    session.add(attempt)
+    values = {
+        "exam_id": exam.id,
+        "user_id": holder.id,
+        "number": used + 1,
+        "started_at": now,
+        "deadline_at": min(now + timedelta(minutes=minutes), close),
+        "submitted_at": None,
+        "state": "open",
+        "ended_by": "",
+        "score": None,
+        "max_score": sum(d.score for d in drawn),
+        "tab_switches": 0,
+    }
+    connection = session.connection()  # Core, not the ORM's unit of work (half the cost)
     try:
-        session.flush()
+        attempt_id = connection.execute(_INSERT_ATTEMPT, values).scalar_one()
     except IntegrityError:
-        # Two starts raced; the other won. Its attempt is this person's attempt.
+        # Two starts raced; the other won. Its attempt is this person's attempt (once: anything
+        # else that breaks a constraint is a fault to report, not to retry).
         session.rollback()
+        if raced:
+            raise
         return start_or_resume(
-            session, exam_id, user, now=now, access_code=access_code, address=address, device=device
+            session,
+            exam_id,
+            holder,
+            now=now,
+            access_code=access_code,
+            address=address,
+            device=device,
+            raced=True,
         )
     rows = [
         {
-            "attempt_id": attempt.id,
+            "attempt_id": attempt_id,
             "exam_id": exam.id,
             "position": position,
             "question_id": d.question.id,
@@ -270,14 +311,17 @@ def start_or_resume(
         }
         for position, d in enumerate(drawn, start=1)
     ]
-    # Executemany inserts instead of the unit of work's flush of an object for each row (a third
-    # of a start's cost); no AttemptItem is built: client_state reads the paper as placed.
-    connection = session.connection()  # Core, not the ORM's bulk layer over it (half the cost)
     connection.execute(_INSERT_ITEM, rows)
     connection.execute(
         _INSERT_EVENT,
-        {"attempt_id": attempt.id, "kind": "start", "at": now, "detail": {"device": device[:200]}},
+        {"attempt_id": attempt_id, "kind": "start", "at": now, "detail": {"device": device[:200]}},
     )
+    # The session learns of the attempt as if it had loaded it (every column is known), so no
+    # query reads back what was just written; client_state reads the paper as placed.
+    attempt = Attempt(id=attempt_id, **values)
+    make_transient_to_detached(attempt)
+    session.add(attempt)
+    set_committed_value(attempt, "exam", exam)
     return Started(
         attempt,
         [
@@ -430,13 +474,6 @@ def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
     ).returning(Answer.seq)
 
 
-class Holder(Protocol):
-    """Whoever saves: the signed-in User, or the session's Claim when the route has not loaded it."""
-
-    id: int
-    auth_version: int
-
-
 def save_answer(
     session: Session,
     attempt_id: int,
@@ -459,8 +496,7 @@ def save_answer(
     target = connection.execute(_SAVE_TARGET, where).one_or_none()
     if target is None or target.user_id != holder.id:
         raise DomainError(_("No such attempt, or no such question on its paper."), "not_found")
-    if not target.active or target.auth_version != holder.auth_version or target.must_change_password:
-        raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
+    _check_holder(target, holder)
     _refuse_if_closed(target.state, target.deadline_at, now)
     stored = paper.to_stored(target.type, target.stem, target.option_order, response)
     written = connection.execute(
@@ -489,6 +525,13 @@ def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:
         )
 
 
+_CLOSE = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.state == "open")
+    .values(state=bindparam("state"), submitted_at=bindparam("submitted_at"), ended_by=bindparam("ended_by"))
+)
+
+
 def submit(
     session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: str = "cadre"
 ) -> Attempt:
@@ -497,14 +540,17 @@ def submit(
     if attempt is None or (user is not None and attempt.user_id != user.id):
         raise DomainError(_("No such attempt."), "not_found")
     # The write comes first so that, on SQLite too, no save can slip in between grading and closing.
-    won = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == "open")
-        .values(state="submitted", submitted_at=min(now, attempt.deadline_at + GRACE), ended_by=ended_by)
-    ).rowcount
-    session.refresh(attempt)
-    if won:
+    closed = {
+        "state": "submitted",
+        "submitted_at": min(now, attempt.deadline_at + GRACE),
+        "ended_by": ended_by,
+    }
+    if session.connection().execute(_CLOSE, {"attempt_id": attempt.id, **closed}).rowcount:
+        for name, value in closed.items():  # what was just written, without reading it back
+            set_committed_value(attempt, name, value)
         grade(session, attempt)
+    else:
+        session.refresh(attempt)  # submitted already: its first result
     return attempt
 
 

@@ -238,11 +238,12 @@ def test_signed_out_api_calls_get_json_401(app, make_exam, client):
 
 
 @pytest.mark.parametrize("change", ["password reset", "deactivated"])
-def test_a_save_from_a_session_the_account_has_ended_is_refused_and_stores_nothing(app, make_exam, change):
-    """The autosave checks the session against the account in its own query (it does not load the
-    user first): a password reset or a deactivation must still end the session there."""
+def test_a_save_or_start_from_a_session_the_account_has_ended_is_refused(app, make_exam, change):
+    """The autosave and the start check the session against the account in their own queries (the
+    user is not loaded first): a password reset or a deactivation must still end the session there."""
     client = sign_in(app, "10001")
-    state = start(client, make_exam()).get_json()
+    exam_id = make_exam()
+    state = start(client, exam_id).get_json()
     judge = by_type(state)["judge"]["position"]
     assert save(client, state["attempt"], judge, True, 1).status_code == 200
     with app.app_context(), db.new_session() as session:
@@ -254,6 +255,8 @@ def test_a_save_from_a_session_the_account_has_ended_is_refused_and_stores_nothi
         session.commit()
     refused = save(client, state["attempt"], judge, False, 2)
     assert refused.status_code == 401 and refused.get_json()["code"] == "signed_out"
+    resumed = start(client, exam_id)
+    assert resumed.status_code == 401 and resumed.get_json()["code"] == "signed_out"
     with app.app_context(), db.new_session() as session:
         stored = session.scalars(select(Answer).where(Answer.attempt_id == state["attempt"])).one()
         assert (stored.response, stored.seq) == (True, 1)

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from studyhall import db
 from studyhall.accounts.models import User
+from studyhall.accounts.service import Claim
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Answer, Attempt
@@ -96,3 +97,31 @@ def test_a_save_that_comes_while_a_submission_is_uncommitted_is_refused(app, mak
     with app.app_context(), db.new_session() as session:
         assert session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).all() == []
         assert session.get(Attempt, attempt_id).score == 0.0
+
+
+def test_two_starts_at_the_same_moment_give_one_attempt(app, make_exam):
+    """The second start waits for the first one's attempt row (PostgreSQL: the unique index; SQLite:
+    the write lock), finds its own insert refused and resumes the attempt the first one began."""
+    exam_id = make_exam()
+    with app.app_context(), db.new_session() as session:
+        cadre = session.scalars(select(User).where(User.username == "10001")).one()
+        holder = Claim(cadre.id, cadre.auth_version)
+    with app.app_context(), db.new_session() as first, ThreadPoolExecutor(1) as pool:
+        began = service.start_or_resume(first, exam_id, holder, now=START).attempt.id
+        finished = threading.Event()
+
+        def start_again() -> int:
+            with app.app_context(), db.new_session() as second:
+                try:
+                    resumed = service.start_or_resume(second, exam_id, holder, now=START).attempt.id
+                    second.commit()
+                    return resumed
+                finally:
+                    finished.set()
+
+        second_start = pool.submit(start_again)
+        blocked_on_a_lock(app, finished)
+        first.commit()
+        assert second_start.result(timeout=WAIT) == began
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(select(Attempt.id).where(Attempt.exam_id == exam_id)).all() == [began]

@@ -15,6 +15,9 @@ As with exam_burst.py, a PostgreSQL database must be on 127.0.0.1; its public sc
 from __future__ import annotations
 
 import argparse
+import cProfile
+import functools
+import pstats
 import random
 import statistics
 import tempfile
@@ -27,11 +30,18 @@ from fresh_database import check_url
 from studyhall import create_app
 
 
-def timed(samples: list[float], call, path: str, expect: int, **kwargs):  # type: ignore[no-untyped-def]
-    """One request through the test client (call: client.get, client.post, ...), its CPU time kept."""
-    began = time.process_time()
-    response = call(path, **kwargs)
-    samples.append(time.process_time() - began)
+def timed(samples: list[float], call, path: str, expect: int, *, count_calls: bool, **kwargs):  # type: ignore[no-untyped-def]
+    """One request through the test client (call: client.get, client.post, ...), its CPU time kept,
+    or with --calls the number of Python function calls it made (cProfile): a count that does not
+    move with the machine's speed, so two versions of the code compare exactly."""
+    if count_calls:
+        profile = cProfile.Profile()
+        response = profile.runcall(call, path, **kwargs)
+        samples.append(pstats.Stats(profile).total_calls / 1e6)  # printed (x 1000) in thousands
+    else:
+        began = time.process_time()
+        response = call(path, **kwargs)
+        samples.append(time.process_time() - began)
     if response.status_code != expect:
         raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)[:300]}")
     return response
@@ -44,6 +54,9 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=150)
     parser.add_argument(
         "--database-url", help="PostgreSQL on 127.0.0.1; default: SQLite in a temporary folder"
+    )
+    parser.add_argument(
+        "--calls", action="store_true", help="count function calls a request instead of CPU time"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="attempt-costs-") as folder:
@@ -61,25 +74,29 @@ def main() -> None:
             token = burst.CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
             cadres.append((client, {"X-CSRFToken": token}))
 
+        measure = functools.partial(timed, count_calls=args.calls)
         costs: dict[str, list[float]] = {step: [] for step in ("csrf", "healthz", "start", "save", "submit")}
         rng = random.Random(15)
         states = []
         for client, _headers in cadres:
-            timed(costs["csrf"], client.get, "/api/csrf", 200)
-            timed(costs["healthz"], client.get, "/healthz", 200)
+            measure(costs["csrf"], client.get, "/api/csrf", 200)
+            measure(costs["healthz"], client.get, "/healthz", 200)
         for client, headers in cadres:
             path = f"/api/exams/{prepared.exam_id}/attempts"
-            states.append(timed(costs["start"], client.post, path, 201, json={}, headers=headers).get_json())
+            states.append(
+                measure(costs["start"], client.post, path, 201, json={}, headers=headers).get_json()
+            )
         for (client, headers), state in zip(cadres, states, strict=True):
             for question in state["questions"]:
                 path = f"/api/attempts/{state['attempt']}/answers/{question['position']}"
                 body = {"response": burst.response_for(question, rng), "seq": 1}
-                timed(costs["save"], client.put, path, 200, json=body, headers=headers)
+                measure(costs["save"], client.put, path, 200, json=body, headers=headers)
         for (client, headers), state in zip(cadres, states, strict=True):
             path = f"/api/attempts/{state['attempt']}/submit"
-            timed(costs["submit"], client.post, path, 200, json={}, headers=headers)
+            measure(costs["submit"], client.post, path, 200, json={}, headers=headers)
 
-    print(f"database: {backend}; {args.cadres} cadres; CPU of one request in this process (ms)")
+    unit = "thousands of Python function calls" if args.calls else "CPU in this process (ms)"
+    print(f"database: {backend}; {args.cadres} cadres; one request's {unit}")
     print(f"{'request':<34}{'requests':>9}{'median':>9}{'mean':>9}{'p95':>9}")
     labels = {
         "csrf": "GET /api/csrf (baseline)",

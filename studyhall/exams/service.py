@@ -56,9 +56,10 @@ class Holder(Protocol):
     auth_version: int
 
 
-def _audience_check():  # type: ignore[no-untyped-def]
-    """One statement on the person's account: is it still valid for a session (see Holder), and
-    does the test's audience name the person, their branch or a branch above it?"""
+def _person_check():  # type: ignore[no-untyped-def]
+    """One statement on a person and a test: is the account still valid for a session (see
+    Holder); does the test's audience name the person, their branch or a branch above it; their
+    attempts so far and the one in progress; and any extension arranged for them."""
     ancestors = (
         select(Branch.id, Branch.parent_id)
         .join(User, User.branch_id == Branch.id)
@@ -71,16 +72,31 @@ def _audience_check():  # type: ignore[no-untyped-def]
         ExamAudience.exam_id == bindparam("exam_id"),
         or_(ExamAudience.user_id == User.id, ExamAudience.branch_id.in_(select(ancestors.c.id))),
     )
+    mine = (Attempt.exam_id == bindparam("exam_id"), Attempt.user_id == User.id)
+    in_progress = (*mine, Attempt.state == "open")  # at most one: uq_attempt_open
+    arranged = (ExamExtension.exam_id == bindparam("exam_id"), ExamExtension.user_id == User.id)
     return select(
-        User.active, User.auth_version, User.must_change_password, named.label("in_audience")
+        User.active,
+        User.auth_version,
+        User.must_change_password,
+        named.label("in_audience"),
+        select(func.count()).where(*mine).scalar_subquery().label("attempts_used"),
+        select(Attempt.id).where(*in_progress).scalar_subquery().label("open_attempt"),
+        select(Attempt.deadline_at).where(*in_progress).scalar_subquery().label("open_deadline"),
+        select(ExamExtension.extra_minutes)
+        .where(*arranged)
+        .limit(1)
+        .scalar_subquery()
+        .label("extra_minutes"),
+        select(ExamExtension.closes_at).where(*arranged).limit(1).scalar_subquery().label("closes_at"),
     ).where(User.id == bindparam("user_id"))
 
 
-_AUDIENCE_CHECK = _audience_check()
+_PERSON_CHECK = _person_check()
 
 
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
-    return bool(session.execute(_AUDIENCE_CHECK, {"exam_id": exam.id, "user_id": user.id}).one().in_audience)
+    return bool(session.execute(_PERSON_CHECK, {"exam_id": exam.id, "user_id": user.id}).one().in_audience)
 
 
 def _check_holder(account: Row | None, holder: Holder) -> None:
@@ -95,24 +111,15 @@ def _check_holder(account: Row | None, holder: Holder) -> None:
         raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
 
 
-# Statements a start runs, built once: the start is the other hot request of a test (a thousand
-# cadres within seconds), and building a statement costs about as much as running it.
-_EXTENSION = select(ExamExtension).where(
-    ExamExtension.exam_id == bindparam("exam_id"), ExamExtension.user_id == bindparam("user_id")
-)
-_INSERT_ATTEMPT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
-_INSERT_ITEM = insert(AttemptItem.__table__)
-_INSERT_EVENT = insert(AttemptEvent.__table__)
-_ATTEMPTS_OF = select(Attempt.id, Attempt.state, Attempt.deadline_at).where(
-    Attempt.exam_id == bindparam("exam_id"), Attempt.user_id == bindparam("user_id")
-)
-
-
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
-    return session.scalars(_EXTENSION, {"exam_id": exam.id, "user_id": user_id}).first()
+    return session.scalars(
+        select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user_id)
+    ).first()
 
 
-def closes_at(exam: Exam, arrangement: ExamExtension | None) -> datetime:
+def closes_at(exam: Exam, arrangement: ExamExtension | Row | None) -> datetime:
+    """When the test closes for one person: `arrangement` is their ExamExtension, or the start's
+    _PERSON_CHECK row (its closes_at column is the extension's)."""
     if arrangement and arrangement.closes_at and arrangement.closes_at > exam.closes_at:
         return arrangement.closes_at
     return exam.closes_at
@@ -224,6 +231,13 @@ class Started:
     new_paper: list[tuple[paper.Placed, Question | Row]] | None
 
 
+# The rest of a start's statements, built once: the start is the other hot request of a test (a
+# thousand cadres within seconds), and building a statement costs about as much as running it.
+_INSERT_ATTEMPT = insert(Attempt.__table__).returning(Attempt.__table__.c.id)
+_INSERT_ITEM = insert(AttemptItem.__table__)
+_INSERT_EVENT = insert(AttemptEvent.__table__)
+
+
 def start_or_resume(
     session: Session,
     exam_id: int,
@@ -238,22 +252,22 @@ def start_or_resume(
     """The person's attempt in progress, or a new one with a frozen paper: one drawn ahead (see
     paper.stock), or drawn now. The holder's session is checked here (the API does not load the
     user first); a new attempt is written with Core statements, as the save is."""
-    account = session.execute(_AUDIENCE_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
-    _check_holder(account, holder)
+    person = session.execute(_PERSON_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
+    _check_holder(person, holder)
+    assert person is not None  # _check_holder refused a missing account
     exam = exam_or_error(session, exam_id)
-    if not account.in_audience:  # type: ignore[union-attr]
+    if not person.in_audience:
         raise DomainError(_("This test is not open to you."), "not_in_audience")
-    mine = session.execute(_ATTEMPTS_OF, {"exam_id": exam.id, "user_id": holder.id}).all()
-    existing = next((row for row in mine if row.state == "open"), None)
-    if existing is not None:
-        if now > existing.deadline_at + GRACE:
+    if person.open_attempt is not None:
+        if now > person.open_deadline + GRACE:
             raise DomainError(_("Your time for this test is over."), "deadline_passed")
         session.add(
-            AttemptEvent(attempt_id=existing.id, kind="resume", at=now, detail={"device": device[:200]})
+            AttemptEvent(
+                attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+            )
         )
-        return Started(session.get_one(Attempt, existing.id), None)
-    arrangement = extension(session, exam, holder.id)
-    close = closes_at(exam, arrangement)
+        return Started(session.get_one(Attempt, person.open_attempt), None)
+    close = closes_at(exam, person)
     if now < exam.opens_at:
         raise DomainError(_("This test has not opened yet."), "not_open")
     if now >= close:
@@ -262,11 +276,11 @@ def start_or_resume(
         raise DomainError(_("The access code (考试口令) is wrong."), "access_code")
     if not _address_allowed(exam, address):
         raise DomainError(_("This test can only be taken from the designated network."), "address")
-    used = len(mine)
+    used = person.attempts_used
     if used >= exam.attempts_allowed:
         raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
     drawn = paper.claim(session, exam) or paper.draw(session, exam, random.Random())
-    minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
+    minutes = exam.time_limit_minutes + (person.extra_minutes or 0)
     values = {
         "exam_id": exam.id,
         "user_id": holder.id,

@@ -128,6 +128,9 @@ def autocommit_session() -> Session:
     write is a single statement (the autosave): BEGIN and COMMIT would be two more round trips.
     It must be the request's first use of the database."""
     request_session = session()
+    if request_session.in_transaction():
+        # SQLAlchemy would only warn and run the statements in that transaction instead.
+        raise RuntimeError("autocommit_session() after the request has used the database")
     request_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return request_session
 

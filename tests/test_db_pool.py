@@ -1,4 +1,4 @@
-"""The connection pool checks connections that sat idle, and only those."""
+"""The connection pool checks connections that sat idle, and only those; the autocommit session."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def test_a_connection_idle_too_long_is_pinged_and_a_dead_one_refused_so_the_pool
     with pytest.raises(DisconnectionError):  # SQLAlchemy's pool then opens a new connection
         db._ping_if_idle(dialect, object(), record)
     assert dialect.pings == 1
+
+
+def test_autocommit_is_refused_once_the_request_has_used_the_database(app):
+    """SQLAlchemy would only warn and leave the statements in the open transaction, which the end of
+    the request rolls back: an autosave acknowledged and then lost."""
+    with app.test_request_context():
+        db.session().connection()
+        with pytest.raises(RuntimeError):
+            db.autocommit_session()

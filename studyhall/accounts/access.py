@@ -30,6 +30,9 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout"
 
 
 def allow(*audience: str | Role) -> Callable[[F], F]:
+    if SIGNED_IN_CHECKED_BY_VIEW in audience and len(audience) > 1:
+        raise TypeError("SIGNED_IN_CHECKED_BY_VIEW admits anyone signed in; it takes no other audience")
+
     def mark(view: F) -> F:
         view.allowed = frozenset(str(who) for who in audience)  # type: ignore[attr-defined]
         return view

@@ -18,6 +18,7 @@ from studyhall.exams import service
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
 STATUS = {
     "signed_out": 401,
+    "password_change": 403,
     "not_found": 404,
     "not_in_audience": 403,
     "access_code": 403,
@@ -114,7 +115,8 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     session = db.autocommit_session()
     saved = service.save_answer(
         session, attempt_id, _holder(), position, body.get("response"), body["seq"], now=clock.now()
-    )  # each statement committed itself
+    )
+    session.commit()  # each statement has committed itself; this costs nothing and guards that
     return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
 
 

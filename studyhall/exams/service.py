@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
@@ -67,7 +68,8 @@ def _person_check():  # type: ignore[no-untyped-def]
         .cte(recursive=True)
     )
     above = ancestors.alias()
-    ancestors = ancestors.union_all(select(Branch.id, Branch.parent_id).where(Branch.id == above.c.parent_id))
+    # UNION, not UNION ALL: should the tree ever hold a cycle, the walk still ends.
+    ancestors = ancestors.union(select(Branch.id, Branch.parent_id).where(Branch.id == above.c.parent_id))
     named = exists().where(
         ExamAudience.exam_id == bindparam("exam_id"),
         or_(ExamAudience.user_id == User.id, ExamAudience.branch_id.in_(select(ancestors.c.id))),
@@ -101,13 +103,9 @@ def in_audience(session: Session, exam: Exam, user: User) -> bool:
 
 def _check_holder(account: Row | None, holder: Holder) -> None:
     """Refuse a session its account has ended: deactivated, or its password changed or reset since
-    (auth_version), or a new password is due."""
-    if (
-        account is None
-        or not account.active
-        or account.auth_version != holder.auth_version
-        or account.must_change_password
-    ):
+    (auth_version). A new password being due does not end it: saves go on (a cadre whose password
+    was reset mid-test and who signed in again in place must not lose answers); starts check it."""
+    if account is None or not account.active or account.auth_version != holder.auth_version:
         raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
 
 
@@ -255,6 +253,8 @@ def start_or_resume(
     person = session.execute(_PERSON_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
     _check_holder(person, holder)
     assert person is not None  # _check_holder refused a missing account
+    if person.must_change_password:
+        raise DomainError(_("Please change your password before you start a test."), "password_change")
     exam = exam_or_error(session, exam_id)
     if not person.in_audience:
         raise DomainError(_("This test is not open to you."), "not_in_audience")
@@ -432,7 +432,6 @@ _SAVE_TARGET = (
         Question.stem,
         User.active,
         User.auth_version,
-        User.must_change_password,
     )
     .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
@@ -509,20 +508,25 @@ def save_answer(
     where = {"attempt_id": attempt_id, "position": position}
     target = connection.execute(_SAVE_TARGET, where).one_or_none()
     if target is None or target.user_id != holder.id:
-        raise DomainError(_("No such attempt, or no such question on its paper."), "not_found")
+        raise _no_such_position()
     _check_holder(target, holder)
     _refuse_if_closed(target.state, target.deadline_at, now)
     stored = paper.to_stored(target.type, target.stem, target.option_order, response)
-    written = connection.execute(
-        _answer_write(connection.dialect.name),
-        {**where, "response": stored, "seq": seq, "saved_at": now, "earliest_deadline": now - GRACE},
-    ).scalar()
-    if written is None:  # closed in the meantime, or a replay or an older save
-        outcome = connection.execute(_SAVE_OUTCOME, where).one()
+    write = _answer_write(connection.dialect.name)
+    values = {**where, "response": stored, "seq": seq, "saved_at": now, "earliest_deadline": now - GRACE}
+    for _try in range(2):  # a second time only if the deadline moved between the write and the check
+        written = connection.execute(write, values).scalar()
+        if written is not None:
+            break
+        outcome = connection.execute(_SAVE_OUTCOME, where).one_or_none()
+        if outcome is None:
+            raise _no_such_position()
         _refuse_if_closed(outcome.state, outcome.deadline_at, now)
-        written = outcome.stored_seq
-        if written is None or written < seq:  # refused for a deadline that has moved since
-            return save_answer(session, attempt_id, holder, position, response, seq, now=now)
+        if outcome.stored_seq is not None and outcome.stored_seq >= seq:
+            written = outcome.stored_seq  # a replay or an older save: the newer answer stays
+            break
+    else:
+        raise _too_late()
     return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
@@ -530,13 +534,21 @@ def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:
     if state != "open":
         raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
     if now > deadline_at + GRACE:
-        raise DomainError(
-            _(
-                "The time for this test is over; this answer arrived too late to count. "
-                "Everything saved before the deadline is kept."
-            ),
-            "deadline_passed",
-        )
+        raise _too_late()
+
+
+def _too_late() -> DomainError:
+    return DomainError(
+        _(
+            "The time for this test is over; this answer arrived too late to count. "
+            "Everything saved before the deadline is kept."
+        ),
+        "deadline_passed",
+    )
+
+
+def _no_such_position() -> DomainError:
+    return DomainError(_("No such attempt, or no such question on its paper."), "not_found")
 
 
 _CLOSE = (
@@ -599,9 +611,14 @@ def grade(session: Session, attempt: Attempt) -> None:
         row.id: paper.mark(row, row.score, row.response, partial_credit=partial_credit)  # type: ignore[arg-type]
         for row in session.execute(_TO_MARK, {"attempt_id": attempt.id})  # autoflush: a regrade's new key
     }
-    session.connection().execute(
-        _SET_AWARDED, [{"item_id": item_id, "awarded": points} for item_id, points in awarded.items()]
-    )
+    if awarded:  # an executemany needs rows
+        session.connection().execute(
+            _SET_AWARDED, [{"item_id": item_id, "awarded": points} for item_id, points in awarded.items()]
+        )
+    for item_id, points in awarded.items():  # items this session holds (a regrade's) show the new marks
+        held = session.identity_map.get(identity_key(AttemptItem, item_id))
+        if held is not None:
+            set_committed_value(held, "awarded", points)
     attempt.score = round(sum(awarded.values()), 2)
 
 

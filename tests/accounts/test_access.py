@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from studyhall.accounts.access import declared_audience
+import pytest
+
+from studyhall.accounts.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
 from studyhall.accounts.models import Role
 
 ADMIN_PAGES = [
@@ -67,3 +69,18 @@ def test_secretary_cannot_use_admin_actions(people, auth, client):
 def test_health_check_is_public_but_pages_are_not(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 302
+
+
+def test_only_the_attempt_start_and_save_check_the_session_in_their_own_query(app):
+    """Routes with SIGNED_IN_CHECKED_BY_VIEW skip loading the user in the access hook: each must
+    hand the session to a service call that checks the account (exams.service). A new one has to
+    be added here on purpose."""
+    unchecked = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and SIGNED_IN_CHECKED_BY_VIEW in (declared_audience(app.view_functions[rule.endpoint]) or ())
+    }
+    assert unchecked == {"exams_api.start", "exams_api.save"}
+    with pytest.raises(TypeError):
+        allow(SIGNED_IN_CHECKED_BY_VIEW, Role.ADMIN)  # it would admit anyone signed in

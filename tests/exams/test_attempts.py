@@ -262,6 +262,28 @@ def test_a_save_or_start_from_a_session_the_account_has_ended_is_refused(app, ma
         assert (stored.response, stored.seq) == (True, 1)
 
 
+def test_a_password_change_due_stops_a_start_but_not_the_saves_of_a_running_attempt(app, make_exam):
+    """An administrator reset the password mid-test and the cadre signed in again in place with the
+    temporary one: their answers keep being saved, but no new test starts before a new password."""
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    with app.app_context(), db.new_session() as session:
+        session.scalars(select(User).where(User.username == "10001")).one().must_change_password = True
+        session.commit()
+    judge = by_type(state)["judge"]["position"]
+    assert save(client, state["attempt"], judge, True, 1).status_code == 200
+    refused = start(client, make_exam(title="第二场"))
+    assert refused.status_code == 403 and refused.get_json()["code"] == "password_change"
+
+
+def test_a_session_naming_no_account_is_signed_out(app, make_exam, client):
+    exam_id = make_exam()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = "999999:0"
+    refused = start(client, exam_id)
+    assert refused.status_code == 401 and refused.get_json()["code"] == "signed_out"
+
+
 def test_a_longer_time_limit_or_an_extension_applies_to_a_running_attempt(app, make_exam, world):
     from studyhall import clock
     from studyhall.exams import setup

@@ -241,13 +241,14 @@ def test_regrade_dry_run_lists_exactly_the_changing_scores_and_applying_changes_
     with database(app) as session:
         exam = session.get(Exam, known)
         admin = session.get(User, world["admin"].id)
+        items = session.scalars(select(AttemptItem).where(AttemptItem.exam_id == known)).all()  # held
         done = results.apply_regrade(session, admin, exam, lineage, False, now=clock.now())
         session.commit()
-        # The items the regrade held in its session show the marks it wrote, as a page would read them.
-        items = select(AttemptItem).where(AttemptItem.exam_id == known)
-        held = {item.id: item.awarded for item in session.scalars(items)}
+        # The items this session holds show the marks the regrade wrote, as a page would read them.
         written = select(AttemptItem.id, AttemptItem.awarded).where(AttemptItem.exam_id == known)
-        assert held == {row.id: row.awarded for row in session.execute(written)}
+        assert {item.id: item.awarded for item in items} == {
+            row.id: row.awarded for row in session.execute(written)
+        }
     assert [(c.username, c.old_score, c.new_score) for c in done.changes] == expected
     with database(app) as session:
         scores = dict(

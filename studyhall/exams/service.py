@@ -2,9 +2,10 @@
 
 Every deadline is checked here from stored timestamps at request time, so the scheduler's sweep is
 never the only thing between a cadre and a closed test. A submission changes the attempt's state
-first; a save checks that state under a lock it holds until it commits (the attempt row FOR SHARE
-on PostgreSQL, the database's write lock on SQLite): a save either lands before the submission that
-grades it, or is refused — an acknowledged answer is never left out of a grade.
+first; a save checks that state in the very statement that writes the answer, under a lock held
+until it commits (the attempt row FOR SHARE on PostgreSQL, the database's write lock on SQLite): a
+save either lands before the submission that grades it, or is refused — an acknowledged answer is
+never left out of a grade.
 """
 
 from __future__ import annotations

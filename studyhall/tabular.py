@@ -51,7 +51,8 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    # NotImplementedError: a damaged header can claim a zip version or method zipfile lacks.
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError):
         raise FileProblem(_("The file is not a valid %(what)s file.", what=what)) from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise FileProblem(

@@ -307,3 +307,13 @@ def test_odd_numbering_values_never_raise(member: str, changes: list[tuple[int, 
 @given(st.one_of(st.binary(max_size=300), st.binary(max_size=300).map(lambda tail: b"PK\x03\x04" + tail)))
 def test_random_bytes_never_raise(data: bytes):
     check(word.parse(data))
+
+
+def test_a_zip_claiming_a_version_zipfile_cannot_read_is_refused_with_a_message():
+    """Found by test_damaged_documents_never_raise: one byte in the central directory makes
+    zipfile raise NotImplementedError instead of BadZipFile."""
+    data = bytearray(VALID)
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6] = 64  # "version needed to extract": 6.4
+    result = word.parse(bytes(data))
+    assert [issue.message for issue in result.errors] == ["The file is not a valid docx file."]

@@ -189,21 +189,6 @@ class ExamPaper(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), index=True)
+    # [[question_id, lineage, score, option_order], ...] in paper order, as AttemptItem will hold them
+    lines: Mapped[list] = mapped_column(JSON)
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ExamPaperItem(Base):
-    """One position of a stocked paper, in AttemptItem's columns, so that a start copies a paper
-    into its attempt with one INSERT … SELECT. `paper_id` is no foreign key: a start claims a paper
-    by deleting it and then copies its items; the stock sweep removes items whose paper is gone."""
-
-    __tablename__ = "exam_paper_item"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    paper_id: Mapped[int] = mapped_column(index=True)
-    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"))
-    position: Mapped[int]
-    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
-    lineage: Mapped[str] = mapped_column(String(32))
-    score: Mapped[float]
-    option_order: Mapped[list] = mapped_column(JSON)

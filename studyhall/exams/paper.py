@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Row, and_, bindparam, delete, func, insert, literal, select
+from sqlalchemy import Row, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from studyhall.banks.formats.base import LETTERS
 from studyhall.banks.matching import blank_marks, blanks_correct
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
-from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamPaper, ExamPaperItem, ExamRule
+from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamPaper, ExamRule
 
 MAX_BLANK_LENGTH = 200
 USAGE_WINDOW = 100  # papers: how far back "least used" looks
@@ -130,33 +130,15 @@ def stock(session: Session, exam: Exam, count: int, rng: random.Random, *, now: 
     for _n in range(count):
         lines = _choose(exam, drawn_from, usage, rng)
         usage.update(line.lineage for line in lines)
-        papers.append(lines)
-    if not papers:
-        return
-    ids = session.scalars(
-        insert(ExamPaper).returning(ExamPaper.id, sort_by_parameter_order=True),
-        [{"exam_id": exam.id, "drawn_at": now} for _lines in papers],
-    ).all()
-    items = [
-        {
-            "paper_id": paper_id,
-            "exam_id": exam.id,
-            "position": position,
-            "question_id": line.question_id,
-            "lineage": line.lineage,
-            "score": line.score,
-            "option_order": line.option_order,
-        }
-        for paper_id, lines in zip(ids, papers, strict=True)
-        for position, line in enumerate(lines, start=1)
-    ]
-    session.connection().execute(insert(ExamPaperItem.__table__), items)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    paper_id: int
-    drawn: list[Drawn]  # in position order, 1 to n
+        papers.append(
+            {
+                "exam_id": exam.id,
+                "lines": [[ln.question_id, ln.lineage, ln.score, ln.option_order] for ln in lines],
+                "drawn_at": now,
+            }
+        )
+    if papers:
+        session.execute(insert(ExamPaper), papers)
 
 
 # A claim's statements, built once (a start is a hot request: see exams.service).
@@ -171,81 +153,32 @@ _CLAIM = (
         .with_for_update(skip_locked=True)  # concurrent starts take different papers (PostgreSQL)
         .scalar_subquery()
     )
-    .returning(ExamPaper.id)
+    .returning(ExamPaper.lines)
 )
-_CLAIMED_ITEMS = (
-    select(
-        ExamPaperItem.score,
-        ExamPaperItem.option_order,
-        Question.id,
-        Question.lineage,
-        Question.type,
-        Question.stem,
-        Question.options,
-        and_(Question.current, Question.retired.is_(False)).label("usable"),
-    )
-    .join(Question, Question.id == ExamPaperItem.question_id)
-    .where(ExamPaperItem.paper_id == bindparam("paper_id"))
-    .order_by(ExamPaperItem.position)
+_CURRENT_SHOWN = select(Question.id, Question.lineage, Question.type, Question.stem, Question.options).where(
+    Question.id.in_(bindparam("ids", expanding=True)), Question.current, Question.retired.is_(False)
 )
-_COPY_ITEMS = (
-    insert(AttemptItem.__table__)
-    .from_select(
-        ["attempt_id", "exam_id", "position", "question_id", "lineage", "score", "option_order"],
-        select(
-            bindparam("attempt_id", type_=Integer),
-            ExamPaperItem.exam_id,
-            ExamPaperItem.position,
-            ExamPaperItem.question_id,
-            ExamPaperItem.lineage,
-            ExamPaperItem.score,
-            ExamPaperItem.option_order,
-        ).where(ExamPaperItem.paper_id == bindparam("paper_id")),
-    )
-    .returning(AttemptItem.__table__.c.position)
-)  # counted: PostgreSQL's driver gives no rowcount here
 
 
-def claim(session: Session, exam: Exam) -> Claimed | None:
+def claim(session: Session, exam: Exam) -> list[Drawn] | None:
     """Take a stocked paper of this test, if one is waiting and every question on it is still the
-    current version; None means draw one now. Deleting the paper claims it; its items stay in the
-    stock table (the sweep removes them later) for copy_claimed to write into the attempt."""
+    current version; None means draw one now."""
     connection = session.connection()  # Core statements: the ORM's layer over them would double their cost
-    paper_id = connection.execute(_CLAIM, {"exam_id": exam.id}).scalar()
-    if paper_id is None:
+    lines = connection.execute(_CLAIM, {"exam_id": exam.id}).scalar()
+    if lines is None:
         return None
-    rows = connection.execute(_CLAIMED_ITEMS, {"paper_id": paper_id}).all()
-    if not rows or not all(row.usable for row in rows):
+    ids = [question_id for question_id, _lineage, _score, _order in lines]
+    shown = {row.id: row for row in connection.execute(_CURRENT_SHOWN, {"ids": ids})}
+    if len(shown) < len(ids):
         # A bank changed since the stock was drawn: none of it can be trusted to be current.
         clear_stock(session, exam)
         return None
-    return Claimed(paper_id, [Drawn(row, row.score, row.option_order) for row in rows])
-
-
-def copy_claimed(session: Session, claimed: Claimed, attempt_id: int) -> None:
-    """The claimed paper's items as the attempt's, in one INSERT … SELECT: no row passes through
-    Python (an executemany of the items was a sixth of a start's cost)."""
-    where = {"paper_id": claimed.paper_id, "attempt_id": attempt_id}
-    copied = session.connection().execute(_COPY_ITEMS, where).all()
-    if len(copied) != len(claimed.drawn):  # never a short paper, whatever happened to the stock
-        raise RuntimeError(f"stocked paper {claimed.paper_id} lost items before it was copied")
+    return [Drawn(shown[question_id], score, order) for question_id, _lineage, score, order in lines]
 
 
 def clear_stock(session: Session, exam: Exam) -> None:
-    """Forget the stocked papers: the test's paper settings may have changed. Only the items of
-    the papers deleted here go: a paper a start has just claimed keeps its items until it has
-    copied them (its deletion makes this one wait, then skip it)."""
-    gone = session.scalars(
-        delete(ExamPaper).where(ExamPaper.exam_id == exam.id).returning(ExamPaper.id)
-    ).all()
-    if gone:
-        session.execute(delete(ExamPaperItem).where(ExamPaperItem.paper_id.in_(gone)))
-
-
-def sweep_claimed_items(session: Session) -> None:
-    """Remove the items of papers that are gone (claimed by a start, or dropped with the stock). A
-    paper a start is claiming is still visible here until that start commits, with its copy."""
-    session.execute(delete(ExamPaperItem).where(ExamPaperItem.paper_id.not_in(select(ExamPaper.id))))
+    """Forget the stocked papers: the test's paper settings may have changed."""
+    session.execute(delete(ExamPaper).where(ExamPaper.exam_id == exam.id))
 
 
 def _option_count():  # type: ignore[no-untyped-def]

@@ -280,8 +280,7 @@ def start_or_resume(
     used = person.attempts_used
     if used >= exam.attempts_allowed:
         raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
-    claimed = paper.claim(session, exam)
-    drawn = claimed.drawn if claimed else paper.draw(session, exam, random.Random())
+    drawn = paper.claim(session, exam) or paper.draw(session, exam, random.Random())
     minutes = exam.time_limit_minutes + (person.extra_minutes or 0)
     values = {
         "exam_id": exam.id,
@@ -315,22 +314,19 @@ def start_or_resume(
             device=device,
             raced=True,
         )
-    if claimed:
-        paper.copy_claimed(session, claimed, attempt_id)
-    else:
-        rows = [
-            {
-                "attempt_id": attempt_id,
-                "exam_id": exam.id,
-                "position": position,
-                "question_id": d.question.id,
-                "lineage": d.question.lineage,
-                "score": d.score,
-                "option_order": d.option_order,
-            }
-            for position, d in enumerate(drawn, start=1)
-        ]
-        connection.execute(_INSERT_ITEM, rows)
+    rows = [
+        {
+            "attempt_id": attempt_id,
+            "exam_id": exam.id,
+            "position": position,
+            "question_id": d.question.id,
+            "lineage": d.question.lineage,
+            "score": d.score,
+            "option_order": d.option_order,
+        }
+        for position, d in enumerate(drawn, start=1)
+    ]
+    connection.execute(_INSERT_ITEM, rows)
     connection.execute(
         _INSERT_EVENT,
         {"attempt_id": attempt_id, "kind": "start", "at": now, "detail": {"device": device[:200]}},
@@ -344,8 +340,8 @@ def start_or_resume(
     return Started(
         attempt,
         [
-            (paper.Placed(position, d.score, d.option_order), d.question)
-            for position, d in enumerate(drawn, start=1)
+            (paper.Placed(row["position"], d.score, d.option_order), d.question)
+            for row, d in zip(rows, drawn, strict=True)
         ],
     )
 
@@ -658,7 +654,6 @@ def stock_papers(session: Session, *, now: datetime) -> int:
     session.execute(
         delete(ExamPaper).where(ExamPaper.exam_id.in_(select(Exam.id).where(Exam.closes_at <= now)))
     )
-    paper.sweep_claimed_items(session)
     exams = session.scalars(
         select(Exam).where(Exam.opens_at <= now + STOCK_AHEAD, Exam.closes_at > now)
     ).all()

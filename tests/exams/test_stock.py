@@ -11,7 +11,7 @@ from studyhall.accounts.models import User
 from studyhall.banks import service as banks
 from studyhall.banks.models import Question
 from studyhall.exams import service, setup
-from studyhall.exams.models import AttemptItem, Exam, ExamPaper, ExamPaperItem
+from studyhall.exams.models import AttemptItem, ExamPaper
 from studyhall.exams.setup import RuleSpec
 from tests.conftest import START
 from tests.exams.conftest import exam_spec
@@ -27,18 +27,9 @@ def stock(app, *, now=START) -> int:  # type: ignore[no-untyped-def]
 
 
 def waiting(app, exam_id: int) -> list[list]:  # type: ignore[no-untyped-def]
-    """The stocked papers of a test, oldest first, each as [[question_id, lineage, score, option_order], ...]."""
     with app.app_context(), db.new_session() as session:
-        query = (
-            select(ExamPaperItem)
-            .join(ExamPaper, ExamPaper.id == ExamPaperItem.paper_id)
-            .where(ExamPaper.exam_id == exam_id)
-            .order_by(ExamPaper.id, ExamPaperItem.position)
-        )
-        papers: dict[int, list] = {}
-        for i in session.scalars(query):
-            papers.setdefault(i.paper_id, []).append([i.question_id, i.lineage, i.score, i.option_order])
-        return list(papers.values())
+        query = select(ExamPaper.lines).where(ExamPaper.exam_id == exam_id).order_by(ExamPaper.id)
+        return list(session.scalars(query))
 
 
 def paper_of(app, attempt_id: int) -> list[list]:  # type: ignore[no-untyped-def]
@@ -121,22 +112,3 @@ def test_a_stock_spreads_the_questions_like_one_by_one_draws(app, make_exam, ban
     papers = waiting(app, exam_id)
     assert len(papers) == 2
     assert len({line[1] for paper in papers for line in paper}) == 4
-
-
-def test_a_claimed_papers_items_are_copied_then_swept_and_a_cleared_stock_leaves_none(app, make_exam):
-    exam_id = make_exam()  # four questions a paper
-    stock(app)  # two papers
-    state = start(sign_in(app, "10001"), exam_id).get_json()
-    assert len(paper_of(app, state["attempt"])) == 4
-
-    def stocked_items() -> int:
-        with app.app_context(), db.new_session() as session:
-            return len(session.scalars(select(ExamPaperItem.id)).all())
-
-    assert stocked_items() == 8  # the claimed paper's items wait for the sweep
-    stock(app)
-    assert stocked_items() == 4  # only the waiting paper's
-    with app.app_context(), db.new_session() as session:
-        service.paper.clear_stock(session, session.get_one(Exam, exam_id))
-        session.commit()
-    assert stocked_items() == 0

@@ -116,7 +116,7 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     saved = service.save_answer(
         session, attempt_id, _holder(), position, body.get("response"), body["seq"], now=clock.now()
     )
-    session.commit()  # each statement has committed itself; this costs nothing and guards that
+    session.commit()  # a no-op in autocommit (each statement committed itself), as every view ends
     return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
 
 

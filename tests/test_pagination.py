@@ -1,0 +1,91 @@
+"""Every list that pages: its second page renders and shows the rows that belong there.
+
+The lists are found from the templates (every call of the `pager` macro names its endpoint), so a
+new paginated page is walked here as soon as it renders a pager, and fails until it has a seeder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask, url_for
+from jinja2 import Environment, nodes
+
+from studyhall import PROJECT_ROOT, clock, db
+from studyhall.accounts.models import AuditEvent, Role
+from studyhall.banks import service as banks
+from studyhall.banks.formats import FORMATS
+from tests.banks.helpers import csv_bytes, row, sheet_rows
+from tests.conftest import People
+
+PER_PAGE = 50
+ROWS = PER_PAGE + 12
+
+
+def pager_endpoints() -> set[str]:
+    """The endpoint of every `pager(page, 'endpoint')` call in the templates."""
+    env = Environment()
+    found = set()
+    for path in Path(PROJECT_ROOT / "templates").rglob("*.html"):
+        for call in env.parse(path.read_text(encoding="utf-8")).find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name == "pager":
+                endpoint = call.args[1]
+                assert isinstance(endpoint, nodes.Const), f"{path.name}: give pager() a literal endpoint"
+                found.add(endpoint.value)
+    return found
+
+
+# Each seeder adds more rows than fit on one page and returns the URL arguments of the list, a
+# row that sorts onto page 2 and one that stays on page 1.
+Seeder = Callable[[Flask, People], tuple[dict[str, object], str, str]]
+
+
+def seed_people(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    for n in range(ROWS):
+        people.user(f"person{n:03d}")
+    return {}, f"person{ROWS - 1:03d}", "person000"  # by username; admin1 comes first
+
+
+def seed_audit(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    # Older than anything the test's own sign-in records, so the oldest of them fall on page 2.
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with app.app_context(), db.new_session() as session:
+        for n in range(ROWS):
+            session.add(
+                AuditEvent(at=long_ago + timedelta(minutes=n), action="seeded", target=f"target{n:03d}")
+            )
+        session.commit()
+    return {}, "target000", f"target{ROWS - 1:03d}"  # newest first
+
+
+def seed_bank(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    questions = [row("判断", f"第{n:03d}条：这是一道用于翻页的判断题。", [], "√", id=f"P-{n:03d}") for n in range(ROWS)]
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "翻页", FORMATS["csv"].parse(csv_bytes(sheet_rows(*questions))))
+        assert plan.ok, plan.result.errors
+        bank = banks.apply_import(session, None, plan, now=clock.now()).bank
+        session.commit()
+        return {"bank_id": bank.id}, f"P-{ROWS - 1:03d}", "P-000"  # by 编号
+
+
+SEEDERS: dict[str, Seeder] = {
+    "accounts.users": seed_people,
+    "accounts.audit": seed_audit,
+    "banks.browse": seed_bank,
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(pager_endpoints()))
+def test_page_two_of_every_paginated_list_shows_its_rows(endpoint, app, people, admin, client):
+    assert endpoint in SEEDERS, f"{endpoint} renders a pager: add a seeder for it to SEEDERS"
+    args, on_page_two, on_page_one = SEEDERS[endpoint](app, people)
+    with app.test_request_context():
+        url = url_for(endpoint, page=2, **args)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    body = response.get_data(as_text=True)
+    assert on_page_two in body and on_page_one not in body
+    assert 'rel="prev"' in body

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import Workbook
 
 from studyhall.banks.formats.sheet import HEADER
+
+# Moodle's own importer test files, copied with their origin and licence (see the README there).
+MOODLE = Path(__file__).resolve().parent.parent / "fixtures" / "moodle"
 
 
 def sheet_rows(*rows: list[str], header: tuple[str, ...] = HEADER) -> list[list[str]]:

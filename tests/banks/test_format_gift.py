@@ -7,12 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyhall import PROJECT_ROOT
 from studyhall.banks.formats import gift
 from studyhall.banks.formats.base import LETTERS, MAX_OPTIONS, QUESTION_TYPES, ParsedQuestion, ParseResult
-from tests.banks.helpers import mangled
+from tests.banks.helpers import MOODLE, mangled
 
-MOODLE = PROJECT_ROOT.parent / "shared" / "fixtures" / "moodle"
 FIXTURES = ("gift/questions.gift.txt", "gift/questions_in_category.gift.txt", "gift/examples.txt")
 
 

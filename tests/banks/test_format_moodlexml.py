@@ -1,9 +1,9 @@
 """Moodle XML: Moodle's own importer fixtures, hand-written cases, export, round trip, and inputs
 that must never crash the parser.
 
-The fixtures are Moodle's test data (moodle/moodle, GPL-3.0-or-later), read from the shared folder
-and never copied into the project. Where studyhall's model differs from what Moodle does with a
-fixture, the test says how.
+The fixtures are Moodle's test data (moodle/moodle, GPL-3.0-or-later), copied into
+tests/fixtures/moodle with a note of their origin. Where studyhall's model differs from what Moodle
+does with a fixture, the test says how.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studyhall import PROJECT_ROOT
 from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
 from studyhall.banks.formats.moodlexml import MOODLE_GRADES, category_path, export, parse
+from tests.banks.helpers import MOODLE
 
-MOODLE = PROJECT_ROOT.parent / "shared" / "fixtures" / "moodle"
 FIXTURES = sorted([*(MOODLE / "xml").glob("*.xml"), *(MOODLE / "qtype_xml").glob("*.xml")])
 PROPERTY = settings(max_examples=200, deadline=None, database=None)
 

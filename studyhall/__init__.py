@@ -11,6 +11,13 @@ from flask import Flask
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def data_path(name: str) -> Path:
+    """Where templates/, static/ or question_banks/ is: inside the package once installed from a
+    wheel (pyproject maps them there), at the repository root in a checkout."""
+    packaged = Path(__file__).resolve().parent / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
@@ -23,8 +30,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(Path(str(instance_path)).resolve()) if instance_path else None,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(data_path("templates")),
+        static_folder=str(data_path("static")),
     )
     app.config.from_mapping(defaults.from_environment(Path(app.instance_path)))
     if config:

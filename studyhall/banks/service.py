@@ -6,12 +6,12 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, insert, select
 from sqlalchemy.orm import Session
 
+from studyhall import data_path
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks import lint as linting
@@ -22,7 +22,7 @@ from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "question_banks"
+SHIPPED_DIR = data_path("question_banks")
 SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface text)
     "national_security.csv": "国家安全知识",
     "constitution.csv": "宪法知识",

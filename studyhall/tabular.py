@@ -1,6 +1,7 @@
-"""Read the rows of an uploaded .xlsx or .csv safely: size limits, encodings, header search.
+"""Read the rows of an uploaded .xlsx or .csv safely (size limits, encodings, header search), and
+write every .xlsx and .csv the app hands out.
 
-Shared by every Excel-shaped import (users now, question banks next).
+Shared by every Excel-shaped import and export (people, question banks, results).
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -20,6 +21,8 @@ MAX_ZIP_ENTRIES = 1000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 HEADER_SEARCH_ROWS = 10
+# A text cell starting with one of these is read as a formula by Excel, WPS or LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class FileProblem(Exception):
@@ -105,7 +108,13 @@ def _cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    return _unquoted(str(value).strip())
+
+
+def _unquoted(text: str) -> str:
+    """Drop the quote `_neutralised` puts before a formula-like text, so an exported file imports
+    back unchanged. Spreadsheet programs read such a quote the same way: "text, not a formula"."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def decode_text(data: bytes) -> str:
@@ -138,7 +147,7 @@ def _read_csv(data: bytes) -> list[Row]:
         for number, values in enumerate(
             csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
         ):
-            cells = tuple(value.strip() for value in values)
+            cells = tuple(_unquoted(value.strip()) for value in values)
             if any(cells):
                 rows.append(Row(number, cells))
     except csv.Error as exc:
@@ -166,3 +175,46 @@ def find_header(
     raise FileProblem(
         _("No header row found: the first rows must include the columns %(cols)s.", cols="、".join(required))
     )
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+def _neutralised(value: object) -> object:
+    """OWASP's defence against formula injection: a text that a spreadsheet program would run as
+    a formula (a name or stem such as `=HYPERLINK(…)` or `-2+3`) gets a leading single quote, which
+    makes it plain text. Reading a file back removes exactly that quote (`_unquoted`)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    rows: Iterable[Sequence[object]]
+    widths: Mapping[str, float] = field(default_factory=dict)  # column letter → width
+
+
+def xlsx_bytes(*sheets: Sheet) -> bytes:
+    """A workbook of the given sheets, every text cell neutralised."""
+    from openpyxl import Workbook  # imported here: a slow import most requests do not need
+
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        target = workbook.create_sheet(sheet.title[:31])  # Excel's limit on sheet names
+        for column, width in sheet.widths.items():
+            target.column_dimensions[column].width = width
+        for row in sheet.rows:
+            target.append([_neutralised(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as CSV, every text cell neutralised. The BOM makes Chinese Excel read it as UTF-8
+    instead of guessing GBK."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([_neutralised(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")

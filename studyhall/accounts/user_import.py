@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 from studyhall.accounts import service
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError
-from studyhall.tabular import FileProblem, Row, find_header, read_rows
+from studyhall.tabular import FileProblem, Row, Sheet, find_header, read_rows, xlsx_bytes
 
 # Canonical column → header texts accepted for it (Chinese templates vary).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -303,19 +302,13 @@ def apply_import(session: Session, actor: User, plan: ImportPlan, *, now: dateti
 
 def template_workbook() -> bytes:
     """The downloadable template: a people sheet with an example row and a notes sheet."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "人员"
-    sheet.append(list(COLUMNS))
-    sheet.append(["10001", "张三", "第一党支部", "第一党小组", "干警", ""])
-    sheet.append(["10002", "李四", "第一党支部", "", "支部书记", "Initial-Pass-2024"])
-    for column, width in zip("ABCDEF", (12, 12, 18, 18, 12, 20), strict=True):
-        sheet.column_dimensions[column].width = width
-    notes = workbook.create_sheet("填写须知")
-    notes.append(["列", "必填", "说明"])
-    for row in (
+    people = [
+        list(COLUMNS),
+        ("10001", "张三", "第一党支部", "第一党小组", "干警", ""),
+        ("10002", "李四", "第一党支部", "", "支部书记", "Initial-Pass-2024"),
+    ]
+    notes = [
+        ("列", "必填", "说明"),
         (
             "工号",
             "是",
@@ -326,23 +319,10 @@ def template_workbook() -> bytes:
         ("党小组", "否", "所在党小组名称（属于上一列的党支部）。"),
         ("角色", "否", "干警（默认）、支部书记 或 管理员。"),
         ("初始密码", "否", "至少8位；留空则由系统生成，导入后可下载一次。首次登录须修改密码。"),
-    ):
-        notes.append(list(row))
-    notes.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    ]
+    widths = dict(zip("ABCDEF", (12, 12, 18, 18, 12, 20), strict=True))
+    return xlsx_bytes(Sheet("人员", people, widths), Sheet("填写须知", notes, {"C": 80}))
 
 
 def passwords_workbook(passwords: list[tuple[str, str, str]]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "初始密码"
-    sheet.append(["工号", "姓名", "初始密码"])
-    for row in passwords:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(Sheet("初始密码", [("工号", "姓名", "初始密码"), *passwords]))

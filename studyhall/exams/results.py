@@ -9,7 +9,6 @@ someone placed directly at the top counts under the top branch itself.
 
 from __future__ import annotations
 
-import io
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,6 +46,7 @@ from studyhall.exams.statistics import (
     item_statistics,
     test_statistics,
 )
+from studyhall.tabular import Sheet, xlsx_bytes
 
 HISTOGRAM_BANDS = 10
 ENDED_BY = {
@@ -342,62 +342,53 @@ def duration_text(seconds: int | None) -> str:
 
 def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]
     """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
-    from openpyxl import Workbook  # a slow import only this download needs
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Results")[:31]
-    sheet.append(
+    header = [
+        _("Name"),
+        _("工号"),
+        _("Branch"),
+        _("Attempt"),
+        _("Score"),
+        _("Maximum"),
+        _("Started"),
+        _("Time used"),
+        _("Tab switches"),
+        _("Ended by"),
+        _("Counts"),
+    ]
+    table = [
         [
-            _("Name"),
-            _("工号"),
-            _("Branch"),
-            _("Attempt"),
-            _("Score"),
-            _("Maximum"),
-            _("Started"),
-            _("Time used"),
-            _("Tab switches"),
-            _("Ended by"),
-            _("Counts"),
+            row.user.display_name,
+            row.user.username,
+            row.branch,
+            row.attempt.number,
+            row.attempt.score,
+            row.attempt.max_score,
+            row.attempt.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            duration_text(row.time_used),
+            row.attempt.tab_switches,
+            str(ENDED_BY.get(row.attempt.ended_by, row.attempt.ended_by))
+            if row.attempt.state == "submitted"
+            else _("In progress"),
+            _("yes") if row.counted else None,
         ]
-    )
-    for row in rows:
-        attempt = row.attempt
-        sheet.append(
-            [
-                row.user.display_name,
-                row.user.username,
-                row.branch,
-                attempt.number,
-                attempt.score,
-                attempt.max_score,
-                attempt.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                duration_text(row.time_used),
-                attempt.tab_switches,
-                str(ENDED_BY.get(attempt.ended_by, attempt.ended_by))
-                if attempt.state == "submitted"
-                else _("In progress"),
-                _("yes") if row.counted else None,
-            ]
-        )
+        for row in rows
+    ]
+    sheets = [Sheet(_("Results"), [header, *table])]
     if exam.mode == "contest":
-        ranked = workbook.create_sheet(_("Ranking")[:31])
-        ranked.append([_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")])
-        for entry in ranking(rows):
-            ranked.append(
-                [
-                    entry.rank,
-                    entry.row.user.display_name,
-                    entry.row.user.username,
-                    entry.row.branch,
-                    entry.row.attempt.score,
-                    duration_text(entry.row.time_used),
-                ]
-            )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        ranked = [
+            [
+                entry.rank,
+                entry.row.user.display_name,
+                entry.row.user.username,
+                entry.row.branch,
+                entry.row.attempt.score,
+                duration_text(entry.row.time_used),
+            ]
+            for entry in ranking(rows)
+        ]
+        header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
+        sheets.append(Sheet(_("Ranking"), [header, *ranked]))
+    return xlsx_bytes(*sheets)
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,11 @@ Columns are found by header name (with the synonyms people use), and the header 
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import gettext as _
 
 from studyhall.banks.formats import fields
 from studyhall.banks.formats.base import LETTERS, Issue, ParsedQuestion, ParseResult
-from studyhall.tabular import FileProblem, Row, find_header, read_rows
+from studyhall.tabular import FileProblem, Row, Sheet, csv_bytes, find_header, read_rows, xlsx_bytes
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
 HEADER = ("题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分值", "难度", "知识点", "出处", "编号")
@@ -143,26 +140,14 @@ def _cells(question: ParsedQuestion) -> list[object]:
 
 
 def export_csv(questions: list[ParsedQuestion]) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    writer.writerows(_cells(question) for question in questions)
-    # The BOM makes Chinese Excel open the file as UTF-8 instead of guessing GBK.
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes([HEADER, *(_cells(question) for question in questions)])
 
 
 def export_xlsx(questions: list[ParsedQuestion]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("试题")
-    sheet.append(list(HEADER))
-    for question in questions:
-        sheet.append(_cells(question))
-    _notes(workbook.create_sheet("填写须知"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(
+        Sheet("试题", [HEADER, *(_cells(question) for question in questions)]),
+        Sheet("填写须知", [("列名", "是否必填", "说明", "示例"), *NOTES]),
+    )
 
 
 NOTES = (
@@ -188,12 +173,6 @@ NOTES = (
     ),
     ("编号", "选填", "试题编号；再次导入时编号相同的题目视为同一题（内容变化则生成新版本）。", "NS-001"),
 )
-
-
-def _notes(sheet) -> None:  # type: ignore[no-untyped-def]
-    sheet.append(["列名", "是否必填", "说明", "示例"])
-    for note in NOTES:
-        sheet.append(list(note))
 
 
 def template_xlsx() -> bytes:

@@ -1,0 +1,115 @@
+"""Every .xlsx and .csv the app hands out shows a formula-like text as text, and a bank exported
+then imported comes back unchanged."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from studyhall import PROJECT_ROOT
+from studyhall.accounts import user_import
+from studyhall.accounts.models import User
+from studyhall.banks.formats import FORMATS
+from studyhall.banks.formats.base import ParsedQuestion
+from studyhall.exams import results
+from studyhall.exams.models import Attempt, Exam
+
+# OWASP's list: each of these starts a formula in Excel, WPS or LibreOffice.
+PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def payload(prefix: str) -> str:
+    return f'{prefix}HYPERLINK("http://evil.example","查看")'
+
+
+def xlsx_cells(data: bytes) -> list:
+    workbook = load_workbook(io.BytesIO(data))
+    return [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+
+
+def assert_neutralised_xlsx(data: bytes, prefix: str) -> None:
+    cells = [cell for cell in xlsx_cells(data) if isinstance(cell.value, str) and "evil.example" in cell.value]
+    assert cells
+    assert all(cell.data_type == "s" and cell.value == "'" + payload(prefix) for cell in cells)
+
+
+def questions(prefix: str) -> list[ParsedQuestion]:
+    return [
+        ParsedQuestion(
+            type="single",
+            stem=payload(prefix),
+            options=[payload(prefix), "乙"],
+            answer=["A"],
+            explanation=payload(prefix),
+            external_id="F-001",
+        ),
+        # A stem that legitimately starts with a sign.
+        ParsedQuestion(type="judge", stem=f"{prefix}5 是负数吗", answer=False, external_id="F-002"),
+    ]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_bank_export_as_xlsx_shows_formula_like_text_as_text(app, prefix):
+    with app.app_context():
+        data = FORMATS["xlsx"].export(questions(prefix))
+    assert_neutralised_xlsx(data, prefix)
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_bank_export_as_csv_shows_formula_like_text_as_text(app, prefix):
+    with app.app_context():
+        data = FORMATS["csv"].export(questions(prefix))
+    cells = [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in row]
+    assert [cell for cell in cells if "evil.example" in cell] == ["'" + payload(prefix)] * 3
+    assert "'" + f"{prefix}5 是负数吗" in cells
+
+
+@pytest.mark.parametrize("format_name", ["xlsx", "csv"])
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@"], ids=repr)
+def test_an_exported_bank_imports_back_unchanged(app, format_name, prefix):
+    # (Tab and CR cannot start a stored stem: every import strips the cell around it.)
+    with app.app_context():
+        original = questions(prefix)
+        back = FORMATS[format_name].parse(FORMATS[format_name].export(original))
+    assert back.errors == []
+    assert [(q.stem, q.options, q.explanation) for q in back.questions] == [
+        (q.stem, q.options, q.explanation) for q in original
+    ]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_results_workbook_shows_formula_like_names_as_text(app, prefix):
+    user = User(username="10001", display_name=payload(prefix))
+    attempt = Attempt(
+        number=1,
+        score=8,
+        max_score=10,
+        state="submitted",
+        started_at=datetime(2026, 4, 15, 1, tzinfo=UTC),
+        tab_switches=0,
+        ended_by="cadre",
+    )
+    row = results.ResultRow(attempt, user, payload(prefix), 300, counted=True)
+    with app.test_request_context():
+        data = results.results_workbook(Exam(mode="contest"), [row], zone=UTC)
+    assert_neutralised_xlsx(data, prefix)
+    assert sum("evil.example" in str(cell.value) for cell in xlsx_cells(data)) == 4  # both sheets
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
+def test_initial_passwords_workbook_shows_formula_like_names_as_text(prefix):
+    assert_neutralised_xlsx(user_import.passwords_workbook([("10001", payload(prefix), "pw-123456")]), prefix)
+
+
+def test_only_the_tabular_module_writes_spreadsheets():
+    """So that every export passes through its neutralising writer."""
+    writers = [
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "studyhall").rglob("*.py")
+        if any(call in path.read_text(encoding="utf-8") for call in ("Workbook(", "csv.writer(", "DictWriter("))
+    ]
+    assert writers == ["studyhall/tabular.py"]

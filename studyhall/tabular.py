@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import defusedxml.ElementTree
 from flask_babel import gettext as _
 
 # An .xlsx is a zip archive. These bounds are far above any real sheet of people or questions
@@ -30,6 +31,15 @@ class FileProblem(Exception):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How big a sheet an import reads. Set per import so that a file at the upload size limit is
+    refused in seconds instead of holding a worker for minutes (benchmarks/upload_limits.py)."""
+
+    rows: int
+    cells: int
+
+
+@dataclass(frozen=True)
 class Row:
     number: int  # as the spreadsheet program shows it, 1-based
     cells: tuple[str, ...]
@@ -40,13 +50,32 @@ class Row:
         return self.cells[index]
 
 
-def read_rows(filename: str, data: bytes) -> list[Row]:
+def read_rows(filename: str, data: bytes, limits: Limits) -> list[Row]:
     name = filename.lower()
     if name.endswith(".xlsx"):
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     if name.endswith(".csv"):
-        return _read_csv(data)
+        return _read_csv(data, limits)
     raise FileProblem(_("Unsupported file type: upload an .xlsx or .csv file."))
+
+
+def _check_size(rows: int, cells: int, limits: Limits) -> None:
+    if rows > limits.rows:
+        raise FileProblem(
+            _(
+                "The sheet has more than %(limit)s rows (the limit for this import); split it into smaller files.",
+                limit=f"{limits.rows:,}",
+            )
+        )
+    if cells > limits.cells:
+        raise FileProblem(
+            _(
+                "The sheet has more than %(limit)s cells (the limit for this import, reached by row %(row)s); "
+                "remove unused columns or split it into smaller files.",
+                limit=f"{limits.cells:,}",
+                row=f"{rows:,}",
+            )
+        )
 
 
 def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
@@ -74,29 +103,71 @@ def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
     return archive
 
 
-def _read_xlsx(data: bytes) -> list[Row]:
+def _read_xlsx(data: bytes, limits: Limits) -> list[Row]:
     from openpyxl import load_workbook  # imported here: a slow import most requests do not need
 
-    check_zip(data, "xlsx")
+    _check_shared_strings(check_zip(data, "xlsx"), limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
         raise FileProblem(_("The .xlsx file is damaged or not a workbook.")) from None
     try:
         sheet = workbook.worksheets[0]
-        # Files written by many tools carry no <dimension>; openpyxl would then read the whole
-        # sheet once just to size it before reading it again. Rows are read until the end instead.
+        if sheet.max_row and sheet.max_column:  # the sheet's own <dimension>: refuse before reading
+            _check_size(sheet.max_row, sheet.max_row * sheet.max_column, limits)
+        # Files written by many tools carry no <dimension>, or a wrong one; openpyxl would then
+        # read the whole sheet once just to size it. Rows are read until the end instead, and
+        # counted on the way.
         sheet.reset_dimensions()
         rows = []
+        seen = 0
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            seen += len(values)
+            _check_size(number, seen, limits)
             cells = tuple(_cell_text(value) for value in values)
             if any(cells):
                 rows.append(Row(number, cells))
         return rows
+    except FileProblem:
+        raise
     except Exception:
         raise FileProblem(_("The .xlsx file is damaged or not a workbook.")) from None
     finally:
         workbook.close()
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """openpyxl reads every shared text of a workbook before its first row, at about 15 µs each, and
+    a 5 MB upload can hold millions of them. A sheet cannot use more different texts than it has
+    cells, so they are counted first (found as openpyxl finds them), stopping past the cell limit."""
+    from openpyxl.packaging.manifest import Manifest
+    from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, SHEET_MAIN_NS
+
+    text_tag = f"{{{SHEET_MAIN_NS}}}si"
+    try:
+        manifest = Manifest.from_tree(defusedxml.ElementTree.fromstring(archive.read(ARC_CONTENT_TYPES)))
+        part = manifest.find(SHARED_STRINGS)
+        if part is None:
+            return
+        texts = 0
+        with archive.open(part.PartName.lstrip("/")) as source:
+            for _event, element in defusedxml.ElementTree.iterparse(source):
+                if element.tag != text_tag:
+                    continue
+                element.clear()
+                texts += 1
+                if texts > limits.cells:
+                    raise FileProblem(
+                        _(
+                            "The workbook holds more than %(limit)s different texts, more than the cell "
+                            "limit for this import allows; split it into smaller files.",
+                            limit=f"{limits.cells:,}",
+                        )
+                    )
+    except FileProblem:
+        raise
+    except Exception:  # a missing part, bad XML or a forbidden DTD
+        raise FileProblem(_("The .xlsx file is damaged or not a workbook.")) from None
 
 
 def _cell_text(value: object) -> str:
@@ -138,15 +209,18 @@ def decode_text(data: bytes) -> str:
     raise FileProblem(_("The file is neither UTF-8 nor GBK/GB18030 text; save it again as UTF-8."))
 
 
-def _read_csv(data: bytes) -> list[Row]:
+def _read_csv(data: bytes, limits: Limits) -> list[Row]:
     text = decode_text(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     rows = []
+    seen = 0
     try:
         for number, values in enumerate(
             csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
         ):
+            seen += len(values)
+            _check_size(number, seen, limits)
             cells = tuple(_unquoted(value.strip()) for value in values)
             if any(cells):
                 rows.append(Row(number, cells))

@@ -1,14 +1,16 @@
 """Every .xlsx and .csv the app hands out shows a formula-like text as text, and a bank exported
-then imported comes back unchanged."""
+then imported comes back unchanged. A sheet bigger than an import's limits is refused, saying
+which limit, before it is read in full."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from studyhall import PROJECT_ROOT
 from studyhall.accounts import user_import
@@ -17,6 +19,7 @@ from studyhall.banks.formats import FORMATS
 from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.exams import results
 from studyhall.exams.models import Attempt, Exam
+from studyhall.tabular import FileProblem, Limits, read_rows
 
 # OWASP's list: each of these starts a formula in Excel, WPS or LibreOffice.
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
@@ -113,3 +116,69 @@ def test_only_the_tabular_module_writes_spreadsheets():
         if any(call in path.read_text(encoding="utf-8") for call in ("Workbook(", "csv.writer(", "DictWriter("))
     ]
     assert writers == ["studyhall/tabular.py"]
+
+
+# ---- size limits ------------------------------------------------------------------------------
+
+SMALL = Limits(rows=20, cells=100)
+
+
+def written(rows: list[list[str]], *, write_only: bool) -> bytes:
+    """openpyxl's normal writer records the sheet's <dimension>; its write-only one does not."""
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet("a") if write_only else workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["declared", "streamed"])
+def test_a_sheet_with_more_rows_than_the_limit_is_refused_naming_the_row_limit(app, write_only):
+    data = written([["工号", "姓名"]] + [[str(n), "甲"] for n in range(20)], write_only=write_only)
+    with app.test_request_context(), pytest.raises(FileProblem, match="超过 20 行"):
+        read_rows("a.xlsx", data, SMALL)
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["declared", "streamed"])
+def test_a_sheet_with_more_cells_than_the_limit_is_refused_naming_the_cell_limit(app, write_only):
+    data = written([["工号", "姓名"], ["1", *[""] * 60, "x"], ["2", *[""] * 60, "x"]], write_only=write_only)
+    with app.test_request_context(), pytest.raises(FileProblem, match="超过 100 个单元格"):
+        read_rows("a.xlsx", data, SMALL)
+
+
+def test_a_csv_with_more_rows_or_cells_than_the_limit_is_refused(app):
+    with app.test_request_context():
+        with pytest.raises(FileProblem, match="超过 20 行"):
+            read_rows("a.csv", "\n".join(f"{n},甲" for n in range(21)).encode(), SMALL)
+        with pytest.raises(FileProblem, match="超过 100 个单元格"):
+            read_rows("a.csv", ("," * 60 + "x\n").encode() * 2, SMALL)
+
+
+def with_shared_texts(count: int) -> bytes:
+    """A one-row workbook whose shared-strings part holds `count` different texts."""
+    source, target = zipfile.ZipFile(io.BytesIO(written([["工号"]], write_only=False))), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            archive.writestr(entry.filename, content)
+        texts = b"".join(b"<si><t>%d</t></si>" % n for n in range(count))
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + texts + b"</sst>",
+        )
+    return target.getvalue()
+
+
+def test_a_workbook_with_more_shared_texts_than_cells_allowed_is_refused_before_they_are_read(app):
+    with app.test_request_context():
+        assert [row.cells for row in read_rows("a.xlsx", with_shared_texts(100), SMALL)] == [("工号",)]
+        with pytest.raises(FileProblem, match="不同文本超过 100 条"):
+            read_rows("a.xlsx", with_shared_texts(101), SMALL)

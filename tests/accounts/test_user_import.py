@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from studyhall.accounts import user_import
 from studyhall.accounts.models import Branch, Role, User
 from tests.banks.helpers import xlsx
 from tests.conftest import PASSWORD
@@ -250,3 +252,16 @@ def test_imported_people_sign_in_with_the_password_from_the_file(admin, people, 
     )
     newcomer = app.test_client()
     assert newcomer.post("/login", data={"username": "10009", "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.parametrize("filename", ["people.xlsx", "people.csv"])
+def test_a_people_file_over_the_row_limit_is_refused_saying_so_and_nobody_is_added(
+    admin, people, client, session, filename
+):
+    org(people)
+    rows = [HEADER] + [[str(100000 + n), "张三", "第一党支部", "", "", ""] for n in range(user_import.LIMITS.rows)]
+    data = xlsx(rows) if filename.endswith(".xlsx") else csv_text(rows).encode()
+    page = upload(client, data, filename).get_data(as_text=True)
+    assert f"超过 {user_import.LIMITS.rows:,} 行" in page
+    assert 'value="import"' not in page
+    assert user_count(session) == 1  # the administrator

@@ -7,9 +7,10 @@ import io
 from sqlalchemy import func, select
 
 from studyhall.accounts.models import Role
-from studyhall.banks.models import Question
+from studyhall.banks.formats import sheet
+from studyhall.banks.models import Bank, Question
 from studyhall.system.models import StagedFile
-from tests.banks.helpers import SAMPLE, row, sheet_rows, xlsx
+from tests.banks.helpers import SAMPLE, csv_bytes, row, sheet_rows, xlsx
 
 
 def upload(
@@ -129,3 +130,12 @@ def test_banks_are_for_administrators_only(people, auth, client):
     people.user("sec1", Role.SECRETARY)
     auth.login("sec1")
     assert client.get("/admin/banks/").status_code == 403
+
+
+def test_a_bank_file_over_the_row_limit_is_refused_saying_so_and_nothing_is_imported(admin, client, session):
+    rows = [["题型", "题干", "答案"]] + [["判断", f"第{n}题。", "对"] for n in range(sheet.LIMITS.rows)]
+    page = upload(client, csv_bytes(rows), filename="bank.csv").get_data(as_text=True)
+    assert f"超过 {sheet.LIMITS.rows:,} 行" in page
+    assert "导入到“国家安全”" not in page
+    assert session.scalar(select(func.count()).select_from(Question)) == 0
+    assert session.scalar(select(func.count()).select_from(Bank)) == 0

@@ -1,0 +1,149 @@
+"""Benchmark: how long an import takes to accept or refuse a sheet at the upload size limit.
+
+Target (issue 9, item 11): a file at the size limit (STUDYHALL_MAX_UPLOAD_MB, 10 MB) is parsed or
+refused within about 10 s. Prints the time and the outcome for each case: the biggest bank and
+people sheets the row limits accept, and 10 MB files built to be slow (many rows, with and without
+a <dimension>, rows padded wide, millions of shared texts, a CSV). No database: parsing and checking is what is measured.
+
+    python benchmarks/upload_limits.py
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import time
+import zipfile
+from collections.abc import Callable
+
+from bank_import import generate
+from openpyxl import Workbook
+
+from studyhall import create_app
+from studyhall.accounts.user_import import COLUMNS
+from studyhall.accounts.user_import import LIMITS as PEOPLE_LIMITS
+from studyhall.banks.formats import parse_file
+from studyhall.banks.formats.sheet import LIMITS as BANK_LIMITS
+from studyhall.tabular import FileProblem, read_rows
+
+SIZE_LIMIT = 10 * 1024 * 1024
+
+
+def workbook(rows) -> bytes:  # type: ignore[no-untyped-def]
+    book = Workbook()  # not write-only: this one writes a <dimension>
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def shared_texts(count: int) -> bytes:
+    """A one-row workbook whose shared-strings part holds `count` different texts: openpyxl reads
+    them all before the first row."""
+    source, target = zipfile.ZipFile(io.BytesIO(workbook([["题型", "题干", "答案"]]))), io.BytesIO()
+    texts = b"".join(b"<si><t>%d</t></si>" % n for n in range(count))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif entry.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdTexts" Target="sharedStrings.xml" Type="http://schemas.'
+                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+                )
+            out.writestr(entry.filename, content)
+        out.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + texts + b"</sst>",
+        )
+    return target.getvalue()
+
+
+def people(count: int, seed: int = 9) -> bytes:
+    rng = random.Random(seed)
+    return workbook(
+        [list(COLUMNS)]
+        + [[f"{100000 + n}", f"干警{rng.randint(1, 10**6)}", "第一党支部", "第一党小组", "干警", ""] for n in range(count)]
+    )
+
+
+def at_size(make: Callable[[int], bytes], limit: int = SIZE_LIMIT) -> bytes:
+    """The largest file `make(count)` builds that stays under the size limit."""
+    count, data = 1000, make(1000)
+    while len(data) < limit * 0.9:
+        count = int(count * limit * 0.95 / len(data))
+        data = make(count)
+    while len(data) > limit:
+        count = int(count * 0.97)
+        data = make(count)
+    return data
+
+
+def run(label: str, reader: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    try:
+        outcome = reader()
+    except FileProblem as problem:
+        outcome = f"refused: {problem}"
+    print(f"{label:<52} {time.perf_counter() - start:6.2f} s  {outcome}")
+
+
+def main() -> None:
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": "sqlite://"})
+    with app.test_request_context():
+        bank_max = generate(BANK_LIMITS.rows - 1)
+        run(f"bank .xlsx at the row limit ({len(bank_max) / 1e6:.1f} MB)", lambda: _questions(bank_max))
+        big_bank = at_size(generate)
+        label = f"bank .xlsx of {len(big_bank) / 1e6:.1f} MB"
+        run(label + ", no <dimension>", lambda: _questions(big_bank))
+        sized = workbook_from(big_bank)
+        run(label + f" rewritten with a <dimension> ({len(sized) / 1e6:.1f} MB)", lambda: _questions(sized))
+        wide = workbook([["题型", "题干", "答案"]] + [["单选"] * 2 + [""] * 5000 + ["x"]] * 400)
+        run(f"bank .xlsx, rows 5,000 cells wide ({len(wide) / 1e6:.1f} MB)", lambda: _questions(wide))
+        texts_max = shared_texts(BANK_LIMITS.cells)
+        run(f"bank .xlsx with {BANK_LIMITS.cells:,} shared texts (the limit)", lambda: _questions(texts_max))
+        texts = at_size(shared_texts)
+        run(f"bank .xlsx of {len(texts) / 1e6:.1f} MB of shared texts", lambda: _questions(texts))
+        csv_data = _as_csv(big_bank)
+        run(f"bank .csv of {len(csv_data) / 1e6:.1f} MB", lambda: _questions(csv_data, "bank.csv"))
+        people_max = people(PEOPLE_LIMITS.rows - 1)
+        run(
+            f"people .xlsx at the row limit ({len(people_max) / 1e6:.1f} MB)",
+            lambda: f"{len(read_rows('people.xlsx', people_max, PEOPLE_LIMITS))} rows read",
+        )
+        big_people = at_size(people)
+        run(
+            f"people .xlsx of {len(big_people) / 1e6:.1f} MB",
+            lambda: f"{len(read_rows('people.xlsx', big_people, PEOPLE_LIMITS))} rows read",
+        )
+
+
+def workbook_from(data: bytes) -> bytes:
+    """The same rows through openpyxl's normal writer, which records the <dimension>
+    (bank_import.generate writes none)."""
+    rows = read_rows("bank.xlsx", data, type(BANK_LIMITS)(rows=10**7, cells=10**9))
+    return workbook([list(row.cells) for row in rows])
+
+
+def _as_csv(data: bytes) -> bytes:
+    rows = read_rows("bank.xlsx", data, type(BANK_LIMITS)(rows=10**7, cells=10**9))
+    text = "\n".join(",".join(cell.replace(",", "，") for cell in row.cells) for row in rows)
+    return text.encode("utf-8")[:SIZE_LIMIT]
+
+
+def _questions(data: bytes, filename: str = "bank.xlsx") -> str:
+    result = parse_file(filename, data)
+    if result.errors and not result.questions:
+        raise FileProblem(result.errors[0].message)
+    return f"{len(result.questions)} questions parsed"
+
+
+if __name__ == "__main__":
+    main()

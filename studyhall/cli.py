@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
 
 
 def _upgrade_database() -> None:
-    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(current_app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     migrations.upgrade(db.engine())
 
 

@@ -55,7 +55,7 @@ def instance_secret_key(instance_path: Path) -> str:
     """
     path = instance_path / "secret_key"
     if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys and the database: ours only
         candidate = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
         candidate.write_text(secrets.token_hex(32))
         candidate.chmod(0o600)

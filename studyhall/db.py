@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -59,6 +62,9 @@ def _json(value: object) -> str:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=_json)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            event.listen(engine, "do_connect", lambda *_args: _keep_private(Path(path)))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, json_serializer=_json)
@@ -90,6 +96,18 @@ def _ping_if_idle(dialect: Dialect, dbapi_connection, record) -> None:  # type: 
         dialect.do_ping(dbapi_connection)
     except Exception as error:  # whatever the driver raises, this connection is unusable
         raise DisconnectionError("the database closed this idle connection") from error
+
+
+def _keep_private(path: Path) -> None:
+    """The database holds password hashes and answers: readable by the server's account only.
+    Created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode); a
+    file made world-readable before this rule loses that on the next connection."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    mode = path.stat().st_mode
+    if mode & stat.S_IRWXO:
+        path.chmod(mode & ~stat.S_IRWXO & 0o7777)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from studyhall.accounts.models import AuditEvent, Branch, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
+from studyhall.search import containing
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -363,8 +364,13 @@ def users_query(
     if role is not None:
         query = query.where(User.role == role)
     if search.strip():
-        pattern = f"%{search.strip()}%"
-        query = query.where(or_(User.username.ilike(pattern), User.display_name.ilike(pattern)))
+        text = search.strip()
+        query = query.where(
+            or_(
+                containing(User.username, text, ignore_case=True),
+                containing(User.display_name, text, ignore_case=True),
+            )
+        )
     return query
 
 

@@ -21,6 +21,7 @@ from studyhall.banks.matching import stem_key
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
+from studyhall.search import containing
 
 SHIPPED_DIR = data_path("question_banks")
 SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface text)
@@ -349,11 +350,11 @@ def search(
         query = query.where(Question.type == type)
     if category:
         # Categories are a JSON list stored as text; quoting the name matches whole entries only.
-        query = query.where(cast(Question.categories, String).contains(f'"{category}"'))
+        query = query.where(containing(cast(Question.categories, String), f'"{category}"'))
     if difficulty is not None:
         query = query.where(Question.difficulty == difficulty)
     if text.strip():
-        query = query.where(Question.stem.contains(text.strip()) | (Question.external_id == text.strip()))
+        query = query.where(containing(Question.stem, text.strip()) | (Question.external_id == text.strip()))
     return paginate(session, query, page)
 
 

@@ -132,7 +132,38 @@ def plan_import(session: Session, filename: str, data: bytes, *, create_branches
         user = existing.get(planned.username)
         if user is not None:
             _compare(planned, user, resolver)
+    _keep_an_administrator(session, plan, existing)
     return plan
+
+
+def _keep_an_administrator(session: Session, plan: ImportPlan, existing: dict[str, User]) -> None:
+    """An import may take the administrator role from people, but not from every active one:
+    nobody could then manage studyhall. (An empty 角色 means 干警, so a file of everyone can do it
+    by accident.)"""
+    demoting = [
+        row
+        for row in plan.rows
+        if row.action == "update" and existing[row.username].role == Role.ADMIN and row.role != Role.ADMIN
+    ]
+    if not demoting:
+        return
+    administrators = set(session.scalars(select(User.username).where(User.role == Role.ADMIN, User.active)))
+    staying = administrators - {row.username for row in demoting}
+    arriving = [row for row in plan.rows if row.action == "create" and row.role == Role.ADMIN]
+    if staying or arriving:
+        return
+    for row in demoting:
+        plan.problems.append(
+            Problem(
+                row.row,
+                "角色",
+                _(
+                    "This row takes the administrator role from %(username)s, and no active administrator "
+                    "would remain. Keep 管理员 in the 角色 column of at least one administrator.",
+                    username=row.username,
+                ),
+            )
+        )
 
 
 def _plan_row(row: Row, columns: dict[str, int], plan: ImportPlan) -> PlannedRow:

@@ -259,9 +259,40 @@ def test_a_people_file_over_the_row_limit_is_refused_saying_so_and_nobody_is_add
     admin, people, client, session, filename
 ):
     org(people)
-    rows = [HEADER] + [[str(100000 + n), "张三", "第一党支部", "", "", ""] for n in range(user_import.LIMITS.rows)]
+    rows = [HEADER, *([str(100000 + n), "张三", "第一党支部", "", "", ""] for n in range(user_import.LIMITS.rows))]
     data = xlsx(rows) if filename.endswith(".xlsx") else csv_text(rows).encode()
     page = upload(client, data, filename).get_data(as_text=True)
     assert f"超过 {user_import.LIMITS.rows:,} 行" in page
     assert 'value="import"' not in page
     assert user_count(session) == 1  # the administrator
+
+
+def test_an_import_that_would_leave_no_active_administrator_is_refused_at_its_row(
+    admin, people, client, session
+):
+    org(people)
+    retired = people.user("admin2", Role.ADMIN)
+    session.get(User, retired.id).active = False  # a deactivated administrator cannot step in
+    session.commit()
+    # The whole organisation's file, with 角色 left empty (干警) for everyone, the admin too.
+    rows = [
+        HEADER,
+        ["admin1", "管理员甲", "第一党支部", "", "", ""],
+        ["10001", "张三", "第一党支部", "", "", ""],
+    ]
+    page = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert "此行将取消 admin1 的管理员角色，导入后将没有任何在用的管理员" in page
+    assert 'value="import"' not in page
+    confirm(client, page)  # posting the confirmation anyway changes nothing
+    assert session.scalars(select(User.role).where(User.username == "admin1")).one() == Role.ADMIN
+    assert user_count(session) == 2
+
+
+def test_an_import_may_demote_an_administrator_while_another_stays(admin, people, client, session):
+    org(people)
+    people.user("admin2", Role.ADMIN)
+    rows = [HEADER, ["admin2", "admin2", "第一党支部", "", "干警", ""]]
+    page = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert 'value="import"' in page
+    confirm(client, page)
+    assert session.scalars(select(User.role).where(User.username == "admin2")).one() == Role.CADRE

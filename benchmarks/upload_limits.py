@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 import time
-import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 from bank_import import generate
-from openpyxl import Workbook
 
 from studyhall import create_app
 from studyhall.accounts.user_import import COLUMNS
@@ -26,49 +26,15 @@ from studyhall.banks.formats import parse_file
 from studyhall.banks.formats.sheet import LIMITS as BANK_LIMITS
 from studyhall.tabular import FileProblem, read_rows
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' file builders
+from tests.banks.helpers import xlsx, xlsx_with_shared_texts  # noqa: E402
+
 SIZE_LIMIT = 10 * 1024 * 1024
-
-
-def workbook(rows) -> bytes:  # type: ignore[no-untyped-def]
-    book = Workbook()  # not write-only: this one writes a <dimension>
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def shared_texts(count: int) -> bytes:
-    """A one-row workbook whose shared-strings part holds `count` different texts: openpyxl reads
-    them all before the first row."""
-    source, target = zipfile.ZipFile(io.BytesIO(workbook([["题型", "题干", "答案"]]))), io.BytesIO()
-    texts = b"".join(b"<si><t>%d</t></si>" % n for n in range(count))
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for entry in source.infolist():
-            content = source.read(entry)
-            if entry.filename == "[Content_Types].xml":
-                content = content.replace(
-                    b"</Types>",
-                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-                )
-            elif entry.filename == "xl/_rels/workbook.xml.rels":
-                content = content.replace(
-                    b"</Relationships>",
-                    b'<Relationship Id="rIdTexts" Target="sharedStrings.xml" Type="http://schemas.'
-                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
-                )
-            out.writestr(entry.filename, content)
-        out.writestr(
-            "xl/sharedStrings.xml",
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + texts + b"</sst>",
-        )
-    return target.getvalue()
 
 
 def people(count: int, seed: int = 9) -> bytes:
     rng = random.Random(seed)
-    return workbook(
+    return xlsx(
         [list(COLUMNS)]
         + [[f"{100000 + n}", f"干警{rng.randint(1, 10**6)}", "第一党支部", "第一党小组", "干警", ""] for n in range(count)]
     )
@@ -105,9 +71,9 @@ def main() -> None:
         run(label + ", no <dimension>", lambda: _questions(big_bank))
         sized = workbook_from(big_bank)
         run(label + f" rewritten with a <dimension> ({len(sized) / 1e6:.1f} MB)", lambda: _questions(sized))
-        wide = workbook([["题型", "题干", "答案"]] + [["单选"] * 2 + [""] * 5000 + ["x"]] * 400)
+        wide = xlsx([["题型", "题干", "答案"]] + [["单选"] * 2 + [""] * 5000 + ["x"]] * 400)
         run(f"bank .xlsx, rows 5,000 cells wide ({len(wide) / 1e6:.1f} MB)", lambda: _questions(wide))
-        texts_max = shared_texts(BANK_LIMITS.cells)
+        texts_max = xlsx_with_shared_texts(BANK_LIMITS.cells)
         run(f"bank .xlsx with {BANK_LIMITS.cells:,} shared texts (the limit)", lambda: _questions(texts_max))
         texts = at_size(shared_texts)
         run(f"bank .xlsx of {len(texts) / 1e6:.1f} MB of shared texts", lambda: _questions(texts))
@@ -129,7 +95,7 @@ def workbook_from(data: bytes) -> bytes:
     """The same rows through openpyxl's normal writer, which records the <dimension>
     (bank_import.generate writes none)."""
     rows = read_rows("bank.xlsx", data, type(BANK_LIMITS)(rows=10**7, cells=10**9))
-    return workbook([list(row.cells) for row in rows])
+    return xlsx([list(row.cells) for row in rows])
 
 
 def _as_csv(data: bytes) -> bytes:

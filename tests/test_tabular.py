@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +19,7 @@ from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.exams import results
 from studyhall.exams.models import Attempt, Exam
 from studyhall.tabular import FileProblem, Limits, read_rows
+from tests.banks.helpers import xlsx_with_shared_texts
 
 # OWASP's list: each of these starts a formula in Excel, WPS or LibreOffice.
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
@@ -156,29 +156,8 @@ def test_a_csv_with_more_rows_or_cells_than_the_limit_is_refused(app):
             read_rows("a.csv", ("," * 60 + "x\n").encode() * 2, SMALL)
 
 
-def with_shared_texts(count: int) -> bytes:
-    """A one-row workbook whose shared-strings part holds `count` different texts."""
-    source, target = zipfile.ZipFile(io.BytesIO(written([["工号"]], write_only=False))), io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for entry in source.infolist():
-            content = source.read(entry)
-            if entry.filename == "[Content_Types].xml":
-                content = content.replace(
-                    b"</Types>",
-                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-                )
-            archive.writestr(entry.filename, content)
-        texts = b"".join(b"<si><t>%d</t></si>" % n for n in range(count))
-        archive.writestr(
-            "xl/sharedStrings.xml",
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + texts + b"</sst>",
-        )
-    return target.getvalue()
-
-
 def test_a_workbook_with_more_shared_texts_than_cells_allowed_is_refused_before_they_are_read(app):
     with app.test_request_context():
-        assert [row.cells for row in read_rows("a.xlsx", with_shared_texts(100), SMALL)] == [("工号",)]
+        assert [row.cells for row in read_rows("a.xlsx", xlsx_with_shared_texts(100), SMALL)] == [("工号",)]
         with pytest.raises(FileProblem, match="不同文本超过 100 条"):
-            read_rows("a.xlsx", with_shared_texts(101), SMALL)
+            read_rows("a.xlsx", xlsx_with_shared_texts(101), SMALL)

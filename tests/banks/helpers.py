@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -120,3 +121,25 @@ def mangled(sources: list[bytes], tokens: list[bytes]):  # type: ignore[no-untyp
         return data
 
     return edited()
+
+
+def xlsx_with_shared_texts(count: int) -> bytes:
+    """A one-row workbook whose shared-strings part holds `count` different texts, all of which
+    openpyxl reads before the first row."""
+    source, target = zipfile.ZipFile(io.BytesIO(xlsx([["工号"]]))), io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in source.infolist():
+            content = source.read(entry)
+            if entry.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            archive.writestr(entry.filename, content)
+        texts = b"".join(b"<si><t>%d</t></si>" % n for n in range(count))
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + texts + b"</sst>",
+        )
+    return target.getvalue()

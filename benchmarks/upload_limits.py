@@ -75,7 +75,7 @@ def main() -> None:
         run(f"bank .xlsx, rows 5,000 cells wide ({len(wide) / 1e6:.1f} MB)", lambda: _questions(wide))
         texts_max = xlsx_with_shared_texts(BANK_LIMITS.cells)
         run(f"bank .xlsx with {BANK_LIMITS.cells:,} shared texts (the limit)", lambda: _questions(texts_max))
-        texts = at_size(shared_texts)
+        texts = at_size(xlsx_with_shared_texts)
         run(f"bank .xlsx of {len(texts) / 1e6:.1f} MB of shared texts", lambda: _questions(texts))
         csv_data = _as_csv(big_bank)
         run(f"bank .csv of {len(csv_data) / 1e6:.1f} MB", lambda: _questions(csv_data, "bank.csv"))

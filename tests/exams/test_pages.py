@@ -199,6 +199,21 @@ def test_a_test_without_review_says_so_and_a_hidden_score_stays_hidden(app, make
     assert refused.status_code == 403 and "not shown for review" in refused.get_data(as_text=True)
 
 
+def test_the_review_shows_each_question_s_points_only_when_the_test_shows_scores(app, make_exam, frozen_now):
+    pages = {}
+    for show_score in (True, False):
+        frozen_now(START)
+        client = sign_in(app, "10001")
+        attempt_id = attempt_id_of(start(client, make_exam(show_score=show_score)))
+        state = embedded_state(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
+        client.post(f"/attempts/{attempt_id}/submit", data=correct_form(state))
+        frozen_now(CLOSE + service.GRACE + timedelta(minutes=1))
+        pages[show_score] = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert pages[True].count('class="awarded"') == 4 and "4 of 4 points" in pages[True]
+    assert "国家安全法第十四条。" in pages[False]  # the review itself is there
+    assert 'class="awarded"' not in pages[False] and " points" not in pages[False]
+
+
 def test_a_cadre_outside_the_audience_is_refused(app, make_exam, session):
     exam_id = make_exam()
     client = sign_in(app, "90001")

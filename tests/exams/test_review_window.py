@@ -4,6 +4,7 @@ the grace, a personal later close and its grace, to the millisecond."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -202,6 +203,8 @@ def test_the_admin_pages_refuse_to_widen_the_window_once_the_review_is_open_and_
         assert session.scalars(select(ExamExtension)).all() == []
     form = admin_client.get(f"/admin/exams/{exam_id}/edit").get_data(as_text=True)
     assert "once nobody can start or save an answer any more" in form
+    detail = admin_client.get(f"/admin/exams/{exam_id}").get_data(as_text=True)
+    assert re.search(r'id="review-opens">2026-04-15 11:01 ', detail)  # Shanghai time
 
 
 def test_a_window_nobody_has_sat_may_be_moved_at_any_time(app, make_exam, world, frozen_now):

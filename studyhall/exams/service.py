@@ -260,14 +260,16 @@ def start_or_resume(
     if not person.in_audience:
         raise DomainError(_("This test is not open to you."), "not_in_audience")
     if person.open_attempt is not None:
-        if now > person.open_deadline + GRACE:
-            raise DomainError(_("Your time for this test is over."), "deadline_passed")
-        session.add(
-            AttemptEvent(
-                attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+        if now <= person.open_deadline + GRACE:
+            session.add(
+                AttemptEvent(
+                    attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+                )
             )
-        )
-        return Started(session.get_one(Attempt, person.open_attempt), None)
+            return Started(session.get_one(Attempt, person.open_attempt), None)
+        # Its time and grace are over, though the sweep has not come by yet: submit it as the sweep
+        # would, and this is a start like any other (of another attempt, if one is left).
+        submit(session, person.open_attempt, None, now=now, ended_by="sweep")
     close = closes_at(exam, person)
     if now < exam.opens_at:
         raise DomainError(_("This test has not opened yet."), "not_open")

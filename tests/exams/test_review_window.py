@@ -231,7 +231,9 @@ def test_a_save_counts_until_the_deadline_and_grace_to_the_millisecond_and_every
         assert service.finalise_overdue(sweeper, now=over) == 0
     frozen_now(over + MS)
     assert judge_saved(client, state, 3).status_code == 409
-    assert start(client, state["exam"]).get_json()["code"] == "deadline_passed"
+    # Not resumed: over, and the one attempt allowed is used (the submission the start made is rolled
+    # back with its refusal, so the sweep still has it to do).
+    assert start(client, state["exam"]).get_json()["code"] == "no_attempts_left"
     with app.app_context(), db.new_session() as sweeper:
         assert service.finalise_overdue(sweeper, now=over + MS) == 1
         sweeper.commit()
@@ -251,3 +253,23 @@ def test_an_extension_does_not_revive_an_attempt_whose_time_and_grace_are_over(
     with app.app_context(), db.new_session() as session:
         attempt = session.get(Attempt, state["attempt"])
         assert (attempt.state, attempt.ended_by, attempt.submitted_at) == ("submitted", "sweep", over)
+
+
+def test_a_start_after_an_attempt_ran_out_submits_it_as_the_sweep_would_and_begins_the_next(
+    app, make_exam, frozen_now
+):
+    client = sign_in(app, "10001")
+    first = start(client, make_exam(attempts_allowed=2)).get_json()
+    judge_saved(client, first, 1)
+    over = START + timedelta(minutes=15) + service.GRACE
+    frozen_now(over + MS)  # the sweep has not come by yet
+    second = start(client, first["exam"])
+    assert second.status_code == 201 and second.get_json()["attempt"] != first["attempt"]
+    with app.app_context(), db.new_session() as session:
+        attempt = session.get(Attempt, first["attempt"])
+        assert (attempt.state, attempt.ended_by, attempt.submitted_at, attempt.score) == (
+            "submitted",
+            "sweep",
+            over,
+            2.0,
+        )

@@ -51,6 +51,7 @@ def _helpers() -> dict[str, object]:
         "type_labels": TYPE_LABELS,
         "letters": LETTERS,
         "status_labels": {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")},
+        "grace_seconds": int(service.GRACE.total_seconds()),
     }
 
 
@@ -137,6 +138,7 @@ def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> obj
         audience=results.audience_lines(session, exam),
         frozen=setup.paper_frozen(session, exam),
         arrangements=results.arrangements(session, exam),
+        review_opens_at=service.review_opens_at(session, exam),
         extension_form=extension_form,
     ), status
 

@@ -260,14 +260,16 @@ def start_or_resume(
     if not person.in_audience:
         raise DomainError(_("This test is not open to you."), "not_in_audience")
     if person.open_attempt is not None:
-        if now > person.open_deadline + GRACE:
-            raise DomainError(_("Your time for this test is over."), "deadline_passed")
-        session.add(
-            AttemptEvent(
-                attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+        if now <= person.open_deadline + GRACE:
+            session.add(
+                AttemptEvent(
+                    attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+                )
             )
-        )
-        return Started(session.get_one(Attempt, person.open_attempt), None)
+            return Started(session.get_one(Attempt, person.open_attempt), None)
+        # Its time and grace are over, though the sweep has not come by yet: submit it as the sweep
+        # would, and this is a start like any other (of another attempt, if one is left).
+        submit(session, person.open_attempt, None, now=now, ended_by="sweep")
     close = closes_at(exam, person)
     if now < exam.opens_at:
         raise DomainError(_("This test has not opened yet."), "not_open")
@@ -692,18 +694,42 @@ def record_event(session: Session, attempt_id: int, user: User, kind: str, *, no
 # ---- after submitting ------------------------------------------------------------------------
 
 
-def review_open(exam: Exam, attempt: Attempt, *, now: datetime) -> bool:
-    """Whether the key and 解析 may be shown for this attempt now."""
-    return exam.review == "after_close" and attempt.state == "submitted" and now >= exam.closes_at
+def review_opens_at(session: Session, exam: Exam) -> datetime | None:
+    """From when (strictly after) the key, 解析 and marks of each question may be shown to those who
+    sat the test; None: never. Not before every way to answer it has ended: the latest of its close,
+    every later close arranged for someone, and every open attempt's deadline, plus the grace in which
+    a save still counts. Earlier, a cadre could read the key and save it into an attempt still open
+    (their own next one, or a colleague's). Every page that shows a key asks this one function."""
+    if exam.review != "after_close":
+        return None
+    later = session.execute(
+        select(
+            select(func.max(ExamExtension.closes_at))
+            .where(ExamExtension.exam_id == exam.id)
+            .scalar_subquery(),
+            select(func.max(Attempt.deadline_at))
+            .where(Attempt.exam_id == exam.id, Attempt.state == "open")
+            .scalar_subquery(),
+        )
+    ).one()
+    return max([exam.closes_at, *(moment for moment in later if moment is not None)]) + GRACE
 
 
-def review_opens_at(exam: Exam) -> datetime | None:
-    """When the key and 解析 become visible to those who submitted: at the close, or never (None)."""
-    return exam.closes_at if exam.review == "after_close" else None
+def review_is_open(opens_at: datetime | None, *, now: datetime) -> bool:
+    """Whether a test whose review_opens_at is `opens_at` shows its key now: strictly after that
+    moment, as a save at its very instant still counts."""
+    return opens_at is not None and now > opens_at
+
+
+def review_open(attempt: Attempt, opens_at: datetime | None, *, now: datetime) -> bool:
+    """Whether this attempt's key and 解析 may be shown to its owner now (`opens_at`: its test's
+    review_opens_at)."""
+    return attempt.state == "submitted" and review_is_open(opens_at, now=now)
 
 
 def review(session: Session, attempt: Attempt) -> list[dict[str, object]]:
-    """The paper with responses, keys and explanations, in the letters the person saw."""
+    """The paper with responses, keys and explanations, in the letters the person saw: for
+    administrators, and for its owner only once review_open says so."""
     questions = _questions(session, attempt)
     answers = {
         a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
-from studyhall.exams import paper
+from studyhall.exams import paper, service
 from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
 
 MODES = ("exam", "contest")
@@ -158,6 +158,7 @@ def save_exam(
     if exam is None:
         raise DomainError(_("No such test."), "not_found")
     frozen = exam_id is not None and paper_frozen(session, exam)
+    key_out = exam_id is not None and _key_may_have_been_seen(session, exam, now)
     if frozen:
         changed = [name for name in PAPER_FIELDS if getattr(exam, name) != getattr(spec, name)]
         if changed or _paper_changed(session, exam, spec):
@@ -190,7 +191,9 @@ def save_exam(
         session.add(exam)
     session.flush()
     if frozen:
-        _reschedule_open_attempts(session, exam)
+        _reschedule_open_attempts(session, exam, now=now)
+    if key_out:
+        _refuse_to_reopen(session, exam, now)
     if not exam.items and not exam.rules:
         raise DomainError(_("A test needs questions: pick some or add a drawing rule."), "invalid")
     # Drawing once now turns a pool that is too small into an error for the administrator,
@@ -208,14 +211,40 @@ def save_exam(
     return exam
 
 
-def _reschedule_open_attempts(session: Session, exam: Exam, user_id: int | None = None) -> None:
-    """A changed time limit, close or extension applies to attempts already running."""
-    from studyhall.exams import service
+def _key_may_have_been_seen(session: Session, exam: Exam, now: datetime) -> bool:
+    """Its review is open and someone has submitted: they may have read the key."""
+    if not service.review_is_open(service.review_opens_at(session, exam), now=now):
+        return False
+    submitted = exists().where(Attempt.exam_id == exam.id, Attempt.state == "submitted")
+    return bool(session.scalar(select(submitted)))
 
+
+def _refuse_to_reopen(session: Session, exam: Exam, now: datetime) -> None:
+    """After a change to a test whose key may have been seen: refuse it (the caller rolls back) if
+    it lets anyone start or save an answer again."""
+    if not service.review_is_open(service.review_opens_at(session, exam), now=now):
+        raise DomainError(
+            _(
+                "The review of this test is open, so its key may have been seen: no one may start or "
+                "save an answer again. Its window cannot be reopened or closed later, and no one can be "
+                "given a later close. For someone who missed the test, create a new test."
+            ),
+            "review_open",
+        )
+
+
+def _reschedule_open_attempts(
+    session: Session, exam: Exam, user_id: int | None = None, *, now: datetime
+) -> None:
+    """A changed time limit, close or extension applies to attempts still running. An attempt whose
+    deadline and grace have passed is over, whether or not the sweep has submitted it yet: it is
+    submitted as the sweep would, not brought back to life by a later deadline."""
     query = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == "open")
     if user_id is not None:
         query = query.where(Attempt.user_id == user_id)
-    for attempt in session.scalars(query):
+    for attempt in session.scalars(query).all():
+        if service.finalise_if_overdue(session, attempt, now=now):
+            continue
         arrangement = service.extension(session, exam, attempt.user_id)
         minutes = exam.time_limit_minutes + (arrangement.extra_minutes if arrangement else 0)
         attempt.deadline_at = min(
@@ -250,6 +279,7 @@ def set_extension(
         raise DomainError(_("Unknown 工号: %(names)s.", names=username), "invalid")
     if extra_minutes < 0:
         raise DomainError(_("Extra time cannot be negative."), "invalid")
+    key_out = _key_may_have_been_seen(session, exam, now)
     arrangement = session.scalars(
         select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user.id)
     ).first()
@@ -259,7 +289,9 @@ def set_extension(
     arrangement.extra_minutes = extra_minutes
     arrangement.closes_at = closes_at
     session.flush()
-    _reschedule_open_attempts(session, exam, user.id)
+    _reschedule_open_attempts(session, exam, user.id, now=now)
+    if key_out:
+        _refuse_to_reopen(session, exam, now)
     accounts.record(
         session,
         actor,

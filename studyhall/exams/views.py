@@ -58,7 +58,7 @@ def landing(exam_id: int) -> object:
         exam=exam,
         listing=listing,
         now=now,
-        review_opens_at=service.review_opens_at(exam),
+        review_opens_at=service.review_opens_at(session, exam),
         seconds_to_open=max(0, int((exam.opens_at - now).total_seconds())),
         seconds_to_close=max(0, int((listing.closes_at - now).total_seconds())),
     )
@@ -189,13 +189,14 @@ def result(attempt_id: int) -> object:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     exam = attempt.exam
     listing = service.exam_listing(session, exam, current_user, now=now)
+    opens_at = service.review_opens_at(session, exam)
     return render_template(
         "exams/result.html",
         attempt=attempt,
         exam=exam,
         listing=listing,
-        review_open=service.review_open(exam, attempt, now=now),
-        review_opens_at=service.review_opens_at(exam),
+        review_open=service.review_open(attempt, opens_at, now=now),
+        review_opens_at=opens_at,
     )
 
 
@@ -205,14 +206,17 @@ def review(attempt_id: int) -> object:
     session = db.session()
     attempt = _own_attempt(attempt_id)
     exam = attempt.exam
-    if not service.review_open(exam, attempt, now=clock.now()):
-        opens = service.review_opens_at(exam)
+    opens_at = service.review_opens_at(session, exam)
+    if not service.review_open(attempt, opens_at, now=clock.now()):
         if attempt.state != "submitted":
             message = _("The review opens once you have submitted this test.")
-        elif opens is None:
+        elif opens_at is None:
             message = _("The answers and key of this test are not shown for review.")
         else:
-            message = _("The review opens when the test closes, at %(time)s.", time=_when(opens))
+            message = _(
+                "The review opens at %(time)s, once nobody can start or save an answer any more.",
+                time=_when(opens_at),
+            )
         return _refused(message)
     return render_template(
         "exams/review.html",

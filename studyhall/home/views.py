@@ -32,7 +32,11 @@ def index() -> str:
         open_tests=[t for t in tests if t.startable],
         coming=[t for t in tests if t.status == "upcoming"],
         finished=finished,
-        review_open={t.exam.id for t in finished if t.best and exams.review_open(t.exam, t.best, now=now)},
+        review_open={
+            t.exam.id
+            for t in finished
+            if t.best and exams.review_open(t.best, exams.review_opens_at(session, t.exam), now=now)
+        },
         seconds_until=seconds_until,
         remaining=lambda attempt: exams.seconds_left(attempt.deadline_at, now),
     )

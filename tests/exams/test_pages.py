@@ -68,7 +68,8 @@ def test_landing_describes_the_test_and_start_opens_the_attempt_page(app, make_e
     page = client.get(f"/exams/{exam_id}").get_data(as_text=True)
     assert "国家安全知识测试" in page and "闭卷作答。" in page
     assert "15 minutes" in page and "0 of 2 used" in page
-    assert "can be reviewed after the test closes (2026-04-15 11:00)" in page  # Shanghai time
+    # Shanghai time: the close and the grace for saves in transit
+    assert "can be reviewed once nobody can start or save an answer any more (2026-04-15 11:01)" in page
     assert 'name="access_code"' not in page and 'id="start"' in page
     attempt_id = attempt_id_of(start(client, exam_id))
     attempt_page = client.get(f"/attempts/{attempt_id}")
@@ -118,7 +119,7 @@ def test_submitting_the_plain_form_saves_every_answer_and_shows_the_score(app, m
     assert response.status_code == 302 and response.location == f"/attempts/{attempt_id}/result"
     result = client.get(response.location).get_data(as_text=True)
     assert re.search(r'id="score"[^>]*>10 / 10<', result)
-    assert 'id="review-when"' in result and "from 2026-04-15 11:00" in result
+    assert 'id="review-when"' in result and "from 2026-04-15 11:01" in result
     attempt = session.get(Attempt, attempt_id)
     assert (attempt.state, attempt.ended_by, attempt.score) == ("submitted", "cadre", 10.0)
     assert len(session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).all()) == 4
@@ -171,9 +172,11 @@ def test_review_is_refused_before_the_close_and_shows_key_and_explanation_after(
     client.post(f"/attempts/{attempt_id}/submit", data={})
     refused = client.get(f"/attempts/{attempt_id}/review")
     assert refused.status_code == 403
-    assert "The review opens when the test closes, at 2026-04-15 11:00." in refused.get_data(as_text=True)
+    assert "The review opens at 2026-04-15 11:01, once nobody can start or save an answer any more." in (
+        refused.get_data(as_text=True)
+    )
     assert "review-link" not in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
-    frozen_now(CLOSE)
+    frozen_now(CLOSE + service.GRACE + timedelta(milliseconds=1))
     result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
     assert f'href="/attempts/{attempt_id}/review"' in result
     review = client.get(f"/attempts/{attempt_id}/review")
@@ -194,6 +197,21 @@ def test_a_test_without_review_says_so_and_a_hidden_score_stays_hidden(app, make
     assert "not shown afterwards" in result
     refused = client.get(f"/attempts/{attempt_id}/review")
     assert refused.status_code == 403 and "not shown for review" in refused.get_data(as_text=True)
+
+
+def test_the_review_shows_each_question_s_points_only_when_the_test_shows_scores(app, make_exam, frozen_now):
+    pages = {}
+    for show_score in (True, False):
+        frozen_now(START)
+        client = sign_in(app, "10001")
+        attempt_id = attempt_id_of(start(client, make_exam(show_score=show_score)))
+        state = embedded_state(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))
+        client.post(f"/attempts/{attempt_id}/submit", data=correct_form(state))
+        frozen_now(CLOSE + service.GRACE + timedelta(minutes=1))
+        pages[show_score] = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert pages[True].count('class="awarded"') == 4 and "4 of 4 points" in pages[True]
+    assert "国家安全法第十四条。" in pages[False]  # the review itself is there
+    assert 'class="awarded"' not in pages[False] and " points" not in pages[False]
 
 
 def test_a_cadre_outside_the_audience_is_refused(app, make_exam, session):
@@ -244,7 +262,7 @@ def test_coming_open_and_finished_tests_are_listed_on_the_home_page(app, make_ex
     # Once in progress, the open test offers to continue with the time left.
     attempt_id_of(start(client, open_now))
     assert 'data-countdown="900"' in client.get("/").get_data(as_text=True)
-    frozen_now(CLOSE)
+    frozen_now(CLOSE + service.GRACE + timedelta(milliseconds=1))
     assert "/review" in client.get("/").get_data(as_text=True)
 
 

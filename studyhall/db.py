@@ -12,6 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
 
 # Alembic names constraints from this, so SQLite and PostgreSQL get the same names.
 NAMING_CONVENTION = {
@@ -100,7 +101,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+class RowNumberConverter(IntegerConverter):
+    """`<int:...>` in every route: ids and positions are Integer columns, 32-bit on PostgreSQL, so
+    a larger number names no row: a 404, instead of an out-of-range error from the database."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowNumberConverter
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["studyhall.engine"] = engine
     app.extensions["studyhall.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)

@@ -49,7 +49,14 @@ def _account_key() -> str:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after sign-in would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Nor a control character: a newline would not even fit in the Location header.
+    if (
+        target
+        and target.isprintable()
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return url_for("home.index")
 

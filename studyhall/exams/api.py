@@ -137,7 +137,9 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
         session, attempt_id, _holder(), position, body.get("response"), body["seq"], now=clock.now()
     )
     session.commit()  # a no-op in autocommit (each statement committed itself), as every view ends
-    return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
+    return jsonify(
+        seq=saved.seq, kept=saved.kept, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

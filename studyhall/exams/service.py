@@ -415,7 +415,8 @@ def client_state(
 
 @dataclass(frozen=True)
 class Saved:
-    seq: int
+    seq: int  # the stored answer's
+    kept: bool  # whether the stored answer is this save's (False: a newer one, or a tie lost)
     remaining_seconds: int
     elapsed_ms: int
 
@@ -439,13 +440,12 @@ _SAVE_TARGET = (
     .join(User, User.id == Attempt.user_id)
     .where(Attempt.id == bindparam("attempt_id"), AttemptItem.position == bindparam("position"))
 )
+_STORED = (Answer.attempt_id == Attempt.id, Answer.position == bindparam("position"))
 _SAVE_OUTCOME = select(
     Attempt.state,
     Attempt.deadline_at,
-    select(Answer.seq)
-    .where(Answer.attempt_id == Attempt.id, Answer.position == bindparam("position"))
-    .scalar_subquery()
-    .label("stored_seq"),
+    select(Answer.seq).where(*_STORED).scalar_subquery().label("stored_seq"),
+    select(Answer.response).where(*_STORED).scalar_subquery().label("stored_response"),
 ).where(Attempt.id == bindparam("attempt_id"))
 
 
@@ -453,7 +453,8 @@ _SAVE_OUTCOME = select(
 def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
     """Store an answer if the attempt is still open and within its deadline and grace, replacing
     the stored one only if this seq is higher; returns the seq written (no row: refused, or a replay
-    or older save). The attempt's state is read in the writing statement itself, with the row
+    or older save, or an equal seq: the answer stored first stays, so the device that was told it
+    was kept is never overruled by a save no later than its own). The attempt's state is read in the writing statement itself, with the row
     locked FOR SHARE on PostgreSQL (a submission's UPDATE waits for this statement's commit, or this
     statement waits for the submission's and then finds the attempt closed); on SQLite the
     statement runs under the database's write lock. Either way a save lands before the submission
@@ -498,7 +499,9 @@ def save_answer(
     *,
     now: datetime,
 ) -> Saved:
-    """Store a response unless a newer one (higher seq) is already stored. Idempotent.
+    """Store a response unless one with the same or a higher seq is already stored, and say whether
+    the stored answer is this one. Idempotent. Two devices can number different answers alike (their
+    clocks agree to the millisecond): the one that came second is told its answer was not kept.
 
     The hottest request of a test (hundreds of cadres, every few seconds): two prepared Core
     statements, which may run in autocommit (the API does: no BEGIN and COMMIT round trips), and
@@ -518,17 +521,20 @@ def save_answer(
     for _try in range(2):  # a second time only if the deadline moved between the write and the check
         written = connection.execute(write, values).scalar()
         if written is not None:
+            kept = True
             break
         outcome = connection.execute(_SAVE_OUTCOME, where).one_or_none()
         if outcome is None:
             raise _no_such_position()
         _refuse_if_closed(outcome.state, outcome.deadline_at, now)
         if outcome.stored_seq is not None and outcome.stored_seq >= seq:
-            written = outcome.stored_seq  # a replay or an older save: the newer answer stays
+            # A replay (kept), or an older save or a lost tie: the stored answer stays.
+            written = outcome.stored_seq
+            kept = written == seq and outcome.stored_response == stored
             break
     else:
         raise _too_late()
-    return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
+    return Saved(written, kept, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
 def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:

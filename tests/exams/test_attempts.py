@@ -91,6 +91,24 @@ def test_replayed_and_out_of_order_saves_keep_the_newest_answer(app, make_exam, 
     assert by_type(resumed)["judge"]["response"] is False and by_type(resumed)["judge"]["seq"] == 3
 
 
+def test_of_two_devices_saving_different_answers_with_the_same_seq_the_second_hears_it_was_not_kept(
+    app, make_exam, session
+):
+    """Their millisecond clocks collided. The answer stored first stays (its device was told so), and
+    the other device is told its answer was not kept, instead of a plain "saved"."""
+    phone, desktop = sign_in(app, "10001"), sign_in(app, "10001")
+    state = start(phone, make_exam()).get_json()
+    judge = by_type(state)["judge"]["position"]
+    first = save(desktop, state["attempt"], judge, False, 7).get_json()
+    second = save(phone, state["attempt"], judge, True, 7).get_json()
+    assert (first["seq"], first["kept"]) == (7, True)
+    assert (second["seq"], second["kept"]) == (7, False)
+    assert session.scalars(select(Answer.response).where(Answer.position == judge)).one() is False
+    assert save(desktop, state["attempt"], judge, False, 7).get_json()["kept"] is True  # a replay is kept
+    assert save(phone, state["attempt"], judge, True, 6).get_json()["kept"] is False  # an older save
+    assert save(phone, state["attempt"], judge, True, 8).get_json()["kept"] is True  # a later change
+
+
 def test_the_server_says_how_long_the_attempt_has_run_for_numbering_saves(app, make_exam, frozen_now):
     client = sign_in(app, "10001")
     state = start(client, make_exam()).get_json()

@@ -121,9 +121,13 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN)
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    return jsonify(
-        service.client_state(session, service.own_attempt(session, attempt_id, current_user), now=clock.now())
-    )
+    now = clock.now()
+    attempt = service.own_attempt(session, attempt_id, current_user)
+    # Past its deadline and grace an attempt is submitted, sweep or no sweep: the state says so
+    # (the attempt page then shows the result), not "open" with no time left.
+    if service.finalise_if_overdue(session, attempt, now=now):
+        session.commit()
+    return jsonify(service.client_state(session, attempt, now=now))
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])

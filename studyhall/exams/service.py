@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from studyhall.exams.models import (
     ExamExtension,
     ExamPaper,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow network is not a cheat
@@ -629,15 +632,32 @@ def grade(session: Session, attempt: Attempt) -> None:
     attempt.score = round(sum(awarded.values()), 2)
 
 
+def _overdue(now: datetime, waiting: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
+    """Attempts still open though their deadline and grace passed more than `waiting` ago."""
+    return (Attempt.state == "open", Attempt.deadline_at < now - GRACE - waiting)
+
+
+def count_overdue(session: Session, *, now: datetime, waiting: timedelta) -> int:
+    return session.scalar(select(func.count()).select_from(Attempt).where(*_overdue(now, waiting))) or 0
+
+
 def finalise_overdue(session: Session, *, now: datetime) -> int:
     """Scheduler sweep: submit every attempt whose deadline and grace have passed, from its saved
-    answers. Running it twice, or late, changes nothing more."""
-    overdue = session.scalars(
-        select(Attempt.id).where(Attempt.state == "open", Attempt.deadline_at < now - GRACE)
-    ).all()
+    answers, each in its own transaction (committed here): one that fails to grade is logged and
+    left open for the next sweep, and does not hold back the others. Running the sweep twice, or
+    late, changes nothing more. Returns how many were submitted."""
+    overdue = session.scalars(select(Attempt.id).where(*_overdue(now))).all()
+    submitted = 0
     for attempt_id in overdue:
-        submit(session, attempt_id, None, now=now, ended_by="sweep")
-    return len(overdue)
+        try:
+            submit(session, attempt_id, None, now=now, ended_by="sweep")
+            session.commit()
+        except Exception:  # whatever broke this one, the others still get submitted
+            session.rollback()
+            log.exception("The sweep could not submit attempt %s; the next sweep tries again.", attempt_id)
+        else:
+            submitted += 1
+    return submitted
 
 
 def finalise_if_overdue(session: Session, attempt: Attempt, *, now: datetime) -> bool:

@@ -149,6 +149,47 @@ def test_the_sweep_submits_abandoned_attempts_from_their_saved_answers(app, make
     assert (attempt.state, attempt.ended_by, attempt.score) == ("submitted", "sweep", 10.0)
 
 
+def test_an_attempt_that_fails_to_grade_does_not_hold_back_the_sweep_and_is_retried(
+    app, make_exam, cadres, frozen_now, session, monkeypatch, caplog
+):
+    exam_id = make_exam()
+    attempts = [start(sign_in(app, f"1000{n}"), exam_id).get_json()["attempt"] for n in (1, 2, 3)]
+    broken = attempts[1]
+    grade = service.grade
+
+    def grade_failing_one(grading_session, attempt):  # type: ignore[no-untyped-def]
+        if attempt.id == broken:
+            raise RuntimeError("a question version that cannot be marked")
+        grade(grading_session, attempt)
+
+    monkeypatch.setattr(service, "grade", grade_failing_one)
+    later = frozen_now(START + timedelta(minutes=17))
+    with app.app_context(), db.new_session() as sweeping:
+        assert service.finalise_overdue(sweeping, now=later) == 2
+    states = {a.id: a.state for a in session.scalars(select(Attempt))}
+    assert states == {attempts[0]: "submitted", broken: "open", attempts[2]: "submitted"}
+    assert f"could not submit attempt {broken}" in caplog.text
+    monkeypatch.setattr(service, "grade", grade)  # mended: the next sweep submits it
+    with app.app_context(), db.new_session() as sweeping:
+        assert service.finalise_overdue(sweeping, now=later) == 1
+    session.expire_all()
+    assert session.get(Attempt, broken).state == "submitted"
+
+
+def test_the_api_reports_an_attempt_past_its_deadline_and_grace_as_submitted(app, make_exam, frozen_now):
+    """Not "open" with no time left: the attempt page then shows the result instead of a form."""
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    save(client, state["attempt"], by_type(state)["judge"]["position"], True, 1)
+    frozen_now(START + timedelta(minutes=15) + service.GRACE)
+    within_grace = client.get(f"/api/attempts/{state['attempt']}").get_json()
+    assert (within_grace["state"], within_grace["remaining_seconds"]) == ("open", 0)
+    frozen_now(START + timedelta(minutes=15) + service.GRACE + timedelta(seconds=1))
+    assert client.get(f"/api/attempts/{state['attempt']}").get_json()["state"] == "submitted"
+    result = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert result["score"] == 2.0
+
+
 def test_answers_acknowledged_before_a_restart_are_all_there_with_the_right_time_left(
     app, make_exam, test_config, frozen_now
 ):

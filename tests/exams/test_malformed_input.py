@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studyhall.accounts.models import Role
+from tests.conftest import PASSWORD
 from tests.exams.test_attempts import by_type, sign_in, start
 
 # Surrogates included: "\ud800" is valid JSON and reaches the view as a lone surrogate.
@@ -35,7 +36,7 @@ BODIES = (
     (JSON_VALUES | SHAPED).map(lambda value: json.dumps(value).encode())
     | st.binary(max_size=64)
     | st.integers(1, 100_000).map(lambda depth: b"[" * depth + b"]" * depth)
-    | st.integers(1, 100_000).map(lambda depth: b'{"response":' + b"[" * depth + b"]" * depth + b', "seq": 1}')
+    | st.integers(1, 100_000).map(lambda n: b'{"seq": 1, "response":' + b"[" * n + b"]" * n + b"}")
 )
 PATH_NUMBERS = st.integers(min_value=0, max_value=2**80) | st.sampled_from([2**31, 2**63 - 1, 2**63, 2**64])
 
@@ -60,7 +61,8 @@ def attempt(app, make_exam):  # type: ignore[no-untyped-def]
     client = sign_in(app, "10001")
     exam_id = make_exam()
     state = start(client, exam_id).get_json()
-    return client, {"exam": exam_id, "attempt": state["attempt"], "position": by_type(state)["blank"]["position"]}
+    blank = by_type(state)["blank"]["position"]
+    return client, {"exam": exam_id, "attempt": state["attempt"], "position": blank}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -82,8 +84,8 @@ def test_each_malformed_input_the_review_found_is_a_400_with_a_code(attempt):
         (submit, b"[" * 100_000 + b"]" * 100_000),
         (blank, b'{"response": ["\\ud800", "x"], "seq": 5}'),
     ]:
-        response = client.open(path, method="PUT" if path == blank else "POST", data=body,
-                               content_type="application/json")
+        method = "PUT" if path == blank else "POST"
+        response = client.open(path, method=method, data=body, content_type="application/json")
         assert response.status_code == 400 and response.get_json()["code"] == "invalid", body[:40]
     huge = client.put(f"/api/attempts/{2**63}/answers/1", json={"response": None, "seq": 1})
     assert huge.status_code == 404 and huge.get_json()["code"] == "not_found"
@@ -92,8 +94,8 @@ def test_each_malformed_input_the_review_found_is_a_400_with_a_code(attempt):
 def test_a_control_character_in_next_does_not_break_sign_in_or_the_language_switch(app, people, client):
     people.user("10001")
     for next_url in ["/\nSet-Cookie: x=1", "/exams\r\n", "/%0a"]:
-        login = client.post("/login", query_string={"next": next_url},
-                            data={"username": "10001", "password": "correct-horse-1", "next": next_url})
+        form = {"username": "10001", "password": PASSWORD, "next": next_url}
+        login = client.post("/login", query_string={"next": next_url}, data=form)
         assert login.status_code == 302 and "\n" not in login.headers["Location"]
         switch = client.post("/language", data={"lang": "en", "next": next_url})
         assert switch.status_code == 302 and "\n" not in switch.headers["Location"]

@@ -105,12 +105,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# Ids and positions are Integer columns, 32-bit on PostgreSQL: a larger number names no row.
+MAX_ID = 2**31 - 1
+
+
 class RowNumberConverter(IntegerConverter):
-    """`<int:...>` in every route: ids and positions are Integer columns, 32-bit on PostgreSQL, so
-    a larger number names no row: a 404, instead of an out-of-range error from the database."""
+    """`<int:...>` in every route: a number past MAX_ID is a 404, instead of an out-of-range error
+    from the database."""
 
     def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

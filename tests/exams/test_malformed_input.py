@@ -7,10 +7,14 @@ import json
 import re
 
 import pytest
+from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sqlalchemy import select
+
 from studyhall.accounts.models import Role
+from studyhall.banks.models import Bank
 from tests.conftest import PASSWORD
 from tests.exams.test_attempts import by_type, sign_in, start
 
@@ -119,3 +123,18 @@ def test_no_page_fails_on_a_path_number_past_the_database_range(app, people, aut
                 assert response.status_code == 404, (method, path, response.status_code)
                 checked += 1
     assert checked > 20  # the pages and the API both have numbered routes
+
+
+def test_no_page_fails_on_odd_numbers_or_days_in_its_query(app, world, auth, client, session):
+    """Every page without path arguments, and a bank's, with each number and day its views read
+    from the query made huge or odd."""
+    auth.login("admin1")
+    pages = [rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments]
+    with app.test_request_context():
+        bank = url_for("banks.browse", bank_id=session.scalars(select(Bank.id)).one())
+    for path in [*pages, bank]:
+        for odd in (str(2**63), "²", "9999-12-31", "0001-01-01"):
+            query = dict.fromkeys(["page", "difficulty", "branch", "since", "until"], odd)
+            response = client.get(path, query_string=query)
+            assert response.status_code < 500, (path, odd)
+            assert response.status_code != 404, path  # the page itself was reached

@@ -129,8 +129,8 @@ def health(engine: Engine, *, now: datetime, started_at: datetime) -> Health:
             problems.append(
                 Problem(
                     "attempts_overdue",
-                    f"{overdue} attempts are still open more than {_ago(OVERDUE_WAIT_LIMIT)} after "
-                    "their deadline and grace: the overdue sweep is not submitting them.",
+                    f"Attempts still open more than {_ago(OVERDUE_WAIT_LIMIT)} after their deadline and "
+                    f"grace: {overdue}. The overdue sweep is not submitting them.",
                 )
             )
     return Health(True, revision, heartbeat, overdue, tuple(problems))

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter
+
+log = logging.getLogger(__name__)
 
 # Alembic names constraints from this, so SQLite and PostgreSQL get the same names.
 NAMING_CONVENTION = {
@@ -118,10 +123,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+# Ids and positions are Integer columns, 32-bit on PostgreSQL: a larger number names no row.
+MAX_ID = 2**31 - 1
+
+
+class RowNumberConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past MAX_ID is a 404, instead of an out-of-range error
+    from the database."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowNumberConverter
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["studyhall.engine"] = engine
-    app.extensions["studyhall.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    maker = sessionmaker(engine, expire_on_commit=False)
+    event.listen(maker, "after_commit", _note_commit)
+    app.extensions["studyhall.sessionmaker"] = maker
+    app.register_error_handler(DBAPIError, _retry_after_disconnect)
     app.teardown_appcontext(_close_session)
 
 
@@ -144,7 +166,9 @@ def session() -> Session:
 def autocommit_session() -> Session:
     """The request's session with each statement committing by itself, for a request whose every
     write is a single statement (the autosave): BEGIN and COMMIT would be two more round trips.
-    It must be the request's first use of the database."""
+    It must be the request's first use of the database, and the request must be idempotent: after
+    a disconnect it is run again (see _retry_after_disconnect), though a statement may have
+    committed."""
     request_session = session()
     if request_session.in_transaction():
         # SQLAlchemy would only warn and run the statements in that transaction instead.
@@ -153,7 +177,37 @@ def autocommit_session() -> Session:
     return request_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def discard_session() -> None:
+    """End the request's session, rolling back whatever it left unfinished (a failed statement's
+    transaction, a dead connection); a later session() starts afresh."""
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    discard_session()
+
+
+def _note_commit(db_session: Session) -> None:
+    db_session.info["committed"] = True
+
+
+def _retry_after_disconnect(error: DBAPIError) -> ResponseReturnValue:
+    """The database dropped a connection of the pool (a restart, a failover, a proxy's timeout);
+    the request found it dead. SQLAlchemy has seen the disconnect and invalidated the whole pool,
+    so a new connection will do: run the request once more, if that cannot repeat anything —
+    nothing of it committed yet (an uncommitted transaction died with its connection). Else, or if
+    the retry fails too, the error goes on to the error page."""
+    committed = "db_session" in g and g.db_session.info.get("committed")
+    if not error.connection_invalidated or committed or g.get("db_retried"):
+        raise error
+    g.db_retried = True
+    log.warning("Database connection lost (%s): %s %s runs again.", error.orig, request.method, request.path)
+    discard_session()
+    g.pop("_login_user", None)  # Flask-Login's user, loaded through the dead connection
+    try:
+        response = current_app.preprocess_request()
+        return response if response is not None else current_app.dispatch_request()
+    except Exception as again:  # a refusal (404, DomainError) is answered as usual
+        return current_app.handle_user_exception(again)

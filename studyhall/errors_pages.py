@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from studyhall import db, i18n
 from studyhall.accounts.access import wants_json
 
 
@@ -57,8 +59,17 @@ def _csrf_error(_error: CSRFError) -> tuple[object, int]:
 
 
 def _server_error(_error: Exception) -> tuple[object, int]:
+    # The request's transaction may have failed with it (a dead connection must be rolled back
+    # before the session can query again), and the page below asks the database for its header.
+    db.discard_session()
     code, message = _messages()[500]
-    return _render(500, code, message)
+    try:
+        return _render(500, code, message)
+    except SQLAlchemyError:
+        # The database is out of reach: a page that needs nothing from it (no account, no banner).
+        db.discard_session()
+        page = current_app.jinja_env.get_template("errors/unavailable.html")
+        return page.render(message=message, html_lang=i18n.html_lang()), 500
 
 
 def init_app(app: Flask) -> None:

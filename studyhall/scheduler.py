@@ -34,7 +34,7 @@ def _heartbeat(_session: Session, _now: datetime) -> None:
 
 
 JOBS = (
-    Job(system.HEARTBEAT_JOB, timedelta(seconds=60), _heartbeat),
+    Job(system.HEARTBEAT_JOB, system.HEARTBEAT_EVERY, _heartbeat),
     Job(
         "sweep_staged_files",
         timedelta(minutes=30),

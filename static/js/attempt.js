@@ -378,13 +378,13 @@ class AttemptPage {
       this.failures = 0;
       this.tokenRetries = 0;
       this.sync(result.body);
-      await this.acknowledged(p, entry, result.body.seq);
+      await this.acknowledged(p, entry, result.body.seq, result.body.kept);
       return "sent";
     }
     return this.refused(result, p);
   }
 
-  async acknowledged(p, entry, storedSeq) {
+  async acknowledged(p, entry, storedSeq, kept) {
     const data = this.store.data;
     data.seq[p] = Math.max(data.seq[p] || 0, storedSeq);
     this.store.settle(p, storedSeq);
@@ -392,8 +392,9 @@ class AttemptPage {
     // A change made here after this one was sent stays pending (it is later still).
     if (current && current.seq <= storedSeq) delete data.pending[p];
     this.store.save();
-    if (storedSeq > entry.seq && !data.pending[p]) {
-      // Another device or tab saved a later answer: show that one instead of this one.
+    if (!kept && !data.pending[p]) {
+      // Another device or tab saved a later answer, or one numbered alike that came first: show
+      // that one instead of this one.
       await this.adoptStored(p);
     }
   }

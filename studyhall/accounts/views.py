@@ -49,7 +49,14 @@ def _account_key() -> str:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect after sign-in would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Nor a control character: a newline would not even fit in the Location header.
+    if (
+        target
+        and target.isprintable()
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return url_for("home.index")
 
@@ -144,7 +151,10 @@ def _branch_choices(empty_label: str) -> list[SelectChoice]:
 
 
 def _id_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # isdigit() alone takes "²"; past MAX_ID no row has the number.
+    if value and value.isascii() and value.isdigit() and int(value) <= db.MAX_ID:
+        return int(value)
+    return None
 
 
 def _commit_or_flash(action, success: str) -> bool:  # type: ignore[no-untyped-def]
@@ -422,6 +432,8 @@ def _local_day(value: str | None) -> datetime | None:
     try:
         day = datetime.strptime(value or "", "%Y-%m-%d")
     except ValueError:
+        return None
+    if not datetime.min.year < day.year < datetime.max.year:  # would overflow, moved to UTC or a day on
         return None
     return day.replace(tzinfo=clock.local_zone())
 

@@ -104,6 +104,8 @@ def browse(bank_id: int) -> object:
     session = db.session()
     bank = _bank_or_404(bank_id)
     difficulty = request.args.get("difficulty", type=int)
+    if difficulty is not None and not 1 <= difficulty <= 5:  # the scale; a huge one would overflow
+        difficulty = None
     page = service.search(
         session,
         bank,

@@ -5,7 +5,10 @@ Same session cookie and CSRF header as the pages; errors are JSON with a message
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -37,6 +40,23 @@ STATUS = {
 def _refused(error: DomainError):  # type: ignore[no-untyped-def]
     db.session().rollback()
     return jsonify(code=error.code, message=error.message), STATUS.get(error.code, 400)
+
+
+def _body() -> dict[str, object]:
+    """The request's JSON object, {} for an empty body. Anything else is refused here, once for
+    every view: a non-object, nesting too deep for the parser, and text with a lone surrogate
+    ("\\ud800" is valid JSON, but no database can store it)."""
+    data = request.get_data()
+    if not data:
+        return {}
+    try:
+        body = json.loads(data)
+        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates, in keys or values
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        body = None
+    if not isinstance(body, dict):
+        raise DomainError(_("The request body is not the JSON object this call expects."), "invalid")
+    return body
 
 
 def _holder() -> Claim:
@@ -81,7 +101,7 @@ def exams():  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
 def start(exam_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    body = request.get_json(silent=True) or {}
+    body = _body()
     now = clock.now()
     started = service.start_or_resume(
         session,
@@ -101,30 +121,36 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN)
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    return jsonify(
-        service.client_state(session, service.own_attempt(session, attempt_id, current_user), now=clock.now())
-    )
+    now = clock.now()
+    attempt = service.own_attempt(session, attempt_id, current_user)
+    # Past its deadline and grace an attempt is submitted, sweep or no sweep: the state says so
+    # (the attempt page then shows the result), not "open" with no time left.
+    if service.finalise_if_overdue(session, attempt, now=now):
+        session.commit()
+    return jsonify(service.client_state(session, attempt, now=now))
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
 def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "seq" not in body:
-        raise DomainError("Expected a JSON object with response and seq.", "invalid")
+    body = _body()
+    if "seq" not in body:
+        raise DomainError(_("Expected a JSON object with response and seq."), "invalid")
     session = db.autocommit_session()
     saved = service.save_answer(
         session, attempt_id, _holder(), position, body.get("response"), body["seq"], now=clock.now()
     )
     session.commit()  # a no-op in autocommit (each statement committed itself), as every view ends
-    return jsonify(seq=saved.seq, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms)
+    return jsonify(
+        seq=saved.seq, kept=saved.kept, remaining_seconds=saved.remaining_seconds, elapsed_ms=saved.elapsed_ms
+    )
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(SIGNED_IN)
 def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    body = request.get_json(silent=True) or {}
+    body = _body()
     ended_by = "timer" if body.get("reason") == "timer" else "cadre"
     attempt = service.submit(session, attempt_id, current_user, now=clock.now(), ended_by=ended_by)
     session.commit()
@@ -140,7 +166,7 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 @allow(SIGNED_IN)
 def event(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
-    body = request.get_json(silent=True) or {}
+    body = _body()
     attempt = service.record_event(
         session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now()
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from studyhall.exams.models import (
     ExamExtension,
     ExamPaper,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_SEQ = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow network is not a cheat
@@ -417,7 +420,8 @@ def client_state(
 
 @dataclass(frozen=True)
 class Saved:
-    seq: int
+    seq: int  # the stored answer's
+    kept: bool  # whether the stored answer is this save's (False: a newer one, or a tie lost)
     remaining_seconds: int
     elapsed_ms: int
 
@@ -441,13 +445,12 @@ _SAVE_TARGET = (
     .join(User, User.id == Attempt.user_id)
     .where(Attempt.id == bindparam("attempt_id"), AttemptItem.position == bindparam("position"))
 )
+_STORED = (Answer.attempt_id == Attempt.id, Answer.position == bindparam("position"))
 _SAVE_OUTCOME = select(
     Attempt.state,
     Attempt.deadline_at,
-    select(Answer.seq)
-    .where(Answer.attempt_id == Attempt.id, Answer.position == bindparam("position"))
-    .scalar_subquery()
-    .label("stored_seq"),
+    select(Answer.seq).where(*_STORED).scalar_subquery().label("stored_seq"),
+    select(Answer.response).where(*_STORED).scalar_subquery().label("stored_response"),
 ).where(Attempt.id == bindparam("attempt_id"))
 
 
@@ -455,7 +458,8 @@ _SAVE_OUTCOME = select(
 def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
     """Store an answer if the attempt is still open and within its deadline and grace, replacing
     the stored one only if this seq is higher; returns the seq written (no row: refused, or a replay
-    or older save). The attempt's state is read in the writing statement itself, with the row
+    or older save, or an equal seq: the answer stored first stays, so the device that was told it
+    was kept is never overruled by a save no later than its own). The attempt's state is read in the writing statement itself, with the row
     locked FOR SHARE on PostgreSQL (a submission's UPDATE waits for this statement's commit, or this
     statement waits for the submission's and then finds the attempt closed); on SQLite the
     statement runs under the database's write lock. Either way a save lands before the submission
@@ -500,7 +504,9 @@ def save_answer(
     *,
     now: datetime,
 ) -> Saved:
-    """Store a response unless a newer one (higher seq) is already stored. Idempotent.
+    """Store a response unless one with the same or a higher seq is already stored, and say whether
+    the stored answer is this one. Idempotent. Two devices can number different answers alike (their
+    clocks agree to the millisecond): the one that came second is told its answer was not kept.
 
     The hottest request of a test (hundreds of cadres, every few seconds): two prepared Core
     statements, which may run in autocommit (the API does: no BEGIN and COMMIT round trips), and
@@ -520,17 +526,20 @@ def save_answer(
     for _try in range(2):  # a second time only if the deadline moved between the write and the check
         written = connection.execute(write, values).scalar()
         if written is not None:
+            kept = True
             break
         outcome = connection.execute(_SAVE_OUTCOME, where).one_or_none()
         if outcome is None:
             raise _no_such_position()
         _refuse_if_closed(outcome.state, outcome.deadline_at, now)
         if outcome.stored_seq is not None and outcome.stored_seq >= seq:
-            written = outcome.stored_seq  # a replay or an older save: the newer answer stays
+            # A replay (kept), or an older save or a lost tie: the stored answer stays.
+            written = outcome.stored_seq
+            kept = written == seq and outcome.stored_response == stored
             break
     else:
         raise _too_late()
-    return Saved(written, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
+    return Saved(written, kept, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
 def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:
@@ -625,15 +634,32 @@ def grade(session: Session, attempt: Attempt) -> None:
     attempt.score = round(sum(awarded.values()), 2)
 
 
+def _overdue(now: datetime, waiting: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
+    """Attempts still open though their deadline and grace passed more than `waiting` ago."""
+    return (Attempt.state == "open", Attempt.deadline_at < now - GRACE - waiting)
+
+
+def count_overdue(session: Session, *, now: datetime, waiting: timedelta) -> int:
+    return session.scalar(select(func.count()).select_from(Attempt).where(*_overdue(now, waiting))) or 0
+
+
 def finalise_overdue(session: Session, *, now: datetime) -> int:
     """Scheduler sweep: submit every attempt whose deadline and grace have passed, from its saved
-    answers. Running it twice, or late, changes nothing more."""
-    overdue = session.scalars(
-        select(Attempt.id).where(Attempt.state == "open", Attempt.deadline_at < now - GRACE)
-    ).all()
+    answers, each in its own transaction (committed here): one that fails to grade is logged and
+    left open for the next sweep, and does not hold back the others. Running the sweep twice, or
+    late, changes nothing more. Returns how many were submitted."""
+    overdue = session.scalars(select(Attempt.id).where(*_overdue(now))).all()
+    submitted = 0
     for attempt_id in overdue:
-        submit(session, attempt_id, None, now=now, ended_by="sweep")
-    return len(overdue)
+        try:
+            submit(session, attempt_id, None, now=now, ended_by="sweep")
+            session.commit()
+        except Exception:  # whatever broke this one, the others still get submitted
+            session.rollback()
+            log.exception("The sweep could not submit attempt %s; the next sweep tries again.", attempt_id)
+        else:
+            submitted += 1
+    return submitted
 
 
 def finalise_if_overdue(session: Session, attempt: Attempt, *, now: datetime) -> bool:

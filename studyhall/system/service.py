@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from studyhall.exams import service as exams
 from studyhall.system.models import JobRun, Setting, StagedFile
 
 DEMO_SETTING = "demo_data"
@@ -69,20 +70,72 @@ def sweep_staged_files(session: Session, *, now: datetime) -> int:
     return result.rowcount or 0
 
 
+HEARTBEAT_EVERY = timedelta(seconds=60)
+# A missed beat or two is a busy machine; three is a scheduler that is not running.
+HEARTBEAT_STALE_AFTER = 3 * HEARTBEAT_EVERY
+# How long after the app starts a missing or old heartbeat is not yet a fault: `studyhall serve`
+# starts its scheduler with the app, and the first beat and sweeps run at once.
+START_UP = HEARTBEAT_STALE_AFTER
+# The overdue sweep runs every 30 s: an attempt left open this long past its deadline and grace
+# means the sweep is not doing its work.
+OVERDUE_WAIT_LIMIT = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+
+
 @dataclass(frozen=True)
 class Health:
     database_ok: bool
     revision: str | None
     heartbeat: datetime | None
+    overdue_attempts: int = 0
+    problems: tuple[Problem, ...] = ()
     error: str | None = None
 
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
-def health(engine: Engine) -> Health:
+
+def health(engine: Engine, *, now: datetime, started_at: datetime) -> Health:
+    """The database, the migration, the scheduler's pulse and the attempts it should have submitted
+    by now; a problem for each thing that is wrong."""
     try:
         with engine.connect() as connection:
             revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
             with Session(bind=connection) as session:
                 heartbeat = last_job_run(session, HEARTBEAT_JOB)
+                overdue = exams.count_overdue(session, now=now, waiting=OVERDUE_WAIT_LIMIT)
     except SQLAlchemyError as exc:
-        return Health(database_ok=False, revision=None, heartbeat=None, error=type(exc).__name__)
-    return Health(database_ok=True, revision=revision, heartbeat=heartbeat)
+        problem = Problem("database_unreachable", "The database cannot be reached.")
+        return Health(False, None, None, problems=(problem,), error=type(exc).__name__)
+    problems = []
+    if now - started_at >= START_UP:  # before that, the scheduler may not have caught up yet
+        if heartbeat is None:
+            problems.append(Problem("scheduler_never_ran", "The scheduler has never recorded a heartbeat."))
+        elif now - heartbeat > HEARTBEAT_STALE_AFTER:
+            problems.append(
+                Problem(
+                    "scheduler_stale",
+                    f"The scheduler's last heartbeat is {_ago(now - heartbeat)} old "
+                    f"(it beats every {_ago(HEARTBEAT_EVERY)}; stale after {_ago(HEARTBEAT_STALE_AFTER)}).",
+                )
+            )
+        if overdue:
+            problems.append(
+                Problem(
+                    "attempts_overdue",
+                    f"Attempts still open more than {_ago(OVERDUE_WAIT_LIMIT)} after their deadline and "
+                    f"grace: {overdue}. The overdue sweep is not submitting them.",
+                )
+            )
+    return Health(True, revision, heartbeat, overdue, tuple(problems))
+
+
+def _ago(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"

@@ -3,6 +3,7 @@ the session ends mid-test, and the review after the close."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -187,6 +188,27 @@ def test_an_older_unsent_answer_does_not_overwrite_a_later_one_from_another_devi
     position = int(page.locator('fieldset[data-type="judge"]').get_attribute("data-position"))
     assert stored(session, attempt_id)[position] is False  # the later answer stands
     expect(page.locator('fieldset[data-type="judge"] input[value="false"]')).to_be_checked()
+
+
+def test_a_device_whose_answer_lost_a_tie_of_seq_shows_the_answer_that_stays(page, make_exam, session):
+    """Another device's answer, numbered alike (their clocks agreed to the millisecond), reached the
+    server first: this page must not say "saved" over its own answer, but show the one that stays."""
+    attempt_id = start_attempt(page, make_exam())
+    judge = page.locator('fieldset[data-type="judge"]')
+    position = int(judge.get_attribute("data-position"))
+    cadre = session.scalars(select(User).where(User.username == "10001")).one()
+
+    def other_device_first(route) -> None:  # type: ignore[no-untyped-def]
+        seq = json.loads(route.request.post_data)["seq"]
+        service.save_answer(session, attempt_id, cadre, position, True, seq, now=START)
+        session.commit()
+        route.continue_()
+
+    page.route("**/answers/*", other_device_first, times=1)
+    judge.locator('input[value="false"]').check()
+    expect(judge.locator('input[value="true"]')).to_be_checked(timeout=SAVE_TIMEOUT)
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
+    assert stored(session, attempt_id)[position] is True
 
 
 def test_two_tabs_offline_keep_each_others_unsent_answers(page, make_exam, session):

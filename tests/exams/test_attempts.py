@@ -91,6 +91,24 @@ def test_replayed_and_out_of_order_saves_keep_the_newest_answer(app, make_exam, 
     assert by_type(resumed)["judge"]["response"] is False and by_type(resumed)["judge"]["seq"] == 3
 
 
+def test_of_two_devices_saving_different_answers_with_the_same_seq_the_second_hears_it_was_not_kept(
+    app, make_exam, session
+):
+    """Their millisecond clocks collided. The answer stored first stays (its device was told so), and
+    the other device is told its answer was not kept, instead of a plain "saved"."""
+    phone, desktop = sign_in(app, "10001"), sign_in(app, "10001")
+    state = start(phone, make_exam()).get_json()
+    judge = by_type(state)["judge"]["position"]
+    first = save(desktop, state["attempt"], judge, False, 7).get_json()
+    second = save(phone, state["attempt"], judge, True, 7).get_json()
+    assert (first["seq"], first["kept"]) == (7, True)
+    assert (second["seq"], second["kept"]) == (7, False)
+    assert session.scalars(select(Answer.response).where(Answer.position == judge)).one() is False
+    assert save(desktop, state["attempt"], judge, False, 7).get_json()["kept"] is True  # a replay is kept
+    assert save(phone, state["attempt"], judge, True, 6).get_json()["kept"] is False  # an older save
+    assert save(phone, state["attempt"], judge, True, 8).get_json()["kept"] is True  # a later change
+
+
 def test_the_server_says_how_long_the_attempt_has_run_for_numbering_saves(app, make_exam, frozen_now):
     client = sign_in(app, "10001")
     state = start(client, make_exam()).get_json()
@@ -129,6 +147,47 @@ def test_the_sweep_submits_abandoned_attempts_from_their_saved_answers(app, make
         writer.commit()
     attempt = session.get(Attempt, state["attempt"])
     assert (attempt.state, attempt.ended_by, attempt.score) == ("submitted", "sweep", 10.0)
+
+
+def test_an_attempt_that_fails_to_grade_does_not_hold_back_the_sweep_and_is_retried(
+    app, make_exam, cadres, frozen_now, session, monkeypatch, caplog
+):
+    exam_id = make_exam()
+    attempts = [start(sign_in(app, f"1000{n}"), exam_id).get_json()["attempt"] for n in (1, 2, 3)]
+    broken = attempts[1]
+    grade = service.grade
+
+    def grade_failing_one(grading_session, attempt):  # type: ignore[no-untyped-def]
+        if attempt.id == broken:
+            raise RuntimeError("a question version that cannot be marked")
+        grade(grading_session, attempt)
+
+    monkeypatch.setattr(service, "grade", grade_failing_one)
+    later = frozen_now(START + timedelta(minutes=17))
+    with app.app_context(), db.new_session() as sweeping:
+        assert service.finalise_overdue(sweeping, now=later) == 2
+    states = {a.id: a.state for a in session.scalars(select(Attempt))}
+    assert states == {attempts[0]: "submitted", broken: "open", attempts[2]: "submitted"}
+    assert f"could not submit attempt {broken}" in caplog.text
+    monkeypatch.setattr(service, "grade", grade)  # mended: the next sweep submits it
+    with app.app_context(), db.new_session() as sweeping:
+        assert service.finalise_overdue(sweeping, now=later) == 1
+    session.expire_all()
+    assert session.get(Attempt, broken).state == "submitted"
+
+
+def test_the_api_reports_an_attempt_past_its_deadline_and_grace_as_submitted(app, make_exam, frozen_now):
+    """Not "open" with no time left: the attempt page then shows the result instead of a form."""
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    save(client, state["attempt"], by_type(state)["judge"]["position"], True, 1)
+    frozen_now(START + timedelta(minutes=15) + service.GRACE)
+    within_grace = client.get(f"/api/attempts/{state['attempt']}").get_json()
+    assert (within_grace["state"], within_grace["remaining_seconds"]) == ("open", 0)
+    frozen_now(START + timedelta(minutes=15) + service.GRACE + timedelta(seconds=1))
+    assert client.get(f"/api/attempts/{state['attempt']}").get_json()["state"] == "submitted"
+    result = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert result["score"] == 2.0
 
 
 def test_answers_acknowledged_before_a_restart_are_all_there_with_the_right_time_left(

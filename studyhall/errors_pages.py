@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from studyhall.accounts.access import wants_json
+from studyhall.accounts.access import referrer_target, wants_json
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -47,12 +47,10 @@ def _csrf_error(_error: CSRFError) -> tuple[object, int]:
     message = _("This page had expired, so nothing was changed. Please open it again and retry.")
     if wants_json():
         return jsonify(code="csrf_expired", message=message), 400
-    if request.referrer and request.referrer.startswith(request.host_url):
-        retry = request.referrer
-    elif request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
-        retry = request.path
-    else:
-        retry = url_for("home.index")
+    retry = referrer_target()
+    if retry is None:
+        get_page = request.url_rule is not None and "GET" in (request.url_rule.methods or ())
+        retry = request.path if get_page else url_for("home.index")
     return render_template("errors/csrf.html", message=message, retry=retry), 400
 
 

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from studyhall import clock, db
 from studyhall.accounts import service, user_import
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
     BranchForm,
@@ -47,13 +47,6 @@ def _account_key() -> str:
     return request.form.get("username", "").strip().lower()
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after sign-in would help phishing.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
 @limiter.limit(
@@ -82,7 +75,7 @@ def login() -> object:
             if language:
                 cookie["lang"] = language
             login_user(user)
-            return redirect(_safe_next(form.next.data))
+            return redirect(safe_next(form.next.data))
         flash(_("Wrong 工号 or password."), "error")
     return render_template("accounts/login.html", form=form, no_accounts=service.count_admins(session) == 0)
 
@@ -130,7 +123,7 @@ def language() -> object:
     code = request.form.get("lang", "")
     if code in current_app.config["LANGUAGES"]:
         cookie["lang"] = code
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 # ---- branches --------------------------------------------------------------------------------
@@ -316,11 +309,7 @@ def set_active(user_id: int) -> object:
         if active
         else _("%(name)s can no longer sign in; their history stays.", name=user.display_name),
     )
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("accounts.users")
-    )
+    return redirect(referrer_target() or url_for("accounts.users"))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])

@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
-    from studyhall import accounts, cli, db, errors_pages, i18n
+    from studyhall import accounts, cli, db, errors_pages, headers, i18n
     from studyhall import config as defaults
     from studyhall.accounts import access
     from studyhall.extensions import babel, csrf, limiter, login_manager
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     accounts.init_login(login_manager)
     access.init_app(app)
     errors_pages.init_app(app)
+    headers.init_app(app)
 
     from studyhall.accounts.views import bp as accounts_bp
     from studyhall.banks.views import bp as banks_bp

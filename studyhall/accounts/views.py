@@ -28,6 +28,7 @@ from studyhall.accounts.forms import (
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError
 from studyhall.extensions import limiter
+from studyhall.headers import no_store
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("accounts", __name__)
@@ -246,6 +247,7 @@ def _user_form(form: UserForm) -> UserForm:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @allow(ADMIN)
+@no_store
 def new_user() -> object:
     form = _user_form(UserForm())
     if form.validate_on_submit():
@@ -314,6 +316,7 @@ def set_active(user_id: int) -> object:
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def reset_password(user_id: int) -> object:
     session = db.session()
     user = _user_or_404(user_id)
@@ -353,6 +356,7 @@ def _preview(token: str, *, create_branches: bool) -> object:
 
 @bp.route("/admin/users/import/confirm", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def confirm_import() -> object:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
@@ -384,6 +388,7 @@ def import_template() -> Response:
 
 @bp.route("/admin/users/import/passwords.xlsx", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def import_passwords() -> Response:
     # The passwords travel back from the page that showed them once; the server keeps no copy.
     rows = list(
@@ -397,10 +402,7 @@ def import_passwords() -> Response:
     return Response(
         user_import.passwords_workbook(rows),
         mimetype=XLSX,
-        headers={
-            "Content-Disposition": "attachment; filename=initial-passwords.xlsx",
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": "attachment; filename=initial-passwords.xlsx"},
     )
 
 

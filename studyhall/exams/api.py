@@ -14,6 +14,7 @@ from studyhall.accounts.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VI
 from studyhall.accounts.service import Claim
 from studyhall.errors import DomainError
 from studyhall.exams import service
+from studyhall.headers import no_store
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
 STATUS = {
@@ -79,6 +80,7 @@ def exams():  # type: ignore[no-untyped-def]
 
 @bp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
+@no_store
 def start(exam_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}
@@ -99,6 +101,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>")
 @allow(SIGNED_IN)
+@no_store
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     return jsonify(
@@ -108,6 +111,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
+@no_store
 def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "seq" not in body:
@@ -122,6 +126,7 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(SIGNED_IN)
+@no_store
 def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}
@@ -138,6 +143,7 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @allow(SIGNED_IN)
+@no_store
 def event(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = request.get_json(silent=True) or {}

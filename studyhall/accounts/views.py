@@ -71,6 +71,8 @@ def login() -> object:
     if form.validate_on_submit():
         user = service.authenticate(session, form.username.data, form.password.data)
         if user is not None:
+            service.begin_session(session, user, now=clock.now())
+            session.commit()
             language = cookie.get("lang")
             cookie.clear()  # nothing from before sign-in carries over, except the chosen language
             if language:
@@ -93,6 +95,9 @@ def too_many_sign_ins() -> tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @allow(SIGNED_IN)
 def logout() -> object:
+    session = db.session()
+    service.end_session(session, current_user)
+    session.commit()
     logout_user()
     cookie.clear()
     flash(_("You have signed out."), "info")

@@ -56,6 +56,7 @@ class Holder(Protocol):
 
     id: int
     auth_version: int
+    session_key: str | None  # None: the caller has checked the session already, or acts without one
 
 
 def _person_check():  # type: ignore[no-untyped-def]
@@ -81,6 +82,7 @@ def _person_check():  # type: ignore[no-untyped-def]
     return select(
         User.active,
         User.auth_version,
+        accounts.session_alive(bindparam("session_key")).label("session_alive"),
         User.must_change_password,
         named.label("in_audience"),
         select(func.count()).where(*mine).scalar_subquery().label("attempts_used"),
@@ -99,14 +101,21 @@ _PERSON_CHECK = _person_check()
 
 
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
-    return bool(session.execute(_PERSON_CHECK, {"exam_id": exam.id, "user_id": user.id}).one().in_audience)
+    where = {"exam_id": exam.id, "user_id": user.id, "session_key": None}
+    return bool(session.execute(_PERSON_CHECK, where).one().in_audience)
 
 
 def _check_holder(account: Row | None, holder: Holder) -> None:
     """Refuse a session its account has ended: deactivated, or its password changed or reset since
-    (auth_version). A new password being due does not end it: saves go on (a cadre whose password
-    was reset mid-test and who signed in again in place must not lose answers); starts check it."""
-    if account is None or not account.active or account.auth_version != holder.auth_version:
+    (auth_version), or signed out. A new password being due does not end it: saves go on (a cadre
+    whose password was reset mid-test and who signed in again in place must not lose answers);
+    starts check it."""
+    if (
+        account is None
+        or not account.active
+        or account.auth_version != holder.auth_version
+        or (holder.session_key is not None and not account.session_alive)
+    ):
         raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
 
 
@@ -251,7 +260,8 @@ def start_or_resume(
     """The person's attempt in progress, or a new one with a frozen paper: one drawn ahead (see
     paper.stock), or drawn now. The holder's session is checked here (the API does not load the
     user first); a new attempt is written with Core statements, as the save is."""
-    person = session.execute(_PERSON_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
+    where = {"exam_id": exam_id, "user_id": holder.id, "session_key": holder.session_key}
+    person = session.execute(_PERSON_CHECK, where).one_or_none()
     _check_holder(person, holder)
     assert person is not None  # _check_holder refused a missing account
     if person.must_change_password:
@@ -433,6 +443,7 @@ _SAVE_TARGET = (
         Question.stem,
         User.active,
         User.auth_version,
+        accounts.session_alive(bindparam("session_key")).label("session_alive"),
     )
     .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
@@ -507,7 +518,7 @@ def save_answer(
         raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
     connection = session.connection()
     where = {"attempt_id": attempt_id, "position": position}
-    target = connection.execute(_SAVE_TARGET, where).one_or_none()
+    target = connection.execute(_SAVE_TARGET, {**where, "session_key": holder.session_key}).one_or_none()
     if target is None or target.user_id != holder.id:
         raise _no_such_position()
     _check_holder(target, holder)

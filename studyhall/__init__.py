@@ -17,7 +17,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall import accounts, cli, db, errors_pages, headers, i18n
     from studyhall import config as defaults
     from studyhall.accounts import access
-    from studyhall.extensions import babel, csrf, limiter, login_manager
+    from studyhall.extensions import babel, csrf, login_manager
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("STUDYHALL_INSTANCE_PATH")
     app = Flask(
@@ -34,7 +34,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     accounts.init_login(login_manager)
     access.init_app(app)

@@ -34,10 +34,6 @@ def _render(status: int, code: str, message: str) -> tuple[object, int]:
 
 def _http_error(error: HTTPException) -> tuple[object, int]:
     status = error.code or 500
-    if status == 429 and request.endpoint == "accounts.login":
-        from studyhall.accounts.views import too_many_sign_ins
-
-        return too_many_sign_ins()
     code, message = _messages().get(status, ("error", error.description or ""))
     return _render(status, code, message)
 

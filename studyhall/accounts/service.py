@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from studyhall.accounts import throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
@@ -74,6 +75,40 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def secret_limits(account: str, *, device: str | None, address: str | None) -> list[throttle.Limit]:
+    """The limits a try at someone's password counts against (OWASP's device cookies): a browser
+    that has signed in to this account before (`device`, from its signed device cookie) has a limit
+    of its own, so an attacker elsewhere cannot lock it out; every other client shares the account's
+    limit; and each address has a limit high enough for an office behind one NAT."""
+    config = current_app.config
+    limits = [
+        throttle.Limit("device", device, config["LOGIN_TRIES"])
+        if device
+        else throttle.Limit("account", account.strip().lower(), config["LOGIN_TRIES"])
+    ]
+    if address:
+        limits.append(throttle.Limit("address", address, config["LOGIN_TRIES_PER_ADDRESS"]))
+    return limits
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None  # None: wrong 工号 or password, or the account is deactivated
+    ticket: throttle.Ticket
+
+
+def sign_in(
+    session: Session, username: str, password: str, *, device: str | None, address: str | None, now: datetime
+) -> SignIn:
+    """Count the try, then check the credentials (raises throttle.Throttled, unchecked, when a
+    limit is used up); a success gives its try back."""
+    ticket = throttle.take(session, secret_limits(username, device=device, address=address), now=now)
+    user = authenticate(session, username, password)
+    if user is not None:
+        throttle.give_back(session, ticket)
+    return SignIn(user, ticket)
+
+
 @dataclass(frozen=True)
 class Claim:
     """Who a session cookie says its holder is (User.get_id): true only while that account is
@@ -129,9 +164,24 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, now: datetime) -> None:
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    device: str | None,
+    address: str | None,
+    now: datetime,
+) -> None:
+    """A wrong current password counts as a wrong sign-in would (a borrowed session must not be a
+    way to guess it); the warning of the last tries is part of the refusal."""
+    ticket = throttle.take(session, secret_limits(user.username, device=device, address=address), now=now)
     if not check_password_hash(user.password_hash, current):
-        raise DomainError(_("The current password is wrong."), "wrong_password")
+        warning = throttle.tries_left_warning(ticket)
+        message = _("The current password is wrong.")
+        raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
+    throttle.give_back(session, ticket)
     check_new_password(new)
     if new == current:
         raise DomainError(_("The new password must differ from the current one."), "same_password")
@@ -423,7 +473,7 @@ def count_admins(session: Session) -> int:
 
 
 def record(
-    session: Session, actor: User | None, action: str, target: str, *, now: datetime, **detail: object
+    session: Session, actor: User | Claim | None, action: str, target: str, *, now: datetime, **detail: object
 ) -> None:
     """Add an audit event in the caller's transaction, so it commits or rolls back with the action."""
     session.add(

@@ -23,6 +23,7 @@ STATUS = {
     "not_found": 404,
     "not_in_audience": 403,
     "access_code": 403,
+    "throttled": 429,
     "address": 403,
     "deadline_passed": 409,
     "submitted": 409,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from studyhall.accounts import service as accounts
+from studyhall.accounts import throttle
 from studyhall.accounts.models import Branch, User
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
@@ -117,6 +119,22 @@ def _check_holder(account: Row | None, holder: Holder) -> None:
         or (holder.session_key is not None and not account.session_alive)
     ):
         raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
+
+
+def _check_access_code(session: Session, exam: Exam, holder: Holder, code: str, *, now: datetime) -> None:
+    """A wrong 考试口令 counts as a wrong password does (a 4-digit code must not fall to a script:
+    raises throttle.Throttled once the person's tries at this test are used up) and is audited, in
+    a transaction of its own: the refused start's rollback must not take the record with it."""
+    limit = throttle.Limit("access_code", f"{exam.id}:{holder.id}", current_app.config["LOGIN_TRIES"])
+    ticket = throttle.take(session, [limit], now=now)
+    if code.strip() == exam.access_code:
+        throttle.give_back(session, ticket)
+        return
+    with throttle.own_transaction(session) as own:
+        accounts.record(own, holder, "exam.access_code_wrong", exam.title, now=now, exam_id=exam.id)
+    message = _("The access code (考试口令) is wrong.")
+    warning = throttle.tries_left_warning(ticket)
+    raise DomainError(f"{message} {warning}" if warning else message, "access_code")
 
 
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
@@ -283,8 +301,8 @@ def start_or_resume(
         raise DomainError(_("This test has not opened yet."), "not_open")
     if now >= close:
         raise DomainError(_("This test has closed."), "closed")
-    if exam.access_code and access_code.strip() != exam.access_code:
-        raise DomainError(_("The access code (考试口令) is wrong."), "access_code")
+    if exam.access_code:
+        _check_access_code(session, exam, holder, access_code, now=now)
     if not _address_allowed(exam, address):
         raise DomainError(_("This test can only be taken from the designated network."), "address")
     used = person.attempts_used

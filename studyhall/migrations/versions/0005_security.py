@@ -1,4 +1,4 @@
-"""sign-in sessions kept on the server
+"""sign-in sessions kept on the server; counters of tries at a secret
 
 Revision ID: 0005_security
 Revises: 0004
@@ -28,9 +28,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_session_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "try_counter",
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("window_start", studyhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_try_counter")),
+    )
+    with op.batch_alter_table("try_counter", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_try_counter_window_start"), ["window_start"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("try_counter", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_try_counter_window_start"))
+    op.drop_table("try_counter")
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
     op.drop_table("login_session")

@@ -72,12 +72,12 @@ def csp_violations(context) -> list[str]:  # type: ignore[no-untyped-def]
     """Collect what Chromium reports as blocked by the Content-Security-Policy, in every page of
     the context, as it happens."""
     violations: list[str] = []
-    context.on(
-        "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
-    )
+
+    def note(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", note)
     return violations
 
 

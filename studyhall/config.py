@@ -27,6 +27,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "LOGIN_TRIES": int(env.get("STUDYHALL_LOGIN_TRIES", "5")),
         "LOGIN_TRIES_PER_ADDRESS": int(env.get("STUDYHALL_LOGIN_TRIES_PER_ADDRESS", "100")),
         "LOGIN_TRY_WINDOW_MINUTES": int(env.get("STUDYHALL_LOGIN_TRY_WINDOW_MINUTES", "15")),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe: without
+        # this, every client would seem to come from the proxy's address.
+        "TRUSTED_PROXIES": int(env.get("STUDYHALL_TRUSTED_PROXIES", "0")),
         "PASSWORD_HASH_METHOD": "scrypt",
         # Generated initial passwords carry ~58 bits of randomness and must be replaced at first
         # sign-in, so a lighter hash costs little safety and lets an import of 500 people take

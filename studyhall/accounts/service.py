@@ -76,16 +76,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def secret_limits(account: str, *, device: str | None, address: str | None) -> list[throttle.Limit]:
-    """The limits a try at someone's password counts against (OWASP's device cookies): a browser
+    """The limits a try at someone's password counts against (OWASP's device cookies). A browser
     that has signed in to this account before (`device`, from its signed device cookie) has a limit
-    of its own, so an attacker elsewhere cannot lock it out; every other client shares the account's
-    limit; and each address has a limit high enough for an office behind one NAT."""
+    of its own and nothing else: an attacker, even behind the same address, cannot lock it out, and
+    its cookie earns trust for that one account only. Every other client shares the account's
+    limit, and the limit of its address, high enough for an office behind one NAT."""
     config = current_app.config
-    limits = [
-        throttle.Limit("device", device, config["LOGIN_TRIES"])
-        if device
-        else throttle.Limit("account", account.strip().lower(), config["LOGIN_TRIES"])
-    ]
+    if device:
+        return [throttle.Limit("device", device, config["LOGIN_TRIES"])]
+    limits = [throttle.Limit("account", account.strip().lower(), config["LOGIN_TRIES"])]
     if address:
         limits.append(throttle.Limit("address", address, config["LOGIN_TRIES_PER_ADDRESS"]))
     return limits

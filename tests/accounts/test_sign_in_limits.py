@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from studyhall import db
+from studyhall import create_app, db
 from studyhall.accounts import service, throttle
 from tests.conftest import PASSWORD, START
 
@@ -119,13 +119,31 @@ def test_an_office_behind_one_address_keeps_signing_in(app, people, frozen_now):
         office.post("/logout")
 
 
-def test_one_address_guessing_across_many_accounts_is_limited(app, people, client):
+def test_one_address_guessing_across_many_accounts_is_limited_but_not_the_cadres_browsers(app, people):
     app.config["LOGIN_TRIES_PER_ADDRESS"] = 3
     people.user("10001")
+    own = trusted_browser(app)  # the same address as the guesser (127.0.0.1)
+    guesser = app.test_client()
     for number in range(3):
-        assert login(client, f"guess{number}", "x").status_code == 200
-    assert login(client, "guess9", "x").status_code == 429
-    assert login(client).status_code == 429
+        assert login(guesser, f"guess{number}", "x").status_code == 200
+    assert login(guesser, "guess9", "x").status_code == 429
+    assert login(guesser).status_code == 429
+    assert login(own).status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(test_config, people):
+    app = create_app({**test_config, "TRUSTED_PROXIES": 1, "LOGIN_TRIES_PER_ADDRESS": 3})
+    try:
+        client = app.test_client()
+
+        def guess(office: str):  # type: ignore[no-untyped-def]
+            data = {"username": f"guess-{office}", "password": "x"}
+            return client.post("/login", data=data, headers={"X-Forwarded-For": office})
+
+        assert [guess("10.1.0.1").status_code for _ in range(4)] == [200, 200, 200, 429]
+        assert guess("10.2.0.1").status_code == 200  # another office, through the same proxy
+    finally:
+        app.extensions["studyhall.engine"].dispose()
 
 
 def test_successful_sign_ins_do_not_count_towards_the_limit(people, client):

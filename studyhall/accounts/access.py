@@ -66,9 +66,10 @@ def local_target(target: str | None) -> str | None:
     attacker's link cannot send someone who signs in to another site."""
     if not target:
         return None
-    path = target.strip(_C0_AND_SPACE).translate(_DROPPED_ANYWHERE).replace("\\", "/")
-    if not path.startswith("/") or path.startswith("//"):
-        return None  # a scheme ("https:", "javascript:") or another host ("//evil")
+    path = target.strip(_C0_AND_SPACE).translate(_DROPPED_ANYWHERE)
+    start = path[:2].replace("\\", "/")  # a backslash there reads as a slash
+    if not start.startswith("/") or start == "//":
+        return None  # a scheme ("https:", "javascript:") or another host ("//evil", "/\\evil")
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
         return None
     return path

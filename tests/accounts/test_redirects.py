@@ -61,6 +61,7 @@ def test_a_percent_encoded_next_in_the_link_is_judged_after_decoding(people, cli
         ("/exams/3", "/exams/3"),
         ("/%2f%2fevil.example", "/%2f%2fevil.example"),  # a path on this site: the browser keeps %2f
         ("/exams/\n3", "/exams/3"),
+        ("/admin/users?q=a\\b", "/admin/users?q=a%5Cb"),  # a backslash after the start stays
         ("/题库/宪法", "/%E9%A2%98%E5%BA%93/%E5%AE%AA%E6%B3%95"),
     ],
 )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,10 +22,10 @@ def data_path(name: str) -> Path:
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
-    from studyhall import accounts, cli, db, errors_pages, i18n
+    from studyhall import accounts, cli, db, errors_pages, headers, i18n
     from studyhall import config as defaults
     from studyhall.accounts import access
-    from studyhall.extensions import babel, csrf, limiter, login_manager
+    from studyhall.extensions import babel, csrf, login_manager
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("STUDYHALL_INSTANCE_PATH")
     app = Flask(
@@ -37,15 +38,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db.init_app(app)
     i18n.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     accounts.init_login(login_manager)
     access.init_app(app)
     errors_pages.init_app(app)
+    headers.init_app(app)
 
     from studyhall.accounts.views import bp as accounts_bp
     from studyhall.banks.views import bp as banks_bp

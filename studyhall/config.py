@@ -15,17 +15,21 @@ def from_environment(instance_path: Path) -> dict[str, object]:
     """Build the configuration mapping from defaults and the process environment."""
     env = os.environ
     database_url = env.get("STUDYHALL_DATABASE_URL") or f"sqlite:///{instance_path / 'studyhall.db'}"
-    redis_url = env.get("STUDYHALL_REDIS_URL")
     secure = _flag(env.get("STUDYHALL_SECURE_COOKIES"))
     return {
         "SECRET_KEY": env.get("STUDYHALL_SECRET_KEY") or instance_secret_key(instance_path),
         "DATABASE_URL": database_url,
         "TIMEZONE": env.get("STUDYHALL_TIMEZONE", "Asia/Shanghai"),
         "MAX_CONTENT_LENGTH": int(env.get("STUDYHALL_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_LIMIT_PER_ACCOUNT": env.get("STUDYHALL_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ADDRESS": env.get("STUDYHALL_LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
+        # Wrong tries at a secret within a window (see accounts/throttle.py): per device that has
+        # signed in to the account before, else per account; the same per person at a test's
+        # access code. Per address the limit is high enough for an office behind one NAT.
+        "LOGIN_TRIES": int(env.get("STUDYHALL_LOGIN_TRIES", "5")),
+        "LOGIN_TRIES_PER_ADDRESS": int(env.get("STUDYHALL_LOGIN_TRIES_PER_ADDRESS", "100")),
+        "LOGIN_TRY_WINDOW_MINUTES": int(env.get("STUDYHALL_LOGIN_TRY_WINDOW_MINUTES", "15")),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe: without
+        # this, every client would seem to come from the proxy's address.
+        "TRUSTED_PROXIES": int(env.get("STUDYHALL_TRUSTED_PROXIES", "0")),
         "PASSWORD_HASH_METHOD": "scrypt",
         # Generated initial passwords carry ~58 bits of randomness and must be replaced at first
         # sign-in, so a lighter hash costs little safety and lets an import of 500 people take

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from studyhall import db, i18n
-from studyhall.accounts.access import wants_json
+from studyhall.accounts.access import referrer_target, wants_json
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -36,10 +36,6 @@ def _render(status: int, code: str, message: str) -> tuple[object, int]:
 
 def _http_error(error: HTTPException) -> tuple[object, int]:
     status = error.code or 500
-    if status == 429 and request.endpoint == "accounts.login":
-        from studyhall.accounts.views import too_many_sign_ins
-
-        return too_many_sign_ins()
     code, message = _messages().get(status, ("error", error.description or ""))
     return _render(status, code, message)
 
@@ -49,12 +45,10 @@ def _csrf_error(_error: CSRFError) -> tuple[object, int]:
     message = _("This page had expired, so nothing was changed. Please open it again and retry.")
     if wants_json():
         return jsonify(code="csrf_expired", message=message), 400
-    if request.referrer and request.referrer.startswith(request.host_url):
-        retry = request.referrer
-    elif request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
-        retry = request.path
-    else:
-        retry = url_for("home.index")
+    retry = referrer_target()
+    if retry is None:
+        get_page = request.url_rule is not None and "GET" in (request.url_rule.methods or ())
+        retry = request.path if get_page else url_for("home.index")
     return render_template("errors/csrf.html", message=message, retry=retry), 400
 
 

@@ -22,25 +22,26 @@ def test_environment_variables_configure_the_app(monkeypatch, tmp_path):
     monkeypatch.setenv("STUDYHALL_DATABASE_URL", "postgresql+psycopg://db.example/studyhall")
     monkeypatch.setenv("STUDYHALL_SECRET_KEY", "from-env")
     monkeypatch.setenv("STUDYHALL_TIMEZONE", "Asia/Urumqi")
-    monkeypatch.setenv("STUDYHALL_REDIS_URL", "redis://127.0.0.1:6379/2")
+    monkeypatch.setenv("STUDYHALL_LOGIN_TRIES", "7")
+    monkeypatch.setenv("STUDYHALL_LOGIN_TRIES_PER_ADDRESS", "500")
     monkeypatch.setenv("STUDYHALL_SECURE_COOKIES", "1")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["DATABASE_URL"] == "postgresql+psycopg://db.example/studyhall"
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["TIMEZONE"] == "Asia/Urumqi"
-    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/2"
+    assert app.config["LOGIN_TRIES"] == 7 and app.config["LOGIN_TRIES_PER_ADDRESS"] == 500
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     app.extensions["studyhall.engine"].dispose()
 
 
 def test_defaults_use_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
-    for name in ("STUDYHALL_DATABASE_URL", "STUDYHALL_SECRET_KEY", "STUDYHALL_REDIS_URL"):
+    for name in ("STUDYHALL_DATABASE_URL", "STUDYHALL_SECRET_KEY", "STUDYHALL_LOGIN_TRIES"):
         monkeypatch.delenv(name, raising=False)
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/studyhall.db"
     assert app.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
-    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert app.config["LOGIN_TRIES"] == 5 and app.config["LOGIN_TRY_WINDOW_MINUTES"] == 15
     assert app.config["TIMEZONE"] == "Asia/Shanghai"
     app.extensions["studyhall.engine"].dispose()
 

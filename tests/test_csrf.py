@@ -35,7 +35,7 @@ def test_an_expired_form_gets_a_friendly_page_with_a_way_to_retry(people, client
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "页面已过期，本次操作未生效" in page and 'href="http://localhost/login"' in page
+    assert "页面已过期，本次操作未生效" in page and 'href="/login"' in page
     retry = client.get("/login")
     assert retry.status_code == 200
     signed_in = client.post(

@@ -53,6 +53,37 @@ def session_claim() -> service.Claim | None:
     return service.parse_session_id(session.get("_user_id", ""))
 
 
+# What a browser drops from a URL before reading it (WHATWG URL parsing): tab and newlines anywhere,
+# C0 controls and spaces at either end. A check on the string as sent would miss "/\t/evil".
+_DROPPED_ANYWHERE = str.maketrans("", "", "\t\n\r")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def local_target(target: str | None) -> str | None:
+    """The target as the browser will read it, if that is a path on this site; else None.
+
+    Every redirect to a URL the request supplied (`next`, the referrer) goes through here, so an
+    attacker's link cannot send someone who signs in to another site."""
+    if not target:
+        return None
+    path = target.strip(_C0_AND_SPACE).translate(_DROPPED_ANYWHERE)
+    start = path[:2].replace("\\", "/")  # a backslash there reads as a slash
+    if not start.startswith("/") or start == "//":
+        return None  # a scheme ("https:", "javascript:") or another host ("//evil", "/\\evil")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        return None
+    return path
+
+
+def safe_next(target: str | None) -> str:
+    return local_target(target) or url_for("home.index")
+
+
+def referrer_target() -> str | None:
+    """The page the request came from, if it is one of this site's."""
+    return local_target((request.referrer or "").removeprefix(request.host_url.rstrip("/")))
+
+
 def _signed_out() -> object:
     if wants_json():
         response = jsonify(code="signed_out", message=_("Your session has ended; please sign in again."))

@@ -47,13 +47,26 @@ class User(UserMixin, Base):
     # Bumped on password change, reset and deactivation: sessions carrying an older value end.
     auth_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The LoginSession this object was loaded for (or is signing in): part of the session id.
+    session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        return f"{self.id}:{self.auth_version}:{self.session_key}"
+
+
+class LoginSession(Base):
+    """One signed-in browser. Its key is in the signed session cookie; signing out deletes the row,
+    so a copy of the cookie taken before is worth nothing afterwards."""
+
+    __tablename__ = "login_session"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
@@ -66,3 +79,14 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class TryCounter(Base):
+    """Tries at a secret within the current window, for one limit (see accounts.throttle)."""
+
+    __tablename__ = "try_counter"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    tries: Mapped[int]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -10,11 +11,12 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from studyhall.accounts.models import AuditEvent, Branch, Role, User
+from studyhall.accounts import throttle
+from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
 from studyhall.search import containing
@@ -23,9 +25,6 @@ MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Letters and digits that cannot be misread on paper (no 0/O, 1/l/I).
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# Checked against when the username is unknown, so a wrong username costs as long as a wrong
-# password and timing does not reveal who has an account.
-_DUMMY_HASH = generate_password_hash("studyhall-no-such-user")
 
 
 # ---- passwords and sign-in -------------------------------------------------------------------
@@ -49,47 +48,140 @@ def check_new_password(password: str) -> None:
         )
 
 
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None — the same None whatever was wrong."""
+    """The active user with these credentials, or None — the same None whatever was wrong.
+
+    Every call checks the password once at full cost and once at the initial passwords' lighter
+    cost (see hash_password), against the account's hash or a dummy one: an unknown 工号, an account
+    on its initial password and any other cost the same, so the answer's timing tells nobody who
+    has an account or who has not yet chosen a password."""
     user = session.scalars(select(User).where(User.username == username.strip())).first()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    initial = user is not None and user.must_change_password  # initial passwords are the light ones
+    config = current_app.config
+    full_hash = _dummy_hash(config["PASSWORD_HASH_METHOD"])
+    light_hash = _dummy_hash(config["INITIAL_PASSWORD_HASH_METHOD"])
+    if user is not None and initial:
+        light_hash = user.password_hash
+    elif user is not None:
+        full_hash = user.password_hash
+    full_match = check_password_hash(full_hash, password)
+    light_match = check_password_hash(light_hash, password)
+    if user is None or not user.active or not (light_match if initial else full_match):
         return None
     return user
+
+
+def secret_limits(account: str, *, device: str | None, address: str | None) -> list[throttle.Limit]:
+    """The limits a try at someone's password counts against (OWASP's device cookies). A browser
+    that has signed in to this account before (`device`, from its signed device cookie) has a limit
+    of its own and nothing else: an attacker, even behind the same address, cannot lock it out, and
+    its cookie earns trust for that one account only. Every other client shares the account's
+    limit, and the limit of its address, high enough for an office behind one NAT."""
+    config = current_app.config
+    if device:
+        return [throttle.Limit("device", device, config["LOGIN_TRIES"])]
+    limits = [throttle.Limit("account", account.strip().lower(), config["LOGIN_TRIES"])]
+    if address:
+        limits.append(throttle.Limit("address", address, config["LOGIN_TRIES_PER_ADDRESS"]))
+    return limits
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None  # None: wrong 工号 or password, or the account is deactivated
+    ticket: throttle.Ticket
+
+
+def sign_in(
+    session: Session, username: str, password: str, *, device: str | None, address: str | None, now: datetime
+) -> SignIn:
+    """Count the try, then check the credentials (raises throttle.Throttled, unchecked, when a
+    limit is used up); a success gives its try back."""
+    ticket = throttle.take(session, secret_limits(username, device=device, address=address), now=now)
+    user = authenticate(session, username, password)
+    if user is not None:
+        throttle.give_back(session, ticket)
+    return SignIn(user, ticket)
 
 
 @dataclass(frozen=True)
 class Claim:
     """Who a session cookie says its holder is (User.get_id): true only while that account is
-    active and its auth_version, raised by every password change or reset, is still this one."""
+    active, its auth_version (raised by every password change or reset) is still this one, and its
+    LoginSession (ended by signing out) still exists."""
 
     id: int
     auth_version: int
+    session_key: str
 
 
 def parse_session_id(session_id: object) -> Claim | None:
-    user_id, _sep, version = str(session_id).partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    parts = str(session_id).split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
         return None
-    return Claim(int(user_id), int(version))
+    return Claim(int(parts[0]), int(parts[1]), parts[2])
+
+
+def session_alive(key: object):  # type: ignore[no-untyped-def]
+    """SQL, inside a query on User: the user still has the LoginSession with this key (a value or a
+    bindparam), so a query that loads the account can check the session in the same round trip."""
+    return exists().where(LoginSession.user_id == User.id, LoginSession.key == key)
+
+
+def begin_session(session: Session, user: User, *, now: datetime) -> None:
+    """Record a new signed-in browser for the user; login_user(user) then puts its key in the cookie.
+    Sessions older than any signed cookie may be (PERMANENT_SESSION_LIFETIME) go at the same time."""
+    session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            LoginSession.created_at < now - current_app.permanent_session_lifetime,
+        )
+    )
+    user.session_key = secrets.token_urlsafe(32)
+    session.add(LoginSession(key=user.session_key, user_id=user.id, created_at=now))
+
+
+def end_session(session: Session, user: User) -> None:
+    """Sign out the browser the user was loaded for: its cookie, and every copy of it, names a
+    session that is gone. The person's other browsers stay signed in."""
+    session.execute(delete(LoginSession).where(LoginSession.key == user.session_key))
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user a session cookie names, unless the account changed since it was issued."""
+    """The user a session cookie names, unless the account changed or the session ended since."""
     claim = parse_session_id(session_id)
     if claim is None:
         return None
-    user = session.get(User, claim.id)
+    user = session.scalars(select(User).where(User.id == claim.id, session_alive(claim.session_key))).first()
     if user is None or not user.active or user.auth_version != claim.auth_version:
         return None
+    user.session_key = claim.session_key
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, *, now: datetime) -> None:
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    device: str | None,
+    address: str | None,
+    now: datetime,
+) -> None:
+    """A wrong current password counts as a wrong sign-in would (a borrowed session must not be a
+    way to guess it); the warning of the last tries is part of the refusal."""
+    ticket = throttle.take(session, secret_limits(user.username, device=device, address=address), now=now)
     if not check_password_hash(user.password_hash, current):
-        raise DomainError(_("The current password is wrong."), "wrong_password")
+        warning = throttle.tries_left_warning(ticket)
+        message = _("The current password is wrong.")
+        raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
+    throttle.give_back(session, ticket)
     check_new_password(new)
     if new == current:
         raise DomainError(_("The new password must differ from the current one."), "same_password")
@@ -386,7 +478,7 @@ def count_admins(session: Session) -> int:
 
 
 def record(
-    session: Session, actor: User | None, action: str, target: str, *, now: datetime, **detail: object
+    session: Session, actor: User | Claim | None, action: str, target: str, *, now: datetime, **detail: object
 ) -> None:
     """Add an audit event in the caller's transaction, so it commits or rolls back with the action."""
     session.add(

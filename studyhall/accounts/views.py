@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
-import time
+import secrets
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from studyhall import clock, db
-from studyhall.accounts import service, user_import
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.accounts import service, throttle, user_import
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
     BranchForm,
@@ -26,8 +26,9 @@ from studyhall.accounts.forms import (
     UserForm,
 )
 from studyhall.accounts.models import Role, User
+from studyhall.accounts.throttle import Throttled
 from studyhall.errors import DomainError
-from studyhall.extensions import limiter
+from studyhall.headers import no_store
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("accounts", __name__)
@@ -38,74 +39,88 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ---- sign-in ---------------------------------------------------------------------------------
 
 
-def _login_failed(response: Response) -> bool:
-    # Only failed sign-ins count towards the limit; a success redirects.
-    return response.status_code == 200
+# OWASP's device cookie: a browser that signed in to an account carries a signed note of it, and
+# its tries at that account count against a limit of its own (see service.secret_limits).
+DEVICE_COOKIE = "studyhall_device"
+DEVICE_COOKIE_DAYS = 365
 
 
-def _account_key() -> str:
-    return request.form.get("username", "").strip().lower()
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="studyhall.device")
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after sign-in would help phishing.
-    # Nor a control character: a newline would not even fit in the Location header.
-    if (
-        target
-        and target.isprintable()
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-    ):
-        return target
-    return url_for("home.index")
+def _known_device(username: str) -> str | None:
+    """The device id in this browser's device cookie, if the cookie is genuine and names this account."""
+    try:
+        note = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return None
+    if not isinstance(note, dict) or note.get("account") != username.strip().lower():
+        return None
+    return str(note.get("device") or "") or None
+
+
+def _remember_device(response: Response, username: str) -> Response:
+    note = {"account": username.strip().lower(), "device": secrets.token_urlsafe(16)}
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _devices().dumps(note),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def _login_page(form: LoginForm, status: int = 200) -> tuple[str, int]:
+    no_accounts = service.count_admins(db.session()) == 0
+    return render_template("accounts/login.html", form=form, no_accounts=no_accounts), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_login_failed,
-    scope="address",
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-    scope="account",
-)
 def login() -> object:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     session = db.session()
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
-        user = service.authenticate(session, form.username.data, form.password.data)
-        if user is not None:
-            language = cookie.get("lang")
-            cookie.clear()  # nothing from before sign-in carries over, except the chosen language
-            if language:
-                cookie["lang"] = language
-            login_user(user)
-            return redirect(_safe_next(form.next.data))
+    if not form.validate_on_submit():
+        return _login_page(form)
+    username = form.username.data
+    try:
+        outcome = service.sign_in(
+            session,
+            username,
+            form.password.data,
+            device=_known_device(username),
+            address=request.remote_addr,
+            now=clock.now(),
+        )
+    except Throttled as refused:
+        flash(refused.message, "error")
+        return _login_page(form, 429)
+    if outcome.user is None:
         flash(_("Wrong 工号 or password."), "error")
-    return render_template("accounts/login.html", form=form, no_accounts=service.count_admins(session) == 0)
-
-
-def too_many_sign_ins() -> tuple[str, int]:
-    """The 429 page for the sign-in form, saying how long to wait."""
-    limit = limiter.current_limit
-    wait_seconds = max(0, limit.reset_at - time.time()) if limit else 60
-    minutes = max(1, math.ceil(wait_seconds / 60))
-    flash(_("Too many failed sign-ins. Try again in %(n)d minutes.", n=minutes), "error")
-    return render_template("accounts/login.html", form=LoginForm(), no_accounts=False), 429
+        if warning := throttle.tries_left_warning(outcome.ticket):
+            flash(warning, "error")
+        return _login_page(form)
+    service.begin_session(session, outcome.user, now=clock.now())
+    session.commit()
+    language = cookie.get("lang")
+    cookie.clear()  # nothing from before sign-in carries over, except the chosen language
+    if language:
+        cookie["lang"] = language
+    login_user(outcome.user)
+    return _remember_device(redirect(safe_next(form.next.data)), username)
 
 
 @bp.route("/logout", methods=["POST"])
 @allow(SIGNED_IN)
 def logout() -> object:
+    session = db.session()
+    service.end_session(session, current_user)
+    session.commit()
     logout_user()
     cookie.clear()
     flash(_("You have signed out."), "info")
@@ -119,10 +134,20 @@ def change_password() -> object:
     if form.validate_on_submit():
         session = db.session()
         try:
-            service.change_password(session, current_user, form.current.data, form.new.data, now=clock.now())
+            service.change_password(
+                session,
+                current_user,
+                form.current.data,
+                form.new.data,
+                device=_known_device(current_user.username),
+                address=request.remote_addr,
+                now=clock.now(),
+            )
         except DomainError as error:
             session.rollback()
             flash(error.message, "error")
+            if isinstance(error, Throttled):
+                return render_template("accounts/change_password.html", form=form), 429
         else:
             session.commit()
             login_user(current_user)  # the old session id is void now: issue the new one
@@ -137,7 +162,7 @@ def language() -> object:
     code = request.form.get("lang", "")
     if code in current_app.config["LANGUAGES"]:
         cookie["lang"] = code
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 # ---- branches --------------------------------------------------------------------------------
@@ -263,6 +288,7 @@ def _user_form(form: UserForm) -> UserForm:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @allow(ADMIN)
+@no_store
 def new_user() -> object:
     form = _user_form(UserForm())
     if form.validate_on_submit():
@@ -326,15 +352,12 @@ def set_active(user_id: int) -> object:
         if active
         else _("%(name)s can no longer sign in; their history stays.", name=user.display_name),
     )
-    return redirect(
-        request.referrer
-        if request.referrer and request.referrer.startswith(request.host_url)
-        else url_for("accounts.users")
-    )
+    return redirect(referrer_target() or url_for("accounts.users"))
 
 
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def reset_password(user_id: int) -> object:
     session = db.session()
     user = _user_or_404(user_id)
@@ -374,6 +397,7 @@ def _preview(token: str, *, create_branches: bool) -> object:
 
 @bp.route("/admin/users/import/confirm", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def confirm_import() -> object:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
@@ -405,6 +429,7 @@ def import_template() -> Response:
 
 @bp.route("/admin/users/import/passwords.xlsx", methods=["POST"])
 @allow(ADMIN)
+@no_store
 def import_passwords() -> Response:
     # The passwords travel back from the page that showed them once; the server keeps no copy.
     rows = list(
@@ -418,10 +443,7 @@ def import_passwords() -> Response:
     return Response(
         user_import.passwords_workbook(rows),
         mimetype=XLSX,
-        headers={
-            "Content-Disposition": "attachment; filename=initial-passwords.xlsx",
-            "Cache-Control": "no-store",
-        },
+        headers={"Content-Disposition": "attachment; filename=initial-passwords.xlsx"},
     )
 
 

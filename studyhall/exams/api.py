@@ -17,6 +17,7 @@ from studyhall.accounts.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VI
 from studyhall.accounts.service import Claim
 from studyhall.errors import DomainError
 from studyhall.exams import service
+from studyhall.headers import no_store
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
 STATUS = {
@@ -25,6 +26,7 @@ STATUS = {
     "not_found": 404,
     "not_in_audience": 403,
     "access_code": 403,
+    "throttled": 429,
     "address": 403,
     "deadline_passed": 409,
     "submitted": 409,
@@ -99,6 +101,7 @@ def exams():  # type: ignore[no-untyped-def]
 
 @bp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
+@no_store
 def start(exam_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = _body()
@@ -119,6 +122,7 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>")
 @allow(SIGNED_IN)
+@no_store
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     now = clock.now()
@@ -132,6 +136,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
+@no_store
 def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     body = _body()
     if "seq" not in body:
@@ -148,6 +153,7 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(SIGNED_IN)
+@no_store
 def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = _body()
@@ -164,6 +170,7 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @allow(SIGNED_IN)
+@no_store
 def event(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = _body()

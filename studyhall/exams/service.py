@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from studyhall.accounts import service as accounts
+from studyhall.accounts import throttle
 from studyhall.accounts.models import Branch, User
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
@@ -59,6 +61,7 @@ class Holder(Protocol):
 
     id: int
     auth_version: int
+    session_key: str | None  # None: the caller has checked the session already, or acts without one
 
 
 def _person_check():  # type: ignore[no-untyped-def]
@@ -84,6 +87,7 @@ def _person_check():  # type: ignore[no-untyped-def]
     return select(
         User.active,
         User.auth_version,
+        accounts.session_alive(bindparam("session_key")).label("session_alive"),
         User.must_change_password,
         named.label("in_audience"),
         select(func.count()).where(*mine).scalar_subquery().label("attempts_used"),
@@ -102,15 +106,38 @@ _PERSON_CHECK = _person_check()
 
 
 def in_audience(session: Session, exam: Exam, user: User) -> bool:
-    return bool(session.execute(_PERSON_CHECK, {"exam_id": exam.id, "user_id": user.id}).one().in_audience)
+    where = {"exam_id": exam.id, "user_id": user.id, "session_key": None}
+    return bool(session.execute(_PERSON_CHECK, where).one().in_audience)
 
 
 def _check_holder(account: Row | None, holder: Holder) -> None:
     """Refuse a session its account has ended: deactivated, or its password changed or reset since
-    (auth_version). A new password being due does not end it: saves go on (a cadre whose password
-    was reset mid-test and who signed in again in place must not lose answers); starts check it."""
-    if account is None or not account.active or account.auth_version != holder.auth_version:
+    (auth_version), or signed out. A new password being due does not end it: saves go on (a cadre
+    whose password was reset mid-test and who signed in again in place must not lose answers);
+    starts check it."""
+    if (
+        account is None
+        or not account.active
+        or account.auth_version != holder.auth_version
+        or (holder.session_key is not None and not account.session_alive)
+    ):
         raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
+
+
+def _check_access_code(session: Session, exam: Exam, holder: Holder, code: str, *, now: datetime) -> None:
+    """A wrong 考试口令 counts as a wrong password does (a 4-digit code must not fall to a script:
+    raises throttle.Throttled once the person's tries at this test are used up) and is audited, in
+    a transaction of its own: the refused start's rollback must not take the record with it."""
+    limit = throttle.Limit("access_code", f"{exam.id}:{holder.id}", current_app.config["LOGIN_TRIES"])
+    ticket = throttle.take(session, [limit], now=now)
+    if code.strip() == exam.access_code:
+        throttle.give_back(session, ticket)
+        return
+    with throttle.own_transaction(session) as own:
+        accounts.record(own, holder, "exam.access_code_wrong", exam.title, now=now, exam_id=exam.id)
+    message = _("The access code (考试口令) is wrong.")
+    warning = throttle.tries_left_warning(ticket)
+    raise DomainError(f"{message} {warning}" if warning else message, "access_code")
 
 
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
@@ -254,7 +281,8 @@ def start_or_resume(
     """The person's attempt in progress, or a new one with a frozen paper: one drawn ahead (see
     paper.stock), or drawn now. The holder's session is checked here (the API does not load the
     user first); a new attempt is written with Core statements, as the save is."""
-    person = session.execute(_PERSON_CHECK, {"exam_id": exam_id, "user_id": holder.id}).one_or_none()
+    where = {"exam_id": exam_id, "user_id": holder.id, "session_key": holder.session_key}
+    person = session.execute(_PERSON_CHECK, where).one_or_none()
     _check_holder(person, holder)
     assert person is not None  # _check_holder refused a missing account
     if person.must_change_password:
@@ -278,8 +306,8 @@ def start_or_resume(
         raise DomainError(_("This test has not opened yet."), "not_open")
     if now >= close:
         raise DomainError(_("This test has closed."), "closed")
-    if exam.access_code and access_code.strip() != exam.access_code:
-        raise DomainError(_("The access code (考试口令) is wrong."), "access_code")
+    if exam.access_code:
+        _check_access_code(session, exam, holder, access_code, now=now)
     if not _address_allowed(exam, address):
         raise DomainError(_("This test can only be taken from the designated network."), "address")
     used = person.attempts_used
@@ -439,6 +467,7 @@ _SAVE_TARGET = (
         Question.stem,
         User.active,
         User.auth_version,
+        accounts.session_alive(bindparam("session_key")).label("session_alive"),
     )
     .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
     .join(Question, Question.id == AttemptItem.question_id)
@@ -515,7 +544,7 @@ def save_answer(
         raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
     connection = session.connection()
     where = {"attempt_id": attempt_id, "position": position}
-    target = connection.execute(_SAVE_TARGET, where).one_or_none()
+    target = connection.execute(_SAVE_TARGET, {**where, "session_key": holder.session_key}).one_or_none()
     if target is None or target.user_id != holder.id:
         raise _no_such_position()
     _check_holder(target, holder)

@@ -20,6 +20,7 @@ from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Attempt
+from studyhall.headers import no_store
 
 bp = Blueprint("exams", __name__)
 
@@ -93,6 +94,7 @@ def start(exam_id: int) -> object:
 
 @bp.route("/attempts/<int:attempt_id>")
 @allow(SIGNED_IN)
+@no_store
 def attempt(attempt_id: int) -> object:
     session = db.session()
     now = clock.now()

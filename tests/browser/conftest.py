@@ -68,14 +68,29 @@ def browser():  # type: ignore[no-untyped-def]
         browser.close()
 
 
+def csp_violations(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collect what Chromium reports as blocked by the Content-Security-Policy, in every page of
+    the context, as it happens."""
+    violations: list[str] = []
+
+    def note(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", note)
+    return violations
+
+
 @pytest.fixture
 def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 800}
     )
+    violations = csp_violations(context)
     page = context.new_page()
     yield page
     context.close()
+    assert not violations, "the page broke its Content-Security-Policy"
 
 
 @pytest.fixture
@@ -88,9 +103,11 @@ def phone(browser, live_server):  # type: ignore[no-untyped-def]
         has_touch=True,
         device_scale_factor=2,
     )
+    violations = csp_violations(context)
     page = context.new_page()
     yield page
     context.close()
+    assert not violations, "the page broke its Content-Security-Policy"
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from studyhall import db
 from studyhall.accounts.models import User
-from studyhall.accounts.service import Claim
+from studyhall.accounts.service import Claim, begin_session
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Answer, Attempt
@@ -105,7 +105,9 @@ def test_two_starts_at_the_same_moment_give_one_attempt(app, make_exam):
     exam_id = make_exam()
     with app.app_context(), db.new_session() as session:
         cadre = session.scalars(select(User).where(User.username == "10001")).one()
-        holder = Claim(cadre.id, cadre.auth_version)
+        begin_session(session, cadre, now=START)  # the API's holder: a signed-in browser's claim
+        session.commit()
+        holder = Claim(cadre.id, cadre.auth_version, cadre.session_key)
     with app.app_context(), db.new_session() as first, ThreadPoolExecutor(1) as pool:
         began = service.start_or_resume(first, exam_id, holder, now=START).attempt.id
         finished = threading.Event()

@@ -1,0 +1,45 @@
+"""Security headers on every response, and no-store on the responses that carry secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, Response, current_app, request
+
+# No inline script or style anywhere (templates keep both in static/): an injected tag or attribute
+# does nothing. JSON data blocks (<script type="application/json">) are data, not script.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "worker-src 'self'",
+    ]
+)
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def no_store(view: F) -> F:
+    """Mark a view whose responses no cache, shared or the browser's, may keep: pages that show a
+    password, and an attempt's paper and answers (a shared computer's back button)."""
+    view.no_store = True  # type: ignore[attr-defined]
+    return view
+
+
+def _add_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "no_store", False):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_add_headers)

@@ -165,6 +165,14 @@ def test_a_plain_form_save_is_numbered_by_the_server_clock_like_the_script_s(
     assert (stored.response, stored.seq) == (False, 90_000)
 
 
+def test_the_offline_worker_is_served_from_the_attempt_pages_folder_to_anyone(client):
+    with client.get("/attempts/sw.js") as response:  # its scope is /attempts/: the attempt pages only
+        assert response.status_code == 200
+        assert response.mimetype == "text/javascript"
+        assert "no-cache" in response.headers["Cache-Control"]  # a new version is picked up at once
+        assert b"caches" in response.data
+
+
 def test_review_is_refused_before_the_close_and_shows_key_and_explanation_after(app, make_exam, frozen_now):
     client = sign_in(app, "10001")
     attempt_id = attempt_id_of(start(client, make_exam()))

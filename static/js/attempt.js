@@ -739,6 +739,7 @@ class AttemptPage {
     this.leaving = true;
     clearTimeout(this.retryTimer);
     this.forgetOffline();
+    this.store.save(); // takes in what other tabs of this attempt still have to send
     if (this.pendingCount()) await this.recorded();
     const lost = Object.keys(this.store.data.pending).sort((a, b) => a - b);
     if (!lost.length) {

@@ -98,6 +98,7 @@ def test_the_attempt_page_and_its_embedded_state_carry_no_key_and_no_explanation
         "state",
         "remaining_seconds",
         "elapsed_ms",
+        "grace_seconds",
         "one_per_page",
         "questions",
     }

@@ -90,14 +90,18 @@ class Store {
   }
 
   // Another tab of the same attempt writes the same key: take in what it has before writing, so
-  // that neither tab's unsent answers disappear from storage. `writable` says whether the device
-  // holds what this page holds (not when storage is full or switched off).
+  // that neither tab's unsent answers disappear from storage; what is settled is no longer
+  // pending. `writable` says whether the device holds what this page holds (not when storage is
+  // full or switched off).
   save() {
     try {
       const raw = window.localStorage.getItem(this.key);
       if (raw) this.absorb(JSON.parse(raw));
     } catch (_error) {
       // Unreadable: this page's copy replaces it.
+    }
+    for (const [p, entry] of Object.entries(this.data.pending)) {
+      if (entry.seq <= (this.data.settled[p] || 0)) delete this.data.pending[p];
     }
     try {
       window.localStorage.setItem(this.key, JSON.stringify(this.data));
@@ -118,9 +122,6 @@ class Store {
       }
     }
     if (other.clock && (!data.clock || other.clock.elapsed > data.clock.elapsed)) data.clock = other.clock;
-    for (const [p, entry] of Object.entries(data.pending)) {
-      if (entry.seq <= (data.settled[p] || 0)) delete data.pending[p];
-    }
   }
 
   settle(p, seq) {
@@ -760,11 +761,8 @@ class AttemptPage {
     try {
       const result = await this.api("GET", `/api/attempts/${this.id}`);
       if (!result.ok) return;
-      for (const q of result.body.questions) {
-        const pending = this.store.data.pending[String(q.position)];
-        if (pending && pending.seq <= q.seq) delete this.store.data.pending[String(q.position)];
-      }
-      this.store.save();
+      for (const q of result.body.questions) this.store.settle(String(q.position), q.seq);
+      this.store.save(); // drops what is settled
     } catch (_error) {
       // unreachable: all of them count as not recorded
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -20,6 +21,15 @@ world = exam_fixtures.world
 make_exam = exam_fixtures.make_exam
 
 PENDING = "key => Object.keys(JSON.parse(localStorage.getItem(key)).pending)"
+
+
+@pytest.fixture
+def page(browser, live_server):  # type: ignore[no-untyped-def]
+    """A page without the offline service worker: Playwright's page.route cannot see the requests
+    of a page that a service worker controls, and these tests stand in for the network with it."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", service_workers="block")
+    yield context.new_page()
+    context.close()
 
 
 def test_an_answer_refused_as_malformed_is_never_shown_as_saved(page, make_exam, session):
@@ -109,4 +119,26 @@ def test_answers_unsent_when_another_device_submitted_are_named_and_kept(page, a
     page.locator("#attempt-over a").click()
     page.wait_for_url(f"**/attempts/{attempt_id}/result")
     assert session.get(Attempt, attempt_id).state == "submitted"
+    assert set(stored(session, attempt_id)) == {1}
+
+
+def test_an_answer_stored_whose_acknowledgement_was_lost_is_not_reported_missing(page, app, make_exam, session):
+    page.clock.install(time=START)
+    attempt_id = start_attempt(page, make_exam())
+    page.clock.pause_at(START + timedelta(seconds=10))  # no retry until the test says
+    status = page.locator("#save-status")
+
+    def lose_the_acknowledgement(route):  # type: ignore[no-untyped-def]
+        route.fetch()  # the save reaches the server and is stored; its answer never comes back
+        route.abort("internetdisconnected")
+
+    page.route(f"**/api/attempts/{attempt_id}/answers/1", lose_the_acknowledgement, times=1)
+    answer(page.locator("#q-1"))
+    expect(status).to_have_attribute("data-state", "offline")
+    with app.app_context(), db.new_session() as other_device:  # then the cadre submits elsewhere
+        cadre = other_device.scalars(select(User).where(User.username == "10001")).one()
+        service.submit(other_device, attempt_id, cadre, now=START)
+        other_device.commit()
+    page.clock.run_for(1000)  # the retry is refused as submitted; the server holds that answer
+    page.wait_for_url(f"**/attempts/{attempt_id}/result")  # so nothing is missing
     assert set(stored(session, attempt_id)) == {1}

@@ -128,17 +128,25 @@ def test_an_answer_stored_whose_acknowledgement_was_lost_is_not_reported_missing
     page.clock.pause_at(START + timedelta(seconds=10))  # no retry until the test says
     status = page.locator("#save-status")
 
-    def lose_the_acknowledgement(route):  # type: ignore[no-untyped-def]
-        route.fetch()  # the save reaches the server and is stored; its answer never comes back
-        route.abort("internetdisconnected")
+    reached_the_server = []
 
-    page.route(f"**/api/attempts/{attempt_id}/answers/1", lose_the_acknowledgement, times=1)
-    answer(page.locator("#q-1"))
+    def lose_the_acknowledgement(route):  # type: ignore[no-untyped-def]
+        if not reached_the_server:  # the save is stored, but its answer never comes back
+            reached_the_server.append(route.fetch().status)
+        route.abort("internetdisconnected")  # and the connection stays down for a while
+
+    judge = page.locator('fieldset[data-type="judge"]')  # one click, one save
+    position = int(judge.get_attribute("data-position"))
+    url = f"**/api/attempts/{attempt_id}/answers/{position}"
+    page.route(url, lose_the_acknowledgement)
+    answer(judge)
     expect(status).to_have_attribute("data-state", "offline")
+    assert reached_the_server == [200]
     with app.app_context(), db.new_session() as other_device:  # then the cadre submits elsewhere
         cadre = other_device.scalars(select(User).where(User.username == "10001")).one()
         service.submit(other_device, attempt_id, cadre, now=START)
         other_device.commit()
-    page.clock.run_for(1000)  # the retry is refused as submitted; the server holds that answer
+    page.unroute(url)
+    page.clock.run_for("00:30")  # the retry is refused as submitted; the server holds that answer
     page.wait_for_url(f"**/attempts/{attempt_id}/result")  # so nothing is missing
-    assert set(stored(session, attempt_id)) == {1}
+    assert set(stored(session, attempt_id)) == {position}

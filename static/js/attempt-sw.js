@@ -4,8 +4,8 @@
 // in the page), and the static files pages use, so that a reload without a connection still opens
 // the attempt; the answers given since come from localStorage (see attempt.js). Network first:
 // online, every page and file comes fresh from the server (and refreshes the copy); only when the
-// server cannot be reached is the copy used. Nothing else is ever stored: no result or review page
-// (the only pages with keys), no API answer.
+// server cannot be reached is the copy used. Nothing else is ever stored: no result page, no review
+// page (it shows the key), no API answer.
 
 const PAGE = /^\/attempts\/(\d+)$/;
 const FINISHED = /^\/attempts\/(\d+)\/(result|review)$/;

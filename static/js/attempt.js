@@ -8,7 +8,10 @@
 //     saves wait in localStorage (they survive reloads and going offline) and are retried with
 //     capped exponential back-off and on `online`;
 //   - a countdown from the server's remaining_seconds (re-synchronised by every save), which
-//     submits the attempt by itself at 0;
+//     at 0 sends everything still queued, for as long as the server's grace lets saves count, and
+//     only then submits the attempt; answers the server did not record are named, never dropped;
+//   - a service worker (attempt-sw.js) that keeps this attempt's page on the device, so that a
+//     reload without a connection still opens it;
 //   - the answer card (answered / unanswered / flagged), one-question-per-screen mode, the submit
 //     confirmation, tab-switch reporting and signing in again in place when the session ends.
 // Words shown to the person come from the page's data-text-* attributes (translated server-side).
@@ -19,6 +22,8 @@ const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
 const TEXT_DEBOUNCE_MS = 500;
 const FLUSH_LIMIT_MS = 15000;
+// While a submission waits for the queue, retry at least this often: the grace is only a minute.
+const FLUSH_RETRY_MAX_MS = 4000;
 const MILESTONE_MINUTES = [10, 5, 1];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,11 +73,14 @@ function startCountdowns() {
 // ---- storage that never throws (private mode, full quota) -------------------------------------
 
 // seq: the last number used per position; settled: the highest number per position that needs no
-// sending any more (stored by the server, or refused for good); pending: what still has to go.
+// sending any more (stored by the server, or refused for good); pending: what still has to go;
+// kept: the last answer per position the server acknowledged, and clock: the server's time at the
+// last answer from it (both for a page opened offline from the service worker's older copy).
 class Store {
   constructor(key) {
     this.key = key;
-    this.data = { seq: {}, settled: {}, pending: {}, flags: [], current: 0 };
+    this.data = { seq: {}, settled: {}, pending: {}, kept: {}, clock: null, flags: [], current: 0 };
+    this.writable = true;
     try {
       const raw = window.localStorage.getItem(key);
       if (raw) Object.assign(this.data, JSON.parse(raw));
@@ -82,14 +90,24 @@ class Store {
   }
 
   // Another tab of the same attempt writes the same key: take in what it has before writing, so
-  // that neither tab's unsent answers disappear from storage.
+  // that neither tab's unsent answers disappear from storage; what is settled is no longer
+  // pending. `writable` says whether the device holds what this page holds (not when storage is
+  // full or switched off).
   save() {
     try {
       const raw = window.localStorage.getItem(this.key);
       if (raw) this.absorb(JSON.parse(raw));
-      window.localStorage.setItem(this.key, JSON.stringify(this.data));
     } catch (_error) {
-      // Kept in memory for this page; nothing better to do.
+      // Unreadable: this page's copy replaces it.
+    }
+    for (const [p, entry] of Object.entries(this.data.pending)) {
+      if (entry.seq <= (this.data.settled[p] || 0)) delete this.data.pending[p];
+    }
+    try {
+      window.localStorage.setItem(this.key, JSON.stringify(this.data));
+      this.writable = true;
+    } catch (_error) {
+      this.writable = false; // kept in memory for this page only: the page says so
     }
   }
 
@@ -98,12 +116,12 @@ class Store {
     for (const name of ["seq", "settled"]) {
       for (const [p, seq] of Object.entries(other[name] || {})) data[name][p] = Math.max(data[name][p] || 0, seq);
     }
-    for (const [p, entry] of Object.entries(other.pending || {})) {
-      if (!data.pending[p] || data.pending[p].seq < entry.seq) data.pending[p] = entry;
+    for (const name of ["pending", "kept"]) {
+      for (const [p, entry] of Object.entries(other[name] || {})) {
+        if (!data[name][p] || data[name][p].seq < entry.seq) data[name][p] = entry;
+      }
     }
-    for (const [p, entry] of Object.entries(data.pending)) {
-      if (entry.seq <= (data.settled[p] || 0)) delete data.pending[p];
-    }
+    if (other.clock && (!data.clock || other.clock.elapsed > data.clock.elapsed)) data.clock = other.clock;
   }
 
   settle(p, seq) {
@@ -131,6 +149,7 @@ class AttemptPage {
     this.fieldsets = [...this.form.querySelectorAll("fieldset[data-position]")];
     this.cards = new Map([...root.querySelectorAll("[data-card]")].map((a) => [a.dataset.card, a]));
     this.statusEl = document.getElementById("save-status");
+    this.overEl = document.getElementById("attempt-over");
     this.timerEl = document.getElementById("timer");
     this.announceEl = document.getElementById("timer-announce");
     this.alertEl = document.getElementById("attempt-alert");
@@ -144,10 +163,15 @@ class AttemptPage {
     this.pumping = null;
     this.offline = false;
     this.stopped = false; // submitted or refused: no more saves
+    this.ended = false;
+    this.refusedHere = new Set(); // positions whose latest answer the server refused as malformed
+    this.pumpWaiters = []; // flushes waiting for the end of a round of sending
+    this.flushing = false;
     this.leaving = false; // navigating away on purpose: no warning, no tab-switch event
     this.signIn = null; // a promise while the sign-in dialog is open
     this.deadline = performance.now() + state.remaining_seconds * 1000;
     this.clockOrigin = performance.now() - state.elapsed_ms; // when the attempt started
+    this.grace = state.grace_seconds * 1000; // saves this late after the deadline still count
     this.announced = new Set();
     this.timeIsUp = false;
   }
@@ -161,25 +185,56 @@ class AttemptPage {
     if (this.state.one_per_page) this.enterOnePerPage();
     this.tick();
     this.pump();
+    this.keepOffline();
   }
 
-  // What the server holds (state) and what this device still has to send (localStorage).
+  // What the server holds (state), what it acknowledged since (kept: newer when this page is the
+  // service worker's older copy) and what this device still has to send (pending).
   merge() {
     const data = this.store.data;
     for (const q of this.state.questions) {
       const p = String(q.position);
       data.seq[p] = Math.max(data.seq[p] || 0, q.seq);
       this.store.settle(p, q.seq);
-      const pending = data.pending[p];
-      if (pending && pending.seq <= q.seq) {
-        delete data.pending[p]; // the server has this answer, or a newer one
-      } else if (pending) {
-        this.applyToForm(this.fieldset(p), pending.response);
+      for (const name of ["pending", "kept"]) {
+        if (data[name][p] && data[name][p].seq <= q.seq) delete data[name][p]; // the server has it, or newer
       }
+      const newer = data.pending[p] || data.kept[p];
+      if (newer) this.applyToForm(this.fieldset(p), newer.response);
       this.responses[p] = JSON.stringify(this.readResponse(this.fieldset(p)));
     }
     data.flags = (data.flags || []).filter((p) => this.fieldset(p));
+    const clock = data.clock;
+    if (clock && clock.elapsed >= this.state.elapsed_ms) {
+      // This page is the service worker's copy: the server's last word, plus the time since, is nearer.
+      const since = Date.now() - clock.at;
+      this.sync({ remaining_seconds: clock.remaining - since / 1000, elapsed_ms: clock.elapsed + since });
+    } else {
+      this.sync(this.state);
+    }
     this.store.save();
+  }
+
+  // Have the service worker keep this attempt's page and what it needs, so that a reload without
+  // a connection still opens it. Browsers allow service workers over HTTPS and on localhost only;
+  // elsewhere autosave works the same, but a reload needs the server.
+  async keepOffline() {
+    if (!("serviceWorker" in navigator)) return;
+    try {
+      await navigator.serviceWorker.register(this.text.workerUrl);
+      const { active } = await navigator.serviceWorker.ready;
+      const assets = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"], script[src]')];
+      const channel = new MessageChannel();
+      const kept = new Promise((resolve) => {
+        channel.port1.onmessage = (event) => resolve(event.data);
+      });
+      active.postMessage({ keep: window.location.pathname, assets: assets.map((el) => el.href || el.src) }, [
+        channel.port2,
+      ]);
+      if ((await kept) === "kept") this.root.dataset.offline = "ready";
+    } catch (_error) {
+      // No copy on this device: a reload then needs the server, as without a service worker.
+    }
   }
 
   fieldset(position) {
@@ -291,6 +346,7 @@ class AttemptPage {
     const data = this.store.data;
     data.seq[p] = Math.max((data.seq[p] || 0) + 1, Math.floor(performance.now() - this.clockOrigin));
     data.pending[p] = { response, seq: data.seq[p] };
+    this.refusedHere.delete(p);
     this.store.save();
     this.renderCards();
     this.renderStatus();
@@ -322,13 +378,14 @@ class AttemptPage {
     this.pumping = run().finally(() => {
       this.pumping = null;
       this.renderStatus();
+      for (const wake of this.pumpWaiters.splice(0)) wake();
     });
     return this.pumping;
   }
 
   retryLater() {
     if (this.retryTimer || this.stopped) return;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);
+    const delay = Math.min(this.flushing ? FLUSH_RETRY_MAX_MS : RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures);
     this.failures += 1;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -374,12 +431,17 @@ class AttemptPage {
       return "failed";
     }
     this.offline = false;
-    if (result.ok) {
+    if (result.ok && Number.isInteger(result.body.seq)) {
       this.failures = 0;
       this.tokenRetries = 0;
       this.sync(result.body);
       await this.acknowledged(p, entry, result.body.seq, result.body.kept);
       return "sent";
+    }
+    if (result.ok) {
+      // A 2xx that is not the API's answer (a captive portal's page, say): nothing was stored.
+      this.retryLater();
+      return "failed";
     }
     return this.refused(result, p);
   }
@@ -388,6 +450,7 @@ class AttemptPage {
     const data = this.store.data;
     data.seq[p] = Math.max(data.seq[p] || 0, storedSeq);
     this.store.settle(p, storedSeq);
+    if (storedSeq === entry.seq) data.kept[p] = entry;
     const current = data.pending[p];
     // A change made here after this one was sent stays pending (it is later still).
     if (current && current.seq <= storedSeq) delete data.pending[p];
@@ -404,6 +467,8 @@ class AttemptPage {
       const result = await this.api("GET", `/api/attempts/${this.id}`);
       const question = result.ok && result.body.questions.find((q) => String(q.position) === p);
       if (!question || this.store.data.pending[p]) return;
+      this.store.data.kept[p] = { response: question.response, seq: question.seq };
+      this.store.save();
       this.applyToForm(this.fieldset(p), question.response);
       this.responses[p] = JSON.stringify(this.readResponse(this.fieldset(p)));
       this.renderCards();
@@ -414,8 +479,8 @@ class AttemptPage {
 
   async refused(result, p) {
     const code = result.body.code;
-    if (result.status === 409 && (code === "deadline_passed" || code === "submitted")) {
-      this.over(result.body.message);
+    if (result.status === 409 && ["deadline_passed", "submitted", "closed"].includes(code)) {
+      await this.end(result.body.message);
       return "stopped";
     }
     if (result.status === 401) {
@@ -433,11 +498,13 @@ class AttemptPage {
       return "failed";
     }
     if (result.status === 400) {
-      // The server will never take this one (a malformed answer): say so and drop it.
+      // The server will never take this one (a malformed answer): stop sending it, and say which
+      // question it was until the cadre changes that answer.
       this.store.settle(p, this.store.data.pending[p].seq);
       delete this.store.data.pending[p];
       this.store.save();
-      this.showAlert(this.text.textNotSaved.replace("{message}", result.body.message || ""));
+      this.refusedHere.add(p);
+      this.showAlert(this.text.textNotSaved.replace("{n}", p).replace("{message}", result.body.message || ""));
       return "sent";
     }
     // 403/404: not this person's attempt any more (signed in as someone else?). Keep the answers.
@@ -459,20 +526,27 @@ class AttemptPage {
     }
   }
 
-  // Wait until every pending save is acknowledged, for at most `limit` ms.
-  async flush(limit = FLUSH_LIMIT_MS) {
-    const until = performance.now() + limit;
-    for (;;) {
-      if (this.pendingCount() === 0) return true;
-      if (this.stopped || performance.now() > until) return false;
-      if (this.signIn) {
-        await this.signIn;
-        continue;
+  // Resolves true once every pending save is acknowledged, false if `until` (a performance.now()
+  // time) passes or the page stops first. The queue does the sending: its retries, at once on
+  // `online` and after signing in again, meanwhile at most FLUSH_RETRY_MAX_MS apart.
+  async flush(until) {
+    this.flushing = true;
+    this.retryNow();
+    try {
+      while (this.pendingCount() > 0) {
+        const left = until - performance.now();
+        if (this.stopped || left <= 0) return false;
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, left);
+          this.pumpWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
       }
-      clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      if (await this.pump()) return true;
-      await sleep(RETRY_MIN_MS);
+      return true;
+    } finally {
+      this.flushing = false;
     }
   }
 
@@ -542,8 +616,10 @@ class AttemptPage {
 
   // The server's clock, from any answer that carries it: the time left and the time run.
   sync({ remaining_seconds: remaining, elapsed_ms: elapsed }) {
-    if (typeof remaining === "number") this.deadline = performance.now() + remaining * 1000;
-    if (typeof elapsed === "number") this.clockOrigin = performance.now() - elapsed;
+    if (typeof remaining !== "number" || typeof elapsed !== "number") return;
+    this.deadline = performance.now() + remaining * 1000;
+    this.clockOrigin = performance.now() - elapsed;
+    this.store.data.clock = { remaining, elapsed, at: Date.now() }; // saved with the answer it came with
   }
 
   secondsLeft() {
@@ -576,9 +652,10 @@ class AttemptPage {
     this.form.querySelectorAll("input, button").forEach((el) => {
       el.disabled = true;
     });
-    // Saves within the grace still count: send what is left, then submit.
-    await this.flush();
-    await this.submit("timer");
+    // Saves within the grace still count: send everything queued for as long as the server takes
+    // them, and submit only then, so that the submission never overtakes an answer given in time.
+    await this.flush(this.deadline + this.grace);
+    if (!this.stopped) await this.submit("timer");
   }
 
   // A phone that slept may have lost time: ask the server how much is really left.
@@ -587,8 +664,12 @@ class AttemptPage {
     try {
       const result = await this.api("GET", `/api/attempts/${this.id}`);
       if (result.ok) {
-        if (result.body.state !== "open") this.goToResult();
-        else this.sync(result.body);
+        if (result.body.state !== "open") {
+          await this.end(this.text.textSubmitted);
+        } else {
+          this.sync(result.body);
+          this.store.save();
+        }
       }
     } catch (_error) {
       // offline: keep counting
@@ -612,7 +693,7 @@ class AttemptPage {
 
   async submitByCadre() {
     this.showAlert(this.text.textSubmitting, "status");
-    if (!(await this.flush())) {
+    if (!(await this.flush(performance.now() + FLUSH_LIMIT_MS))) {
       if (!this.stopped) this.showAlert(this.text.textUnreachable);
       return;
     }
@@ -634,7 +715,7 @@ class AttemptPage {
         continue;
       }
       if (result.ok || result.status === 409 || result.status === 404) {
-        this.goToResult();
+        await this.end(result.body.message || this.text.textSubmitted);
         return;
       }
       if (result.status === 401) {
@@ -650,25 +731,46 @@ class AttemptPage {
     }
   }
 
-  // The server refused a save because the attempt is over: keep its message on screen a moment.
-  over(message) {
+  // The attempt is over (submitted here or elsewhere, or past its grace). With nothing unsent, on
+  // to the result. Answers the server did not record are never dropped: they stay in localStorage,
+  // the form keeps showing them, and the cadre is told which questions they were.
+  async end(message) {
+    if (this.ended) return;
+    this.ended = true;
     this.stopped = true;
-    for (const [p, entry] of Object.entries(this.store.data.pending)) this.store.settle(p, entry.seq);
-    this.store.data.pending = {};
-    this.store.save();
+    this.leaving = true;
+    clearTimeout(this.retryTimer);
+    this.forgetOffline();
+    this.store.save(); // takes in what other tabs of this attempt still have to send
+    if (this.pendingCount()) await this.recorded();
+    const lost = Object.keys(this.store.data.pending).sort((a, b) => a - b);
+    if (!lost.length) {
+      this.store.clear();
+      window.location.assign(this.text.resultUrl);
+      return;
+    }
     this.form.querySelectorAll("input, button").forEach((el) => {
       el.disabled = true;
     });
-    this.showAlert(message);
+    this.showAlert(`${message} ${this.text.textNotRecorded.replace("{list}", lost.join(", "))}`);
+    this.overEl.hidden = false;
     this.renderStatus();
-    setTimeout(() => this.goToResult(), 3000);
   }
 
-  goToResult() {
-    this.stopped = true;
-    this.leaving = true;
-    this.store.clear();
-    window.location.assign(this.text.resultUrl);
+  // Unsent answers the server holds after all (an acknowledgement lost on the way): not pending.
+  async recorded() {
+    try {
+      const result = await this.api("GET", `/api/attempts/${this.id}`);
+      if (!result.ok) return;
+      for (const q of result.body.questions) this.store.settle(String(q.position), q.seq);
+      this.store.save(); // drops what is settled
+    } catch (_error) {
+      // unreachable: all of them count as not recorded
+    }
+  }
+
+  forgetOffline() {
+    if (window.caches) window.caches.delete(`attempt-${this.id}`).catch(() => {});
   }
 
   async reportTabSwitch() {
@@ -677,7 +779,7 @@ class AttemptPage {
       const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
         keepalive: true,
       });
-      if (result.ok && result.body.state === "submitted") this.goToResult();
+      if (result.ok && result.body.state === "submitted") await this.end(this.text.textSubmitted);
     } catch (_error) {
       // offline: the switch goes unrecorded
     }
@@ -752,12 +854,17 @@ class AttemptPage {
 
   // ---- status and messages
 
+  // "Saved" only when every answer in the form is stored on the server.
   renderStatus() {
     const n = this.pendingCount();
-    this.statusEl.dataset.state = n === 0 ? "saved" : this.offline ? "offline" : "unsaved";
+    const refused = [...this.refusedHere].sort((a, b) => a - b);
+    const parts = n ? [this.text.textUnsaved.replace("{n}", n)] : [];
+    if (n && !this.store.writable) parts.push(this.text.textNotKept);
+    else if (n && this.offline) parts.push(this.text.textOffline);
+    if (refused.length) parts.push(this.text.textRefused.replace("{list}", refused.join(", ")));
+    const words = parts.length ? parts.join(" · ") : this.text.textSaved;
+    this.statusEl.dataset.state = refused.length ? "refused" : !n ? "saved" : this.offline ? "offline" : "unsaved";
     this.statusEl.dataset.pending = String(n);
-    let words = n === 0 ? this.text.textSaved : this.text.textUnsaved.replace("{n}", n);
-    if (n && this.offline) words += ` · ${this.text.textOffline}`;
     if (this.statusEl.textContent !== words) this.statusEl.textContent = words;
   }
 

@@ -438,6 +438,8 @@ def client_state(
         "state": attempt.state,
         "remaining_seconds": seconds_left(attempt.deadline_at, now),
         "elapsed_ms": elapsed_ms(attempt.started_at, now),
+        # How long after the deadline saves still count: the page flushes its queue that long.
+        "grace_seconds": int(GRACE.total_seconds()),
         "one_per_page": exam.one_per_page,
         "questions": items,
     }

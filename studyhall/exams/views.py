@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from studyhall import clock, db
-from studyhall.accounts.access import SIGNED_IN, allow
+from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
 from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
 from studyhall.exams import service
@@ -106,6 +116,17 @@ def attempt(attempt_id: int) -> object:
     state = service.client_state(session, attempt, now=now)
     return render_template(
         "exams/attempt.html", attempt=attempt, exam=attempt.exam, state=state, type_labels=TYPE_LABELS
+    )
+
+
+@bp.route("/attempts/sw.js")
+@allow(PUBLIC)
+def offline_worker() -> object:
+    """The attempt page's service worker (static/js/attempt-sw.js). Served from /attempts/ because a
+    worker's scope is its script's folder: it then covers the attempt pages and nothing else."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, "js/attempt-sw.js", mimetype="text/javascript", max_age=0
     )
 
 

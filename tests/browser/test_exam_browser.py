@@ -121,10 +121,13 @@ def test_a_cadre_takes_a_test_on_a_phone_from_start_to_score(phone, make_exam, s
     assert attempt.tab_switches == 0  # leaving pages on purpose is not a tab switch
 
 
-def test_answers_given_offline_survive_a_reload_and_all_arrive_when_back_online(page, make_exam, session):
+def test_a_reload_while_offline_opens_the_attempt_from_the_device_and_every_answer_arrives(
+    page, make_exam, session
+):
+    page.clock.install()  # the device's clock, moved below
     attempt_id = start_attempt(page, make_exam())
-    attempt_url = page.url
     status = page.locator("#save-status")
+    expect(page.locator("#attempt")).to_have_attribute("data-offline", "ready")  # the page is on the device
     answer(page.locator("#q-1"))
     expect(status).to_have_attribute("data-state", "saved")
 
@@ -138,29 +141,46 @@ def test_answers_given_offline_survive_a_reload_and_all_arrive_when_back_online(
 
     page.context.set_offline(True)
     answer(page.locator("#q-3"))
-    answer(page.locator("#q-4"))
-    expect(status).to_have_attribute("data-pending", "2")
+    expect(status).to_have_attribute("data-pending", "1")
+    page.clock.fast_forward("05:00")
+    ten_minutes_left = re.compile(r"^(10:0\d|09:5\d)$")
+    expect(page.locator("#timer")).to_have_text(ten_minutes_left)
     screenshot(page, "exam-attempt-offline")
     warnings = []
     page.on("dialog", lambda dialog: (warnings.append(dialog.type), dialog.accept()))
-    with pytest.raises(PlaywrightError):
-        page.reload()  # the server cannot be reached; the unsent answers stay on the device
-    assert warnings == ["beforeunload"]
-
-    page.context.set_offline(False)
-    page.goto(attempt_url)
-    expect(status).to_have_attribute("data-state", "saved", timeout=SAVE_TIMEOUT)
-    assert set(stored(session, attempt_id)) == {1, 2, 3, 4}
-    page.reload()  # what the page shows now comes from the server
-    pending = "key => Object.keys(JSON.parse(localStorage.getItem(key)).pending)"
-    assert page.evaluate(pending, f"studyhall.attempt.{attempt_id}") == []
-    for position in (1, 2, 3, 4):
+    reloaded = page.reload()  # no server: the device's copy of the page opens
+    assert warnings == ["beforeunload"]  # an unsent answer: the browser asked first
+    assert reloaded is not None and reloaded.from_service_worker
+    expect(page.locator("#timer")).to_have_text(ten_minutes_left)  # not the 15 min of the copy's state
+    for position in (1, 2, 3):  # saved before (1, 2) and unsent (3): all shown again
         expect(page.locator(f'[data-card="{position}"]')).to_have_class(re.compile(r"\banswered\b"))
         shows_answer(page.locator(f"#q-{position}"))
+    expect(status).to_have_attribute("data-pending", "1")
+    answer(page.locator("#q-4"))  # the cadre goes on answering
+    expect(status).to_have_attribute("data-pending", "2")
+
+    page.context.set_offline(False)
+    expect(status).to_have_attribute("data-state", "saved", timeout=SAVE_TIMEOUT)
+    assert set(stored(session, attempt_id)) == {1, 2, 3, 4}
+    kept = page.evaluate("""async () => {
+        const kept = {};
+        for (const name of await caches.keys()) {
+            const requests = await (await caches.open(name)).keys();
+            kept[name] = requests.map((request) => new URL(request.url).pathname).sort();
+        }
+        return kept;
+    }""")
+    assert kept[f"attempt-{attempt_id}"] == [f"/attempts/{attempt_id}"]  # the page, never a key
+    assert set(kept) == {f"attempt-{attempt_id}", "static"}
+    assert all(path.startswith("/static/") for path in kept["static"])
+    page.reload()  # online: what the page shows now comes from the server
+    pending = "key => Object.keys(JSON.parse(localStorage.getItem(key)).pending)"
+    assert page.evaluate(pending, f"studyhall.attempt.{attempt_id}") == []
     page.locator("#submit-attempt").click()
     page.locator("#confirm-submit").click()
     page.wait_for_url(f"**/attempts/{attempt_id}/result")
     expect(page.locator("#score")).to_have_text("10 / 10")
+    assert f"attempt-{attempt_id}" not in page.evaluate("caches.keys()")  # submitted: the copy is gone
 
 
 def test_an_older_unsent_answer_does_not_overwrite_a_later_one_from_another_device(
@@ -246,6 +266,36 @@ def test_when_the_time_runs_out_the_page_submits_by_itself(page, make_exam, froz
     assert attempt.score is not None and attempt.score > 0  # the saved answer counted
 
 
+def test_at_the_deadline_every_answer_queued_offline_is_sent_before_the_page_submits(
+    page, make_exam, frozen_now, session
+):
+    # The browser's clock is moved like the server's: paused, so that only the test moves it.
+    page.clock.install(time=START)
+    attempt_id = start_attempt(page, make_exam())
+    page.clock.pause_at(START + timedelta(seconds=10))
+    status = page.locator("#save-status")
+    answer(page.locator("#q-1"))
+    expect(status).to_have_attribute("data-state", "saved")
+    page.context.set_offline(True)
+    for position in (2, 3, 4):
+        answer(page.locator(f"#q-{position}"))
+    expect(status).to_have_attribute("data-pending", "3")
+
+    deadline = START + timedelta(minutes=15)
+    page.clock.fast_forward("15:00")  # the countdown reaches zero while the device is offline
+    expect(page.locator("#attempt-alert")).to_be_visible()
+    expect(page.locator("#q-1 input").first).to_be_disabled()
+    frozen_now(deadline + timedelta(seconds=45))  # within the server's grace
+    page.clock.fast_forward("00:45")
+    page.context.set_offline(False)  # the connection comes back at deadline + 45 s
+    page.clock.fast_forward("00:02")  # and time goes on
+    page.wait_for_url(f"**/attempts/{attempt_id}/result")
+    assert set(stored(session, attempt_id)) == {1, 2, 3, 4}
+    attempt = session.get(Attempt, attempt_id)
+    assert (attempt.state, attempt.ended_by, attempt.score) == ("submitted", "timer", 10.0)
+    expect(page.locator("#score")).to_have_text("10 / 10")
+
+
 def test_an_ended_session_is_renewed_in_place_without_losing_an_answer(page, make_exam, session):
     attempt_id = start_attempt(page, make_exam())
     single = page.locator('fieldset[data-type="single"]')
@@ -326,7 +376,7 @@ def test_without_javascript_the_plain_form_saves_and_submits(browser, live_serve
         context.close()
 
 
-def test_a_save_after_the_grace_is_refused_and_explained(page, make_exam, frozen_now, session):
+def test_a_save_refused_after_the_grace_is_named_and_kept_on_the_device(page, make_exam, frozen_now, session):
     attempt_id = start_attempt(page, make_exam())
     single = page.locator('fieldset[data-type="single"]')
     answer(single)
@@ -334,9 +384,15 @@ def test_a_save_after_the_grace_is_refused_and_explained(page, make_exam, frozen
     expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
     # A phone that slept through the deadline and the grace wakes up and saves.
     frozen_now(START + timedelta(minutes=15) + service.GRACE + timedelta(seconds=1))
-    answer(page.locator('fieldset[data-type="judge"]'))
-    expect(page.locator("#attempt-alert")).to_be_visible()
+    judge = page.locator('fieldset[data-type="judge"]')
+    answer(judge)
+    too_late = judge.get_attribute("data-position")
+    expect(page.locator("#attempt-alert")).to_contain_text(f"第 {too_late} 题的答案未被记录")
     expect(page.locator('fieldset[data-type="blank"] input').first).to_be_disabled()
+    expect(page.locator("#save-status")).to_have_attribute("data-pending", "1")  # never "saved"
+    pending = "key => Object.keys(JSON.parse(localStorage.getItem(key)).pending)"
+    assert page.evaluate(pending, f"studyhall.attempt.{attempt_id}") == [too_late]  # still on the device
+    page.locator("#attempt-over a").click()
     page.wait_for_url(f"**/attempts/{attempt_id}/result")
     attempt = session.get(Attempt, attempt_id)
     assert (attempt.state, attempt.ended_by) == ("submitted", "sweep")

@@ -124,6 +124,7 @@ def test_a_save_after_the_grace_is_refused_and_what_was_saved_stays(app, make_ex
     state = start(client, make_exam()).get_json()
     judge = by_type(state)["judge"]["position"]
     save(client, state["attempt"], judge, True, 1)
+    assert state["grace_seconds"] == service.GRACE.total_seconds() == 60  # the page flushes for as long
     deadline = START + timedelta(minutes=15)
     frozen_now(deadline + service.GRACE)
     assert save(client, state["attempt"], judge, True, 2).status_code == 200  # within the grace

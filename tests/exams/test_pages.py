@@ -99,6 +99,7 @@ def test_the_attempt_page_and_its_embedded_state_carry_no_key_and_no_explanation
         "state",
         "remaining_seconds",
         "elapsed_ms",
+        "grace_seconds",
         "one_per_page",
         "questions",
     }
@@ -164,6 +165,14 @@ def test_a_plain_form_save_is_numbered_by_the_server_clock_like_the_script_s(
     assert late.get_json()["seq"] == 90_000
     stored = session.scalars(select(Answer).where(Answer.position == judge)).one()
     assert (stored.response, stored.seq) == (False, 90_000)
+
+
+def test_the_offline_worker_is_served_from_the_attempt_pages_folder_to_anyone(client):
+    with client.get("/attempts/sw.js") as response:  # its scope is /attempts/: the attempt pages only
+        assert response.status_code == 200
+        assert response.mimetype == "text/javascript"
+        assert "no-cache" in response.headers["Cache-Control"]  # a new version is picked up at once
+        assert b"caches" in response.data
 
 
 def test_review_is_refused_before_the_close_and_shows_key_and_explanation_after(app, make_exam, frozen_now):

@@ -22,7 +22,7 @@ def data_path(name: str) -> Path:
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
-    from studyhall import accounts, cli, db, errors_pages, headers, i18n
+    from studyhall import accounts, cli, db, errors_pages, headers, i18n, inputs
     from studyhall import config as defaults
     from studyhall.accounts import access
     from studyhall.extensions import babel, csrf, login_manager
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     accounts.init_login(login_manager)
+    inputs.init_app(app)  # before the access hook, which may query with the request's values
     access.init_app(app)
     errors_pages.init_app(app)
     headers.init_app(app)

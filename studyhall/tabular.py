@@ -191,7 +191,18 @@ def _unquoted(text: str) -> str:
 def decode_text(data: bytes) -> str:
     """Text as Chinese offices save it: UTF-8 (with or without BOM), UTF-16 with a BOM (Notepad's
     "Unicode"), else GB18030 — what Chinese Excel and Windows editors write. One rule for every
-    text-based import."""
+    text-based import. A NUL character is refused with its line: no text column of PostgreSQL can
+    hold one, and a text file holds none unless it is not text (or is UTF-16 without its BOM)."""
+    text = _decoded(data)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise FileProblem(
+            _("Line %(line)d holds a NUL character: the file is not plain text; save it again as UTF-8.", line=line)
+        )
+    return text
+
+
+def _decoded(data: bytes) -> str:
     try:
         if data.startswith(b"\xef\xbb\xbf"):
             return data[3:].decode("utf-8")
@@ -263,6 +274,14 @@ def _neutralised(value: object) -> object:
     return value
 
 
+def _storable_in_xlsx(value: object) -> object:
+    """XML 1.0 has no place for most C0 control characters (a stem pasted from a PDF can hold
+    one): openpyxl refuses the whole workbook for one such character, so it is dropped instead."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class Sheet:
     title: str
@@ -280,7 +299,7 @@ def xlsx_bytes(*sheets: Sheet) -> bytes:
         for column, width in sheet.widths.items():
             target.column_dimensions[column].width = width
         for row in sheet.rows:
-            target.append([_neutralised(value) for value in row])
+            target.append([_neutralised(_storable_in_xlsx(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

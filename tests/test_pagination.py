@@ -15,7 +15,7 @@ from flask import Flask, url_for
 from jinja2 import Environment, nodes
 
 from studyhall import PROJECT_ROOT, clock, db
-from studyhall.accounts.models import AuditEvent, Role
+from studyhall.accounts.models import AuditEvent
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
 from tests.banks.helpers import csv_bytes, row, sheet_rows

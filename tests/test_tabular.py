@@ -62,6 +62,14 @@ def test_bank_export_as_xlsx_shows_formula_like_text_as_text(app, prefix):
     assert_neutralised_xlsx(data, prefix)
 
 
+def test_bank_export_as_xlsx_drops_control_characters_that_xlsx_cannot_hold(app):
+    """A stem pasted from a PDF can hold a C0 control character; the export must not fail for it."""
+    stem = "国家安全\x01教育日\x1b是哪天"
+    with app.app_context():
+        data = FORMATS["xlsx"].export([ParsedQuestion(type="judge", stem=stem, answer=True, external_id="C-1")])
+    assert "国家安全教育日是哪天" in [cell.value for cell in xlsx_cells(data)]
+
+
 @pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
 def test_bank_export_as_csv_shows_formula_like_text_as_text(app, prefix):
     with app.app_context():
@@ -161,3 +169,17 @@ def test_a_workbook_with_more_shared_texts_than_cells_allowed_is_refused_before_
         assert [row.cells for row in read_rows("a.xlsx", xlsx_with_shared_texts(100), SMALL)] == [("工号",)]
         with pytest.raises(FileProblem, match="不同文本超过 100 条"):
             read_rows("a.xlsx", xlsx_with_shared_texts(101), SMALL)
+
+
+@pytest.mark.parametrize("format_name", ["csv", "gift", "aiken", "text"])
+def test_a_text_file_holding_a_nul_is_refused_naming_its_line(app, format_name):
+    """PostgreSQL cannot store a NUL; the import says where it is instead of failing as it saves."""
+    data = "题型,题干\n单选,国家安全\x00日\n".encode()
+    with app.test_request_context():
+        if format_name == "csv":
+            with pytest.raises(FileProblem, match="第 2 行含有 NUL 字符"):
+                read_rows("a.csv", data, SMALL)
+        else:
+            result = FORMATS[format_name].parse(data)
+            assert not result.questions
+            assert any("第 2 行含有 NUL 字符" in str(error.to_json()) for error in result.errors), result.errors

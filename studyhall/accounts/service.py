@@ -178,7 +178,7 @@ def change_password(
     way to guess it); the warning of the last tries is part of the refusal."""
     ticket = throttle.take(session, secret_limits(user.username, device=device, address=address), now=now)
     if not check_password_hash(user.password_hash, current):
-        warning = throttle.tries_left_warning(ticket)
+        warning = throttle.tries_left_warning(ticket, now=now)
         message = _("The current password is wrong.")
         raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
     throttle.give_back(session, ticket)

@@ -67,11 +67,20 @@ def window() -> timedelta:
     return timedelta(minutes=current_app.config["LOGIN_TRY_WINDOW_MINUTES"])
 
 
-def tries_left_warning(ticket: Ticket) -> str | None:
-    """What to tell someone who just got it wrong, when only a few tries are left."""
+def tries_left_warning(ticket: Ticket, *, now: datetime) -> str | None:
+    """What to tell someone who just got it wrong: how many tries are left once they are few, and
+    after the last one, how long to wait (rather than let the next try find out)."""
     if 0 < ticket.tries_left <= WARN_WHEN_LEFT:
         return _("You can try %(n)d more times.", n=ticket.tries_left)
+    if ticket.tries_left <= 0:
+        used_up = [count for count in ticket.counts if count.tries >= count.limit.allowed]
+        return _("That was the last try. Try again in %(n)d minutes.", n=_minutes_until_reopened(used_up, now))
     return None
+
+
+def _minutes_until_reopened(counts: Sequence[Count], now: datetime) -> int:
+    reopens = max(count.window_start for count in counts) + window()
+    return max(1, math.ceil((reopens - now).total_seconds() / 60))
 
 
 @contextmanager
@@ -90,13 +99,16 @@ def take(session: Session, limits: Sequence[Limit], *, now: datetime) -> Ticket:
         counts = tuple(_count(own, limit, now) for limit in limits)
     spent = [count for count in counts if count.tries > count.limit.allowed]
     if spent:
-        reopens = max(count.window_start for count in spent) + window()
-        raise Throttled(max(1, math.ceil((reopens - now).total_seconds() / 60)))
+        # A refused try checks no secret, so it uses up no other limit: else one client's refused
+        # flood at unknown 工号 would fill its address's limit for everyone behind the same NAT.
+        give_back(session, Ticket(counts))
+        raise Throttled(_minutes_until_reopened(spent, now))
     return Ticket(counts)
 
 
 def give_back(session: Session, ticket: Ticket) -> None:
-    """The secret was right: this try does not count. Counters whose window is over go too."""
+    """This try does not count: the secret was right, or the try was refused unchecked. Counters
+    whose window is over go too."""
     with own_transaction(session) as own:
         for count in ticket.counts:
             own.execute(

@@ -102,7 +102,7 @@ def login() -> object:
         return _login_page(form, 429)
     if outcome.user is None:
         flash(_("Wrong 工号 or password."), "error")
-        if warning := throttle.tries_left_warning(outcome.ticket):
+        if warning := throttle.tries_left_warning(outcome.ticket, now=clock.now()):
             flash(warning, "error")
         return _login_page(form)
     service.begin_session(session, outcome.user, now=clock.now())

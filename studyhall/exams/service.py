@@ -136,7 +136,7 @@ def _check_access_code(session: Session, exam: Exam, holder: Holder, code: str, 
     with throttle.own_transaction(session) as own:
         accounts.record(own, holder, "exam.access_code_wrong", exam.title, now=now, exam_id=exam.id)
     message = _("The access code (考试口令) is wrong.")
-    warning = throttle.tries_left_warning(ticket)
+    warning = throttle.tries_left_warning(ticket, now=now)
     raise DomainError(f"{message} {warning}" if warning else message, "access_code")
 
 

@@ -225,6 +225,7 @@ def result(attempt_id: int) -> object:
 
 @bp.route("/attempts/<int:attempt_id>/review")
 @allow(SIGNED_IN)
+@no_store  # the key: a shared computer's back button must not show it to the next person
 def review(attempt_id: int) -> object:
     session = db.session()
     attempt = _own_attempt(attempt_id)

@@ -67,11 +67,12 @@ def test_after_the_limit_even_the_right_password_waits_and_is_told_how_long(app,
     assert login(client).status_code == 302
 
 
-def test_the_last_two_tries_are_announced(people, client):
+def test_the_last_two_tries_and_the_wait_after_the_last_are_announced(people, client):
     people.user("10001")
-    pages = [login(client, password=WRONG).get_data(as_text=True) for _ in range(4)]
-    assert ["还可尝试" in page for page in pages] == [False, False, True, True]
+    pages = [login(client, password=WRONG).get_data(as_text=True) for _ in range(5)]
+    assert ["还可尝试" in page for page in pages] == [False, False, True, True, False]
     assert "还可尝试 2 次" in pages[2] and "还可尝试 1 次" in pages[3]
+    assert "尝试次数已用完，请 15 分钟后再试" in pages[4]  # said now, not found out at the next try
 
 
 def test_an_attacker_elsewhere_cannot_lock_out_the_cadres_own_browser(app, people, frozen_now):
@@ -164,3 +165,15 @@ def test_wrong_current_passwords_are_limited_like_sign_ins(app, people, frozen_n
     refused = client.post("/password", data={"current": PASSWORD, **new})
     assert refused.status_code == 429 and PAUSED in refused.get_data(as_text=True)
     assert login(app.test_client(), "10001", "new-secret-99").status_code == 200  # not changed
+
+
+def test_tries_refused_unchecked_use_up_no_other_limit(app, people):
+    """One client hammering an unknown 工号 past its limit does not fill the address's limit: the
+    refused tries checked no password, so a colleague behind the same NAT still signs in."""
+    app.config["LOGIN_TRIES_PER_ADDRESS"] = 8
+    people.user("10001")
+    flood = app.test_client()
+    answers = [login(flood, "99999", WRONG).status_code for _n in range(20)]
+    assert answers == [200] * 5 + [429] * 15
+    colleague = app.test_client()  # the same address, no device cookie
+    assert login(colleague).status_code == 302

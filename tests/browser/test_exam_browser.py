@@ -7,8 +7,6 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
 

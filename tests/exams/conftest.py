@@ -124,3 +124,11 @@ def bank_id(app, world):  # type: ignore[no-untyped-def]
         banks.apply_import(session, None, plan, now=clock.now())
         session.commit()
         return session.scalars(select(Question.bank_id).where(Question.external_id == "J-05")).one()
+
+
+@pytest.fixture
+def admin_client(client, world, auth):  # type: ignore[no-untyped-def]
+    """The world's administrator, signed in, reading English (translations come later)."""
+    auth.login("admin1")
+    client.post("/language", data={"lang": "en"})
+    return client

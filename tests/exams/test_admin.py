@@ -20,14 +20,6 @@ from tests.conftest import START
 from tests.exams.test_attempts import answer_all_correctly, by_type, save, sign_in, start
 
 
-@pytest.fixture
-def admin_client(client, world, auth):  # type: ignore[no-untyped-def]
-    """The world's administrator, signed in, reading English (translations come later)."""
-    auth.login("admin1")
-    client.post("/language", data={"lang": "en"})
-    return client
-
-
 @contextmanager
 def database(app) -> Iterator:  # type: ignore[no-untyped-def]
     """A session of its own, closed before the next request: the `session` fixture's app context would

@@ -10,7 +10,6 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from sqlalchemy import select
 
 from studyhall.accounts.models import Role

@@ -17,7 +17,7 @@ from studyhall.exams import service, setup
 from studyhall.exams.models import Attempt, Exam, ExamExtension
 from tests.conftest import START
 from tests.exams.conftest import exam_spec
-from tests.exams.test_admin import admin_client, form_data, problem_of  # noqa: F401 (a fixture)
+from tests.exams.test_admin import form_data, problem_of
 from tests.exams.test_attempts import answer_all_correctly, by_type, save, sign_in, start
 
 CLOSE = START + timedelta(hours=2)  # make_exam's close
@@ -273,3 +273,13 @@ def test_a_start_after_an_attempt_ran_out_submits_it_as_the_sweep_would_and_begi
             over,
             2.0,
         )
+
+
+def test_the_review_page_is_never_kept_by_a_cache(app, make_exam, frozen_now):
+    """The key on a shared computer: the next person's Back button must not bring it back."""
+    exam_id = make_exam()
+    client, attempt_id = submitted_early(app, exam_id)
+    frozen_now(CLOSE + service.GRACE + MS)
+    review = client.get(f"/attempts/{attempt_id}/review")
+    assert review.status_code == 200 and KEY in review.get_data(as_text=True)
+    assert review.headers["Cache-Control"] == "no-store"

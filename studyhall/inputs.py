@@ -1,0 +1,49 @@
+"""Refuse what no database column can hold before any view sees it."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether any text in a parsed JSON value holds a NUL; a loop, not recursion, as the parser
+    accepts nesting deeper than Python's recursion limit allows a walk."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _json_body() -> object:
+    if not request.is_json:
+        return None
+    try:
+        return json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        return None  # the view refuses a body it cannot read, with its own message
+
+
+def _refuse_nul() -> None:
+    """PostgreSQL's text columns cannot store a NUL character: a 工号, a search or an answer holding
+    one would fail deep in a query as a 500 (SQLite stores it, which hides the problem). Refuse it
+    here, for the path, the query, the form fields and a JSON body, once for every route."""
+    fields = [request.path, *request.args.keys(), *request.args.values()]
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        fields += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in field for field in fields) or _holds_nul(_json_body()):
+        raise BadRequest()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)

@@ -827,7 +827,6 @@ def score_shown(session: Session, exam: Exam, *, now: datetime) -> bool:
 class StillOpen:
     """Another test that may still put a question on a paper, and until when."""
 
-    exam_id: int
     title: str
     ends_at: datetime  # its answering_ends_at
 
@@ -841,7 +840,7 @@ def still_open_elsewhere(
     extended, open_deadline = _later_closes(Exam.id)
     since = now - GRACE  # answerable at `now` ⟺ some close or deadline + GRACE ≥ now
     live = {
-        row.id: StillOpen(row.id, row.title, _answering_ends(row.closes_at, row.extended, row.open_deadline))
+        row.id: StillOpen(row.title, _answering_ends(row.closes_at, row.extended, row.open_deadline))
         for row in session.execute(
             select(
                 Exam.id,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from studyhall import db
 from studyhall.banks.models import Question
 from studyhall.exams import service
+from studyhall.exams.models import Attempt
 from studyhall.exams.setup import RuleSpec
 from tests.conftest import START
 from tests.exams.test_admin import admin_client, form_data  # noqa: F401 (a fixture)
@@ -87,6 +88,18 @@ def test_a_key_another_test_s_drawing_rule_could_draw_is_hidden_and_only_that_on
     assert JUDGE_SOURCE in review_row(client, attempt_id, judge)
     frozen_now(NEXT_WEEK_OVER)
     assert KEY in review_row(client, attempt_id, single)
+
+
+def test_administrators_still_see_every_key_of_an_attempt_while_another_test_holds_it(
+    app, admin_client, make_exam, frozen_now
+):
+    _client, attempt_id, _single, _judge = sat_the_first_test(app, make_exam)
+    make_exam(**NEXT_WEEK, items=[("T-001", 2)])
+    frozen_now(CLOSE + service.GRACE + MS)
+    with app.app_context(), db.new_session() as session:
+        exam_id = session.get_one(Attempt, attempt_id).exam_id
+    page = admin_client.get(f"/admin/exams/{exam_id}/attempts/{attempt_id}").get_data(as_text=True)
+    assert KEY in page
 
 
 def test_a_test_created_after_a_review_opened_hides_the_keys_it_shares_from_then_on(

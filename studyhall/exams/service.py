@@ -896,7 +896,8 @@ def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> 
 def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list[tuple[str, int]]:
     """Other tests whose review is open and whose submitted papers hold questions of this test's
     pool: their titles and how many such questions. Those keys are out; the administrator may
-    still reuse them knowingly."""
+    still reuse them knowingly. A review that withheld them while this test was live (review) is
+    counted too: pools keep no history, so the warning errs on the side of saying so."""
     pool = paper.pools_holding(session, [exam.id]).get(exam.id, set())
     if not pool:
         return []

@@ -111,7 +111,13 @@ def _form(exam: Exam | None) -> object:
             return redirect(url_for("exams_admin.detail", exam_id=saved.id))
     frozen = exam is not None and setup.paper_frozen(session, exam)
     page = render_template(
-        "exams/admin_form.html", form=form, exam=exam, tree=tree, problem=problem, frozen=frozen
+        "exams/admin_form.html",
+        form=form,
+        exam=exam,
+        tree=tree,
+        problem=problem,
+        frozen=frozen,
+        keys_shown=service.keys_shown_elsewhere(session, exam, now=clock.now()) if exam else [],
     )
     return page, 422 if request.method == "POST" else 200  # a POST that gets here saved nothing
 
@@ -139,6 +145,7 @@ def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> obj
         frozen=setup.paper_frozen(session, exam),
         arrangements=results.arrangements(session, exam),
         review_opens_at=service.review_opens_at(session, exam),
+        keys_shown=service.keys_shown_elsewhere(session, exam, now=clock.now()),
         extension_form=extension_form,
     ), status
 

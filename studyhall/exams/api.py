@@ -158,13 +158,14 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = _body()
     ended_by = "timer" if body.get("reason") == "timer" else "cadre"
-    attempt = service.submit(session, attempt_id, current_user, now=clock.now(), ended_by=ended_by)
+    now = clock.now()
+    attempt = service.submit(session, attempt_id, current_user, now=now, ended_by=ended_by)
     session.commit()
-    exam = attempt.exam
+    shown = service.score_shown(session, attempt.exam, now=now)
     return jsonify(
         state=attempt.state,
-        score=attempt.score if exam.show_score else None,
-        max_score=attempt.max_score if exam.show_score else None,
+        score=attempt.score if shown else None,
+        max_score=attempt.max_score if shown else None,
     )
 
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, bindparam, delete, func, insert, literal, select
+from sqlalchemy import Row, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from studyhall.banks.formats.base import LETTERS
 from studyhall.banks.matching import blank_marks, blanks_correct
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
-from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamPaper, ExamRule
+from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamItem, ExamPaper, ExamRule
 
 MAX_BLANK_LENGTH = 200
 USAGE_WINDOW = 100  # papers: how far back "least used" looks
@@ -88,6 +89,29 @@ def _pools(session: Session, exam: Exam) -> Pools:
             for rule in exam.rules
         ],
     )
+
+
+def pools_holding(
+    session: Session, exam_ids: Collection[int], lineages: Collection[str] | None = None
+) -> dict[int, set[str]]:
+    """The lineages each test's papers may hold — its hand-picked questions and whatever its rules
+    admit, as a draw would choose them — limited to `lineages` when given. Three queries for any
+    number of tests: who else may still show a question, and what a test's pool shares."""
+    held: dict[int, set[str]] = defaultdict(set)
+    if not exam_ids:
+        return held
+    picked = select(ExamItem.exam_id, ExamItem.lineage).where(ExamItem.exam_id.in_(exam_ids))
+    if lineages is not None:
+        picked = picked.where(ExamItem.lineage.in_(lineages))
+    for exam_id, lineage in session.execute(picked):
+        held[exam_id].add(lineage)
+    rules = list(session.scalars(select(ExamRule).where(ExamRule.exam_id.in_(exam_ids))))
+    candidates = _candidates(session, rules, lineages)
+    for rule in rules:
+        held[rule.exam_id].update(
+            row.lineage for row in candidates[rule.bank_id, rule.type or None] if _admits(rule, row)
+        )
+    return held
 
 
 def _choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -> list[Line]:
@@ -205,9 +229,12 @@ def _recent_usage(session: Session, exam: Exam) -> Counter[str]:
     return Counter(dict(session.execute(query).all()))
 
 
-def _candidates(session: Session, rules: list[ExamRule]) -> dict[tuple[int, str | None], list[Row]]:
-    """(id, lineage, type, option count, difficulty, categories) of every question the rules' banks offer, in one
-    query for all rules, by (bank, type) and by (bank, None) for rules of any type."""
+def _candidates(
+    session: Session, rules: list[ExamRule], lineages: Collection[str] | None = None
+) -> dict[tuple[int, str | None], list[Row]]:
+    """(id, lineage, type, option count, difficulty, categories) of every question the rules' banks offer
+    (of those `lineages` only, when given), in one query for all rules, by (bank, type) and by
+    (bank, None) for rules of any type."""
     found: dict[tuple[int, str | None], list[Row]] = defaultdict(list)
     if not rules:
         return found
@@ -227,6 +254,7 @@ def _candidates(session: Session, rules: list[ExamRule]) -> dict[tuple[int, str 
             Question.bank_id.in_({rule.bank_id for rule in rules}),
             Question.current,
             Question.retired.is_(False),
+            Question.lineage.in_(lineages) if lineages is not None else true(),
         )
         .order_by(Question.id)
     )

@@ -413,7 +413,7 @@ def attempt_detail(session: Session, exam: Exam, attempt_id: int) -> AttemptDeta
             .order_by(AttemptEvent.at, AttemptEvent.id)
         )
     )
-    rows = service.review(session, attempt)
+    rows = service.review(session, attempt, owner_at=None)
     external = dict(
         session.execute(
             select(Question.id, Question.external_id).where(

@@ -191,6 +191,14 @@ class Listing:
     open_attempt: Attempt | None
     best: Attempt | None
     closes_at: datetime  # for this person: a later close arranged for them included
+    score_shown: bool  # see score_shown
+    latest: Attempt | None  # the last one submitted
+
+    @property
+    def shown(self) -> Attempt | None:
+        """The attempt whose result the person is pointed to: the counted one, but while the score
+        is hidden the last one (pointing to the highest would tell which attempt scored more)."""
+        return self.best if self.score_shown else self.latest
 
     @property
     def startable(self) -> bool:
@@ -219,7 +227,17 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
     close = closes_at(exam, extension(session, exam, user.id))
     status = "upcoming" if now < exam.opens_at else "open" if now < close else "closed"
     open_attempt = next((a for a in attempts if a.state == "open"), None)
-    return Listing(exam, status, len(attempts), open_attempt, counted_attempt(exam, attempts), close)
+    submitted = [a for a in attempts if a.state == "submitted"]
+    return Listing(
+        exam,
+        status,
+        len(attempts),
+        open_attempt,
+        counted_attempt(exam, attempts),
+        close,
+        score_shown(session, exam, now=now),
+        submitted[-1] if submitted else None,
+    )
 
 
 def counted_attempt(exam: Exam, attempts: list[Attempt]) -> Attempt | None:
@@ -751,25 +769,37 @@ def record_event(session: Session, attempt_id: int, user: User, kind: str, *, no
 # ---- after submitting ------------------------------------------------------------------------
 
 
+def _later_closes(exam_id):  # type: ignore[no-untyped-def]
+    """What can keep a test answerable past its close: the latest close arranged for someone, and
+    the latest deadline of an attempt still open. `exam_id`: an id, or Exam.id to correlate."""
+    return (
+        select(func.max(ExamExtension.closes_at)).where(ExamExtension.exam_id == exam_id).scalar_subquery(),
+        select(func.max(Attempt.deadline_at))
+        .where(Attempt.exam_id == exam_id, Attempt.state == "open")
+        .scalar_subquery(),
+    )
+
+
+def _answering_ends(closes: datetime, *later: datetime | None) -> datetime:
+    return max([closes, *(moment for moment in later if moment is not None)]) + GRACE
+
+
+def answering_ends_at(session: Session, exam: Exam) -> datetime:
+    """Until when (inclusive) someone may still start or save an answer in this test: the latest of
+    its close, every later close arranged for someone, and every open attempt's deadline, plus the
+    grace in which a save still counts."""
+    return _answering_ends(exam.closes_at, *session.execute(select(*_later_closes(exam.id))).one())
+
+
 def review_opens_at(session: Session, exam: Exam) -> datetime | None:
     """From when (strictly after) the key, 解析 and marks of each question may be shown to those who
-    sat the test; None: never. Not before every way to answer it has ended: the latest of its close,
-    every later close arranged for someone, and every open attempt's deadline, plus the grace in which
-    a save still counts. Earlier, a cadre could read the key and save it into an attempt still open
-    (their own next one, or a colleague's). Every page that shows a key asks this one function."""
+    sat the test; None: never. Not before every way to answer it has ended (answering_ends_at).
+    Earlier, a cadre could read the key and save it into an attempt still open (their own next one,
+    or a colleague's). Every page that shows a key asks this one function, and review() withholds
+    the questions another test may still put on a paper."""
     if exam.review != "after_close":
         return None
-    later = session.execute(
-        select(
-            select(func.max(ExamExtension.closes_at))
-            .where(ExamExtension.exam_id == exam.id)
-            .scalar_subquery(),
-            select(func.max(Attempt.deadline_at))
-            .where(Attempt.exam_id == exam.id, Attempt.state == "open")
-            .scalar_subquery(),
-        )
-    ).one()
-    return max([exam.closes_at, *(moment for moment in later if moment is not None)]) + GRACE
+    return answering_ends_at(session, exam)
 
 
 def review_is_open(opens_at: datetime | None, *, now: datetime) -> bool:
@@ -784,24 +814,105 @@ def review_open(attempt: Attempt, opens_at: datetime | None, *, now: datetime) -
     return attempt.state == "submitted" and review_is_open(opens_at, now=now)
 
 
-def review(session: Session, attempt: Attempt) -> list[dict[str, object]]:
-    """The paper with responses, keys and explanations, in the letters the person saw: for
-    administrators, and for its owner only once review_open says so."""
+def score_shown(session: Session, exam: Exam, *, now: datetime) -> bool:
+    """Whether a cadre may see their score (total and per question) now. With several attempts
+    allowed, a score shown while the test can still be answered is an oracle: answer one question
+    per attempt and each total tells its key. So it waits until nobody can answer any more."""
+    if not exam.show_score:
+        return False
+    return exam.attempts_allowed == 1 or now > answering_ends_at(session, exam)
+
+
+@dataclass(frozen=True)
+class StillOpen:
+    """Another test that may still put a question on a paper, and until when."""
+
+    title: str
+    ends_at: datetime  # its answering_ends_at
+
+
+def still_open_elsewhere(
+    session: Session, exam: Exam, lineages: set[str], *, now: datetime
+) -> dict[str, StillOpen]:
+    """Of these lineages, those another test could still put on a paper that someone may start or
+    save (one still open, or coming), each with the one of those tests that ends last. Its key read
+    here could be saved there. A handful of queries however many questions there are."""
+    extended, open_deadline = _later_closes(Exam.id)
+    since = now - GRACE  # answerable at `now` ⟺ some close or deadline + GRACE ≥ now
+    live = {
+        row.id: StillOpen(row.title, _answering_ends(row.closes_at, row.extended, row.open_deadline))
+        for row in session.execute(
+            select(
+                Exam.id,
+                Exam.title,
+                Exam.closes_at,
+                extended.label("extended"),
+                open_deadline.label("open_deadline"),
+            ).where(
+                Exam.id != exam.id,
+                or_(Exam.closes_at >= since, extended >= since, open_deadline >= since),
+            )
+        )
+    }
+    found: dict[str, StillOpen] = {}
+    for exam_id, held in paper.pools_holding(session, list(live), lineages).items():
+        for lineage in held & lineages:
+            if lineage not in found or live[exam_id].ends_at > found[lineage].ends_at:
+                found[lineage] = live[exam_id]
+    return found
+
+
+def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> list[dict[str, object]]:
+    """The paper with responses, keys and explanations, in the letters the person saw. For an
+    administrator (`owner_at` None) everything; for its owner at `owner_at` (once review_open says
+    so) a question another test may still draw keeps its key, 解析, 出处 and marks back
+    (`withheld`: that test), and shows only the person's own response."""
     questions = _questions(session, attempt)
     answers = {
         a.position: a.response for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))
     }
+    withheld = (
+        {}
+        if owner_at is None
+        else still_open_elsewhere(
+            session, attempt.exam, {item.lineage for item in attempt.items}, now=owner_at
+        )
+    )
     rows = []
     for item in attempt.items:
         question = questions[item.question_id]
         shown = paper.shown_question(question, item)
         shown["response"] = paper.to_shown(item, question.type, answers.get(item.position))
-        shown["key"] = paper.to_shown(item, question.type, question.answer)
-        shown["explanation"] = question.explanation
-        shown["source"] = question.source
-        shown["awarded"] = item.awarded
+        elsewhere = withheld.get(item.lineage)
+        shown["withheld"] = elsewhere
+        shown["key"] = paper.to_shown(item, question.type, question.answer) if elsewhere is None else None
+        shown["explanation"] = question.explanation if elsewhere is None else ""
+        shown["source"] = question.source if elsewhere is None else ""
+        shown["awarded"] = item.awarded if elsewhere is None else None
         rows.append(shown)
     return rows
+
+
+def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list[tuple[str, int]]:
+    """Other tests whose review is open and whose submitted papers hold questions of this test's
+    pool: their titles and how many such questions. Those keys are out; the administrator may
+    still reuse them knowingly. A review that withheld them while this test was live (review) is
+    counted too: pools keep no history, so the warning errs on the side of saying so."""
+    pool = paper.pools_holding(session, [exam.id]).get(exam.id, set())
+    if not pool:
+        return []
+    shared = session.execute(
+        select(AttemptItem.exam_id, func.count(func.distinct(AttemptItem.lineage)))
+        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+        .where(AttemptItem.exam_id != exam.id, AttemptItem.lineage.in_(pool), Attempt.state == "submitted")
+        .group_by(AttemptItem.exam_id)
+    ).all()
+    found = []
+    for exam_id, count in shared:
+        other = session.get_one(Exam, exam_id)
+        if review_is_open(review_opens_at(session, other), now=now):
+            found.append((other.title, count))
+    return sorted(found)
 
 
 def attempts_of(session: Session, exam: Exam) -> list[Attempt]:

@@ -220,6 +220,8 @@ def result(attempt_id: int) -> object:
         listing=listing,
         review_open=service.review_open(attempt, opens_at, now=now),
         review_opens_at=opens_at,
+        score_shown=listing.score_shown,
+        answering_ends_at=service.answering_ends_at(session, exam),
     )
 
 
@@ -228,10 +230,11 @@ def result(attempt_id: int) -> object:
 @no_store  # the key: a shared computer's back button must not show it to the next person
 def review(attempt_id: int) -> object:
     session = db.session()
+    now = clock.now()
     attempt = _own_attempt(attempt_id)
     exam = attempt.exam
     opens_at = service.review_opens_at(session, exam)
-    if not service.review_open(attempt, opens_at, now=clock.now()):
+    if not service.review_open(attempt, opens_at, now=now):
         if attempt.state != "submitted":
             message = _("The review opens once you have submitted this test.")
         elif opens_at is None:
@@ -246,7 +249,8 @@ def review(attempt_id: int) -> object:
         "exams/review.html",
         attempt=attempt,
         exam=exam,
-        rows=service.review(session, attempt),
+        rows=service.review(session, attempt, owner_at=now),
+        score_shown=service.score_shown(session, exam, now=now),
         type_labels=TYPE_LABELS,
     )
 

@@ -35,7 +35,7 @@ def index() -> str:
         review_open={
             t.exam.id
             for t in finished
-            if t.best and exams.review_open(t.best, exams.review_opens_at(session, t.exam), now=now)
+            if t.shown and exams.review_open(t.shown, exams.review_opens_at(session, t.exam), now=now)
         },
         seconds_until=seconds_until,
         remaining=lambda attempt: exams.seconds_left(attempt.deadline_at, now),

@@ -1,0 +1,154 @@
+"""Tests drawn from one bank share questions: a key read in one test's review must not be saved into
+another test that can still be answered. And with several attempts, a score shown at once would tell
+the key one question at a time."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from studyhall import db
+from studyhall.banks.models import Question
+from studyhall.exams import service
+from studyhall.exams.models import Attempt
+from studyhall.exams.setup import RuleSpec
+from tests.conftest import START
+from tests.exams.test_admin import admin_client, form_data  # noqa: F401 (a fixture)
+from tests.exams.test_attempts import answer_all_correctly, by_type, letter_of, save, sign_in, start
+from tests.exams.test_review_window import CLOSE, KEY, MS
+
+# T-001 (single) carries KEY as its 解析 and this 出处; T-003 (judge) only an 出处.
+SINGLE_SOURCE = "《中华人民共和国国家安全法》第十四条"
+JUDGE_SOURCE = "《中华人民共和国宪法》第五十四条"
+NEXT_WEEK = {
+    "title": "第二周测验",
+    "opens_at": START + timedelta(days=7),
+    "closes_at": START + timedelta(days=7, hours=2),
+}
+NEXT_WEEK_OVER = NEXT_WEEK["closes_at"] + service.GRACE + MS
+
+
+def sat_the_first_test(app, make_exam):  # type: ignore[no-untyped-def]
+    """Test A (SAMPLE's four questions) sat by 10001, who answered T-001 and submitted; its review
+    open. The cadre's client and the positions of T-001 and T-003 on the paper."""
+    client = sign_in(app, "10001")
+    state = start(client, make_exam()).get_json()
+    single = by_type(state)["single"]
+    save(client, state["attempt"], single["position"], [letter_of(single, "4月15日")], 1)
+    assert client.post(f"/api/attempts/{state['attempt']}/submit").status_code == 200
+    return client, state["attempt"], single["position"], by_type(state)["judge"]["position"]
+
+
+def review_row(client, attempt_id: int, position: int) -> str:  # type: ignore[no-untyped-def]
+    page = client.get(f"/attempts/{attempt_id}/review")
+    assert page.status_code == 200
+    match = re.search(rf'id="r-{position}"(.*?)(?=id="r-\d+"|</ol>)', page.get_data(as_text=True), re.S)
+    assert match
+    return match.group(1)
+
+
+def assert_withheld(row: str, title: str) -> None:
+    assert KEY not in row and SINGLE_SOURCE not in row
+    assert 'class="key"' not in row and 'class="verdict"' not in row and 'class="awarded"' not in row
+    assert f"《{title}》" in row and "答案、解析和评判将在该测试结束后" in row
+    assert 'class="mark-chosen"' in row  # the person's own answer stays
+
+
+def sample_bank_id(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        return session.scalars(select(Question.bank_id).where(Question.external_id == "T-001")).one()
+
+
+def test_a_key_a_later_test_has_hand_picked_stays_hidden_until_that_test_is_over(
+    app, make_exam, frozen_now
+):
+    client, attempt_id, single, judge = sat_the_first_test(app, make_exam)
+    make_exam(**NEXT_WEEK, items=[("T-001", 2)])
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert_withheld(review_row(client, attempt_id, single), NEXT_WEEK["title"])
+    assert JUDGE_SOURCE in review_row(client, attempt_id, judge)  # not in the other test: shown
+    frozen_now(NEXT_WEEK["closes_at"] + service.GRACE)
+    assert KEY not in review_row(client, attempt_id, single)
+    frozen_now(NEXT_WEEK_OVER)
+    row = review_row(client, attempt_id, single)
+    assert KEY in row and SINGLE_SOURCE in row and 'class="verdict"' in row
+
+
+def test_a_key_another_test_s_drawing_rule_could_draw_is_hidden_and_only_that_one(
+    app, make_exam, frozen_now
+):
+    client, attempt_id, single, judge = sat_the_first_test(app, make_exam)
+    bank = sample_bank_id(app)
+    rules = [RuleSpec(bank, count=1, score=2, type="single", category="教育日")]
+    make_exam(**NEXT_WEEK, items=[], rules=rules)
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert_withheld(review_row(client, attempt_id, single), NEXT_WEEK["title"])
+    assert JUDGE_SOURCE in review_row(client, attempt_id, judge)
+    frozen_now(NEXT_WEEK_OVER)
+    assert KEY in review_row(client, attempt_id, single)
+
+
+def test_administrators_still_see_every_key_of_an_attempt_while_another_test_holds_it(
+    app, admin_client, make_exam, frozen_now
+):
+    _client, attempt_id, _single, _judge = sat_the_first_test(app, make_exam)
+    make_exam(**NEXT_WEEK, items=[("T-001", 2)])
+    frozen_now(CLOSE + service.GRACE + MS)
+    with app.app_context(), db.new_session() as session:
+        exam_id = session.get_one(Attempt, attempt_id).exam_id
+    page = admin_client.get(f"/admin/exams/{exam_id}/attempts/{attempt_id}").get_data(as_text=True)
+    assert KEY in page
+
+
+def test_a_test_created_after_a_review_opened_hides_the_keys_it_shares_from_then_on(
+    app, make_exam, frozen_now
+):
+    client, attempt_id, single, _judge = sat_the_first_test(app, make_exam)
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert KEY in review_row(client, attempt_id, single)
+    make_exam(**NEXT_WEEK, items=[("T-001", 2), ("T-004", 2)])
+    assert_withheld(review_row(client, attempt_id, single), NEXT_WEEK["title"])
+    frozen_now(NEXT_WEEK_OVER)
+    assert KEY in review_row(client, attempt_id, single)
+
+
+def test_the_form_of_a_test_reusing_questions_whose_keys_a_review_showed_warns_and_saves(
+    app, admin_client, make_exam, world, frozen_now
+):
+    sat_the_first_test(app, make_exam)
+    frozen_now(CLOSE + service.GRACE + MS)
+    created = admin_client.post(
+        "/admin/exams/new",
+        data=form_data(
+            world,
+            title="第二周测验",
+            opens_at="2026-04-22T08:55",
+            closes_at="2026-04-22T11:00",
+            items="T-001 2\nT-002 4",
+        ),
+    )
+    assert created.status_code == 302  # a warning, not a refusal
+    warning = "The answers to 2 of this test’s questions have already been shown in the review of 《国家安全知识测试》."
+    assert warning in admin_client.get(created.headers["Location"]).get_data(as_text=True)
+    assert warning in admin_client.get(created.headers["Location"] + "/edit").get_data(as_text=True)
+
+
+def test_with_several_attempts_the_score_waits_until_nobody_can_answer(app, make_exam, frozen_now):
+    client = sign_in(app, "10001")
+    exam_id = make_exam(attempts_allowed=3)
+    state = start(client, exam_id).get_json()
+    answer_all_correctly(client, state)
+    submitted = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert (submitted["score"], submitted["max_score"]) == (None, None)
+    result = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    assert 'id="score"' not in result and 'id="score-hidden"' in result
+    assert "10 / 10" not in client.get("/").get_data(as_text=True)
+    assert "10 / 10" not in client.get(f"/exams/{exam_id}").get_data(as_text=True)
+    frozen_now(CLOSE + service.GRACE + MS)
+    again = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert (again["score"], again["max_score"]) == (10, 10)
+    result = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    assert re.search(r'id="score"[^>]*>10 / 10<', result)
+    assert "10 / 10" in client.get("/").get_data(as_text=True)

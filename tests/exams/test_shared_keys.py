@@ -15,7 +15,7 @@ from studyhall.exams import service
 from studyhall.exams.models import Attempt
 from studyhall.exams.setup import RuleSpec
 from tests.conftest import START
-from tests.exams.test_admin import admin_client, form_data  # noqa: F401 (a fixture)
+from tests.exams.test_admin import form_data
 from tests.exams.test_attempts import answer_all_correctly, by_type, letter_of, save, sign_in, start
 from tests.exams.test_review_window import CLOSE, KEY, MS
 

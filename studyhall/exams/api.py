@@ -161,7 +161,7 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     now = clock.now()
     attempt = service.submit(session, attempt_id, current_user, now=now, ended_by=ended_by)
     session.commit()
-    shown = service.score_shown(session, attempt.exam, now=now)
+    shown = service.score_shown(session, attempt.exam, [attempt], now=now)
     return jsonify(
         state=attempt.state,
         score=attempt.score if shown else None,

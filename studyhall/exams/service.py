@@ -235,7 +235,7 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
         open_attempt,
         counted_attempt(exam, attempts),
         close,
-        score_shown(session, exam, now=now),
+        score_shown(session, exam, submitted, now=now),
         submitted[-1] if submitted else None,
     )
 
@@ -814,13 +814,18 @@ def review_open(attempt: Attempt, opens_at: datetime | None, *, now: datetime) -
     return attempt.state == "submitted" and review_is_open(opens_at, now=now)
 
 
-def score_shown(session: Session, exam: Exam, *, now: datetime) -> bool:
-    """Whether a cadre may see their score (total and per question) now. With several attempts
-    allowed, a score shown while the test can still be answered is an oracle: answer one question
-    per attempt and each total tells its key. So it waits until nobody can answer any more."""
+def score_shown(session: Session, exam: Exam, attempts: Sequence[Attempt], *, now: datetime) -> bool:
+    """Whether a cadre may see the scores (total and per question) of these attempts of theirs now.
+    A score is an oracle while its questions can still be answered: answer one question, submit,
+    and the total tells its key. So with several attempts allowed it waits until nobody can answer
+    this test any more, and in any case until no other test that may still put one of these
+    questions on a paper is over (else the total, less the points shown, tells a withheld key)."""
     if not exam.show_score:
         return False
-    return exam.attempts_allowed == 1 or now > answering_ends_at(session, exam)
+    if exam.attempts_allowed > 1 and now <= answering_ends_at(session, exam):
+        return False
+    lineages = {item.lineage for attempt in attempts for item in attempt.items}
+    return not lineages or not still_open_elsewhere(session, exam, lineages, now=now)
 
 
 @dataclass(frozen=True)
@@ -854,8 +859,18 @@ def still_open_elsewhere(
             )
         )
     }
+    held_by = paper.pools_holding(session, list(live), lineages)
+    # Papers already drawn hold their questions whatever the pool admits now: a question retired or
+    # edited out of a rule since is still on an open attempt, and its key would still score there.
+    on_open_papers = select(AttemptItem.exam_id, AttemptItem.lineage).where(
+        AttemptItem.exam_id.in_(list(live)),
+        AttemptItem.lineage.in_(lineages),
+        AttemptItem.attempt_id.in_(select(Attempt.id).where(Attempt.state == "open")),
+    )
+    for exam_id, lineage in session.execute(on_open_papers):
+        held_by.setdefault(exam_id, set()).add(lineage)
     found: dict[str, StillOpen] = {}
-    for exam_id, held in paper.pools_holding(session, list(live), lineages).items():
+    for exam_id, held in held_by.items():
         for lineage in held & lineages:
             if lineage not in found or live[exam_id].ends_at > found[lineage].ends_at:
                 found[lineage] = live[exam_id]

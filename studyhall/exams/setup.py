@@ -212,8 +212,10 @@ def save_exam(
 
 
 def _key_may_have_been_seen(session: Session, exam: Exam, now: datetime) -> bool:
-    """Its review is open and someone has submitted: they may have read the key."""
-    if not service.review_is_open(service.review_opens_at(session, exam), now=now):
+    """Its answering is over and someone has submitted, with the review or the score shown: they
+    may have read the key, or worked it out from their total (a test whose review is "never" but
+    which shows scores tells a key by the score of an attempt that answered one question)."""
+    if not (exam.review != "never" or exam.show_score) or now <= service.answering_ends_at(session, exam):
         return False
     submitted = exists().where(Attempt.exam_id == exam.id, Attempt.state == "submitted")
     return bool(session.scalar(select(submitted)))
@@ -222,12 +224,12 @@ def _key_may_have_been_seen(session: Session, exam: Exam, now: datetime) -> bool
 def _refuse_to_reopen(session: Session, exam: Exam, now: datetime) -> None:
     """After a change to a test whose key may have been seen: refuse it (the caller rolls back) if
     it lets anyone start or save an answer again."""
-    if not service.review_is_open(service.review_opens_at(session, exam), now=now):
+    if now <= service.answering_ends_at(session, exam):
         raise DomainError(
             _(
-                "The review of this test is open, so its key may have been seen: no one may start or "
-                "save an answer again. Its window cannot be reopened or closed later, and no one can be "
-                "given a later close. For someone who missed the test, create a new test."
+                "Someone may already have seen this test's key or worked it out from a score: no one "
+                "may start or save an answer again. Its window cannot be reopened or closed later, and "
+                "no one can be given a later close. For someone who missed the test, create a new test."
             ),
             "review_open",
         )

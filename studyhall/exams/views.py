@@ -250,7 +250,7 @@ def review(attempt_id: int) -> object:
         attempt=attempt,
         exam=exam,
         rows=service.review(session, attempt, owner_at=now),
-        score_shown=service.score_shown(session, exam, now=now),
+        score_shown=service.score_shown(session, exam, [attempt], now=now),
         type_labels=TYPE_LABELS,
     )
 

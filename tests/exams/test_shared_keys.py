@@ -7,17 +7,21 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from studyhall import db
+from studyhall import clock, db
+from studyhall.accounts.models import User
+from studyhall.banks import service as banks
 from studyhall.banks.models import Question
+from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Attempt
 from studyhall.exams.setup import RuleSpec
 from tests.conftest import START
 from tests.exams.test_admin import form_data
 from tests.exams.test_attempts import answer_all_correctly, by_type, letter_of, save, sign_in, start
-from tests.exams.test_review_window import CLOSE, KEY, MS
+from tests.exams.test_review_window import CLOSE, KEY, MS, arrange, edit_window
 
 # T-001 (single) carries KEY as its 解析 and this 出处; T-003 (judge) only an 出处.
 SINGLE_SOURCE = "《中华人民共和国国家安全法》第十四条"
@@ -61,9 +65,7 @@ def sample_bank_id(app) -> int:  # type: ignore[no-untyped-def]
         return session.scalars(select(Question.bank_id).where(Question.external_id == "T-001")).one()
 
 
-def test_a_key_a_later_test_has_hand_picked_stays_hidden_until_that_test_is_over(
-    app, make_exam, frozen_now
-):
+def test_a_key_a_later_test_has_hand_picked_stays_hidden_until_that_test_is_over(app, make_exam, frozen_now):
     client, attempt_id, single, judge = sat_the_first_test(app, make_exam)
     make_exam(**NEXT_WEEK, items=[("T-001", 2)])
     frozen_now(CLOSE + service.GRACE + MS)
@@ -76,9 +78,7 @@ def test_a_key_a_later_test_has_hand_picked_stays_hidden_until_that_test_is_over
     assert KEY in row and SINGLE_SOURCE in row and 'class="verdict"' in row
 
 
-def test_a_key_another_test_s_drawing_rule_could_draw_is_hidden_and_only_that_one(
-    app, make_exam, frozen_now
-):
+def test_a_key_another_test_s_drawing_rule_could_draw_is_hidden_and_only_that_one(app, make_exam, frozen_now):
     client, attempt_id, single, judge = sat_the_first_test(app, make_exam)
     bank = sample_bank_id(app)
     rules = [RuleSpec(bank, count=1, score=2, type="single", category="教育日")]
@@ -152,3 +152,94 @@ def test_with_several_attempts_the_score_waits_until_nobody_can_answer(app, make
     result = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
     assert re.search(r'id="score"[^>]*>10 / 10<', result)
     assert "10 / 10" in client.get("/").get_data(as_text=True)
+
+
+# ---- found by an outside re-attack: paper contents, totals, single-attempt scores, "never" ------
+
+LONG = {"title": "长期测验", "closes_at": START + timedelta(days=1), "time_limit_minutes": 600}
+
+
+def current_id(app, external_id: str) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        query = select(Question.id).where(Question.external_id == external_id, Question.current)
+        return session.scalars(query).one()
+
+
+def test_a_question_retired_or_edited_out_of_a_rule_stays_hidden_while_an_open_paper_holds_it(
+    app, make_exam, world, frozen_now
+):
+    rule = RuleSpec(sample_bank_id(app), count=1, score=10, type="single", category="教育日")
+    other = make_exam(**LONG, items=[], rules=[rule])
+    client, attempt_id, single, _judge = sat_the_first_test(app, make_exam)
+    held = start(client, other).get_json()  # its paper: T-001, open for ten hours
+    frozen_now(CLOSE + service.GRACE + MS)
+    with app.app_context(), db.new_session() as session:  # edited out of the rule: a new version
+        question = session.get(Question, current_id(app, "T-001"))
+        edited = banks.to_parsed(question)
+        edited.categories = ["国家安全法"]
+        banks.edit_question(
+            session, session.get(User, world["admin"].id), question.id, edited, now=clock.now()
+        )
+        session.commit()
+    assert_withheld(review_row(client, attempt_id, single), LONG["title"])
+    with app.app_context(), db.new_session() as session:
+        admin = session.get(User, world["admin"].id)
+        banks.set_retired(session, admin, current_id(app, "T-001"), True, now=clock.now())
+        session.commit()
+    assert_withheld(review_row(client, attempt_id, single), LONG["title"])
+    assert client.post(f"/api/attempts/{held['attempt']}/submit").status_code == 200
+    assert KEY in review_row(client, attempt_id, single)  # no paper holds it any more
+
+
+def test_while_a_row_is_withheld_no_score_shows_that_would_tell_its_points(app, make_exam, frozen_now):
+    """The total less the points of the rows shown would be the withheld row's points: its key."""
+    client, attempt_id, _single, judge = sat_the_first_test(app, make_exam)
+    make_exam(**NEXT_WEEK, items=[("T-003", 10)])
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert "答案、解析和评判将在该测试结束后" in review_row(client, attempt_id, judge)
+    for page in (f"/attempts/{attempt_id}/review", f"/attempts/{attempt_id}/result", "/"):
+        html = client.get(page).get_data(as_text=True)
+        assert "/ 10" not in html and 'class="awarded"' not in html, page
+    frozen_now(NEXT_WEEK_OVER)
+    assert "/ 10" in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_a_one_attempt_test_shows_no_score_while_another_test_holding_its_questions_is_open(app, make_exam):
+    other = make_exam(**LONG, items=[("T-003", 10)])
+    probe = make_exam(title="小测", items=[("T-003", 1)])  # one attempt, score shown at once
+    client = sign_in(app, "10001")
+    state = start(client, probe).get_json()
+    save(client, state["attempt"], 1, False, 1)
+    answer = client.post(f"/api/attempts/{state['attempt']}/submit").get_json()
+    assert answer["score"] is None and answer["max_score"] is None  # it would tell T-003's key
+    assert start(client, other).status_code == 201
+
+
+@pytest.mark.parametrize("how", ["reopen", "later close"])
+def test_a_test_without_review_but_with_scores_shown_cannot_be_reopened_after_its_close(
+    app, make_exam, world, frozen_now, how
+):
+    exam_id = make_exam(items=[("T-003", 10)], attempts_allowed=3, review="never")
+    client = sign_in(app, "10001")
+    state = start(client, exam_id).get_json()
+    save(client, state["attempt"], 1, False, 1)
+    client.post(f"/api/attempts/{state['attempt']}/submit")
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert "0 / 10" in client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    later = CLOSE + timedelta(days=1)
+    with pytest.raises(DomainError) as refused:
+        if how == "reopen":
+            edit_window(
+                app,
+                world,
+                exam_id,
+                now=clock.now(),
+                closes_at=later,
+                items=[("T-003", 10)],
+                attempts_allowed=3,
+                review="never",
+            )
+        else:
+            arrange(app, world, exam_id, "10001", now=clock.now(), closes_at=later)
+    assert refused.value.code == "review_open"
+    assert start(client, exam_id).status_code == 409

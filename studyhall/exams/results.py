@@ -43,7 +43,7 @@ from studyhall.exams.statistics import (
     ItemStatistics,
     TestStatistics,
     histogram,
-    item_statistics,
+    question_statistics,
     test_statistics,
 )
 from studyhall.tabular import Sheet, xlsx_bytes
@@ -442,6 +442,7 @@ class QuestionAnalysis:
     question: Question | None  # the newest version, for its stem and 编号
     attempts: int  # submitted attempts that had this question
     max_score: float
+    drawn: bool  # drawn by a rule: its figures use the whole total, as Moodle's for a random slot's questions
     statistics: ItemStatistics
 
 
@@ -475,9 +476,11 @@ def analyse(session: Session, exam: Exam) -> Analysis:
     """Statistics over submitted attempts (all of them, as Moodle's "all attempts" setting).
 
     Each question is identified by its lineage, whatever its position and version on each paper. Its
-    figures are computed over the attempts whose paper had it, with the rest of the test being that
-    attempt's total minus this question. Cronbach's alpha needs every attempt to have answered the same
-    questions, so it is given only for papers without drawing rules' variety.
+    figures are computed over the attempts whose paper had it, against the rest of the test (that
+    attempt's total minus this question) for a hand-picked question and against the whole total for a
+    drawn one, as Moodle's report does for fixed and random slots' questions. Cronbach's alpha needs
+    every attempt to have answered the same questions, so it is given only for papers without drawing
+    rules' variety.
     """
     attempts = list(
         session.scalars(
@@ -512,16 +515,17 @@ def analyse(session: Session, exam: Exam) -> Analysis:
         alpha_note = "no_spread"
 
     current = _current_versions(session, order)
+    picked = {item.lineage for item in exam.items}
     questions = []
     for lineage in order:
-        rows = [
-            [row[lineage], math.fsum(mark for other, mark in row.items() if other != lineage)]
-            for row in marks
-            if lineage in row
-        ]
-        figures = item_statistics(rows, [item_max[lineage], 0.0])[0]
+        had = [row for row in marks if lineage in row]
+        drawn = lineage not in picked
+        # As Moodle: a hand-picked question (a fixed slot) against the rest of the test, a drawn one (a
+        # random slot's question) against the whole total; fsum so equal sums compare equal.
+        others = [math.fsum(mark for other, mark in row.items() if drawn or other != lineage) for row in had]
+        figures = question_statistics([row[lineage] for row in had], others, item_max[lineage])
         questions.append(
-            QuestionAnalysis(lineage, current.get(lineage), len(rows), item_max[lineage], figures)
+            QuestionAnalysis(lineage, current.get(lineage), len(had), item_max[lineage], drawn, figures)
         )
 
     max_total = max((attempt.max_score for attempt in attempts), default=total_score(exam)) or 1.0

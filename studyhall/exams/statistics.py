@@ -16,6 +16,12 @@ the test's standard deviation and the k2 in the coefficient of internal consiste
 In the discrimination index and discriminative efficiency the s - 1 cancels; in Cronbach's alpha it
 matters only in that numerator and denominator use the same divisor, which they do.
 
+A question that every paper has (hand-picked) is correlated with the rest of the test, the attempt's
+total minus that question, as Moodle does for each slot of a quiz. A question drawn from a pool by a
+rule is correlated with the whole total, as Moodle does for the questions a random slot draws
+(``initial_steps_walker`` with ``$positionstat`` false, ``secondary_steps_walker`` for a
+``subquestion``): see :func:`question_statistics`.
+
 Scores are raw marks (e.g. 0-2 for a two-mark question). Statistics need at least one attempt; the
 ones that need a spread need more, and come back as ``None`` rather than raising or dividing by zero.
 """
@@ -36,10 +42,11 @@ class ItemStatistics:
     facility: float | None
     """Mean mark / maximum mark x 100 (0-100): how easy the question was. None: no attempts, or max 0."""
     discrimination: float | None
-    """Pearson correlation of the question's mark with the rest of the test x 100 (-100 to 100).
-    None when either has no variance (everyone scored alike) or there are fewer than 2 attempts."""
+    """Pearson correlation of the question's mark with the other marks (the rest of the test, or the
+    whole total for a drawn question) x 100 (-100 to 100). None when either has no variance (everyone
+    scored alike) or there are fewer than 2 attempts."""
     discriminative_efficiency: float | None
-    """Covariance with the rest of the test / the largest covariance those same marks could reach x 100."""
+    """Covariance with the other marks / the largest covariance those same marks could reach x 100."""
     flagged: bool
     """Discrimination below zero: stronger candidates did worse on it than weaker ones; check the key."""
 
@@ -58,35 +65,80 @@ class TestStatistics:
     """Sample standard deviation of the totals (divide by attempts - 1), as Moodle reports it."""
     cronbach_alpha: float | None
     """Moodle's "coefficient of internal consistency", in percent (can be negative)."""
+    skewness: float | None
+    """Moodle's skewness of the totals, k3 / k2^(3/2): negative when the long tail is at the low end."""
+    kurtosis: float | None
+    """Moodle's (excess) kurtosis of the totals, k4 / k2^2: 0 for a normal distribution."""
+    error_ratio: float | None
+    """100 x sqrt(1 - alpha / 100), in percent: the share of the spread that is measurement error."""
+    standard_error: float | None
+    """error ratio / 100 x standard deviation, in raw marks: how far a total may be from the true one."""
 
 
-def item_statistics(scores: Sequence[Sequence[float]], max_scores: Sequence[float]) -> list[ItemStatistics]:
-    """Facility, discrimination index and discriminative efficiency of each question.
+def question_statistics(marks: Sequence[float], others: Sequence[float], max_score: float) -> ItemStatistics:
+    """Facility, discrimination index and discriminative efficiency of one question.
 
-    ``scores[a][i]`` is the mark of attempt ``a`` on item ``i``; every row is as long as ``max_scores``.
-    Returns one :class:`ItemStatistics` per item, in item order.
+    ``marks[a]`` is attempt ``a``'s mark on the question and ``others[a]`` what it is correlated with:
+    the rest of the test (total minus this mark) for a question on every paper, the whole total for
+    one drawn by a rule, as Moodle does for its slots and for a random slot's questions respectively.
     """
-    rows = _rows(scores, len(max_scores))
-    return [_item(rows, index, max_score) for index, max_score in enumerate(max_scores)]
+    if len(marks) != len(others):
+        raise ValueError(f"{len(marks)} marks but {len(others)} other marks")
+    # Moodle: facility = markaverage / maxmark, null when maxmark is 0; shown x 100.
+    facility = 100 * fmean(marks) / max_score if marks and max_score else None
+
+    discrimination = efficiency = None
+    if len(marks) > 1:  # Moodle leaves every variance and covariance null for s <= 1.
+        mark_variance, other_variance = variance(marks), variance(others)
+        if mark_variance and other_variance:  # Moodle: if ($markvariance * $othermarkvariance).
+            covariance_with_others = covariance(marks, others)
+            # Moodle: discriminationindex = 100 * covariance / sqrt(markvariance * othermarkvariance).
+            discrimination = 100 * covariance_with_others / math.sqrt(mark_variance * other_variance)
+            # Moodle: covariancemax pairs the i-th smallest mark with the i-th smallest other mark
+            # (both arrays sorted independently): the largest covariance these marginals allow.
+            maximum = covariance(sorted(marks), sorted(others))
+            if maximum:  # Moodle: if ($covariancemax); nonzero whenever both variances are.
+                efficiency = 100 * covariance_with_others / maximum
+    return ItemStatistics(
+        facility=facility,
+        discrimination=discrimination,
+        discriminative_efficiency=efficiency,
+        flagged=discrimination is not None and discrimination < 0,
+    )
 
 
 def test_statistics(scores: Sequence[Sequence[float]]) -> TestStatistics:
-    """Mean, median, standard deviation and Cronbach's alpha of the test totals (row sums of ``scores``)."""
+    """Mean, median, standard deviation, skewness, kurtosis, Cronbach's alpha, error ratio and standard
+    error of the test totals (row sums of ``scores``), each None where Moodle shows none."""
     rows = _rows(scores, len(scores[0]) if scores else 0)
     attempts = len(rows)
     if not attempts:
-        return TestStatistics(
-            attempts=0, mean=None, median=None, standard_deviation=None, cronbach_alpha=None
-        )
+        return TestStatistics(0, None, None, None, None, None, None, None, None)
     totals = [math.fsum(row) for row in rows]
+    # Moodle: sqrt(power2 / (s - 1)), only for s > 1.
+    deviation = stdev(totals) if attempts > 1 else None
+    skewness, kurtosis = _shape(totals)
+    alpha = _cronbach_alpha(rows, totals)
+    # Moodle: errorratio = 100 * sqrt(1 - cic / 100), standarderror = errorratio * sd / 100, both only
+    # where there is a coefficient (which implies a standard deviation). Alpha is at most 100 in exact
+    # arithmetic; where rounding puts it a hair above, Moodle's sqrt gives NaN (stored as null) but the
+    # ratio is 0.
+    error_ratio: float | None = None
+    standard_error: float | None = None
+    if alpha is not None and deviation is not None:
+        error_ratio = 100 * math.sqrt(max(0.0, 1 - alpha / 100))
+        standard_error = error_ratio * deviation / 100
     return TestStatistics(
         attempts=attempts,
         mean=fmean(totals),
         # Moodle: the middle total, or the mean of the two middle totals for an even count.
         median=median(totals),
-        # Moodle: sqrt(power2 / (s - 1)), only for s > 1.
-        standard_deviation=stdev(totals) if attempts > 1 else None,
-        cronbach_alpha=_cronbach_alpha(rows, totals),
+        standard_deviation=deviation,
+        cronbach_alpha=alpha,
+        skewness=skewness,
+        kurtosis=kurtosis,
+        error_ratio=error_ratio,
+        standard_error=standard_error,
     )
 
 
@@ -122,35 +174,6 @@ def _rows(scores: Sequence[Sequence[float]], width: int) -> list[tuple[float, ..
     return rows
 
 
-def _item(rows: list[tuple[float, ...]], index: int, max_score: float) -> ItemStatistics:
-    marks = [row[index] for row in rows]
-    # The rest of the test: the attempt's total minus this item (Moodle: $summarks - $step->mark), summed
-    # here from the other items with fsum so that equal rests compare equal whatever the float noise.
-    rests = [math.fsum(row[:index] + row[index + 1 :]) for row in rows]
-
-    # Moodle: facility = markaverage / maxmark, null when maxmark is 0; shown x 100.
-    facility = 100 * fmean(marks) / max_score if marks and max_score else None
-
-    discrimination = efficiency = None
-    if len(rows) > 1:  # Moodle leaves every variance and covariance null for s <= 1.
-        mark_variance, rest_variance = variance(marks), variance(rests)
-        if mark_variance and rest_variance:  # Moodle: if ($markvariance * $othermarkvariance).
-            covariance_with_rest = covariance(marks, rests)
-            # Moodle: discriminationindex = 100 * covariance / sqrt(markvariance * othermarkvariance).
-            discrimination = 100 * covariance_with_rest / math.sqrt(mark_variance * rest_variance)
-            # Moodle: covariancemax pairs the i-th smallest mark with the i-th smallest rest (both
-            # arrays sorted independently): the largest covariance these marginals allow.
-            maximum = covariance(sorted(marks), sorted(rests))
-            if maximum:  # Moodle: if ($covariancemax); nonzero whenever both variances are.
-                efficiency = 100 * covariance_with_rest / maximum
-    return ItemStatistics(
-        facility=facility,
-        discrimination=discrimination,
-        discriminative_efficiency=efficiency,
-        flagged=discrimination is not None and discrimination < 0,
-    )
-
-
 def _cronbach_alpha(rows: list[tuple[float, ...]], totals: list[float]) -> float | None:
     """Moodle: cic = 100 * p / (p - 1) * (1 - sum of item mark variances / k2).
 
@@ -166,3 +189,25 @@ def _cronbach_alpha(rows: list[tuple[float, ...]], totals: list[float]) -> float
         return None
     item_variance = math.fsum(variance(column) for column in zip(*rows, strict=True))
     return 100 * items / (items - 1) * (1 - item_variance / total_variance)
+
+
+def _shape(totals: list[float]) -> tuple[float | None, float | None]:
+    """Moodle's skewness and kurtosis of the totals. With s attempts, m_r = (sum of (total - mean)^r) / s
+    and k2 = s m2 / (s - 1) (the sample variance):
+
+    * skewness = k3 / k2^(3/2), k3 = s^2 m3 / ((s - 1)(s - 2)), only for s > 2;
+    * kurtosis = k4 / k2^2, k4 = s^2 ((s + 1) m4 - 3 (s - 1) m2^2) / ((s - 1)(s - 2)(s - 3)), only for s > 3;
+
+    both only when k2 != 0.
+    """
+    s = len(totals)
+    # statistics.variance is exact for equal totals: the float mean of three totals of 0.1 is not 0.1,
+    # and the moments of that rounding noise would give a skewness of pure noise.
+    if s < 3 or not variance(totals):
+        return None, None
+    mean = fmean(totals)
+    m2, m3, m4 = (math.fsum((total - mean) ** power for total in totals) / s for power in (2, 3, 4))
+    k2 = s * m2 / (s - 1)
+    k3 = s * s * m3 / ((s - 1) * (s - 2))
+    k4 = s * s * ((s + 1) * m4 - 3 * (s - 1) * m2 * m2) / ((s - 1) * (s - 2) * (s - 3)) if s > 3 else None
+    return k3 / k2**1.5, k4 / k2**2 if k4 is not None else None

@@ -20,9 +20,10 @@ from studyhall.banks.models import Question
 from studyhall.exams import results
 from studyhall.exams.models import Attempt, AttemptItem, Exam
 from studyhall.exams.setup import RuleSpec
-from studyhall.exams.statistics import item_statistics, test_statistics
+from studyhall.exams.statistics import question_statistics, test_statistics
 from tests.conftest import START
 from tests.exams.test_attempts import answer_all_correctly, by_type, letter_of, save, sign_in, start
+from tests.exams.test_statistics import item_statistics
 
 MAX_SCORES = [2, 4, 2, 2]  # make_exam's paper: T-001 single, T-002 multiple, T-003 judge, T-004 blank
 RIGHT_MULTIPLE = ["保守所知悉的国家秘密", "及时报告危害国家安全活动的线索", "为国家安全工作提供便利"]
@@ -143,7 +144,7 @@ def test_a_question_with_negative_discrimination_is_flagged_check_the_key(app, c
     assert '<desc id="branches-chart-desc">' in page and 'id="histogram-table"' in page
 
 
-def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_and_no_alpha(
+def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_against_the_total_and_no_alpha(
     app, make_exam, world, cadres
 ):
     with database(app) as session:
@@ -168,8 +169,39 @@ def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_
     for question in analysis.questions:
         had = [row for row in rows.values() if question.lineage in row]
         assert question.attempts == len(had)
-        marks = [[row[question.lineage], math.fsum(row.values()) - row[question.lineage]] for row in had]
-        assert question.statistics == item_statistics(marks, [2, 0])[0]
+        # As Moodle for a random slot's questions: against the whole total, not the rest of the test.
+        marks, totals = [row[question.lineage] for row in had], [math.fsum(row.values()) for row in had]
+        assert question.drawn
+        assert question.statistics == question_statistics(marks, totals, 2)
+    admin = sign_in(app, "admin1")
+    admin.post("/language", data={"lang": "en"})
+    page = admin.get(f"/admin/exams/{exam_id}/analysis").get_data(as_text=True)
+    assert set(re.findall(r'data-against="(\w+)"', page)) == {"total"}
+    assert "drawn</span>" in page and "use the whole total" in page
+
+
+def test_analysis_page_shows_moodles_skewness_kurtosis_error_ratio_and_standard_error(
+    app, client, auth, known
+):
+    with database(app) as session:
+        analysis = results.analyse(session, session.get(Exam, known))
+    figures = test_statistics(KNOWN_MARKS)
+    assert analysis.test == figures
+    auth.login("admin1")
+    client.post("/language", data={"lang": "zh_Hans_CN"})
+    page = client.get(f"/admin/exams/{known}/analysis").get_data(as_text=True)
+    for name, value in [
+        ("skewness", figures.skewness),
+        ("kurtosis", figures.kurtosis),
+        ("error-ratio", figures.error_ratio),
+        ("standard-error", figures.standard_error),
+    ]:
+        shown = re.search(rf'<dd id="{name}" data-value="([^"]*)">', page)
+        assert shown and float(shown.group(1)) == pytest.approx(value), name
+    assert "偏度" in page and "峰度" in page and "误差率" in page and "测量标准误" in page
+    # A hand-picked paper: every question against the rest of the test, none marked drawn.
+    assert set(re.findall(r'data-against="(\w+)"', page)) == {"rest"}
+    assert not any(question.drawn for question in analysis.questions)
 
 
 def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):

@@ -16,7 +16,8 @@
 //     confirmation, tab-switch reporting and signing in again in place when the session ends.
 // Words shown to the person come from the page's data-text-* attributes (translated server-side).
 //
-// It also runs the small countdowns of the home and landing pages ([data-countdown]).
+// It also runs the small countdowns of the home and landing pages ([data-countdown]), and has them
+// load afresh when the browser shows them again from its back/forward cache ([data-shows-attempts]).
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
@@ -68,6 +69,15 @@ function startCountdowns() {
   };
   tick();
   setInterval(tick, 1000);
+}
+
+// Browsers keep pages in their back/forward cache, even those sent with no-store: the home and
+// landing pages, shown again as they were, would offer to continue an attempt submitted since.
+function reloadWhenRestored() {
+  if (!document.querySelector("[data-shows-attempts]")) return;
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
 }
 
 // ---- storage that never throws (private mode, full quota) -------------------------------------
@@ -185,6 +195,7 @@ class AttemptPage {
     if (this.state.one_per_page) this.enterOnePerPage();
     this.tick();
     this.pump();
+    this.resync(); // the page may be a copy (the service worker's, the browser's): the server decides
     this.keepOffline();
   }
 
@@ -290,7 +301,11 @@ class AttemptPage {
       this.leaving = true;
     });
     window.addEventListener("pageshow", (event) => {
-      if (event.persisted) this.leaving = false; // back from the bfcache
+      if (!event.persisted) return;
+      // Back from the back/forward cache, as it was when the cadre left it: never show that as live.
+      this.leaving = false;
+      if (this.ended && !this.pendingCount()) window.location.replace(this.text.resultUrl);
+      else this.resync();
     });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") this.reportTabSwitch();
@@ -658,7 +673,8 @@ class AttemptPage {
     if (!this.stopped) await this.submit("timer");
   }
 
-  // A phone that slept may have lost time: ask the server how much is really left.
+  // A phone that slept may have lost time, and a page shown again from a cache may be of an attempt
+  // submitted since: ask the server how much is really left, and whether the attempt is still open.
   async resync() {
     if (this.stopped) return;
     try {
@@ -878,6 +894,7 @@ class AttemptPage {
 }
 
 startCountdowns();
+reloadWhenRestored();
 const stateEl = document.getElementById("attempt-state");
 const rootEl = document.getElementById("attempt");
 if (stateEl && rootEl) new AttemptPage(rootEl, JSON.parse(stateEl.textContent)).start();

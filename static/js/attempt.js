@@ -13,10 +13,15 @@
 //   - a service worker (attempt-sw.js) that keeps this attempt's page on the device, so that a
 //     reload without a connection still opens it;
 //   - the answer card (answered / unanswered / flagged), one-question-per-screen mode, the submit
-//     confirmation, tab-switch reporting and signing in again in place when the session ends.
+//     confirmation (naming unanswered, flagged and unsent questions) and the submit dialog (which,
+//     offline, waits for the connection and then submits by itself), tab-switch reporting with a
+//     warning of how many more the test allows, and signing in again in place when the session ends;
+//   - a check with the server on load and when shown again from the back/forward cache: a page of
+//     an attempt submitted since goes to the result.
 // Words shown to the person come from the page's data-text-* attributes (translated server-side).
 //
-// It also runs the small countdowns of the home and landing pages ([data-countdown]).
+// It also runs the small countdowns of the home and landing pages ([data-countdown]), and has them
+// load afresh when the browser shows them again from its back/forward cache ([data-shows-attempts]).
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
@@ -68,6 +73,15 @@ function startCountdowns() {
   };
   tick();
   setInterval(tick, 1000);
+}
+
+// Browsers keep pages in their back/forward cache, even those sent with no-store: the home and
+// landing pages, shown again as they were, would offer to continue an attempt submitted since.
+function reloadWhenRestored() {
+  if (!document.querySelector("[data-shows-attempts]")) return;
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
 }
 
 // ---- storage that never throws (private mode, full quota) -------------------------------------
@@ -174,6 +188,7 @@ class AttemptPage {
     this.grace = state.grace_seconds * 1000; // saves this late after the deadline still count
     this.announced = new Set();
     this.timeIsUp = false;
+    this.submitting = false; // the cadre asked to submit: the submit dialog shows how it goes
   }
 
   start() {
@@ -185,6 +200,7 @@ class AttemptPage {
     if (this.state.one_per_page) this.enterOnePerPage();
     this.tick();
     this.pump();
+    this.resync(); // the page may be a copy (the service worker's, the browser's): the server decides
     this.keepOffline();
   }
 
@@ -269,6 +285,19 @@ class AttemptPage {
     confirmDialog.addEventListener("close", () => {
       if (confirmDialog.returnValue === "submit") this.submitByCadre();
     });
+    confirmDialog.addEventListener("click", (event) => {
+      const link = event.target.closest("[data-goto]");
+      if (!link) return;
+      event.preventDefault();
+      confirmDialog.close("cancel");
+      this.goTo(link.dataset.goto);
+    });
+    // While the submission is on its way the page stays covered: Esc closes the dialog only once
+    // the submission has failed for good.
+    const submitDialog = document.getElementById("submit-dialog");
+    submitDialog.addEventListener("cancel", (event) => {
+      if (submitDialog.dataset.state !== "failed") event.preventDefault();
+    });
     const signInDialog = document.getElementById("signin-dialog");
     signInDialog.addEventListener("cancel", (event) => event.preventDefault()); // Esc: stay, sign in
     document.getElementById("signin-form").addEventListener("submit", (event) => {
@@ -290,7 +319,11 @@ class AttemptPage {
       this.leaving = true;
     });
     window.addEventListener("pageshow", (event) => {
-      if (event.persisted) this.leaving = false; // back from the bfcache
+      if (!event.persisted) return;
+      // Back from the back/forward cache, as it was when the cadre left it: never show that as live.
+      this.leaving = false;
+      if (this.ended && !this.pendingCount()) window.location.replace(this.text.resultUrl);
+      else this.resync();
     });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") this.reportTabSwitch();
@@ -658,7 +691,8 @@ class AttemptPage {
     if (!this.stopped) await this.submit("timer");
   }
 
-  // A phone that slept may have lost time: ask the server how much is really left.
+  // A phone that slept may have lost time, and a page shown again from a cache may be of an attempt
+  // submitted since: ask the server how much is really left, and whether the attempt is still open.
   async resync() {
     if (this.stopped) return;
     try {
@@ -678,26 +712,80 @@ class AttemptPage {
 
   // ---- submitting
 
+  // The confirmation names, with a link to each, the questions left unanswered, flagged for later
+  // and not yet saved on the server.
   askToSubmit() {
     if (this.stopped) return;
+    const byNumber = (a, b) => a - b;
     const unanswered = this.state.questions
       .map((q) => String(q.position))
       .filter((p) => JSON.parse(this.responses[p]) === null);
-    document.getElementById("confirm-unanswered").textContent = unanswered.length
-      ? this.text.textUnansweredList.replace("{list}", unanswered.join(", "))
-      : this.text.textAllAnswered;
+    const unsaved = new Set([...Object.keys(this.store.data.pending), ...this.refusedHere]);
+    const unansweredEl = document.getElementById("confirm-unanswered");
+    if (unanswered.length) this.listQuestions(unansweredEl, this.text.textUnansweredList, unanswered);
+    else unansweredEl.textContent = this.text.textAllAnswered;
+    const flagged = [...this.store.data.flags].sort(byNumber);
+    this.listQuestions(document.getElementById("confirm-flagged"), this.text.textFlaggedList, flagged);
+    const unsavedEl = document.getElementById("confirm-unsaved");
+    this.listQuestions(unsavedEl, this.text.textUnsavedList, [...unsaved].sort(byNumber));
     const dialog = document.getElementById("confirm-dialog");
     dialog.returnValue = "";
     dialog.showModal();
   }
 
+  // `template` with its {list} made of links to the questions at `positions`; hidden when empty.
+  listQuestions(element, template, positions) {
+    element.hidden = !positions.length;
+    const [before, after] = template.split("{list}");
+    const parts = [before];
+    positions.forEach((p, index) => {
+      const link = document.createElement("a");
+      link.href = `#q-${p}`;
+      link.dataset.goto = p;
+      link.textContent = p;
+      parts.push(...(index ? [", ", link] : [link]));
+    });
+    element.replaceChildren(...parts, after ?? "");
+  }
+
+  // Without a connection the submission waits: the answers still queued go first, then the
+  // submission, as soon as the server can be reached; the dialog says so meanwhile.
   async submitByCadre() {
-    this.showAlert(this.text.textSubmitting, "status");
-    if (!(await this.flush(performance.now() + FLUSH_LIMIT_MS))) {
-      if (!this.stopped) this.showAlert(this.text.textUnreachable);
-      return;
+    this.submitting = true;
+    this.renderSubmitting();
+    while (!(await this.flush(performance.now() + FLUSH_LIMIT_MS))) {
+      if (this.stopped || this.timeIsUp) return; // the timer's submission takes over
     }
     await this.submit("cadre");
+  }
+
+  // The submit dialog, in place of the cadre's tap: sending, or waiting for the connection.
+  renderSubmitting() {
+    if (!this.submitting || this.ended) return;
+    if (this.offline) this.showSubmitDialog("waiting", this.text.textSubmitWaiting);
+    else this.showSubmitDialog("sending", this.text.textSubmitting);
+  }
+
+  showSubmitDialog(state, message) {
+    const dialog = document.getElementById("submit-dialog");
+    dialog.dataset.state = state;
+    document.getElementById("submit-buttons").hidden = state !== "failed";
+    const messageEl = document.getElementById("submit-message");
+    if (messageEl.textContent !== message) messageEl.textContent = message;
+    if (!dialog.open) dialog.showModal();
+  }
+
+  // Resolves after `ms`, or at once when the connection comes back.
+  connectionOrDelay(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        window.removeEventListener("online", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      window.addEventListener("online", done);
+    });
   }
 
   async submit(reason) {
@@ -706,14 +794,14 @@ class AttemptPage {
       try {
         result = await this.api("POST", `/api/attempts/${this.id}/submit`, { reason });
       } catch (_error) {
-        if (reason !== "timer") {
-          this.showAlert(this.text.textUnreachable);
-          return;
-        }
-        // At the deadline keep trying; if this page is gone, the server's sweep submits.
-        await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** tries));
+        // Keep trying, at once when the connection returns; if this page is gone, the server's
+        // sweep submits at the deadline.
+        this.offline = true;
+        this.renderStatus();
+        await this.connectionOrDelay(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** tries));
         continue;
       }
+      this.offline = false;
       if (result.ok || result.status === 409 || result.status === 404) {
         await this.end(result.body.message || this.text.textSubmitted);
         return;
@@ -723,10 +811,14 @@ class AttemptPage {
         await this.signIn;
       } else if (result.status === 400 && result.body.code === "csrf_expired") {
         await this.refreshToken();
-      } else {
-        this.showAlert(result.body.message || this.text.textUnreachable);
-        if (reason !== "timer") return;
+      } else if (reason === "timer" || result.status >= 500 || result.status === 429) {
+        // The server cannot take it now (a proxy's 502 while it restarts, say): again in a while.
+        if (reason === "timer") this.showAlert(result.body.message || this.text.textUnreachable);
         await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** tries));
+      } else {
+        this.submitting = false; // the cadre may close the dialog and submit again
+        this.showSubmitDialog("failed", result.body.message || String(result.status));
+        return;
       }
     }
   }
@@ -752,7 +844,9 @@ class AttemptPage {
     this.form.querySelectorAll("input, button").forEach((el) => {
       el.disabled = true;
     });
-    this.showAlert(`${message} ${this.text.textNotRecorded.replace("{list}", lost.join(", "))}`);
+    const notRecorded = `${message} ${this.text.textNotRecorded.replace("{list}", lost.join(", "))}`;
+    this.showAlert(notRecorded);
+    if (this.submitting) this.showSubmitDialog("failed", notRecorded);
     this.overEl.hidden = false;
     this.renderStatus();
   }
@@ -779,10 +873,21 @@ class AttemptPage {
       const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
         keepalive: true,
       });
-      if (result.ok && result.body.state === "submitted") await this.end(this.text.textSubmitted);
+      const { state, tab_switches: count, tab_switch_limit: limit } = result.body;
+      if (!result.ok) return;
+      if (state === "submitted") await this.end(this.text.textSubmitted);
+      else if (limit) this.warnOfSwitches(limit - count);
     } catch (_error) {
       // offline: the switch goes unrecorded
     }
+  }
+
+  // Shown when the cadre comes back: how many more switches the test allows (the server counts).
+  warnOfSwitches(left) {
+    const words = left === 1 ? this.text.textSwitchLast : this.text.textSwitchesLeft.replace("{n}", left);
+    document.getElementById("switch-message").textContent = words;
+    const dialog = document.getElementById("switch-dialog");
+    if (!dialog.open) dialog.showModal();
   }
 
   // ---- answer card, flags, one question per screen
@@ -866,6 +971,7 @@ class AttemptPage {
     this.statusEl.dataset.state = refused.length ? "refused" : !n ? "saved" : this.offline ? "offline" : "unsaved";
     this.statusEl.dataset.pending = String(n);
     if (this.statusEl.textContent !== words) this.statusEl.textContent = words;
+    this.renderSubmitting();
   }
 
   showAlert(message, role = "alert") {
@@ -878,6 +984,7 @@ class AttemptPage {
 }
 
 startCountdowns();
+reloadWhenRestored();
 const stateEl = document.getElementById("attempt-state");
 const rootEl = document.getElementById("attempt");
 if (stateEl && rootEl) new AttemptPage(rootEl, JSON.parse(stateEl.textContent)).start();

@@ -179,4 +179,6 @@ def event(attempt_id: int):  # type: ignore[no-untyped-def]
         session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now()
     )
     session.commit()
-    return jsonify(state=attempt.state, tab_switches=attempt.tab_switches)
+    return jsonify(
+        state=attempt.state, tab_switches=attempt.tab_switches, tab_switch_limit=attempt.exam.tab_switch_limit
+    )

@@ -51,6 +51,7 @@ def _own_attempt(attempt_id: int) -> Attempt:
 
 @bp.route("/exams/<int:exam_id>")
 @allow(SIGNED_IN)
+@no_store  # shows the attempt in progress: Back after submitting must not offer to continue it
 def landing(exam_id: int) -> object:
     session = db.session()
     now = clock.now()

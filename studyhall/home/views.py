@@ -11,12 +11,14 @@ from studyhall import clock, db
 from studyhall.accounts import service as accounts
 from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.exams import service as exams
+from studyhall.headers import no_store
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 @allow(SIGNED_IN)
+@no_store  # shows the tests in progress: Back after submitting must not offer to continue one
 def index() -> str:
     session = db.session()
     now = clock.now()

@@ -110,7 +110,8 @@ def phone(browser, live_server):  # type: ignore[no-untyped-def]
     assert not violations, "the page broke its Content-Security-Policy"
 
 
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Save a full-page picture for a person to look at (not compared by the tests)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Save a picture of the page (or of what the screen shows: full_page=False) for a person to
+    look at (not compared by the tests)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

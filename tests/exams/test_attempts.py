@@ -272,7 +272,7 @@ def test_tab_switches_are_logged_and_the_limit_submits(app, make_exam, session):
     client = sign_in(app, "10001")
     state = start(client, make_exam(tab_switch_limit=2)).get_json()
     first = client.post(f"/api/attempts/{state['attempt']}/events", json={"kind": "tab_switch"}).get_json()
-    assert first == {"state": "open", "tab_switches": 1}
+    assert first == {"state": "open", "tab_switches": 1, "tab_switch_limit": 2}  # the page warns: 1 more
     second = client.post(f"/api/attempts/{state['attempt']}/events", json={"kind": "tab_switch"}).get_json()
     assert second["state"] == "submitted"
     assert session.get(Attempt, state["attempt"]).ended_by == "tab_switches"

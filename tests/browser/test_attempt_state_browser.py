@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from studyhall.accounts.models import User
-
 from studyhall.exams import service
 from studyhall.exams.models import Attempt
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, csp_violations, screenshot

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from studyhall.accounts import throttle
+from studyhall.accounts import password_strength, throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
@@ -41,10 +41,21 @@ def generate_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(10))
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, *, own: Iterable[str] = ()) -> None:
+    """Refuse a password too short or easy to guess; `own` is the person's 工号 and name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "weak_password"
+        )
+    reasons = password_strength.weaknesses(password, own)
+    if reasons:
+        raise DomainError(
+            _(
+                "This password is too easy to guess: %(reasons)s. Choose a longer one with no pattern, "
+                "for example a few unrelated words with digits or signs between them.",
+                reasons=_("; ").join(reasons),
+            ),
+            "weak_password",
         )
 
 
@@ -182,7 +193,7 @@ def change_password(
         message = _("The current password is wrong.")
         raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
     throttle.give_back(session, ticket)
-    check_new_password(new)
+    check_new_password(new, own=(user.username, user.display_name))
     if new == current:
         raise DomainError(_("The new password must differ from the current one."), "same_password")
     user.password_hash = hash_password(new)
@@ -377,7 +388,7 @@ def create_user(
     username = check_username(username)
     if not display_name.strip():
         raise DomainError(_("A person needs a name."), "invalid")
-    check_new_password(password)
+    check_new_password(password, own=(username, display_name))
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise DomainError(_("The 工号 %(username)s is taken.", username=username), "duplicate")
     if branch_id is not None:

@@ -202,7 +202,7 @@ def _plan_row(row: Row, columns: dict[str, int], plan: ImportPlan) -> PlannedRow
     password = cell("初始密码")
     if password:
         try:
-            service.check_new_password(password)
+            service.check_new_password(password, own=(username, display_name))
         except DomainError as error:
             plan.problems.append(Problem(row.number, "初始密码", error.message))
     return PlannedRow(

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from studyhall.accounts import password_strength, throttle
+from studyhall.accounts import branch_order, password_strength, throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
@@ -245,26 +245,35 @@ def visible_branch_ids(session: Session, viewer: User) -> set[int] | None:
 class BranchNode:
     branch: Branch
     depth: int
-    members: int
+    members: int  # people in this branch itself, active or not
+    audience: int  # active people in it and every branch below it: whom a test for it reaches
 
 
 def branch_tree(session: Session) -> list[BranchNode]:
-    """Every branch in tree order (parents before children, siblings by name) with member counts."""
-    branches = list(session.scalars(select(Branch).order_by(Branch.name)))
-    counts = dict(
-        session.execute(
-            select(User.branch_id, func.count()).where(User.branch_id.is_not(None)).group_by(User.branch_id)
-        ).all()
-    )
+    """Every branch in tree order (parents before children, siblings in branch_order) with counts."""
+    branches = branch_order.ordered(session.scalars(select(Branch)))
+    counts: dict[int, int] = {}
+    active: dict[int, int] = {}
+    query = select(User.branch_id, User.active, func.count()).where(User.branch_id.is_not(None))
+    for branch_id, is_active, count in session.execute(query.group_by(User.branch_id, User.active)):
+        counts[branch_id] = counts.get(branch_id, 0) + count
+        if is_active:
+            active[branch_id] = count
     by_parent: dict[int | None, list[Branch]] = {}
     for branch in branches:
         by_parent.setdefault(branch.parent_id, []).append(branch)
     nodes: list[BranchNode] = []
 
-    def walk(parent_id: int | None, depth: int) -> None:
+    def walk(parent_id: int | None, depth: int) -> int:
+        """Adds the nodes below parent_id; returns how many active people they hold."""
+        below = 0
         for branch in by_parent.get(parent_id, []):
-            nodes.append(BranchNode(branch, depth, counts.get(branch.id, 0)))
-            walk(branch.id, depth + 1)
+            index = len(nodes)
+            nodes.append(BranchNode(branch, depth, counts.get(branch.id, 0), 0))
+            audience = active.get(branch.id, 0) + walk(branch.id, depth + 1)
+            nodes[index] = BranchNode(branch, depth, counts.get(branch.id, 0), audience)
+            below += audience
+        return below
 
     walk(None, 0)
     return nodes
@@ -346,6 +355,15 @@ def move_branch(
         new_parent_id=parent_id,
     )
     branch.parent_id = parent_id
+
+
+def set_branch_order(
+    session: Session, actor: User, branch_id: int, sort_order: int | None, *, now: datetime
+) -> None:
+    """Place the branch among its siblings; None goes back to the number in its name."""
+    branch = _get_branch(session, branch_id)
+    record(session, actor, "branch.order", branch.name, now=now, old=branch.sort_order, new=sort_order)
+    branch.sort_order = sort_order
 
 
 def delete_branch(session: Session, actor: User, branch_id: int, *, now: datetime) -> None:

@@ -236,6 +236,21 @@ def move_branch(branch_id: int) -> object:
     return redirect(url_for("accounts.branches"))
 
 
+@bp.route("/admin/branches/<int:branch_id>/order", methods=["POST"])
+@allow(ADMIN)
+def order_branch(branch_id: int) -> object:
+    text = request.form.get("sort_order", "").strip()
+    sort_order = _id_or_none(text)
+    if text and sort_order is None:
+        flash(_("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error")
+    else:
+        _commit_or_flash(
+            lambda s: service.set_branch_order(s, current_user, branch_id, sort_order, now=clock.now()),
+            _("Order saved."),
+        )
+    return redirect(url_for("accounts.branches"))
+
+
 @bp.route("/admin/branches/<int:branch_id>/delete", methods=["POST"])
 @allow(ADMIN)
 def delete_branch(branch_id: int) -> object:

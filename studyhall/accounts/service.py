@@ -362,7 +362,7 @@ def set_branch_order(
 ) -> None:
     """Place the branch among its siblings; None goes back to the number in its name."""
     branch = _get_branch(session, branch_id)
-    record(session, actor, "branch.order", branch.name, now=now, old=branch.sort_order, new=sort_order)
+    record(session, actor, "branch.order", branch.name, now=now, old_order=branch.sort_order, new_order=sort_order)
     branch.sort_order = sort_order
 
 
@@ -533,7 +533,10 @@ def list_audit(
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if actor.strip():
         query = query.join(User, AuditEvent.actor_id == User.id).where(
-            or_(User.username == actor.strip(), User.display_name == actor.strip())
+            or_(
+                containing(User.username, actor.strip(), ignore_case=True),
+                containing(User.display_name, actor.strip(), ignore_case=True),
+            )
         )
     if action:
         query = query.where(AuditEvent.action == action)

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from studyhall import clock, db
-from studyhall.accounts import service, throttle, user_import
+from studyhall.accounts import audit_text, service, throttle, user_import
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
@@ -489,4 +489,10 @@ def audit() -> object:
         until=until + timedelta(days=1) if until else None,
         page=request.args.get("page", 1, type=int),
     )
-    return render_template("accounts/audit.html", page=page, actions=service.audit_actions(session))
+    return render_template(
+        "accounts/audit.html",
+        page=page,
+        actions=service.audit_actions(session),
+        action_label=audit_text.action_label,
+        describe=audit_text.Describer(session, page.items),
+    )

@@ -349,7 +349,7 @@ def duration_text(seconds: int | None) -> str:
 def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]
     """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
     header = [
-        _("Name"),
+        _("Full name"),
         _("工号"),
         _("Branch"),
         _("Attempt"),
@@ -392,7 +392,7 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
             ]
             for entry in ranking(rows)
         ]
-        header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
+        header = [_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
         sheets.append(Sheet(_("Ranking"), [header, *ranked]))
     return xlsx_bytes(*sheets)
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from studyhall import clock, db
+from studyhall import clock, db, demo
 from studyhall.accounts import audit_text, service, throttle, user_import
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
@@ -29,6 +29,7 @@ from studyhall.accounts.models import Role, User
 from studyhall.accounts.throttle import Throttled
 from studyhall.errors import DomainError
 from studyhall.headers import no_store
+from studyhall.system import service as system
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("accounts", __name__)
@@ -74,8 +75,18 @@ def _remember_device(response: Response, username: str) -> Response:
 
 
 def _login_page(form: LoginForm, status: int = 200) -> tuple[str, int]:
-    no_accounts = service.count_admins(db.session()) == 0
-    return render_template("accounts/login.html", form=form, no_accounts=no_accounts), status
+    session = db.session()
+    no_accounts = service.count_admins(session) == 0
+    demo_logins = demo.logins_by_role() if system.is_demo(session) else []
+    page = render_template(
+        "accounts/login.html",
+        form=form,
+        no_accounts=no_accounts,
+        demo_logins=demo_logins,
+        demo_password=demo.PASSWORD,
+        role_labels=ROLE_LABELS,
+    )
+    return page, status
 
 
 @bp.route("/login", methods=["GET", "POST"])

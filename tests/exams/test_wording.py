@@ -24,3 +24,12 @@ def test_results_table_and_export_head_peoples_names_as_xingming(app, make_exam)
     assert '<th scope="col">姓名</th>' in page and "名称" not in page
     sheet = load_workbook(io.BytesIO(admin.get(f"/admin/exams/{exam_id}/results.xlsx").data)).active
     assert next(sheet.iter_rows(values_only=True))[0] == "姓名"
+
+
+def test_the_site_menu_is_hidden_during_an_attempt(app, make_exam):
+    exam_id = make_exam()
+    cadre = sign_in(app, "10001")
+    assert '<nav aria-label="' in cadre.get("/").get_data(as_text=True)
+    attempt_id = start(cadre, exam_id).get_json()["attempt"]
+    page = cadre.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="attempt"' in page and '<nav aria-label="' not in page

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 # zxcvbn's score: 0 and 1 fall to an online guesser within about a million tries.
@@ -18,19 +19,23 @@ _LOWEST_ACCEPTED_SCORE = 2
 _SHORTEST_OWN_WORD = 2
 
 
+_PATTERNS = {
+    "repeat": _l("“%(part)s” repeats characters"),
+    "sequence": _l("“%(part)s” is a sequence such as abcd or 1234"),
+    "spatial": _l("“%(part)s” is a walk along the keyboard such as qwerty"),
+    "date": _l("“%(part)s” is a date or year"),
+    "regex": _l("“%(part)s” is a date or year"),  # zxcvbn's only regex: a recent year
+}
+
+
 def _reason(match: dict) -> str | None:  # type: ignore[type-arg]
-    pattern = match["pattern"]
-    if pattern == "dictionary":
+    """What makes this part of the password guessable; None for a part that is not (bruteforce)."""
+    if match["pattern"] == "dictionary":
         if match.get("dictionary_name") == "user_inputs":
             return _("it contains your 工号 or name")
         return _("“%(part)s” is a common password or word", part=match["token"])
-    return {
-        "repeat": _("“%(part)s” repeats characters"),
-        "sequence": _("“%(part)s” is a sequence such as abcd or 1234"),
-        "spatial": _("“%(part)s” is a walk along the keyboard such as qwerty"),
-        "date": _("“%(part)s” is a date or year"),
-        "regex": _("“%(part)s” is a date or year"),
-    }.get(pattern, "") % {"part": match["token"]} or None
+    message = _PATTERNS.get(match["pattern"])
+    return str(message) % {"part": match["token"]} if message else None
 
 
 def weaknesses(password: str, own: Iterable[str] = ()) -> list[str]:

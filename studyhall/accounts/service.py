@@ -262,21 +262,19 @@ def branch_tree(session: Session) -> list[BranchNode]:
     by_parent: dict[int | None, list[Branch]] = {}
     for branch in branches:
         by_parent.setdefault(branch.parent_id, []).append(branch)
-    nodes: list[BranchNode] = []
 
-    def walk(parent_id: int | None, depth: int) -> int:
-        """Adds the nodes below parent_id; returns how many active people they hold."""
-        below = 0
+    def walk(parent_id: int | None, depth: int) -> tuple[list[BranchNode], int]:
+        """The nodes below parent_id in tree order, and how many active people they hold."""
+        nodes: list[BranchNode] = []
+        total = 0
         for branch in by_parent.get(parent_id, []):
-            index = len(nodes)
-            nodes.append(BranchNode(branch, depth, counts.get(branch.id, 0), 0))
-            audience = active.get(branch.id, 0) + walk(branch.id, depth + 1)
-            nodes[index] = BranchNode(branch, depth, counts.get(branch.id, 0), audience)
-            below += audience
-        return below
+            below, audience = walk(branch.id, depth + 1)
+            audience += active.get(branch.id, 0)
+            nodes += [BranchNode(branch, depth, counts.get(branch.id, 0), audience), *below]
+            total += audience
+        return nodes, total
 
-    walk(None, 0)
-    return nodes
+    return walk(None, 0)[0]
 
 
 def branch_path(branch: Branch | None) -> str:

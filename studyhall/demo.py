@@ -71,6 +71,14 @@ def demo_logins() -> list[DemoLogin]:
     return logins
 
 
+def logins_by_role() -> list[tuple[Role, list[str]]]:
+    """The demo 工号 per role, for the sign-in page of a demo server."""
+    by_role: dict[Role, list[str]] = {}
+    for login in demo_logins():
+        by_role.setdefault(login.role, []).append(login.username)
+    return list(by_role.items())
+
+
 def _display_name(username: str, index: int) -> str:
     if username == "demo-admin":
         return "演示管理员"

@@ -31,7 +31,9 @@ def _upload_limit_mb() -> str:
 def _render(status: int, code: str, message: str) -> tuple[object, int]:
     if wants_json():
         return jsonify(code=code, message=message), status
-    return render_template("errors/error.html", status=status, message=message), status
+    # The way back to where the person was, e.g. the upload form after a file too large.
+    back = referrer_target()
+    return render_template("errors/error.html", status=status, message=message, back=back), status
 
 
 def _http_error(error: HTTPException) -> tuple[object, int]:

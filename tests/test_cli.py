@@ -23,13 +23,13 @@ def test_create_admin_makes_the_first_account(runner, session, client):
             "--name",
             "党务干部",
             "--password",
-            "first-admin-pw",
+            "first-office-pw",
         ]
     )
     assert result.exit_code == 0, result.output
     admin = session.scalars(select(User)).one()
     assert admin.role == Role.ADMIN and not admin.must_change_password
-    assert client.post("/login", data={"username": "admin", "password": "first-admin-pw"}).status_code == 302
+    assert client.post("/login", data={"username": "admin", "password": "first-office-pw"}).status_code == 302
 
 
 def test_create_admin_refuses_a_weak_password(runner, session):

@@ -42,10 +42,13 @@ function clockText(totalSeconds) {
   return hours ? `${hours}:${two(minutes)}:${two(seconds)}` : `${two(minutes)}:${two(seconds)}`;
 }
 
-function durationText(totalSeconds, daysWord) {
-  if (totalSeconds >= 86400 && daysWord) {
+// A window of a day or more reads in days and hours ("3 天 4 小时"): seconds ticking there only
+// distract. daysWords is the page's translated pattern with {d} and {h}.
+function durationText(totalSeconds, daysWords) {
+  if (totalSeconds >= 86400 && daysWords) {
     const days = Math.floor(totalSeconds / 86400);
-    return `${daysWord.replace("{n}", days)} ${clockText(totalSeconds % 86400)}`;
+    const hours = Math.floor((totalSeconds % 86400) / 3600);
+    return daysWords.replace("{d}", days).replace("{h}", hours);
   }
   return clockText(totalSeconds);
 }

@@ -57,7 +57,7 @@ class RenameBranchForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("工号 (username)"), validators=[DataRequired(), Length(max=64)])
-    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
     branch_id = SelectField(_l("Branch"), coerce=str, validators=[Optional()])
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]

@@ -24,8 +24,10 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"), index=True)
+    # Set by an administrator; None: the number in the name decides (see accounts.branch_order).
+    sort_order: Mapped[int | None]
     parent: Mapped[Branch | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Branch]] = relationship(back_populates="parent", order_by="Branch.name")
+    children: Mapped[list[Branch]] = relationship(back_populates="parent")
 
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from studyhall.accounts import throttle
+from studyhall.accounts import branch_order, password_strength, throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
@@ -41,10 +41,21 @@ def generate_password() -> str:
     return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(10))
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, *, own: Iterable[str] = ()) -> None:
+    """Refuse a password too short or easy to guess; `own` is the person's 工号 and name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
             _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "weak_password"
+        )
+    reasons = password_strength.weaknesses(password, own)
+    if reasons:
+        raise DomainError(
+            _(
+                "This password is too easy to guess: %(reasons)s. Choose a longer one with no pattern, "
+                "for example a few unrelated words with digits or signs between them.",
+                reasons=_("; ").join(reasons),
+            ),
+            "weak_password",
         )
 
 
@@ -182,7 +193,7 @@ def change_password(
         message = _("The current password is wrong.")
         raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
     throttle.give_back(session, ticket)
-    check_new_password(new)
+    check_new_password(new, own=(user.username, user.display_name))
     if new == current:
         raise DomainError(_("The new password must differ from the current one."), "same_password")
     user.password_hash = hash_password(new)
@@ -234,29 +245,36 @@ def visible_branch_ids(session: Session, viewer: User) -> set[int] | None:
 class BranchNode:
     branch: Branch
     depth: int
-    members: int
+    members: int  # people in this branch itself, active or not
+    audience: int  # active people in it and every branch below it: whom a test for it reaches
 
 
 def branch_tree(session: Session) -> list[BranchNode]:
-    """Every branch in tree order (parents before children, siblings by name) with member counts."""
-    branches = list(session.scalars(select(Branch).order_by(Branch.name)))
-    counts = dict(
-        session.execute(
-            select(User.branch_id, func.count()).where(User.branch_id.is_not(None)).group_by(User.branch_id)
-        ).all()
-    )
+    """Every branch in tree order (parents before children, siblings in branch_order) with counts."""
+    branches = branch_order.ordered(session.scalars(select(Branch)))
+    counts: dict[int, int] = {}
+    active: dict[int, int] = {}
+    query = select(User.branch_id, User.active, func.count()).where(User.branch_id.is_not(None))
+    for branch_id, is_active, count in session.execute(query.group_by(User.branch_id, User.active)):
+        counts[branch_id] = counts.get(branch_id, 0) + count
+        if is_active:
+            active[branch_id] = count
     by_parent: dict[int | None, list[Branch]] = {}
     for branch in branches:
         by_parent.setdefault(branch.parent_id, []).append(branch)
-    nodes: list[BranchNode] = []
 
-    def walk(parent_id: int | None, depth: int) -> None:
+    def walk(parent_id: int | None, depth: int) -> tuple[list[BranchNode], int]:
+        """The nodes below parent_id in tree order, and how many active people they hold."""
+        nodes: list[BranchNode] = []
+        total = 0
         for branch in by_parent.get(parent_id, []):
-            nodes.append(BranchNode(branch, depth, counts.get(branch.id, 0)))
-            walk(branch.id, depth + 1)
+            below, audience = walk(branch.id, depth + 1)
+            audience += active.get(branch.id, 0)
+            nodes += [BranchNode(branch, depth, counts.get(branch.id, 0), audience), *below]
+            total += audience
+        return nodes, total
 
-    walk(None, 0)
-    return nodes
+    return walk(None, 0)[0]
 
 
 def branch_path(branch: Branch | None) -> str:
@@ -337,6 +355,15 @@ def move_branch(
     branch.parent_id = parent_id
 
 
+def set_branch_order(
+    session: Session, actor: User, branch_id: int, sort_order: int | None, *, now: datetime
+) -> None:
+    """Place the branch among its siblings; None goes back to the number in its name."""
+    branch = _get_branch(session, branch_id)
+    record(session, actor, "branch.order", branch.name, now=now, old_order=branch.sort_order, new_order=sort_order)
+    branch.sort_order = sort_order
+
+
 def delete_branch(session: Session, actor: User, branch_id: int, *, now: datetime) -> None:
     branch = _get_branch(session, branch_id)
     if session.scalars(select(Branch.id).where(Branch.parent_id == branch.id)).first() is not None:
@@ -377,7 +404,7 @@ def create_user(
     username = check_username(username)
     if not display_name.strip():
         raise DomainError(_("A person needs a name."), "invalid")
-    check_new_password(password)
+    check_new_password(password, own=(username, display_name))
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise DomainError(_("The 工号 %(username)s is taken.", username=username), "duplicate")
     if branch_id is not None:
@@ -504,7 +531,10 @@ def list_audit(
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if actor.strip():
         query = query.join(User, AuditEvent.actor_id == User.id).where(
-            or_(User.username == actor.strip(), User.display_name == actor.strip())
+            or_(
+                containing(User.username, actor.strip(), ignore_case=True),
+                containing(User.display_name, actor.strip(), ignore_case=True),
+            )
         )
     if action:
         query = query.where(AuditEvent.action == action)

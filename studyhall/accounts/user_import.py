@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhall.accounts import service
+from studyhall.accounts import branch_order, service
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, find_header, read_rows, xlsx_bytes
@@ -132,6 +132,7 @@ def plan_import(session: Session, filename: str, data: bytes, *, create_branches
         user = existing.get(planned.username)
         if user is not None:
             _compare(planned, user, resolver)
+    plan.missing_branches.sort(key=lambda names: (branch_order.name_key(names[0]), branch_order.name_key(names[1])))
     _keep_an_administrator(session, plan, existing)
     return plan
 
@@ -202,7 +203,7 @@ def _plan_row(row: Row, columns: dict[str, int], plan: ImportPlan) -> PlannedRow
     password = cell("初始密码")
     if password:
         try:
-            service.check_new_password(password)
+            service.check_new_password(password, own=(username, display_name))
         except DomainError as error:
             plan.problems.append(Problem(row.number, "初始密码", error.message))
     return PlannedRow(

@@ -12,8 +12,8 @@ from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
-from studyhall import clock, db
-from studyhall.accounts import service, throttle, user_import
+from studyhall import clock, db, demo
+from studyhall.accounts import audit_text, service, throttle, user_import
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
@@ -29,6 +29,7 @@ from studyhall.accounts.models import Role, User
 from studyhall.accounts.throttle import Throttled
 from studyhall.errors import DomainError
 from studyhall.headers import no_store
+from studyhall.system import service as system
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("accounts", __name__)
@@ -74,8 +75,18 @@ def _remember_device(response: Response, username: str) -> Response:
 
 
 def _login_page(form: LoginForm, status: int = 200) -> tuple[str, int]:
-    no_accounts = service.count_admins(db.session()) == 0
-    return render_template("accounts/login.html", form=form, no_accounts=no_accounts), status
+    session = db.session()
+    no_accounts = service.count_admins(session) == 0
+    demo_logins = demo.logins_by_role() if system.is_demo(session) else []
+    page = render_template(
+        "accounts/login.html",
+        form=form,
+        no_accounts=no_accounts,
+        demo_logins=demo_logins,
+        demo_password=demo.PASSWORD,
+        role_labels=ROLE_LABELS,
+    )
+    return page, status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -233,6 +244,21 @@ def move_branch(branch_id: int) -> object:
         lambda s: service.move_branch(s, current_user, branch_id, parent_id, now=clock.now()),
         _("Branch moved."),
     )
+    return redirect(url_for("accounts.branches"))
+
+
+@bp.route("/admin/branches/<int:branch_id>/order", methods=["POST"])
+@allow(ADMIN)
+def order_branch(branch_id: int) -> object:
+    text = request.form.get("sort_order", "").strip()
+    sort_order = _id_or_none(text)
+    if text and sort_order is None:
+        flash(_("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error")
+    else:
+        _commit_or_flash(
+            lambda s: service.set_branch_order(s, current_user, branch_id, sort_order, now=clock.now()),
+            _("Order saved."),
+        )
     return redirect(url_for("accounts.branches"))
 
 
@@ -474,4 +500,10 @@ def audit() -> object:
         until=until + timedelta(days=1) if until else None,
         page=request.args.get("page", 1, type=int),
     )
-    return render_template("accounts/audit.html", page=page, actions=service.audit_actions(session))
+    return render_template(
+        "accounts/audit.html",
+        page=page,
+        actions=service.audit_actions(session),
+        action_label=audit_text.action_label,
+        describe=audit_text.Describer(session, page.items),
+    )

@@ -190,6 +190,27 @@ class ImportPlan:
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
 
+    def rows(self) -> list[PreviewRow]:
+        """The file's questions and the rows (or lines) in error, in file order, each with its errors."""
+        errors: dict[int, list[Issue]] = {}
+        for issue in self.result.errors:
+            where = issue.row if issue.row is not None else issue.line
+            if where is not None:
+                errors.setdefault(where, []).append(issue)
+        rows = [
+            PreviewRow(item.question.line, item, errors.pop(item.question.line, []) if item.question.line else [])
+            for item in self.items
+        ]
+        rows += [PreviewRow(number, None, issues) for number, issues in errors.items()]
+        return sorted(rows, key=lambda row: row.number or 0)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    number: int | None  # the row (sheets) or line (text formats); the preview's anchor
+    item: PlannedQuestion | None  # None: the row could not be read as a question
+    errors: list[Issue]
+
 
 def plan_import(
     session: Session, bank_name: str, result: ParseResult, *, require_source: bool | None = None

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from studyhall.accounts import branch_order
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.banks import lint as linting
@@ -144,18 +145,19 @@ def item_references(session: Session, exam: Exam) -> list[tuple[str, float]]:
 class AudienceLines:
     branches: list[Branch]
     people: list[User]
+    expected: int  # everyone the test expects: service.audience_users
 
 
 def audience_lines(session: Session, exam: Exam) -> AudienceLines:
     branch_ids = [member.branch_id for member in exam.audience if member.branch_id is not None]
     user_ids = [member.user_id for member in exam.audience if member.user_id is not None]
-    branches = list(session.scalars(select(Branch).where(Branch.id.in_(branch_ids)))) if branch_ids else []
+    branches = branch_order.ordered(session.scalars(select(Branch).where(Branch.id.in_(branch_ids))))
     people = (
         list(session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.username)))
         if user_ids
         else []
     )
-    return AudienceLines(branches, people)
+    return AudienceLines(branches, people, len(service.audience_users(session, exam)))
 
 
 def arrangements(session: Session, exam: Exam) -> list[tuple[ExamExtension, User]]:
@@ -272,7 +274,7 @@ class ResultRow:
 
 
 def results(session: Session, exam: Exam) -> list[ResultRow]:
-    """Every attempt, by branch, then 工号, then attempt number."""
+    """Every attempt, by branch in tree order, then 工号, then attempt number."""
     attempts = session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)).all()
     users = {
         user.id: user
@@ -298,7 +300,11 @@ def results(session: Session, exam: Exam) -> list[ResultRow]:
         )
         for attempt in attempts
     ]
-    return sorted(rows, key=lambda row: (row.branch, row.user.username, row.attempt.number))
+    rank = {node.branch.id: index for index, node in enumerate(accounts.branch_tree(session))}
+    return sorted(
+        rows,
+        key=lambda row: (rank.get(row.user.branch_id, len(rank)), row.user.username, row.attempt.number),
+    )
 
 
 def time_used(attempt: Attempt) -> int | None:
@@ -343,7 +349,7 @@ def duration_text(seconds: int | None) -> str:
 def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]
     """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
     header = [
-        _("Name"),
+        _("Full name"),
         _("工号"),
         _("Branch"),
         _("Attempt"),
@@ -386,7 +392,7 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
             ]
             for entry in ranking(rows)
         ]
-        header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
+        header = [_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
         sheets.append(Sheet(_("Ranking"), [header, *ranked]))
     return xlsx_bytes(*sheets)
 

@@ -106,3 +106,19 @@ def test_roles_other_than_admin_see_no_admin_links(people, auth, client):
 
 def test_start_constant_is_in_the_organisation_morning():
     assert (START + timedelta(hours=8)).hour == 9
+
+
+def test_a_demo_servers_sign_in_page_lists_the_demo_logins(app, client):
+    from studyhall import db
+    from studyhall.system import service as system
+
+    assert 'id="demo-logins"' not in client.get("/login").get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        system.set_setting(session, system.DEMO_SETTING, "1")
+        session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    logins = page.split('id="demo-logins"')[1].split("</section>")[0]
+    assert "studyhall-demo" in logins
+    assert "管理员: <code>demo-admin</code>" in logins
+    assert "<code>demo-sec1</code> … <code>demo-sec4</code>" in logins
+    assert "<code>demo001</code> … <code>demo040</code>" in logins

@@ -86,3 +86,30 @@ def test_audit_log_filters_by_action_and_person(admin, people, client):
     assert "新支部" in page
     assert "新支部" not in client.get("/admin/audit?action=user.create").get_data(as_text=True)
     assert "新支部" not in client.get("/admin/audit?since=2999-01-01").get_data(as_text=True)
+
+
+def test_people_list_heads_the_name_column_as_a_persons_name(admin, people, client):
+    people.user("30001", name="赵敏")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert '<th scope="col">姓名</th>' in page and '<th scope="col">名称</th>' not in page
+
+
+def test_audit_log_shows_actions_and_details_in_words(admin, people, client):
+    first = people.branch("第一党支部")
+    second = people.branch("第二党支部")
+    person = people.user("30001", branch=first, name="赵敏")
+    client.post(
+        f"/admin/users/{person.id}", data={"display_name": "赵敏", "branch_id": str(second.id), "role": "secretary"}
+    )
+    rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
+    assert '<td data-action="user.update">修改人员信息</td>' in rows
+    assert "角色: 干警 → 支部书记" in rows and "所在支部: 第一党支部 → 第二党支部" in rows
+    assert "branch_id" not in rows and ">user.update<" not in rows
+
+
+def test_audit_log_who_filter_matches_part_of_a_gonghao_or_a_name(admin, people, client):
+    client.post("/admin/branches", data={"name": "新支部", "parent_id": ""})
+    for part in ("dmin", "管理员", "ADMIN1"):
+        assert "新支部" in client.get("/admin/audit", query_string={"actor": part}).get_data(as_text=True)
+    for nothing in ("%", "_dmin1", "某某"):
+        assert "新支部" not in client.get("/admin/audit", query_string={"actor": nothing}).get_data(as_text=True)

@@ -165,7 +165,22 @@ def test_template_download_explains_every_column_and_imports_cleanly():
     workbook = load_workbook(io.BytesIO(data))
     notes = [r[0] for r in workbook["填写须知"].iter_rows(min_row=2, values_only=True)]
     assert notes == ["题型", "题干", "选项A～选项H", "答案", "解析", "分值", "难度", "知识点", "出处", "编号"]
-    assert sheet.parse_xlsx(data).errors == []
+    assert "示例" in workbook["填写须知"]["C11"].value  # the 编号 note says how example rows are told apart
+    workbook["试题"].append(row("判断", "宪法是国家的根本法。", [], "对", id="XF-001"))
+    filled = io.BytesIO()
+    workbook.save(filled)
+    result = sheet.parse_xlsx(filled.getvalue())
+    assert result.errors == []
+    assert [question.external_id for question in result.questions] == ["XF-001"]
+    assert [issue.row for issue in result.warnings] == [2, 3]
+
+
+def test_the_templates_example_rows_alone_import_nothing_and_say_why():
+    result = sheet.parse_xlsx(sheet.template_xlsx())
+    assert result.questions == []
+    assert [issue.message for issue in result.errors] == [
+        "The file holds only the template's example rows: add your questions below them."
+    ]
 
 
 SAMPLE_CSV = csv_bytes(sheet_rows(*SAMPLE))

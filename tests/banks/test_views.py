@@ -120,10 +120,33 @@ def test_export_downloads_and_template_downloads(admin, client, session):
     assert client.get("/admin/banks/template.xlsx").data[:2] == b"PK"
 
 
-def test_oversized_upload_gets_a_413_page(app, admin, client):
+def test_oversized_upload_gets_a_413_page_with_the_way_back_to_the_form(app, admin, client):
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
-    response = upload(client, b"x" * (300 * 1024), filename="big.csv")
-    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
+    response = client.post(
+        "/admin/banks/",
+        data={"bank": "国家安全", "format": "auto", "file": (io.BytesIO(b"x" * (300 * 1024)), "big.csv")},
+        content_type="multipart/form-data",
+        headers={"Referer": "http://localhost/admin/banks/"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "文件过大" in page
+    assert '<a class="button primary" href="/admin/banks/">返回上一页</a>' in page
+
+
+def test_preview_marks_the_rows_in_error_and_the_error_list_links_to_them(admin, client):
+    data = xlsx(
+        sheet_rows(*SAMPLE, row("单选", "题（ ）。", ["甲", "甲"], "A"), row("问答", "题干", [], "A"))
+    )
+    page = upload(client, data).get_data(as_text=True)
+    errors = page.split('id="errors"')[1].split("</section>")[0]
+    assert '<a href="#row-6">第 6 行：选项 A 与选项 B 相同。</a>' in errors
+    assert '<a href="#row-7">' in errors  # a row that could not be read as a question at all
+    preview = page.split('id="preview"')[1]
+    for number, message in ((6, "选项 A 与选项 B 相同"), (7, "问答")):
+        marked = preview.split(f'id="row-{number}"')[0].rsplit("<div", 1)[1]
+        assert "row-error" in marked
+        assert message in preview.split(f'id="row-{number}"')[1].split('class="question-row')[0]
+    assert 'id="row-2"' in preview and "row-error" not in preview.split('id="row-2"')[0].rsplit("<div", 1)[1]
 
 
 def test_banks_are_for_administrators_only(people, auth, client):
@@ -139,3 +162,9 @@ def test_a_bank_file_over_the_row_limit_is_refused_saying_so_and_nothing_is_impo
     assert "导入到“国家安全”" not in page
     assert session.scalar(select(func.count()).select_from(Question)) == 0
     assert session.scalar(select(func.count()).select_from(Bank)) == 0
+
+
+def test_preview_counts_unchanged_questions_as_questions_not_people(admin, client):
+    confirm_from(client, upload(client, xlsx(sheet_rows(*SAMPLE))).get_data(as_text=True))
+    page = upload(client, xlsx(sheet_rows(*SAMPLE))).get_data(as_text=True)
+    assert "无变化 4 题" in page and "无变化 4 人" not in page

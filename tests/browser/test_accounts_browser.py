@@ -80,7 +80,7 @@ def test_admin_bulk_imports_people_from_an_xlsx_file_and_sees_them_listed(page, 
     expect(page.get_by_role("rowheader", name="第二党支部")).to_be_visible()
     screenshot(page, "branches")
     page.get_by_role("link", name="操作日志").click()
-    expect(page.locator("#audit")).to_contain_text("user.import")
+    expect(page.locator("#audit")).to_contain_text("导入人员")
     screenshot(page, "audit-log")
 
 

@@ -259,7 +259,7 @@ def test_results_page_and_xlsx_list_every_attempt_with_the_counted_one(
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(download.data)).active
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert table[0][:5] == ["Name", "工号", "Branch", "Attempt", "Score"]
+    assert table[0][:5] == ["Full name", "工号", "Branch", "Attempt", "Score"]
     assert [(row[1], row[3], row[4], row[7], row[8], row[10]) for row in table[1:]] == [
         ("10001", 1, 10.0, "4:05", 0, "yes"),
         ("10001", 2, 2.0, "0:00", 1, None),

@@ -27,6 +27,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "编号": ("编号", "试题编号", "题号", "ID", "id"),
 }
 REQUIRED = ("题型", "题干", "答案")
+# The template's example rows carry 编号 示例-1, 示例-2: left in a filled-in template they must not
+# become questions. A 编号 is the one cell an administrator has no reason to start with 示例.
+EXAMPLE_MARK = "示例"
 # 10,000 questions import in about 6 s (benchmarks/bank_import.py); a bigger bank is split.
 LIMITS = Limits(rows=12_000, cells=12_000 * 20)
 
@@ -47,12 +50,25 @@ def _parse(format_name: str, filename: str, data: bytes) -> ParseResult:
     except FileProblem as problem:
         result.errors.append(Issue(str(problem), row=None, line=None))
         return result
+    examples = 0
     for row in rows[header_index + 1 :]:
+        if row.get(columns.get("编号")).strip().startswith(EXAMPLE_MARK):
+            result.warnings.append(
+                Issue(_("An example row of the template (编号 starts with 示例): not imported."), row=row.number)
+            )
+            examples += 1
+            continue
         question = _question(row, columns, result)
         if question is not None:
             result.questions.append(question)
     if not result.questions and not result.errors:
-        result.errors.append(Issue(_("The file has a header but no questions.")))
+        result.errors.append(
+            Issue(
+                _("The file holds only the template's example rows: add your questions below them.")
+                if examples
+                else _("The file has a header but no questions.")
+            )
+        )
     return result
 
 
@@ -173,12 +189,18 @@ NOTES = (
         "法律法规及条款，或文件及章节。",
         "《中华人民共和国国家安全法》第十四条",
     ),
-    ("编号", "选填", "试题编号；再次导入时编号相同的题目视为同一题（内容变化则生成新版本）。", "NS-001"),
+    (
+        "编号",
+        "选填",
+        "试题编号；再次导入时编号相同的题目视为同一题（内容变化则生成新版本）。"
+        f"编号以“{EXAMPLE_MARK}”开头的行是模板自带的示例，导入时跳过，可以留着参考，也可以删除。",
+        "NS-001",
+    ),
 )
 
 
 def template_xlsx() -> bytes:
-    """The downloadable template: the header, two example rows and the notes sheet."""
+    """The downloadable template: the header, two example rows (skipped on import) and the notes sheet."""
     examples = [
         ParsedQuestion(
             type="single",
@@ -190,14 +212,14 @@ def template_xlsx() -> bytes:
             difficulty=2,
             score=1,
             source="《中华人民共和国国家安全法》第十四条",
-            external_id="EX-001",
+            external_id=f"{EXAMPLE_MARK}-1",
         ),
         ParsedQuestion(
             type="blank",
             stem="每年____为全民国家安全教育日。",
             answer=[["4月15日", "四月十五日"]],
             source="《中华人民共和国国家安全法》第十四条",
-            external_id="EX-002",
+            external_id=f"{EXAMPLE_MARK}-2",
         ),
     ]
     return export_xlsx(examples)

@@ -1,0 +1,110 @@
+"""The audit log in words: action codes (`user.import`) and detail keys (`branch_id: 2`) as a
+reader says them. The stored events keep their codes; an action or key not listed here (a
+newer feature's) is shown as stored rather than hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts.forms import ROLE_LABELS
+from studyhall.accounts.models import AuditEvent, Branch
+
+ACTIONS = {
+    "bank.create": _l("Question bank created"),
+    "bank.import": _l("Questions imported"),
+    "branch.create": _l("Branch created"),
+    "branch.delete": _l("Branch deleted"),
+    "branch.move": _l("Branch moved"),
+    "branch.order": _l("Branch order set"),
+    "branch.rename": _l("Branch renamed"),
+    "exam.access_code_wrong": _l("Wrong access code"),
+    "exam.create": _l("Test created"),
+    "exam.extension": _l("Individual arrangement"),
+    "exam.regrade": _l("Key corrected and regraded"),
+    "exam.update": _l("Test changed"),
+    "password.change": _l("Password changed"),
+    "question.edit": _l("Question edited"),
+    "question.restore": _l("Question restored"),
+    "question.retire": _l("Question retired"),
+    "user.activate": _l("Account activated"),
+    "user.create": _l("Person created"),
+    "user.deactivate": _l("Account deactivated"),
+    "user.import": _l("People imported"),
+    "user.reset_password": _l("Password reset"),
+    "user.update": _l("Person changed"),
+}
+
+KEYS = {
+    "bank": _l("Bank"),
+    "branch_id": _l("Branch"),
+    "branches_created": _l("Branches created"),
+    "changes": _l("Scores changed"),
+    "closes_at": _l("Closes for this person"),
+    "created": _l("Created"),
+    "display_name": _l("Full name"),
+    "exam_id": _l("Test number"),
+    "extra_minutes": _l("Extra minutes"),
+    "format": _l("Format"),
+    "new": _l("New questions"),
+    "new_name": _l("New name"),
+    "new_order": _l("New order"),
+    "new_parent_id": _l("Now under"),
+    "old_order": _l("Old order"),
+    "old_parent_id": _l("Was under"),
+    "parent_id": _l("Under"),
+    "question": _l("Question"),
+    "role": _l("Role"),
+    "unchanged": _l("Unchanged"),
+    "updated": _l("Updated"),
+    "user": _l("工号"),
+    "version": _l("Version"),
+    "versions": _l("New versions"),
+}
+
+_BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+class Describer:
+    """Turns events' details into (label, text) pairs; branch ids become names (one query a page)."""
+
+    def __init__(self, session: Session, events: list[AuditEvent]) -> None:
+        ids = {
+            int(value)
+            for event in events
+            for key, stored in event.detail.items()
+            if key in _BRANCH_KEYS
+            for value in (stored if isinstance(stored, list) else [stored])
+            if str(value).isdigit()
+        }
+        query = select(Branch.id, Branch.name).where(Branch.id.in_(ids))
+        self.branch_names: Mapping[int, str] = {branch_id: name for branch_id, name in session.execute(query)} if ids else {}
+
+    def __call__(self, event: AuditEvent) -> list[tuple[str, str]]:
+        return [(str(KEYS.get(key, key)), self._text(key, value)) for key, value in event.detail.items()]
+
+    def _text(self, key: str, value: object) -> str:
+        if isinstance(value, list) and key != "changes":  # user.update: [old, new]
+            return " → ".join(self._text(key, item) for item in value)
+        if value is None or value == "None":
+            return "—"
+        if key in _BRANCH_KEYS and str(value).isdigit():
+            return self.branch_names.get(int(value), f"#{value}")
+        if key == "role" and value in ROLE_LABELS:  # Role is a StrEnum: "cadre" finds Role.CADRE
+            return str(ROLE_LABELS[value])  # type: ignore[index]
+        if key == "closes_at" and isinstance(value, str):
+            return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
+        if key == "changes" and isinstance(value, list):
+            return "; ".join(
+                f"{change['user']} #{change['attempt']}: {change['old']} → {change['new']}" for change in value
+            )
+        return str(value)

@@ -1,0 +1,62 @@
+"""On a phone: countdowns of days read in days, names and status tags stay on one line, and a
+table wider than the screen scrolls sideways under a hint that says so."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from studyhall.accounts.models import Role
+from tests.browser.conftest import screenshot
+from tests.browser.test_accounts_browser import sign_in
+from tests.conftest import START
+from tests.exams import conftest as exam_fixtures
+
+world = exam_fixtures.world
+make_exam = exam_fixtures.make_exam
+
+# How many lines of text an element's content takes on screen.
+LINES = "el => { const r = document.createRange(); r.selectNodeContents(el); return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size; }"
+
+
+def test_a_test_opening_in_days_counts_down_in_days_and_hours(phone, make_exam):
+    exam_id = make_exam(opens_at=START + timedelta(days=3, hours=2), closes_at=START + timedelta(days=10))
+    sign_in(phone, "10001")
+    countdown = phone.locator(f'#tests-coming [data-exam="{exam_id}"] .countdown')
+    expect(countdown).to_have_text(re.compile(r"^3 天 [12] 小时$"))
+    phone.goto(f"/exams/{exam_id}")
+    expect(phone.locator(".countdown")).to_have_text(re.compile(r"^3 天 [12] 小时$"))
+
+
+def test_people_names_and_states_stay_whole_and_the_wide_table_scrolls_under_a_hint(phone, people, world):
+    people.user("admin9", Role.ADMIN, world["first"], name="欧阳建国")
+    for number in range(3):
+        people.user(f"2000{number}", branch=world["first"], name=f"司马晓燕{number}")
+    sign_in(phone, "admin9")
+    phone.goto("/admin/users")
+    table = phone.locator("#people")
+    for cell in table.locator("tbody td.nowrap").all():
+        assert cell.evaluate(LINES) == 1, cell.inner_text()
+    wrap = phone.locator(".table-wrap")
+    assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+    expect(phone.locator(".scroll-hint")).to_be_visible()
+    expect(phone.locator(".scroll-hint")).to_have_text("表格可左右滑动，查看全部列。")
+    screenshot(phone, "people-phone")
+
+
+def test_status_tags_of_the_tests_list_stay_on_one_line(phone, people, world, make_exam):
+    make_exam()
+    sign_in(phone, "admin1")
+    phone.goto("/admin/exams/")
+    tag = phone.locator("#exams .tag").first
+    expect(tag).to_be_visible()
+    assert tag.evaluate(LINES) == 1
+
+
+def test_no_hint_over_a_table_that_fits(page, people, world):
+    sign_in(page, "admin1")
+    page.goto("/admin/users")
+    expect(page.locator("#people")).to_be_visible()
+    expect(page.locator(".scroll-hint")).to_be_hidden()

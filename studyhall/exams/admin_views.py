@@ -26,6 +26,7 @@ from studyhall.exams.forms import (
     items_text,
 )
 from studyhall.exams.models import Exam
+from studyhall.headers import attachment
 
 bp = Blueprint("exams_admin", __name__, url_prefix="/admin/exams")
 ADMIN = Role.ADMIN
@@ -202,6 +203,30 @@ def monitor(exam_id: int) -> object:
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
+@bp.route("/<int:exam_id>/roster")
+@allow(ADMIN)
+def roster(exam_id: int) -> object:
+    """The 参考名单: everyone expected, per 党支部, with where they stand."""
+    exam = _exam_or_404(exam_id)
+    return render_template(
+        "exams/roster.html",
+        exam=exam,
+        groups=results.roster(db.session(), exam),
+        progress_labels=results.PROGRESS,
+        export=url_for(".roster_xlsx", exam_id=exam.id),
+        back=url_for(".detail", exam_id=exam.id),
+    )
+
+
+@bp.route("/<int:exam_id>/roster.xlsx")
+@allow(ADMIN)
+def roster_xlsx(exam_id: int) -> Response:
+    exam = _exam_or_404(exam_id)
+    data = results.roster_workbook(results.roster(db.session(), exam))
+    name, fallback = results.export_names(exam, _("roster"), "roster", zone=clock.local_zone())
+    return attachment(data, XLSX, name, fallback)
+
+
 @bp.route("/<int:exam_id>/results")
 @allow(ADMIN)
 def results_page(exam_id: int) -> object:
@@ -215,15 +240,9 @@ def results_page(exam_id: int) -> object:
 @allow(ADMIN)
 def results_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    data = results.results_workbook(exam, results.results(db.session(), exam), zone=clock.local_zone())
-    return Response(
-        data,
-        mimetype=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=exam-{exam.id}-results.xlsx",
-            "Cache-Control": "no-store",
-        },
-    )
+    zone = clock.local_zone()
+    data = results.results_workbook(exam, results.results(db.session(), exam), zone=zone)
+    return attachment(data, XLSX, *results.export_names(exam, _("results"), "results", zone=zone))
 
 
 @bp.route("/<int:exam_id>/attempts/<int:attempt_id>")

@@ -225,6 +225,87 @@ def groups(session: Session) -> Groups:
     return Groups([node.branch for node in tree], group_of)
 
 
+NOT_STARTED, IN_PROGRESS, SUBMITTED = "not_started", "in_progress", "submitted"
+# In the order the roster lists them: who still has to take the test first.
+PROGRESS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), SUBMITTED: _l("Submitted")}
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    user: User
+    branch: str  # the person's branch path
+    progress: str  # NOT_STARTED / IN_PROGRESS / SUBMITTED
+
+
+@dataclass(frozen=True)
+class RosterGroup:
+    """One 党支部's people expected to take the test (None: people in no branch)."""
+
+    branch: Branch | None
+    lines: list[RosterLine]
+
+    @property
+    def audience(self) -> int:
+        return len(self.lines)
+
+    def count(self, progress: str) -> int:
+        return sum(1 for line in self.lines if line.progress == progress)
+
+
+def roster(session: Session, exam: Exam, *, visible: set[int] | None = None) -> list[RosterGroup]:
+    """The 参考名单 per 党支部: everyone expected (service.audience_users), each with where they
+    stand, those not started first (sorted is stable: then by 工号). Someone with a later attempt in
+    progress is in progress. `visible`: only people in these
+    branches (a secretary's subtree); None: everyone."""
+    states: dict[int, set[str]] = defaultdict(set)
+    query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
+    for user_id, state in session.execute(query):
+        states[user_id].add(state)
+    grouping = groups(session)
+    lines: dict[Branch | None, list[RosterLine]] = defaultdict(list)
+    for user in service.audience_users(session, exam):
+        if visible is not None and user.branch_id not in visible:
+            continue
+        mine = states.get(user.id, set())
+        progress = IN_PROGRESS if "open" in mine else SUBMITTED if "submitted" in mine else NOT_STARTED
+        lines[grouping.of(user)].append(RosterLine(user, accounts.branch_path(user.branch), progress))
+    order = list(PROGRESS)
+    return [
+        RosterGroup(branch, sorted(lines[branch], key=lambda line: order.index(line.progress)))
+        for branch in grouping.sort(lines)
+    ]
+
+
+def roster_workbook(roster_groups: Sequence[RosterGroup]) -> bytes:
+    """The 参考名单 as .xlsx: one row a person, and a sheet of the counts per 党支部."""
+    header = [_("党支部"), _("Name"), _("工号"), _("Branch"), _("Progress")]
+    table = [
+        [
+            group.branch.name if group.branch else _("No branch"),
+            line.user.display_name,
+            line.user.username,
+            line.branch,
+            str(PROGRESS[line.progress]),
+        ]
+        for group in roster_groups
+        for line in group.lines
+    ]
+    counts = [
+        [
+            group.branch.name if group.branch else _("No branch"),
+            group.audience,
+            group.count(NOT_STARTED),
+            group.count(IN_PROGRESS),
+            group.count(SUBMITTED),
+        ]
+        for group in roster_groups
+    ]
+    count_header = [_("党支部"), _("Expected"), *(str(label) for label in PROGRESS.values())]
+    return xlsx_bytes(
+        Sheet(_("Roster"), [header, *table]), Sheet(_("Per branch"), [count_header, *counts])
+    )
+
+
 @dataclass(frozen=True)
 class MonitorRow:
     branch: Branch | None  # None: people in no branch
@@ -240,22 +321,26 @@ class Monitor:
     total: MonitorRow
 
 
-def monitor(session: Session, exam: Exam) -> Monitor:
-    """Per 党支部: how many are expected, and how many have not started, are in progress, have submitted.
-    Someone with a later attempt in progress counts as in progress."""
-    states: dict[int, set[str]] = defaultdict(set)
-    query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
-    for user_id, state in session.execute(query):
-        states[user_id].add(state)
-    grouping = groups(session)
-    counts: dict[Branch | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for user in service.audience_users(session, exam):
-        row = counts[grouping.of(user)]
-        row[0] += 1
-        mine = states.get(user.id, set())
-        row[2 if "open" in mine else 3 if "submitted" in mine else 1] += 1
-    rows = [MonitorRow(branch, *counts[branch]) for branch in grouping.sort(counts)]
-    total = MonitorRow(None, *(sum(row[i] for row in counts.values()) for i in range(4)))
+def monitor(session: Session, exam: Exam, *, visible: set[int] | None = None) -> Monitor:
+    """Per 党支部: how many are expected, and how many have not started, are in progress, have
+    submitted (the roster's counts)."""
+    rows = [
+        MonitorRow(
+            group.branch,
+            group.audience,
+            group.count(NOT_STARTED),
+            group.count(IN_PROGRESS),
+            group.count(SUBMITTED),
+        )
+        for group in roster(session, exam, visible=visible)
+    ]
+    total = MonitorRow(
+        None,
+        *(
+            sum(getattr(row, name) for row in rows)
+            for name in ("audience", "not_started", "in_progress", "submitted")
+        ),
+    )
     return Monitor(rows, total)
 
 
@@ -338,6 +423,13 @@ def duration_text(seconds: int | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def export_names(exam: Exam, what: str, slug: str, *, zone) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A download's file name: the test's title, what it holds (`what`, in the interface's language)
+    and the day the test opened; and the ASCII name for clients that cannot take that one."""
+    day = exam.opens_at.astimezone(zone).strftime("%Y-%m-%d")
+    return f"{exam.title} {what} {day}.xlsx", f"exam-{exam.id}-{slug}-{day}.xlsx"
 
 
 def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]

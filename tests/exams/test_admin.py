@@ -284,6 +284,8 @@ def test_results_page_and_xlsx_list_every_attempt_with_the_counted_one(
         "/{id}/edit",
         "/{id}/preview",
         "/{id}/monitor",
+        "/{id}/roster",
+        "/{id}/roster.xlsx",
         "/{id}/results",
         "/{id}/results.xlsx",
         "/{id}/analysis",

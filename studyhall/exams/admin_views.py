@@ -35,7 +35,8 @@ MONITOR_REFRESH_SECONDS = 15
 
 
 @bp.context_processor
-def _helpers() -> dict[str, object]:
+def page_helpers() -> dict[str, object]:
+    """For the test pages of administrators and of secretaries (branch_views)."""
     zone = clock.local_zone()
 
     def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:  # type: ignore[no-untyped-def]
@@ -213,8 +214,7 @@ def roster(exam_id: int) -> object:
         exam=exam,
         groups=results.roster(db.session(), exam),
         progress_labels=results.PROGRESS,
-        export=url_for(".roster_xlsx", exam_id=exam.id),
-        back=url_for(".detail", exam_id=exam.id),
+        for_admin=True,
     )
 
 
@@ -231,9 +231,14 @@ def roster_xlsx(exam_id: int) -> Response:
 @allow(ADMIN)
 def results_page(exam_id: int) -> object:
     exam = _exam_or_404(exam_id)
-    rows = results.results(db.session(), exam)
-    ranking = results.ranking(rows) if exam.mode == "contest" else []
-    return render_template("exams/admin_results.html", exam=exam, rows=rows, ranking=ranking)
+    rows, ranking = results.results_and_ranking(db.session(), exam)
+    return render_template(
+        "exams/admin_results.html",
+        exam=exam,
+        rows=rows,
+        ranking=ranking,
+        for_admin=True,
+    )
 
 
 @bp.route("/<int:exam_id>/results.xlsx")
@@ -241,7 +246,7 @@ def results_page(exam_id: int) -> object:
 def results_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
     zone = clock.local_zone()
-    data = results.results_workbook(exam, results.results(db.session(), exam), zone=zone)
+    data = results.results_workbook(exam, *results.results_and_ranking(db.session(), exam), zone=zone)
     return attachment(data, XLSX, *results.export_names(exam, _("results"), "results", zone=zone))
 
 

@@ -416,6 +416,24 @@ def ranking(rows: Sequence[ResultRow]) -> list[RankRow]:
     return ranked
 
 
+def results_and_ranking(
+    session: Session, exam: Exam, *, visible: set[int] | None = None
+) -> tuple[list[ResultRow], list[RankRow]]:
+    """The results and, for a contest, the ranking, of people in the `visible` branches (None:
+    everyone). Ranks are among everyone who took the test, whoever is shown."""
+    rows = results(session, exam)
+    ranked = ranking(rows) if exam.mode == "contest" else []
+    if visible is not None:
+        rows = [row for row in rows if row.user.branch_id in visible]
+        ranked = [entry for entry in ranked if entry.row.user.branch_id in visible]
+    return rows, ranked
+
+
+def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
+    """Whether anyone the test expects, or who took it, is in the `visible` branches."""
+    return any(user.branch_id in visible for user in service.audience_users(session, exam))
+
+
 def duration_text(seconds: int | None) -> str:
     """12:05, or 1:02:03 past an hour; an em dash for none."""
     if seconds is None:
@@ -432,7 +450,9 @@ def export_names(exam: Exam, what: str, slug: str, *, zone) -> tuple[str, str]: 
     return f"{exam.title} {what} {day}.xlsx", f"exam-{exam.id}-{slug}-{day}.xlsx"
 
 
-def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]
+def results_workbook(  # type: ignore[no-untyped-def]
+    exam: Exam, rows: Sequence[ResultRow], ranked: Sequence[RankRow], *, zone
+) -> bytes:
     """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
     header = [
         _("Name"),
@@ -476,7 +496,7 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
                 entry.row.attempt.score,
                 duration_text(entry.row.time_used),
             ]
-            for entry in ranking(rows)
+            for entry in ranked
         ]
         header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
         sheets.append(Sheet(_("Ranking"), [header, *ranked]))

@@ -52,7 +52,12 @@ def page_helpers() -> dict[str, object]:
         "ended_by_labels": results.ENDED_BY,
         "type_labels": TYPE_LABELS,
         "letters": LETTERS,
-        "status_labels": {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")},
+        "status_labels": {
+            "draft": _("Draft"),
+            "upcoming": _("Upcoming"),
+            "open": _("Open"),
+            "closed": _("Closed"),
+        },
         "grace_seconds": int(service.GRACE.total_seconds()),
     }
 
@@ -170,6 +175,31 @@ def extension(exam_id: int) -> object:
     session.commit()
     flash(_("Arrangement saved for %(username)s.", username=form.username.data.strip()), "info")
     return redirect(url_for("exams_admin.detail", exam_id=exam.id) + "#arrangements")
+
+
+@bp.route("/<int:exam_id>/publish", methods=["POST"])
+@allow(ADMIN)
+def publish(exam_id: int) -> object:
+    session = db.session()
+    setup.publish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+    session.commit()
+    flash(_("Test published: the people it expects see it now."), "info")
+    return redirect(url_for("exams_admin.detail", exam_id=exam_id))
+
+
+@bp.route("/<int:exam_id>/unpublish", methods=["POST"])
+@allow(ADMIN)
+def unpublish(exam_id: int) -> object:
+    session = db.session()
+    try:
+        setup.unpublish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("Test back to draft: only administrators see it."), "info")
+    return redirect(url_for("exams_admin.detail", exam_id=exam_id))
 
 
 @bp.route("/<int:exam_id>/preview")

@@ -61,7 +61,9 @@ ENDED_BY = {
 
 
 def status(exam: Exam, now: datetime) -> str:
-    """upcoming / open / closed, by the exam's own window (individual later closes aside)."""
+    """draft / upcoming / open / closed, by the exam's own window (individual later closes aside)."""
+    if exam.published_at is None:
+        return "draft"
     if now < exam.opens_at:
         return "upcoming"
     return "open" if now < exam.closes_at else "closed"
@@ -430,8 +432,9 @@ def results_and_ranking(
 
 
 def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
-    """Whether anyone the test expects, or who took it, is in the `visible` branches."""
-    return any(user.branch_id in visible for user in service.audience_users(session, exam))
+    """Whether the test is published and anyone it expects, or who took it, is in the `visible`
+    branches."""
+    return exam.published_at is not None and any(user.branch_id in visible for user in service.audience_users(session, exam))
 
 
 def duration_text(seconds: int | None) -> str:

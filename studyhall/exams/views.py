@@ -55,7 +55,7 @@ def landing(exam_id: int) -> object:
     session = db.session()
     now = clock.now()
     try:
-        exam = service.exam_or_error(session, exam_id)
+        exam = service.published_or_error(session, exam_id)
     except DomainError:
         abort(404)
     if not service.in_audience(session, exam, current_user):

@@ -418,6 +418,24 @@ def ranking(rows: Sequence[ResultRow]) -> list[RankRow]:
     return ranked
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a cadre's result page says of one attempt besides its score."""
+
+    time_used: int | None  # seconds
+    correct: int  # questions given full marks
+    questions: int
+    rank: int | None  # in a contest: the person's rank, by their counted attempt
+    ranked: int  # in a contest: how many people are ranked
+
+
+def outcome(session: Session, exam: Exam, attempt: Attempt) -> Outcome:
+    correct = sum(1 for item in attempt.items if item.awarded is not None and item.awarded >= item.score)
+    ranked = ranking(results(session, exam)) if exam.mode == "contest" else []
+    rank = next((entry.rank for entry in ranked if entry.row.user.id == attempt.user_id), None)
+    return Outcome(time_used(attempt), correct, len(attempt.items), rank, len(ranked))
+
+
 def results_and_ranking(
     session: Session, exam: Exam, *, visible: set[int] | None = None
 ) -> tuple[list[ResultRow], list[RankRow]]:

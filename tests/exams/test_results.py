@@ -323,3 +323,36 @@ def test_branch_averages_and_participation_use_each_persons_counted_attempt(app,
         ("第二党支部", 2, 1, 2.0),
     ]
     assert rows[0].participation == pytest.approx(200 / 3) and rows[1].participation == 50
+
+
+def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(app, make_exam, frozen_now):
+    exam_id = make_exam(mode="contest")
+    clients = {name: sign_in(app, name) for name in ("10001", "10002")}
+    states = {name: start(client, exam_id).get_json() for name, client in clients.items()}
+    for name, client in clients.items():
+        answer_all_correctly(client, states[name])
+    judge = by_type(states["10001"])["judge"]["position"]
+    save(clients["10001"], states["10001"]["attempt"], judge, False, 2)  # one wrong
+    frozen_now(START + timedelta(minutes=3))
+    clients["10002"].post(f"/api/attempts/{states['10002']['attempt']}/submit")
+    frozen_now(START + timedelta(minutes=5, seconds=7))
+    clients["10001"].post(f"/api/attempts/{states['10001']['attempt']}/submit")
+
+    page = clients["10001"].get(f"/attempts/{states['10001']['attempt']}/result").get_data(as_text=True)
+    assert 'id="time-used" data-seconds="307">5:07<' in page
+    assert 'data-correct="3"' in page and "3 题（共 4 题）" in page
+    assert 'data-rank="2"' in page and "第 2 名（共 2 人）" in page
+    first = clients["10002"].get(f"/attempts/{states['10002']['attempt']}/result").get_data(as_text=True)
+    assert 'data-correct="4"' in first and 'data-rank="1"' in first
+
+
+def test_the_result_page_of_a_test_that_hides_scores_shows_time_used_only(app, make_exam, frozen_now):
+    exam_id = make_exam(mode="contest", show_score=False)
+    client = sign_in(app, "10001")
+    state = start(client, exam_id).get_json()
+    answer_all_correctly(client, state)
+    frozen_now(START + timedelta(minutes=2))
+    client.post(f"/api/attempts/{state['attempt']}/submit")
+    page = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    assert 'data-seconds="120"' in page
+    assert 'id="correct"' not in page and 'id="rank"' not in page

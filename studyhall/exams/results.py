@@ -471,10 +471,18 @@ def export_names(exam: Exam, what: str, slug: str, *, zone) -> tuple[str, str]: 
     return f"{exam.title} {what} {day}.xlsx", f"exam-{exam.id}-{slug}-{day}.xlsx"
 
 
+def passed_text(exam: Exam, attempt: Attempt) -> str | None:
+    """是 / 否 against the test's pass mark; None without a pass mark or a score."""
+    if exam.pass_mark is None or attempt.score is None:
+        return None
+    return _("yes") if attempt.score >= exam.pass_mark else _("no")
+
+
 def results_workbook(  # type: ignore[no-untyped-def]
     exam: Exam, rows: Sequence[ResultRow], ranked: Sequence[RankRow], *, zone
 ) -> bytes:
-    """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
+    """The results table as .xlsx (and, for a contest, a second sheet with the ranking). Time used
+    is a number of seconds, so that a spreadsheet can sort and sum it."""
     header = [
         _("Name"),
         _("工号"),
@@ -482,8 +490,9 @@ def results_workbook(  # type: ignore[no-untyped-def]
         _("Attempt"),
         _("Score"),
         _("Maximum"),
+        _("Passed"),
         _("Started"),
-        _("Time used"),
+        _("Time used (seconds)"),
         _("Tab switches"),
         _("Ended by"),
         _("Counts"),
@@ -496,8 +505,9 @@ def results_workbook(  # type: ignore[no-untyped-def]
             row.attempt.number,
             row.attempt.score,
             row.attempt.max_score,
+            passed_text(exam, row.attempt),
             row.attempt.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            duration_text(row.time_used),
+            row.time_used,
             row.attempt.tab_switches,
             str(ENDED_BY.get(row.attempt.ended_by, row.attempt.ended_by))
             if row.attempt.state == "submitted"
@@ -515,11 +525,11 @@ def results_workbook(  # type: ignore[no-untyped-def]
                 entry.row.user.username,
                 entry.row.branch,
                 entry.row.attempt.score,
-                duration_text(entry.row.time_used),
+                entry.row.time_used,
             ]
             for entry in ranked
         ]
-        header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
+        header = [_("Rank"), _("Name"), _("工号"), _("Branch"), _("Score"), _("Time used (seconds)")]
         sheets.append(Sheet(_("Ranking"), [header, *ranked]))
     return xlsx_bytes(*sheets)
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -356,3 +357,24 @@ def test_the_result_page_of_a_test_that_hides_scores_shows_time_used_only(app, m
     page = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
     assert 'data-seconds="120"' in page
     assert 'id="correct"' not in page and 'id="rank"' not in page
+
+
+def test_the_results_export_is_named_after_the_test_and_its_day_with_seconds_and_a_pass_column(
+    app, make_exam
+):
+    exam_id = make_exam(title="国家安全/保密知识测试", pass_mark=6)
+    sit(app, "10001", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)  # 8 points
+    sit(app, "10002", exam_id, single="4月15日")  # 2 points
+    admin = sign_in(app, "admin1")  # reading Chinese, the default
+    download = admin.get(f"/admin/exams/{exam_id}/results.xlsx")
+    name = quote("国家安全_保密知识测试 成绩 2026-04-15.xlsx", safe="")
+    assert download.headers["Content-Disposition"] == (
+        f"attachment; filename=exam-{exam_id}-results-2026-04-15.xlsx; filename*=UTF-8''{name}"
+    )
+    table = list(load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
+    header = table[0]
+    assert "用时（秒）" in header and "及格" in header
+    by_person = {row[header.index("工号")]: row for row in table[1:]}
+    assert by_person["10001"][header.index("及格")] == "是"
+    assert by_person["10002"][header.index("及格")] == "否"
+    assert by_person["10002"][header.index("用时（秒）")] == 0  # a number: sit() submits at once

@@ -252,8 +252,7 @@ def roster(exam_id: int) -> object:
 @allow(ADMIN)
 def roster_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    data = results.roster_workbook(results.roster(db.session(), exam))
-    name, fallback = results.export_names(exam, _("roster"), "roster", zone=clock.local_zone())
+    data, name, fallback = results.roster_export(db.session(), exam, zone=clock.local_zone())
     return attachment(data, XLSX, name, fallback)
 
 
@@ -275,9 +274,8 @@ def results_page(exam_id: int) -> object:
 @allow(ADMIN)
 def results_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    zone = clock.local_zone()
-    data = results.results_workbook(exam, *results.results_and_ranking(db.session(), exam), zone=zone)
-    return attachment(data, XLSX, *results.export_names(exam, _("results"), "results", zone=zone))
+    data, name, fallback = results.results_export(db.session(), exam, zone=clock.local_zone())
+    return attachment(data, XLSX, name, fallback)
 
 
 @bp.route("/<int:exam_id>/attempts/<int:attempt_id>")

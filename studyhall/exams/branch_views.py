@@ -8,8 +8,7 @@ only, and there is no attempt detail (the administrators' one shows the key).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from studyhall import clock, db
@@ -71,8 +70,9 @@ def roster(exam_id: int) -> object:
 @allow(SECRETARY)
 def roster_xlsx(exam_id: int) -> Response:
     exam, visible = _exam_or_404(exam_id)
-    data = results.roster_workbook(results.roster(db.session(), exam, visible=visible))
-    return attachment(data, XLSX, *results.export_names(exam, _("roster"), "roster", zone=clock.local_zone()))
+    zone = clock.local_zone()
+    data, name, fallback = results.roster_export(db.session(), exam, zone=zone, visible=visible)
+    return attachment(data, XLSX, name, fallback)
 
 
 @bp.route("/<int:exam_id>/results")
@@ -94,6 +94,5 @@ def results_page(exam_id: int) -> object:
 def results_xlsx(exam_id: int) -> Response:
     exam, visible = _exam_or_404(exam_id)
     zone = clock.local_zone()
-    scoped = results.results_and_ranking(db.session(), exam, visible=visible)
-    data = results.results_workbook(exam, *scoped, zone=zone)
-    return attachment(data, XLSX, *results.export_names(exam, _("results"), "results", zone=zone))
+    data, name, fallback = results.results_export(db.session(), exam, zone=zone, visible=visible)
+    return attachment(data, XLSX, name, fallback)

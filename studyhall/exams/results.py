@@ -452,7 +452,9 @@ def results_and_ranking(
 def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
     """Whether the test is published and anyone it expects, or who took it, is in the `visible`
     branches."""
-    return exam.published_at is not None and any(user.branch_id in visible for user in service.audience_users(session, exam))
+    if exam.published_at is None:
+        return False
+    return any(user.branch_id in visible for user in service.audience_users(session, exam))
 
 
 def duration_text(seconds: int | None) -> str:
@@ -464,7 +466,9 @@ def duration_text(seconds: int | None) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def export_names(exam: Exam, what: str, slug: str, *, zone) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def export_names(  # type: ignore[no-untyped-def]
+    exam: Exam, what: str, slug: str, *, zone
+) -> tuple[str, str]:
     """A download's file name: the test's title, what it holds (`what`, in the interface's language)
     and the day the test opened; and the ASCII name for clients that cannot take that one."""
     day = exam.opens_at.astimezone(zone).strftime("%Y-%m-%d")
@@ -476,6 +480,22 @@ def passed_text(exam: Exam, attempt: Attempt) -> str | None:
     if exam.pass_mark is None or attempt.score is None:
         return None
     return _("yes") if attempt.score >= exam.pass_mark else _("no")
+
+
+def results_export(  # type: ignore[no-untyped-def]
+    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+) -> tuple[bytes, str, str]:
+    """The results .xlsx of the people in the `visible` branches (None: everyone), and its names."""
+    data = results_workbook(exam, *results_and_ranking(session, exam, visible=visible), zone=zone)
+    return (data, *export_names(exam, _("results"), "results", zone=zone))
+
+
+def roster_export(  # type: ignore[no-untyped-def]
+    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+) -> tuple[bytes, str, str]:
+    """The 参考名单 .xlsx of the people in the `visible` branches (None: everyone), and its names."""
+    data = roster_workbook(roster(session, exam, visible=visible))
+    return (data, *export_names(exam, _("roster"), "roster", zone=zone))
 
 
 def results_workbook(  # type: ignore[no-untyped-def]

@@ -1,6 +1,8 @@
-"""What administrators see of a test: the list of tests, the live monitor, the results table and its
-.xlsx export, the contest ranking, one attempt in detail, the analysis (Moodle's item statistics by
-question lineage, per-branch averages and participation) and the regrade after a key is fixed.
+"""What administrators see of a test: the list of tests, the live monitor, the 参考名单, the results
+table and their .xlsx exports, the contest ranking, one attempt in detail, the analysis (Moodle's item
+statistics by question lineage, per-branch averages and participation) and the regrade after a key is
+fixed. Secretaries see the 参考名单 and results of their branch subtree (`visible`), and a cadre's
+result page the outcome of their attempt.
 
 Plain functions over a session, like every service: no Flask request objects. Branches are grouped
 by 党支部: a person counts under the branch just below the top of the tree (a 党小组 under its 党支部);
@@ -256,9 +258,8 @@ class RosterGroup:
 
 def roster(session: Session, exam: Exam, *, visible: set[int] | None = None) -> list[RosterGroup]:
     """The 参考名单 per 党支部: everyone expected (service.audience_users), each with where they
-    stand, those not started first (sorted is stable: then by 工号). Someone with a later attempt in
-    progress is in progress. `visible`: only people in these
-    branches (a secretary's subtree); None: everyone."""
+    stand, those not started first (then by 工号). Someone with a later attempt in progress is in
+    progress. `visible`: only people in these branches (a secretary's subtree); None: everyone."""
     states: dict[int, set[str]] = defaultdict(set)
     query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
     for user_id, state in session.execute(query):
@@ -323,7 +324,7 @@ class Monitor:
     total: MonitorRow
 
 
-def monitor(session: Session, exam: Exam, *, visible: set[int] | None = None) -> Monitor:
+def monitor(session: Session, exam: Exam) -> Monitor:
     """Per 党支部: how many are expected, and how many have not started, are in progress, have
     submitted (the roster's counts)."""
     rows = [
@@ -334,7 +335,7 @@ def monitor(session: Session, exam: Exam, *, visible: set[int] | None = None) ->
             group.count(IN_PROGRESS),
             group.count(SUBMITTED),
         )
-        for group in roster(session, exam, visible=visible)
+        for group in roster(session, exam)
     ]
     total = MonitorRow(
         None,

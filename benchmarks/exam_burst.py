@@ -153,6 +153,7 @@ def prepare(url: str, folder: str, cadres: int) -> Prepared:
                 rules=[RuleSpec(bank.id, count, score, type=kind) for kind, count, score in RULES],
             )
             exam = exam_setup.save_exam(session, admin, spec, now=now)
+            exam_setup.publish(session, admin, exam, now=now)
             session.commit()
             exam_id = exam.id
             # What the scheduler's stock_papers job does in the hour before a test opens.

@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.banks.views import bp as banks_bp
     from studyhall.exams.admin_views import bp as exams_admin_bp
     from studyhall.exams.api import bp as exams_api_bp
+    from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
     from studyhall.system.views import bp as system_bp
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exams_api_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_admin_bp)
+    app.register_blueprint(exams_branch_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(system_bp)
     app.context_processor(_template_globals)

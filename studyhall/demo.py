@@ -152,7 +152,7 @@ def _demo_exam(session: Session, now: datetime) -> None:
         branch_ids=[by_root(session).id],
         rules=rules,
     )
-    exam_setup.save_exam(session, admin, spec, now=now)
+    exam_setup.publish(session, admin, exam_setup.save_exam(session, admin, spec, now=now), now=now)
 
 
 def by_root(session: Session) -> Branch:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
 
@@ -29,6 +31,20 @@ def no_store(view: F) -> F:
     offer to continue an attempt (Back after submitting must not show one as still open)."""
     view.no_store = True  # type: ignore[attr-defined]
     return view
+
+
+# What no file name may hold on the systems our users save to (Windows' list), and controls.
+_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def attachment(data: bytes, mimetype: str, filename: str, fallback: str) -> Response:
+    """A download that is saved as `filename` (in any script: RFC 6266 with RFC 5987's filename*),
+    or as the ASCII `fallback` by a client that knows only filename=; never cached."""
+    name = _UNSAFE_IN_FILENAME.sub("_", filename)
+    disposition = f"attachment; filename={fallback}; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"}
+    )
 
 
 def _add_headers(response: Response) -> Response:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
 
+from studyhall import db, migrations
+from studyhall.exams.models import Exam
 from studyhall.models import metadata
 
 
@@ -12,3 +17,35 @@ def test_migrations_match_the_models(app):
     with app.extensions["studyhall.engine"].connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrations.upgrade(engine, "0005_security")
+    created = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+    table = Exam.__table__
+    values = {
+        "title": "旧测试",
+        "instructions": "",
+        "mode": "exam",
+        "opens_at": created,
+        "closes_at": created,
+        "time_limit_minutes": 15,
+        "attempts_allowed": 1,
+        "grading": "highest",
+        "shuffle_questions": True,
+        "shuffle_options": True,
+        "partial_credit": False,
+        "show_score": True,
+        "review": "after_close",
+        "one_per_page": False,
+        "access_code": "",
+        "allowed_networks": "",
+        "created_at": created,
+    }
+    with engine.begin() as connection:
+        connection.execute(table.insert().values(values))
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(table.c.published_at)).scalar_one() == created
+    engine.dispose()

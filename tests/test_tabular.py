@@ -106,7 +106,7 @@ def test_results_workbook_shows_formula_like_names_as_text(app, prefix):
     )
     row = results.ResultRow(attempt, user, payload(prefix), 300, counted=True)
     with app.test_request_context():
-        data = results.results_workbook(Exam(mode="contest"), [row], zone=UTC)
+        data = results.results_workbook(Exam(mode="contest"), [row], results.ranking([row]), zone=UTC)
     assert_neutralised_xlsx(data, prefix)
     assert sum("evil.example" in str(cell.value) for cell in xlsx_cells(data)) == 4  # both sheets
 

@@ -26,6 +26,7 @@ from studyhall.exams.forms import (
     items_text,
 )
 from studyhall.exams.models import Exam
+from studyhall.headers import attachment
 
 bp = Blueprint("exams_admin", __name__, url_prefix="/admin/exams")
 ADMIN = Role.ADMIN
@@ -34,7 +35,8 @@ MONITOR_REFRESH_SECONDS = 15
 
 
 @bp.context_processor
-def _helpers() -> dict[str, object]:
+def page_helpers() -> dict[str, object]:
+    """For the test pages of administrators and of secretaries (branch_views)."""
     zone = clock.local_zone()
 
     def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:  # type: ignore[no-untyped-def]
@@ -50,7 +52,12 @@ def _helpers() -> dict[str, object]:
         "ended_by_labels": results.ENDED_BY,
         "type_labels": TYPE_LABELS,
         "letters": LETTERS,
-        "status_labels": {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")},
+        "status_labels": {
+            "draft": _("Draft"),
+            "upcoming": _("Upcoming"),
+            "open": _("Open"),
+            "closed": _("Closed"),
+        },
         "grace_seconds": int(service.GRACE.total_seconds()),
     }
 
@@ -177,6 +184,31 @@ def extension(exam_id: int) -> object:
     return redirect(url_for("exams_admin.detail", exam_id=exam.id) + "#arrangements")
 
 
+@bp.route("/<int:exam_id>/publish", methods=["POST"])
+@allow(ADMIN)
+def publish(exam_id: int) -> object:
+    session = db.session()
+    setup.publish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+    session.commit()
+    flash(_("Test published: the people it expects see it now."), "info")
+    return redirect(url_for("exams_admin.detail", exam_id=exam_id))
+
+
+@bp.route("/<int:exam_id>/unpublish", methods=["POST"])
+@allow(ADMIN)
+def unpublish(exam_id: int) -> object:
+    session = db.session()
+    try:
+        setup.unpublish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("Test back to draft: only administrators see it."), "info")
+    return redirect(url_for("exams_admin.detail", exam_id=exam_id))
+
+
 @bp.route("/<int:exam_id>/preview")
 @allow(ADMIN)
 def preview(exam_id: int) -> object:
@@ -209,28 +241,48 @@ def monitor(exam_id: int) -> object:
     return Response(body, headers={"Cache-Control": "no-store"})
 
 
+@bp.route("/<int:exam_id>/roster")
+@allow(ADMIN)
+def roster(exam_id: int) -> object:
+    """The 参考名单: everyone expected, per 党支部, with where they stand."""
+    exam = _exam_or_404(exam_id)
+    return render_template(
+        "exams/roster.html",
+        exam=exam,
+        groups=results.roster(db.session(), exam),
+        progress_labels=results.PROGRESS,
+        for_admin=True,
+    )
+
+
+@bp.route("/<int:exam_id>/roster.xlsx")
+@allow(ADMIN)
+def roster_xlsx(exam_id: int) -> Response:
+    exam = _exam_or_404(exam_id)
+    data, name, fallback = results.roster_export(db.session(), exam, zone=clock.local_zone())
+    return attachment(data, XLSX, name, fallback)
+
+
 @bp.route("/<int:exam_id>/results")
 @allow(ADMIN)
 def results_page(exam_id: int) -> object:
     exam = _exam_or_404(exam_id)
-    rows = results.results(db.session(), exam)
-    ranking = results.ranking(rows) if exam.mode == "contest" else []
-    return render_template("exams/admin_results.html", exam=exam, rows=rows, ranking=ranking)
+    rows, ranking = results.results_and_ranking(db.session(), exam)
+    return render_template(
+        "exams/admin_results.html",
+        exam=exam,
+        rows=rows,
+        ranking=ranking,
+        for_admin=True,
+    )
 
 
 @bp.route("/<int:exam_id>/results.xlsx")
 @allow(ADMIN)
 def results_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    data = results.results_workbook(exam, results.results(db.session(), exam), zone=clock.local_zone())
-    return Response(
-        data,
-        mimetype=XLSX,
-        headers={
-            "Content-Disposition": f"attachment; filename=exam-{exam.id}-results.xlsx",
-            "Cache-Control": "no-store",
-        },
-    )
+    data, name, fallback = results.results_export(db.session(), exam, zone=clock.local_zone())
+    return attachment(data, XLSX, name, fallback)
 
 
 @bp.route("/<int:exam_id>/attempts/<int:attempt_id>")

@@ -34,6 +34,8 @@ class Exam(Base):
     allowed_networks: Mapped[str] = mapped_column(Text, default="")  # CIDR ranges, one per line
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None: a draft (草稿), which only administrators see; set by setup.publish (发布).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     audience: Mapped[list[ExamAudience]] = relationship(cascade="all, delete-orphan")
     items: Mapped[list[ExamItem]] = relationship(cascade="all, delete-orphan", order_by="ExamItem.position")

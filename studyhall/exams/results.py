@@ -1,6 +1,8 @@
-"""What administrators see of a test: the list of tests, the live monitor, the results table and its
-.xlsx export, the contest ranking, one attempt in detail, the analysis (Moodle's item statistics by
-question lineage, per-branch averages and participation) and the regrade after a key is fixed.
+"""What administrators see of a test: the list of tests, the live monitor, the 参考名单, the results
+table and their .xlsx exports, the contest ranking, one attempt in detail, the analysis (Moodle's item
+statistics by question lineage, per-branch averages and participation) and the regrade after a key is
+fixed. Secretaries see the 参考名单 and results of their branch subtree (`visible`), and a cadre's
+result page the outcome of their attempt.
 
 Plain functions over a session, like every service: no Flask request objects. Branches are grouped
 by 党支部: a person counts under the branch just below the top of the tree (a 党小组 under its 党支部);
@@ -62,7 +64,9 @@ ENDED_BY = {
 
 
 def status(exam: Exam, now: datetime) -> str:
-    """upcoming / open / closed, by the exam's own window (individual later closes aside)."""
+    """draft / upcoming / open / closed, by the exam's own window (individual later closes aside)."""
+    if exam.published_at is None:
+        return "draft"
     if now < exam.opens_at:
         return "upcoming"
     return "open" if now < exam.closes_at else "closed"
@@ -227,6 +231,86 @@ def groups(session: Session) -> Groups:
     return Groups([node.branch for node in tree], group_of)
 
 
+NOT_STARTED, IN_PROGRESS, SUBMITTED = "not_started", "in_progress", "submitted"
+# In the order the roster lists them: who still has to take the test first.
+PROGRESS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), SUBMITTED: _l("Submitted")}
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    user: User
+    branch: str  # the person's branch path
+    progress: str  # NOT_STARTED / IN_PROGRESS / SUBMITTED
+
+
+@dataclass(frozen=True)
+class RosterGroup:
+    """One 党支部's people expected to take the test (None: people in no branch)."""
+
+    branch: Branch | None
+    lines: list[RosterLine]
+
+    @property
+    def audience(self) -> int:
+        return len(self.lines)
+
+    def count(self, progress: str) -> int:
+        return sum(1 for line in self.lines if line.progress == progress)
+
+
+def roster(session: Session, exam: Exam, *, visible: set[int] | None = None) -> list[RosterGroup]:
+    """The 参考名单 per 党支部: everyone expected (service.audience_users), each with where they
+    stand, those not started first (then by 工号). Someone with a later attempt in progress is in
+    progress. `visible`: only people in these branches (a secretary's subtree); None: everyone."""
+    states: dict[int, set[str]] = defaultdict(set)
+    query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
+    for user_id, state in session.execute(query):
+        states[user_id].add(state)
+    grouping = groups(session)
+    lines: dict[Branch | None, list[RosterLine]] = defaultdict(list)
+    for user in service.audience_users(session, exam):
+        if visible is not None and user.branch_id not in visible:
+            continue
+        mine = states.get(user.id, set())
+        progress = IN_PROGRESS if "open" in mine else SUBMITTED if "submitted" in mine else NOT_STARTED
+        lines[grouping.of(user)].append(RosterLine(user, accounts.branch_path(user.branch), progress))
+    order = list(PROGRESS)
+    return [
+        RosterGroup(branch, sorted(lines[branch], key=lambda line: order.index(line.progress)))
+        for branch in grouping.sort(lines)
+    ]
+
+
+def roster_workbook(roster_groups: Sequence[RosterGroup]) -> bytes:
+    """The 参考名单 as .xlsx: one row a person, and a sheet of the counts per 党支部."""
+    header = [_("党支部"), _("Full name"), _("工号"), _("Branch"), _("Progress")]
+    table = [
+        [
+            group.branch.name if group.branch else _("No branch"),
+            line.user.display_name,
+            line.user.username,
+            line.branch,
+            str(PROGRESS[line.progress]),
+        ]
+        for group in roster_groups
+        for line in group.lines
+    ]
+    counts = [
+        [
+            group.branch.name if group.branch else _("No branch"),
+            group.audience,
+            group.count(NOT_STARTED),
+            group.count(IN_PROGRESS),
+            group.count(SUBMITTED),
+        ]
+        for group in roster_groups
+    ]
+    count_header = [_("党支部"), _("Expected"), *(str(label) for label in PROGRESS.values())]
+    return xlsx_bytes(
+        Sheet(_("Roster"), [header, *table]), Sheet(_("Per branch"), [count_header, *counts])
+    )
+
+
 @dataclass(frozen=True)
 class MonitorRow:
     branch: Branch | None  # None: people in no branch
@@ -243,21 +327,25 @@ class Monitor:
 
 
 def monitor(session: Session, exam: Exam) -> Monitor:
-    """Per 党支部: how many are expected, and how many have not started, are in progress, have submitted.
-    Someone with a later attempt in progress counts as in progress."""
-    states: dict[int, set[str]] = defaultdict(set)
-    query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
-    for user_id, state in session.execute(query):
-        states[user_id].add(state)
-    grouping = groups(session)
-    counts: dict[Branch | None, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for user in service.audience_users(session, exam):
-        row = counts[grouping.of(user)]
-        row[0] += 1
-        mine = states.get(user.id, set())
-        row[2 if "open" in mine else 3 if "submitted" in mine else 1] += 1
-    rows = [MonitorRow(branch, *counts[branch]) for branch in grouping.sort(counts)]
-    total = MonitorRow(None, *(sum(row[i] for row in counts.values()) for i in range(4)))
+    """Per 党支部: how many are expected, and how many have not started, are in progress, have
+    submitted (the roster's counts)."""
+    rows = [
+        MonitorRow(
+            group.branch,
+            group.audience,
+            group.count(NOT_STARTED),
+            group.count(IN_PROGRESS),
+            group.count(SUBMITTED),
+        )
+        for group in roster(session, exam)
+    ]
+    total = MonitorRow(
+        None,
+        *(
+            sum(getattr(row, name) for row in rows)
+            for name in ("audience", "not_started", "in_progress", "submitted")
+        ),
+    )
     return Monitor(rows, total)
 
 
@@ -337,6 +425,45 @@ def ranking(rows: Sequence[ResultRow]) -> list[RankRow]:
     return ranked
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a cadre's result page says of one attempt besides its score."""
+
+    time_used: int | None  # seconds
+    correct: int  # questions given full marks
+    questions: int
+    rank: int | None  # in a contest: the person's rank, by their counted attempt
+    ranked: int  # in a contest: how many people are ranked
+
+
+def outcome(session: Session, exam: Exam, attempt: Attempt) -> Outcome:
+    correct = sum(1 for item in attempt.items if item.awarded is not None and item.awarded >= item.score)
+    ranked = ranking(results(session, exam)) if exam.mode == "contest" else []
+    rank = next((entry.rank for entry in ranked if entry.row.user.id == attempt.user_id), None)
+    return Outcome(time_used(attempt), correct, len(attempt.items), rank, len(ranked))
+
+
+def results_and_ranking(
+    session: Session, exam: Exam, *, visible: set[int] | None = None
+) -> tuple[list[ResultRow], list[RankRow]]:
+    """The results and, for a contest, the ranking, of people in the `visible` branches (None:
+    everyone). Ranks are among everyone who took the test, whoever is shown."""
+    rows = results(session, exam)
+    ranked = ranking(rows) if exam.mode == "contest" else []
+    if visible is not None:
+        rows = [row for row in rows if row.user.branch_id in visible]
+        ranked = [entry for entry in ranked if entry.row.user.branch_id in visible]
+    return rows, ranked
+
+
+def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
+    """Whether the test is published and anyone it expects, or who took it, is in the `visible`
+    branches."""
+    if exam.published_at is None:
+        return False
+    return any(user.branch_id in visible for user in service.audience_users(session, exam))
+
+
 def duration_text(seconds: int | None) -> str:
     """12:05, or 1:02:03 past an hour; an em dash for none."""
     if seconds is None:
@@ -346,8 +473,43 @@ def duration_text(seconds: int | None) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  # type: ignore[no-untyped-def]
-    """The results table as .xlsx (and, for a contest, a second sheet with the ranking)."""
+def export_names(  # type: ignore[no-untyped-def]
+    exam: Exam, what: str, slug: str, *, zone
+) -> tuple[str, str]:
+    """A download's file name: the test's title, what it holds (`what`, in the interface's language)
+    and the day the test opened; and the ASCII name for clients that cannot take that one."""
+    day = exam.opens_at.astimezone(zone).strftime("%Y-%m-%d")
+    return f"{exam.title} {what} {day}.xlsx", f"exam-{exam.id}-{slug}-{day}.xlsx"
+
+
+def passed_text(exam: Exam, attempt: Attempt) -> str | None:
+    """是 / 否 against the test's pass mark; None without a pass mark or a score."""
+    if exam.pass_mark is None or attempt.score is None:
+        return None
+    return _("yes") if attempt.score >= exam.pass_mark else _("no")
+
+
+def results_export(  # type: ignore[no-untyped-def]
+    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+) -> tuple[bytes, str, str]:
+    """The results .xlsx of the people in the `visible` branches (None: everyone), and its names."""
+    data = results_workbook(exam, *results_and_ranking(session, exam, visible=visible), zone=zone)
+    return (data, *export_names(exam, _("results"), "results", zone=zone))
+
+
+def roster_export(  # type: ignore[no-untyped-def]
+    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+) -> tuple[bytes, str, str]:
+    """The 参考名单 .xlsx of the people in the `visible` branches (None: everyone), and its names."""
+    data = roster_workbook(roster(session, exam, visible=visible))
+    return (data, *export_names(exam, _("roster"), "roster", zone=zone))
+
+
+def results_workbook(  # type: ignore[no-untyped-def]
+    exam: Exam, rows: Sequence[ResultRow], ranked: Sequence[RankRow], *, zone
+) -> bytes:
+    """The results table as .xlsx (and, for a contest, a second sheet with the ranking). Time used
+    is a number of seconds, so that a spreadsheet can sort and sum it."""
     header = [
         _("Full name"),
         _("工号"),
@@ -355,8 +517,9 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
         _("Attempt"),
         _("Score"),
         _("Maximum"),
+        _("Passed"),
         _("Started"),
-        _("Time used"),
+        _("Time used (seconds)"),
         _("Tab switches"),
         _("Ended by"),
         _("Counts"),
@@ -369,8 +532,9 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
             row.attempt.number,
             row.attempt.score,
             row.attempt.max_score,
+            passed_text(exam, row.attempt),
             row.attempt.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-            duration_text(row.time_used),
+            row.time_used,
             row.attempt.tab_switches,
             str(ENDED_BY.get(row.attempt.ended_by, row.attempt.ended_by))
             if row.attempt.state == "submitted"
@@ -388,11 +552,11 @@ def results_workbook(exam: Exam, rows: Sequence[ResultRow], *, zone) -> bytes:  
                 entry.row.user.username,
                 entry.row.branch,
                 entry.row.attempt.score,
-                duration_text(entry.row.time_used),
+                entry.row.time_used,
             ]
-            for entry in ranking(rows)
+            for entry in ranked
         ]
-        header = [_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Score"), _("Time used")]
+        header = [_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Score"), _("Time used (seconds)")]
         sheets.append(Sheet(_("Ranking"), [header, *ranked]))
     return xlsx_bytes(*sheets)
 

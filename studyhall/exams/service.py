@@ -211,10 +211,13 @@ class Listing:
 def listings(
     session: Session, user: User, *, now: datetime, horizon: timedelta = timedelta(days=30)
 ) -> list[Listing]:
-    """Tests this person may sit that are open now, coming within the horizon, or closed within it."""
+    """Published tests this person may sit that are open now, coming within the horizon, or closed
+    within it."""
     exams = session.scalars(
         select(Exam)
-        .where(Exam.opens_at <= now + horizon, Exam.closes_at >= now - horizon)
+        .where(
+            Exam.published_at.is_not(None), Exam.opens_at <= now + horizon, Exam.closes_at >= now - horizon
+        )
         .order_by(Exam.opens_at)
     ).all()
     return [exam_listing(session, exam, user, now=now) for exam in exams if in_audience(session, exam, user)]
@@ -271,6 +274,14 @@ def exam_or_error(session: Session, exam_id: int) -> Exam:
     return exam
 
 
+def published_or_error(session: Session, exam_id: int) -> Exam:
+    """The test, unless it is a draft: a draft does not exist for anyone but administrators."""
+    exam = exam_or_error(session, exam_id)
+    if exam.published_at is None:
+        raise DomainError(_("No such test."), "not_found")
+    return exam
+
+
 @dataclass(frozen=True)
 class Started:
     attempt: Attempt
@@ -305,7 +316,7 @@ def start_or_resume(
     assert person is not None  # _check_holder refused a missing account
     if person.must_change_password:
         raise DomainError(_("Please change your password before you start a test."), "password_change")
-    exam = exam_or_error(session, exam_id)
+    exam = published_or_error(session, exam_id)
     if not person.in_audience:
         raise DomainError(_("This test is not open to you."), "not_in_audience")
     if person.open_attempt is not None:
@@ -732,7 +743,9 @@ def stock_papers(session: Session, *, now: datetime) -> int:
         delete(ExamPaper).where(ExamPaper.exam_id.in_(select(Exam.id).where(Exam.closes_at <= now)))
     )
     exams = session.scalars(
-        select(Exam).where(Exam.opens_at <= now + STOCK_AHEAD, Exam.closes_at > now)
+        select(Exam).where(
+            Exam.published_at.is_not(None), Exam.opens_at <= now + STOCK_AHEAD, Exam.closes_at > now
+        )
     ).all()
     drawn = 0
     for exam in exams:
@@ -796,8 +809,9 @@ def review_opens_at(session: Session, exam: Exam) -> datetime | None:
     sat the test; None: never. Not before every way to answer it has ended (answering_ends_at).
     Earlier, a cadre could read the key and save it into an attempt still open (their own next one,
     or a colleague's). Every page that shows a key asks this one function, and review() withholds
-    the questions another test may still put on a paper."""
-    if exam.review != "after_close":
+    the questions another test may still put on a paper. A draft has none: nobody has sat it
+    (setup.unpublish), and its window is not yet in force."""
+    if exam.review != "after_close" or exam.published_at is None:
         return None
     return answering_ends_at(session, exam)
 

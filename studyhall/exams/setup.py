@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
@@ -264,6 +264,32 @@ def _paper_changed(session: Session, exam: Exam, spec: ExamSpec) -> bool:
         (r.bank_id, r.type, r.category, r.min_difficulty, r.max_difficulty, r.count, r.score)
         for r in exam.rules
     ]
+
+
+def publish(session: Session, actor: User, exam: Exam, *, now: datetime) -> None:
+    """Make a draft live: its audience sees it and may start it in its window. Audited."""
+    if exam.published_at is not None:
+        return
+    exam.published_at = now
+    accounts.record(session, actor, "exam.publish", exam.title, now=now, exam_id=exam.id)
+
+
+def unpublish(session: Session, actor: User, exam: Exam, *, now: datetime) -> None:
+    """Take a test back to draft, only while nobody has started it (an attempt needs its test
+    live: its review, sweeps and results). Audited."""
+    if exam.published_at is None:
+        return
+    # One statement: a start that commits first makes it change nothing.
+    unstarted = ~exists().where(Attempt.exam_id == exam.id)
+    done = session.execute(
+        update(Exam).where(Exam.id == exam.id, unstarted).values(published_at=None)
+    ).rowcount
+    if not done:
+        raise DomainError(
+            _("Someone has started this test, so it can no longer go back to draft."), "started"
+        )
+    session.refresh(exam)
+    accounts.record(session, actor, "exam.unpublish", exam.title, now=now, exam_id=exam.id)
 
 
 def set_extension(

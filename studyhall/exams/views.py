@@ -28,7 +28,7 @@ from studyhall import clock, db
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
 from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
-from studyhall.exams import service
+from studyhall.exams import results, service
 from studyhall.exams.models import Attempt
 from studyhall.headers import no_store
 
@@ -56,7 +56,7 @@ def landing(exam_id: int) -> object:
     session = db.session()
     now = clock.now()
     try:
-        exam = service.exam_or_error(session, exam_id)
+        exam = service.published_or_error(session, exam_id)
     except DomainError:
         abort(404)
     if not service.in_audience(session, exam, current_user):
@@ -219,6 +219,8 @@ def result(attempt_id: int) -> object:
         attempt=attempt,
         exam=exam,
         listing=listing,
+        outcome=results.outcome(session, exam, attempt),
+        duration=results.duration_text,
         review_open=service.review_open(attempt, opens_at, now=now),
         review_opens_at=opens_at,
         score_shown=listing.score_shown,

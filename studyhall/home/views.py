@@ -23,7 +23,8 @@ def index() -> str:
     session = db.session()
     now = clock.now()
     tests = exams.listings(session, current_user, now=now)
-    finished = [t for t in tests if t.status != "upcoming" and not t.startable]
+    # Done with: every attempt used while the test is still open (已完成), or closed (已结束).
+    done = [t for t in tests if t.status != "upcoming" and not t.startable]
 
     def seconds_until(moment: datetime) -> int:
         return max(0, int((moment - now).total_seconds()))
@@ -33,10 +34,11 @@ def index() -> str:
         branch=accounts.branch_path(current_user.branch),
         open_tests=[t for t in tests if t.startable],
         coming=[t for t in tests if t.status == "upcoming"],
-        finished=finished,
+        completed=[t for t in done if t.status == "open"],
+        finished=[t for t in done if t.status == "closed"],
         review_open={
             t.exam.id
-            for t in finished
+            for t in done
             if t.shown and exams.review_open(t.shown, exams.review_opens_at(session, t.exam), now=now)
         },
         seconds_until=seconds_until,

@@ -44,6 +44,8 @@ def test_an_administrator_builds_a_test_follows_it_and_reads_results_and_analysi
     page.locator('form button.primary[type="submit"]').click()
     page.wait_for_url(re.compile(r"/admin/exams/\d+$"))
     exam_id = int(page.url.rsplit("/", 1)[1])
+    page.locator("#publish").click()  # a saved test is a draft until published
+    expect(page.locator("#publication")).to_have_attribute("data-published", "yes")
 
     page.goto(f"/admin/exams/{exam_id}/monitor")
     assert totals(page) == {"not-started": "2", "in-progress": "0", "submitted": "0"}

@@ -332,8 +332,8 @@ def test_after_the_close_the_review_shows_the_key_and_the_explanation(page, app,
         writer.commit()
         attempt_id = attempt.id
     sign_in(page, "10001")
-    expect(page.locator(f'#tests-finished [data-exam="{exam_id}"]')).to_be_visible()
-    expect(page.locator(f'#tests-finished [data-exam="{exam_id}"] a[href$="/review"]')).to_have_count(0)
+    expect(page.locator(f'#tests-completed [data-exam="{exam_id}"]')).to_be_visible()
+    expect(page.locator(f'#tests-completed [data-exam="{exam_id}"] a[href$="/review"]')).to_have_count(0)
     frozen_now(START + timedelta(hours=2, minutes=2))  # past the close and the grace for late saves
     page.reload()
     page.locator(f'#tests-finished [data-exam="{exam_id}"] a[href$="/review"]').click()

@@ -63,10 +63,13 @@ def exam_spec(world, **overrides) -> ExamSpec:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def make_exam(app, world):  # type: ignore[no-untyped-def]
-    def make(**overrides) -> int:
+    def make(*, publish: bool = True, **overrides) -> int:
+        """A test saved (a draft) and, unless publish=False, published."""
         with app.app_context(), db.new_session() as session:
             admin = session.get(type(world["admin"]), world["admin"].id)
             exam = setup.save_exam(session, admin, exam_spec(world, **overrides), now=clock.now())
+            if publish:
+                setup.publish(session, admin, exam, now=clock.now())
             session.commit()
             return exam.id
 

@@ -260,10 +260,10 @@ def test_results_page_and_xlsx_list_every_attempt_with_the_counted_one(
     sheet = load_workbook(io.BytesIO(download.data)).active
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert table[0][:5] == ["Full name", "工号", "Branch", "Attempt", "Score"]
-    assert [(row[1], row[3], row[4], row[7], row[8], row[10]) for row in table[1:]] == [
-        ("10001", 1, 10.0, "4:05", 0, "yes"),
-        ("10001", 2, 2.0, "0:00", 1, None),
-        ("10002", 1, None, "—", 0, None),
+    assert [(row[1], row[3], row[4], row[8], row[9], row[11]) for row in table[1:]] == [
+        ("10001", 1, 10.0, 245, 0, "yes"),
+        ("10001", 2, 2.0, 0, 1, None),
+        ("10002", 1, None, None, 0, None),
     ]
     assert table[1][0] == "王建国" and table[1][2] == "机关党委 / 第一党支部"
 
@@ -284,6 +284,8 @@ def test_results_page_and_xlsx_list_every_attempt_with_the_counted_one(
         "/{id}/edit",
         "/{id}/preview",
         "/{id}/monitor",
+        "/{id}/roster",
+        "/{id}/roster.xlsx",
         "/{id}/results",
         "/{id}/results.xlsx",
         "/{id}/analysis",

@@ -264,7 +264,9 @@ def test_coming_open_and_finished_tests_are_listed_on_the_home_page(app, make_ex
     page = client.get("/").get_data(as_text=True)
     assert re.search(rf'data-exam="{open_now}" data-status="open"', page)
     assert re.search(rf'data-exam="{coming}" data-status="upcoming"', page)
-    assert re.search(rf'data-exam="{done}" data-status="finished"', page)
+    # All its attempts used while it is still open: 已完成, not 已结束.
+    assert re.search(rf'data-exam="{done}" data-status="completed"', page)
+    assert f'data-exam="{done}" data-status="finished"' not in page
     assert 'data-countdown="172800"' in page  # opens in two days
     assert 'data-countdown="7200"' in page  # the open test closes in two hours
     # The same four questions are on the open and the coming test: the score would tell their keys.
@@ -273,7 +275,8 @@ def test_coming_open_and_finished_tests_are_listed_on_the_home_page(app, make_ex
     attempt_id_of(start(client, open_now))
     assert 'data-countdown="900"' in client.get("/").get_data(as_text=True)
     frozen_now(CLOSE + service.GRACE + timedelta(milliseconds=1))
-    assert "/review" in client.get("/").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
+    assert "/review" in page and re.search(rf'data-exam="{done}" data-status="finished"', page)
     frozen_now(START + timedelta(days=3) + service.GRACE + timedelta(milliseconds=1))
     assert "10 / 10" in client.get("/").get_data(as_text=True)  # no test holds its questions any more
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -355,3 +356,57 @@ def test_branch_averages_and_participation_use_each_persons_counted_attempt(app,
         ("第二党支部", 2, 1, 2.0),
     ]
     assert rows[0].participation == pytest.approx(200 / 3) and rows[1].participation == 50
+
+
+def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(app, make_exam, frozen_now):
+    exam_id = make_exam(mode="contest")
+    clients = {name: sign_in(app, name) for name in ("10001", "10002")}
+    states = {name: start(client, exam_id).get_json() for name, client in clients.items()}
+    for name, client in clients.items():
+        answer_all_correctly(client, states[name])
+    judge = by_type(states["10001"])["judge"]["position"]
+    save(clients["10001"], states["10001"]["attempt"], judge, False, 2)  # one wrong
+    frozen_now(START + timedelta(minutes=3))
+    clients["10002"].post(f"/api/attempts/{states['10002']['attempt']}/submit")
+    frozen_now(START + timedelta(minutes=5, seconds=7))
+    clients["10001"].post(f"/api/attempts/{states['10001']['attempt']}/submit")
+
+    page = clients["10001"].get(f"/attempts/{states['10001']['attempt']}/result").get_data(as_text=True)
+    assert 'id="time-used" data-seconds="307">5:07<' in page
+    assert 'data-correct="3"' in page and "3 题（共 4 题）" in page
+    assert 'data-rank="2"' in page and "第 2 名（共 2 人）" in page
+    first = clients["10002"].get(f"/attempts/{states['10002']['attempt']}/result").get_data(as_text=True)
+    assert 'data-correct="4"' in first and 'data-rank="1"' in first
+
+
+def test_the_result_page_of_a_test_that_hides_scores_shows_time_used_only(app, make_exam, frozen_now):
+    exam_id = make_exam(mode="contest", show_score=False)
+    client = sign_in(app, "10001")
+    state = start(client, exam_id).get_json()
+    answer_all_correctly(client, state)
+    frozen_now(START + timedelta(minutes=2))
+    client.post(f"/api/attempts/{state['attempt']}/submit")
+    page = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    assert 'data-seconds="120"' in page
+    assert 'id="correct"' not in page and 'id="rank"' not in page
+
+
+def test_the_results_export_is_named_after_the_test_and_its_day_with_seconds_and_a_pass_column(
+    app, make_exam
+):
+    exam_id = make_exam(title="国家安全/保密知识测试", pass_mark=6)
+    sit(app, "10001", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)  # 8 points
+    sit(app, "10002", exam_id, single="4月15日")  # 2 points
+    admin = sign_in(app, "admin1")  # reading Chinese, the default
+    download = admin.get(f"/admin/exams/{exam_id}/results.xlsx")
+    name = quote("国家安全_保密知识测试 成绩 2026-04-15.xlsx", safe="")
+    assert download.headers["Content-Disposition"] == (
+        f"attachment; filename=exam-{exam_id}-results-2026-04-15.xlsx; filename*=UTF-8''{name}"
+    )
+    table = list(load_workbook(io.BytesIO(download.data)).active.iter_rows(values_only=True))
+    header = table[0]
+    assert "用时（秒）" in header and "及格" in header
+    by_person = {row[header.index("工号")]: row for row in table[1:]}
+    assert by_person["10001"][header.index("及格")] == "是"
+    assert by_person["10002"][header.index("及格")] == "否"
+    assert by_person["10002"][header.index("用时（秒）")] == 0  # a number: sit() submits at once

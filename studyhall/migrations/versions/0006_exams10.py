@@ -1,0 +1,27 @@
+"""tests are drafts until published; the tests there were are published
+
+Revision ID: 0006_exams10
+Revises: 0005_security
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import studyhall.db
+
+revision = "0006_exams10"
+down_revision = "0005_security"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("exam", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("published_at", studyhall.db.UTCDateTime(timezone=True), nullable=True))
+    # Before drafts, a test was live as soon as it was saved.
+    op.execute("UPDATE exam SET published_at = created_at")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("exam", schema=None) as batch_op:
+        batch_op.drop_column("published_at")

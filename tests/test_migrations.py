@@ -21,7 +21,7 @@ def test_migrations_match_the_models(app):
 
 def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    migrations.upgrade(engine, "0005_security")
+    migrations.upgrade(engine, "0006_branch_order")
     created = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
     table = Exam.__table__
     values = {

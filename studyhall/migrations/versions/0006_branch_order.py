@@ -1,13 +1,13 @@
 """an order for branches that administrators set (None: the number in the name decides)
 
-Revision ID: 0006_people10
+Revision ID: 0006_branch_order
 Revises: 0005_security
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_people10"
+revision = "0006_branch_order"
 down_revision = "0005_security"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """tests are drafts until published; the tests there were are published
 
-Revision ID: 0006_exams10
-Revises: 0005_security
+Revision ID: 0007_exam_drafts
+Revises: 0006_branch_order
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import studyhall.db
 
-revision = "0006_exams10"
-down_revision = "0005_security"
+revision = "0007_exam_drafts"
+down_revision = "0006_branch_order"
 branch_labels = None
 depends_on = None
 

@@ -56,7 +56,7 @@ def test_going_back_after_submitting_shows_the_state_of_now_not_a_live_paper(cac
     expect(page.locator("#score")).to_be_visible()
     page.go_back(wait_until="commit")  # the home page, which offered to continue
     expect(page).to_have_url("/")
-    expect(page.locator(f'#tests-finished [data-exam="{exam_id}"]')).to_be_visible()
+    expect(page.locator(f'#tests-completed [data-exam="{exam_id}"]')).to_be_visible()
     expect(page.get_by_role("button", name="继续作答")).to_have_count(0)
 
 

@@ -35,7 +35,7 @@ def test_common_and_patterned_passwords_are_refused_with_the_reason(people, auth
 def test_a_password_holding_ones_own_gonghao_is_refused(people, auth, client):
     people.user("10001", name="张三")
     auth.login("10001")
-    assert "包含您的工号或姓名" in _change(client, "Plum!10001#river")
+    assert "包含本人的工号或姓名" in _change(client, "Plum!10001#river")
 
 
 def test_a_password_with_no_pattern_is_accepted(people, auth, client):

@@ -112,3 +112,12 @@ def test_a_secretary_gets_no_administrator_page_no_attempt_detail_and_no_edit(ap
 def test_cadres_and_administrators_do_not_use_the_secretary_pages(app, branches):
     for name in ("10001", "admin1"):
         assert sign_in(app, name).get(f"/branch/exams/{branches['exam']}/roster").status_code == 403
+
+
+def test_the_secretarys_pages_head_their_columns_plainly(app, branches):
+    secretary = sign_in(app, "sec1")
+    listing = secretary.get("/branch/exams/").get_data(as_text=True)
+    heads = listing.split("<thead>")[1].split("</thead>")[0]
+    assert "分页" not in heads and "参考名单与成绩" in heads
+    roster = secretary.get(f"/branch/exams/{branches['exam']}/roster").get_data(as_text=True)
+    assert '<th scope="col">姓名</th>' in roster and "名称" not in roster

@@ -72,24 +72,28 @@ KEYS = {
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}
 
 
+def _path(parents: Mapping[int, tuple[str, int | None]], branch_id: int) -> str:
+    names: list[str] = []
+    current: int | None = branch_id
+    while current is not None and current in parents and len(names) < len(parents):  # a cycle ends
+        name, current = parents[current]
+        names.append(name)
+    return " / ".join(reversed(names))
+
+
 def action_label(action: str) -> str:
     return str(ACTIONS.get(action, action))
 
 
 class Describer:
-    """Turns events' details into (label, text) pairs; branch ids become names (one query a page)."""
+    """Turns events' details into (label, text) pairs; branch ids become paths (机关党委 / 第三党支部 /
+    第二党小组: every 党支部 may have a 第二党小组), from one query of the small branch table a page."""
 
     def __init__(self, session: Session, events: list[AuditEvent]) -> None:
-        ids = {
-            int(value)
-            for event in events
-            for key, stored in event.detail.items()
-            if key in _BRANCH_KEYS
-            for value in (stored if isinstance(stored, list) else [stored])
-            if str(value).isdigit()
-        }
-        query = select(Branch.id, Branch.name).where(Branch.id.in_(ids))
-        self.branch_names: Mapping[int, str] = {branch_id: name for branch_id, name in session.execute(query)} if ids else {}
+        named = any(key in _BRANCH_KEYS for event in events for key in event.detail)
+        rows = session.execute(select(Branch.id, Branch.name, Branch.parent_id)).all() if named else []
+        parents = {row.id: (row.name, row.parent_id) for row in rows}
+        self.branch_names: Mapping[int, str] = {branch_id: _path(parents, branch_id) for branch_id in parents}
 
     def __call__(self, event: AuditEvent) -> list[tuple[str, str]]:
         return [(str(KEYS.get(key, key)), self._text(key, value)) for key, value in event.detail.items()]
@@ -107,6 +111,7 @@ class Describer:
             return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
         if key == "changes" and isinstance(value, list):
             return "; ".join(
-                f"{change['user']} #{change['attempt']}: {change['old']} → {change['new']}" for change in value
+                f"{change['user']} #{change['attempt']}: {change['old']} → {change['new']}"
+                for change in value
             )
         return str(value)

@@ -99,7 +99,8 @@ def test_audit_log_shows_actions_and_details_in_words(admin, people, client):
     second = people.branch("第二党支部")
     person = people.user("30001", branch=first, name="赵敏")
     client.post(
-        f"/admin/users/{person.id}", data={"display_name": "赵敏", "branch_id": str(second.id), "role": "secretary"}
+        f"/admin/users/{person.id}",
+        data={"display_name": "赵敏", "branch_id": str(second.id), "role": "secretary"},
     )
     rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
     assert '<td data-action="user.update">修改人员信息</td>' in rows
@@ -112,4 +113,20 @@ def test_audit_log_who_filter_matches_part_of_a_gonghao_or_a_name(admin, people,
     for part in ("dmin", "管理员", "ADMIN1"):
         assert "新支部" in client.get("/admin/audit", query_string={"actor": part}).get_data(as_text=True)
     for nothing in ("%", "_dmin1", "某某"):
-        assert "新支部" not in client.get("/admin/audit", query_string={"actor": nothing}).get_data(as_text=True)
+        assert "新支部" not in client.get("/admin/audit", query_string={"actor": nothing}).get_data(
+            as_text=True
+        )
+
+
+def test_audit_log_names_a_branch_by_its_path_as_every_branch_may_have_a_group_of_that_name(
+    admin, people, client
+):
+    first, third = people.branch("第一党支部"), people.branch("第三党支部")
+    here, there = people.branch("第二党小组", parent=first), people.branch("第二党小组", parent=third)
+    person = people.user("30001", branch=here, name="赵敏")
+    client.post(
+        f"/admin/users/{person.id}",
+        data={"display_name": "赵敏", "branch_id": str(there.id), "role": "cadre"},
+    )
+    rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
+    assert "所在支部: 第一党支部 / 第二党小组 → 第三党支部 / 第二党小组" in rows

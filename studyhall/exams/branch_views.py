@@ -46,11 +46,8 @@ def _exam_or_404(exam_id: int) -> tuple[Exam, set[int]]:
 @bp.route("/")
 @allow(SECRETARY)
 def index() -> object:
-    session = db.session()
-    visible = _visible()
-    rows = results.exam_rows(session, now=clock.now())
-    mine = [row for row in rows if results.visible_to(session, row.exam, visible)]
-    return render_template("exams/branch_index.html", rows=mine)
+    rows = results.branch_exam_rows(db.session(), _visible(), now=clock.now())
+    return render_template("exams/branch_index.html", rows=rows)
 
 
 @bp.route("/<int:exam_id>/roster")

@@ -456,9 +456,13 @@ def results_and_ranking(
     return rows, ranked
 
 
+def branch_exam_rows(session: Session, visible: set[int], *, now: datetime) -> list[ExamRow]:
+    """The tests a secretary sees: the published ones expecting someone of the `visible` branches."""
+    return [row for row in exam_rows(session, now=now) if visible_to(session, row.exam, visible)]
+
+
 def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
-    """Whether the test is published and anyone it expects, or who took it, is in the `visible`
-    branches."""
+    """Whether the test is published and expects anyone of the `visible` branches."""
     if exam.published_at is None:
         return False
     return any(user.branch_id in visible for user in service.audience_users(session, exam))

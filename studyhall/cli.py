@@ -18,11 +18,12 @@ cli = FlaskGroup(create_app=lambda: create_app(), help="studyhall: study plans, 
 db_group = AppGroup("db", help="Database migrations.")
 user_group = AppGroup("user", help="People and accounts.")
 bank_group = AppGroup("bank", help="Question banks.")
+points_group = AppGroup("points", help="Points and leaderboards.")
 FORMAT_CHOICES = click.Choice(["auto", "xlsx", "csv", "text", "docx", "gift", "aiken", "moodlexml"])
 
 
 def register(app: Flask) -> None:
-    for command in (serve, run_scheduler, db_group, user_group, bank_group):
+    for command in (serve, run_scheduler, db_group, user_group, bank_group, points_group):
         app.cli.add_command(command)
 
 
@@ -297,3 +298,16 @@ def bank_list() -> None:
         for item in banks.summaries(session):
             types = " ".join(f"{kind}={count}" for kind, count in item.by_type.items())
             click.echo(f"{item.bank.name}\t{item.total} questions ({types}), {item.retired} retired")
+
+
+@points_group.command("backfill")
+@with_appcontext
+def points_backfill() -> None:
+    """Award the points of tests graded before points existed (and any still waiting), once:
+    running it again awards nothing more."""
+    from studyhall.exams import points as exam_points
+
+    with db.new_session() as session:
+        settled = exam_points.settle_due(session, now=clock.now())
+        session.commit()
+    click.echo(f"Points settled for {settled} people's tests.")

@@ -23,8 +23,10 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def paginate(session: Session, query: Select, page: int, per_page: int = 50) -> Page:
+def paginate(session: Session, query: Select, page: int, per_page: int = 50, *, rows: bool = False) -> Page:
+    """One page of the query's results: its first entity, or (rows=True) tuples of every column."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    limited = query.limit(per_page).offset((page - 1) * per_page)
+    items = [tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited))
     return Page(items=items, total=total, page=page, per_page=per_page)

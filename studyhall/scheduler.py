@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from studyhall import clock, db
+from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
 from studyhall.system import service as system
 
@@ -46,6 +47,11 @@ JOBS = (
         lambda session, now: exams.finalise_overdue(session, now=now),
     ),
     Job("stock_papers", timedelta(minutes=1), lambda session, now: exams.stock_papers(session, now=now)),
+    Job(
+        "settle_exam_points",
+        timedelta(minutes=1),
+        lambda session, now: exam_points.settle_due(session, now=now),
+    ),
 )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import MetaData, Table, select
 
 from studyhall import db, migrations
 from studyhall.exams.models import Exam
@@ -23,7 +23,7 @@ def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrations.upgrade(engine, "0006_branch_order")
     created = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
-    table = Exam.__table__
+    table = Table("exam", MetaData(), autoload_with=engine)  # as it stood at that revision
     values = {
         "title": "旧测试",
         "instructions": "",
@@ -47,5 +47,5 @@ def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
         connection.execute(table.insert().values(values))
     migrations.upgrade(engine)
     with engine.connect() as connection:
-        assert connection.execute(select(table.c.published_at)).scalar_one() == created
+        assert connection.execute(select(Exam.__table__.c.published_at)).scalar_one() == created
     engine.dispose()

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from flask import Flask, url_for
 from jinja2 import Environment, nodes
+from sqlalchemy import select
 
 from studyhall import PROJECT_ROOT, clock, db
-from studyhall.accounts.models import AuditEvent
+from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.points import service as points
 from tests.banks.helpers import csv_bytes, row, sheet_rows
 from tests.conftest import People
 
@@ -71,10 +73,32 @@ def seed_bank(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
         return {"bank_id": bank.id}, f"P-{ROWS - 1:03d}", "P-000"  # by 编号
 
 
+def _give(app: Flask, username: str, amount: int, reason: str, at: datetime) -> None:
+    with app.app_context(), db.new_session() as session:
+        user_id = session.scalars(select(User.id).where(User.username == username)).one()
+        points.settle(session, user_id, points.RuleKey.MANUAL, reason, amount, at=at, reason=reason)
+        session.commit()
+
+
+def seed_board(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    for n in range(ROWS):
+        people.user(f"person{n:03d}")
+        _give(app, f"person{n:03d}", ROWS - n, f"seed{n}", datetime(2026, 1, 5, tzinfo=UTC))
+    return {"period": "all"}, f"person{ROWS - 1:03d}", "person000"  # most points first
+
+
+def seed_ledger(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    for n in range(ROWS):
+        _give(app, "admin1", 1, f"reason{n:03d}", datetime(2026, 1, 5, tzinfo=UTC) + timedelta(minutes=n))
+    return {}, "reason000", f"reason{ROWS - 1:03d}"  # newest first
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
     "banks.browse": seed_bank,
+    "points.board": seed_board,
+    "points.my_points": seed_ledger,
 }
 
 

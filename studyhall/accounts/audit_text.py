@@ -31,6 +31,9 @@ ACTIONS = {
     "exam.unpublish": _l("Test back to draft"),
     "exam.update": _l("Test changed"),
     "password.change": _l("Password changed"),
+    "points.award": _l("Points awarded or deducted by hand"),
+    "points.reverse": _l("Manual points taken back"),
+    "points.rule": _l("Point rule changed"),
     "question.edit": _l("Question edited"),
     "question.restore": _l("Question restored"),
     "question.retire": _l("Question retired"),
@@ -43,13 +46,16 @@ ACTIONS = {
 }
 
 KEYS = {
+    "award_id": _l("Award number"),
     "bank": _l("Bank"),
     "branch_id": _l("Branch"),
     "branches_created": _l("Branches created"),
     "changes": _l("Scores changed"),
     "closes_at": _l("Closes for this person"),
     "created": _l("Created"),
+    "daily_cap": _l("Daily cap"),
     "display_name": _l("Full name"),
+    "enabled": _l("In use"),
     "exam_id": _l("Test number"),
     "extra_minutes": _l("Extra minutes"),
     "format": _l("Format"),
@@ -60,6 +66,8 @@ KEYS = {
     "old_order": _l("Old order"),
     "old_parent_id": _l("Was under"),
     "parent_id": _l("Under"),
+    "people": _l("People"),
+    "points": _l("Points"),
     "question": _l("Question"),
     "role": _l("Role"),
     "unchanged": _l("Unchanged"),
@@ -67,6 +75,7 @@ KEYS = {
     "user": _l("工号"),
     "version": _l("Version"),
     "versions": _l("New versions"),
+    "weekly_cap": _l("Weekly cap"),
 }
 
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}

@@ -161,7 +161,7 @@ def change_password() -> object:
                 return render_template("accounts/change_password.html", form=form), 429
         else:
             session.commit()
-            login_user(current_user)  # the old session id is void now: issue the new one
+            login_user(current_user._get_current_object())  # the old session id is void: issue the new one
             flash(_("Your password has been changed."), "info")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)

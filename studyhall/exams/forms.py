@@ -39,6 +39,11 @@ REVIEW_LABELS = {
     "after_close": _l("Answers, key and explanation after the test closes"),
     "never": _l("Never"),
 }
+POINTS_MODE_LABELS = {
+    "tiers": _l("By result: full marks, passed, took part"),
+    "percent": _l("Score % × a factor"),
+    "none": _l("No points"),
+}
 TYPE_CHOICES = {
     "": _l("Any type"),
     "single": _l("Single choice"),
@@ -59,6 +64,15 @@ def _local_datetime(label: object, *validators: object) -> DateTimeLocalField:
     return DateTimeLocalField(
         label, validators=list(validators), format=DATETIME_FORMATS, tz=clock.local_zone
     )
+
+
+def _points_field(label: object, default: int) -> IntegerField:
+    # Empty means the default: a form posted before these settings existed still saves.
+    return IntegerField(label, default=default, validators=[Optional(), NumberRange(0, setup.MAX_TEST_POINTS)])
+
+
+def _or_default(field: IntegerField) -> int:
+    return field.default if field.data is None else field.data
 
 
 class RuleForm(Form):
@@ -103,6 +117,11 @@ class ExamForm(FlaskForm):
         validators=[Optional()],
         render_kw={"rows": 2},
     )
+    points_mode = SelectField(_l("Points for taking it"), choices=_choices(POINTS_MODE_LABELS), default="tiers")
+    points_full = _points_field(_l("Full marks"), 10)
+    points_pass = _points_field(_l("Passed"), 8)
+    points_taken = _points_field(_l("Took part"), 5)
+    points_factor = _points_field(_l("Score % × this, rounded"), 10)
     branch_ids = SelectMultipleField(_l("Branches"), validators=[Optional()])
     usernames = TextAreaField(
         _l("People (工号, separated by spaces, commas or lines)"),
@@ -143,6 +162,11 @@ class ExamForm(FlaskForm):
             one_per_page=self.one_per_page.data,
             tab_switch_limit=self.tab_switch_limit.data,
             access_code=(self.access_code.data or "").strip(),
+            points_mode=self.points_mode.data or "tiers",
+            points_full=_or_default(self.points_full),
+            points_pass=_or_default(self.points_pass),
+            points_taken=_or_default(self.points_taken),
+            points_factor=_or_default(self.points_factor),
             allowed_networks="\n".join(
                 line.strip() for line in (self.allowed_networks.data or "").splitlines() if line.strip()
             ),

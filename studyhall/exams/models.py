@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyhall.db import Base, UTCDateTime
@@ -36,6 +36,13 @@ class Exam(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # None: a draft (草稿), which only administrators see; set by setup.publish (发布).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Points for taking it (see exams.points): "tiers" (full marks / passed / took part), "percent"
+    # (score % × factor, rounded) or "none".
+    points_mode: Mapped[str] = mapped_column(String(16), default="tiers", server_default="tiers")
+    points_full: Mapped[int] = mapped_column(default=10, server_default="10")
+    points_pass: Mapped[int] = mapped_column(default=8, server_default="8")
+    points_taken: Mapped[int] = mapped_column(default=5, server_default="5")
+    points_factor: Mapped[int] = mapped_column(default=10, server_default="10")
 
     audience: Mapped[list[ExamAudience]] = relationship(cascade="all, delete-orphan")
     items: Mapped[list[ExamItem]] = relationship(cascade="all, delete-orphan", order_by="ExamItem.position")
@@ -114,6 +121,9 @@ class Attempt(Base):
     score: Mapped[float | None]
     max_score: Mapped[float]
     tab_switches: Mapped[int] = mapped_column(default=0)
+    # Whether the points this attempt earns are in the ledger: they wait until its score may be
+    # seen (exams.points), and a regrade sets this back.
+    points_settled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     items: Mapped[list[AttemptItem]] = relationship(
         order_by="AttemptItem.position", cascade="all, delete-orphan"

@@ -32,6 +32,7 @@ from studyhall.banks.formats import fields
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.exams import paper, service
+from studyhall.exams import points as exam_points
 from studyhall.exams.models import (
     Answer,
     Attempt,
@@ -931,6 +932,9 @@ def apply_regrade(
         service.grade(session, attempt)
         if attempt.score != before[attempt.id]:
             changes.append(Change.of(attempt, users[attempt.user_id], before[attempt.id], attempt.score))
+    # Points follow the new scores: the difference, now if the scores may be seen, else later.
+    exam_points.unsettle(session, list(regraded.values()))
+    exam_points.settle_due(session, now=now, exam_ids={exam.id})
     accounts.record(
         session,
         actor,

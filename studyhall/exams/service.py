@@ -647,6 +647,10 @@ def submit(
         for name, value in closed.items():  # what was just written, without reading it back
             set_committed_value(attempt, name, value)
         grade(session, attempt)
+        # Imported here: exams.points builds on this module's rules of when a score may be seen.
+        from studyhall.exams import points
+
+        points.settle_on_submit(session, attempt, now=now)
     else:
         session.refresh(attempt)  # submitted already: its first result
     return attempt

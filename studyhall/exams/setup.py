@@ -16,6 +16,7 @@ from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.exams import paper, service
+from studyhall.exams import points as exam_points
 from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
 
 MODES = ("exam", "contest")
@@ -35,6 +36,10 @@ PAPER_FIELDS = (
     "access_code",
     "allowed_networks",
 )
+# What taking the test earns (see exams.points): may change at any time; points follow.
+POINTS_FIELDS = ("points_mode", "points_full", "points_pass", "points_taken", "points_factor")
+POINTS_MODES = ("tiers", "percent", "none")
+MAX_TEST_POINTS = 1000
 # Every scalar setting of a test, in the order the form shows them.
 SETTING_FIELDS = (
     "title",
@@ -44,6 +49,7 @@ SETTING_FIELDS = (
     "closes_at",
     "time_limit_minutes",
     *PAPER_FIELDS[1:],
+    *POINTS_FIELDS,
 )
 QUESTION_TYPES = ("", "single", "multiple", "judge", "blank")
 
@@ -79,6 +85,11 @@ class ExamSpec:
     tab_switch_limit: int | None = None
     access_code: str = ""
     allowed_networks: str = ""
+    points_mode: str = "tiers"
+    points_full: int = 10
+    points_pass: int = 8
+    points_taken: int = 5
+    points_factor: int = 10
     branch_ids: list[int] = field(default_factory=list)
     usernames: list[str] = field(default_factory=list)
     items: list[tuple[str, float]] = field(default_factory=list)  # (编号 or lineage, score)
@@ -104,8 +115,11 @@ def _check(spec: ExamSpec) -> None:
         spec.mode not in MODES
         or spec.grading not in ("highest", "last")
         or spec.review not in ("after_close", "never")
+        or spec.points_mode not in POINTS_MODES
     ):
         raise DomainError(_("Unknown test setting."), "invalid")
+    if not all(0 <= getattr(spec, name) <= MAX_TEST_POINTS for name in POINTS_FIELDS[1:]):
+        raise DomainError(_("A test's points must be between 0 and %(n)d.", n=MAX_TEST_POINTS), "invalid")
     if spec.attempts_allowed < 1:
         raise DomainError(_("At least one attempt must be allowed."), "invalid")
     for line in spec.allowed_networks.splitlines():
@@ -169,6 +183,9 @@ def save_exam(
                 ),
                 "frozen",
             )
+    points_changed = exam_id is not None and any(
+        getattr(exam, name) != getattr(spec, name) for name in POINTS_FIELDS
+    )
     for name in SETTING_FIELDS:
         setattr(exam, name, getattr(spec, name))
     exam.audience = _audience(session, spec)
@@ -192,6 +209,10 @@ def save_exam(
     session.flush()
     if frozen:
         _reschedule_open_attempts(session, exam, now=now)
+    if points_changed:  # everyone's points follow the new settings: the sweep settles the difference
+        exam_points.unsettle(
+            session, list(session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)))
+        )
     if key_out:
         _refuse_to_reopen(session, exam, now)
     if not exam.items and not exam.rules:

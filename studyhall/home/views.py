@@ -12,6 +12,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.exams import service as exams
 from studyhall.headers import no_store
+from studyhall.points import service as points
 
 bp = Blueprint("home", __name__)
 
@@ -22,6 +23,8 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     session = db.session()
     now = clock.now()
+    if points.award_daily_sign_in(session, current_user.id, now=now):
+        session.commit()
     tests = exams.listings(session, current_user, now=now)
     # Done with: every attempt used while the test is still open (已完成), or closed (已结束).
     done = [t for t in tests if t.status != "upcoming" and not t.startable]

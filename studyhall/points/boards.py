@@ -1,0 +1,226 @@
+"""Leaderboards read from the kept totals: people, 党支部 and 党小组, for any period.
+
+Of equal totals the one reached first ranks higher, so every place is distinct, as on 学习强国.
+People who have left (deactivated) are not on a board; their awards and totals stay.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts import branch_order
+from studyhall.accounts.models import Branch, User
+from studyhall.points import periods
+from studyhall.points.models import Period, PointTotal
+from studyhall.points.periods import Span
+
+
+class Level(enum.StrEnum):
+    BRANCH = "branch"  # 党支部
+    GROUP = "group"  # 党小组
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    rank: int
+    user_id: int
+    name: str
+    username: str
+    branch: str
+    points: int
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    rank: int
+    branch_id: int
+    name: str
+    parent: str  # the 党支部 of a 党小组; "" for a 党支部
+    members: int  # active people in it and below it
+    total: int
+
+    @property
+    def average(self) -> float:
+        return round(self.total / self.members, 1) if self.members else 0.0
+
+
+def _in_span(span: Span):  # type: ignore[no-untyped-def]
+    return and_(PointTotal.period == span.period.value, PointTotal.start == span.start)
+
+
+def _scope(query, branch_ids: set[int] | None):  # type: ignore[no-untyped-def]
+    query = query.where(User.active.is_(True))
+    return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
+
+
+def people(
+    session: Session, span: Span, *, branch_ids: set[int] | None = None, limit: int = 50, offset: int = 0
+) -> list[PersonRow]:
+    """The top of the people board (those with points in the period), from `offset`."""
+    query = _scope(
+        select(PointTotal.user_id, User.display_name, User.username, User.branch_id, PointTotal.points)
+        .join(User, User.id == PointTotal.user_id)
+        .where(_in_span(span))
+        .order_by(PointTotal.points.desc(), PointTotal.reached_at, PointTotal.user_id),
+        branch_ids,
+    )
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    names = _branch_names(session, {row.branch_id for row in rows})
+    return [
+        PersonRow(
+            offset + place,
+            row.user_id,
+            row.display_name,
+            row.username,
+            names.get(row.branch_id, ""),
+            row.points,
+        )
+        for place, row in enumerate(rows, start=1)
+    ]
+
+
+def count(session: Session, span: Span, *, branch_ids: set[int] | None = None) -> int:
+    """How many people have points on the board."""
+    query = _scope(
+        select(func.count())
+        .select_from(PointTotal)
+        .join(User, User.id == PointTotal.user_id)
+        .where(_in_span(span)),
+        branch_ids,
+    )
+    return session.scalar(query) or 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    points: int
+    rank: int  # 1 + everyone ahead; someone without points comes after all who have some
+    of: int  # people on the board (with points in the period)
+
+
+def standing(session: Session, span: Span, user_id: int, *, branch_ids: set[int] | None = None) -> Standing:
+    """A person's points and place on a board: one indexed count of those ahead."""
+    mine = session.execute(
+        select(PointTotal.points, PointTotal.reached_at).where(_in_span(span), PointTotal.user_id == user_id)
+    ).first()
+    ahead = (
+        select(func.count())
+        .select_from(PointTotal)
+        .join(User, User.id == PointTotal.user_id)
+        .where(_in_span(span))
+    )
+    if mine is None:
+        points, condition = 0, PointTotal.points >= 0  # every total on the board, a negative one aside
+    else:
+        points = mine.points
+        condition = or_(
+            PointTotal.points > mine.points,
+            and_(PointTotal.points == mine.points, PointTotal.reached_at < mine.reached_at),
+            and_(
+                PointTotal.points == mine.points,
+                PointTotal.reached_at == mine.reached_at,
+                PointTotal.user_id < user_id,
+            ),
+        )
+    before = session.scalar(_scope(ahead.where(condition), branch_ids)) or 0
+    return Standing(points, before + 1, count(session, span, branch_ids=branch_ids))
+
+
+def branches(
+    session: Session, span: Span, level: Level, *, within: set[int] | None = None
+) -> list[BranchRow]:
+    """Each 党支部 (or 党小组) with its active members, their total and the average per member, ranked
+    by the average so that a small branch competes fairly; `within` limits it to those branches."""
+    tree = Tree.read(session)
+    units = tree.branches if level is Level.BRANCH else tree.groups
+    members: dict[int, int] = dict.fromkeys(units, 0)
+    totals: dict[int, int] = dict.fromkeys(units, 0)
+    query = (
+        select(User.branch_id, func.count(User.id), func.coalesce(func.sum(PointTotal.points), 0))
+        .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
+        .where(User.active.is_(True), User.branch_id.is_not(None))
+        .group_by(User.branch_id)
+    )
+    for branch_id, people_count, points in session.execute(query):
+        unit = tree.unit_of(branch_id, level)
+        if unit is not None:
+            members[unit] += people_count
+            totals[unit] += int(points)
+    shown = [unit for unit in units if within is None or unit in within]
+    shown.sort(key=lambda unit: (-(totals[unit] / members[unit] if members[unit] else 0), -totals[unit]))
+    return [
+        BranchRow(
+            place,
+            unit,
+            tree.names[unit],
+            tree.names[tree.parent[unit]] if level is Level.GROUP and tree.parent.get(unit) else "",
+            members[unit],
+            totals[unit],
+        )
+        for place, unit in enumerate(shown, start=1)
+    ]
+
+
+@dataclass
+class Tree:
+    """The organisation's levels: the 党支部 are the children of the one top branch (the
+    机关党委), or the top branches themselves if there are several; their children are 党小组."""
+
+    names: dict[int, str]
+    parent: dict[int, int | None]
+    branches: list[int]  # 党支部, in branch order
+    groups: list[int]  # 党小组, in branch order
+
+    @classmethod
+    def read(cls, session: Session) -> Tree:
+        ordered = branch_order.ordered(session.scalars(select(Branch)))
+        names = {branch.id: branch.name for branch in ordered}
+        parent = {branch.id: branch.parent_id for branch in ordered}
+        tops = [branch.id for branch in ordered if branch.parent_id is None]
+        if len(tops) == 1:
+            level_one = [branch.id for branch in ordered if branch.parent_id == tops[0]]
+        else:
+            level_one = tops
+        chosen = set(level_one)
+        groups = [branch.id for branch in ordered if branch.parent_id in chosen]
+        return cls(names, parent, level_one, groups)
+
+    def unit_of(self, branch_id: int, level: Level) -> int | None:
+        """The 党支部 (or 党小组) a person of this branch counts for, if any."""
+        units = self.branches if level is Level.BRANCH else self.groups
+        current: int | None = branch_id
+        while current is not None:
+            if current in units:
+                return current
+            current = self.parent.get(current)
+        return None
+
+
+def _branch_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
+    wanted = [branch_id for branch_id in ids if branch_id is not None]
+    if not wanted:
+        return {}
+    return {
+        row.id: row.name
+        for row in session.execute(select(Branch.id, Branch.name).where(Branch.id.in_(wanted)))
+    }
+
+
+def span_from(period: str | None, start: str | None, now: datetime, zone) -> Span:  # type: ignore[no-untyped-def]
+    """The period a page asks for: `period` (day/week/month/year/all, default week) holding the
+    day `start` (YYYY-MM-DD; default today). Anything unreadable falls back to the default."""
+    try:
+        kind = Period(period or Period.WEEK)
+    except ValueError:
+        kind = Period.WEEK
+    today = periods.local_day(now, zone)
+    try:
+        day = date.fromisoformat(start) if start else today
+    except ValueError:
+        day = today
+    return Span(kind, periods.start_of(kind, min(day, today)))

@@ -1,0 +1,98 @@
+"""A person's own points page (我的积分), modelled on 学习强国's: today per rule against its cap,
+totals, places on the boards, the last eight weeks and the ledger with reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from studyhall import clock
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import User
+from studyhall.pagination import Page, paginate
+from studyhall.points import boards, periods, service
+from studyhall.points.models import Period, PointAward, PointRule, PointTotal
+from studyhall.points.periods import Span
+from studyhall.points.service import RuleKey
+
+CHART_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class Card:
+    rule: PointRule
+    today: int
+    cap: int | None  # None: no daily cap
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    points: int
+
+
+@dataclass(frozen=True)
+class Mine:
+    cards: list[Card]
+    totals: dict[Period, int]
+    in_organisation: dict[Period, boards.Standing]
+    in_branch: dict[Period, boards.Standing] | None  # None: not in a 党支部
+    weeks: list[Week]
+
+
+RANKED = (Period.WEEK, Period.MONTH, Period.YEAR)
+
+
+def summary(session: Session, user: User, *, now: datetime) -> Mine:
+    zone = clock.local_zone()
+    today = periods.local_day(now, zone)
+    earned_today = {
+        rule_id: points
+        for rule_id, points in session.execute(
+            select(PointAward.rule_id, func.sum(PointAward.points))
+            .where(PointAward.user_id == user.id, PointAward.day == today)
+            .group_by(PointAward.rule_id)
+        )
+    }
+    cards = [
+        Card(rule, int(earned_today.get(rule.id, 0)), rule.daily_cap)
+        for rule in service.rules(session)
+        if rule.enabled and rule.key != RuleKey.MANUAL
+    ]
+    spans = {period: Span(period, periods.start_of(period, today)) for period in Period}
+    kept = {
+        (row.period, row.start): row.points
+        for row in session.scalars(select(PointTotal).where(PointTotal.user_id == user.id))
+    }
+    totals = {period: kept.get((period.value, span.start), 0) for period, span in spans.items()}
+    unit = boards.Tree.read(session).unit_of(user.branch_id, boards.Level.BRANCH) if user.branch_id else None
+    branch_ids = accounts.subtree_ids(session, unit) if unit is not None else None
+    weeks = [
+        Week(start, kept.get((Period.WEEK.value, start), 0))
+        for start in (
+            spans[Period.WEEK].start - timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1)
+        )
+    ]
+    return Mine(
+        cards,
+        totals,
+        {period: boards.standing(session, spans[period], user.id) for period in RANKED},
+        {period: boards.standing(session, spans[period], user.id, branch_ids=branch_ids) for period in RANKED}
+        if branch_ids is not None
+        else None,
+        weeks,
+    )
+
+
+def ledger(session: Session, user: User, page: int) -> Page[tuple[PointAward, PointRule]]:
+    """The person's awards, newest first."""
+    query = (
+        select(PointAward, PointRule)
+        .join(PointRule, PointRule.id == PointAward.rule_id)
+        .where(PointAward.user_id == user.id)
+        .order_by(PointAward.at.desc(), PointAward.id.desc())
+    )
+    return paginate(session, query, page, rows=True)

@@ -1,0 +1,109 @@
+"""Point rules (versioned), the append-only ledger and the totals it keeps."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from studyhall.db import Base, UTCDateTime
+
+
+class Period(enum.StrEnum):
+    """The spans a total is kept for, each starting at a local midnight (see points.periods)."""
+
+    DAY = "day"
+    WEEK = "week"  # Monday to Sunday
+    MONTH = "month"
+    YEAR = "year"
+    ALL = "all"  # all time: its start is ALL_TIME_START
+
+
+class PointRule(Base):
+    """What an action earns. `key` names the action in code; the numbers are the administrators'.
+    Editing writes a PointRuleVersion and bumps `version`; an award keeps the version that gave it."""
+
+    __tablename__ = "point_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[int]  # per action; for a test, its own settings decide (see exams.Exam)
+    daily_cap: Mapped[int | None]
+    weekly_cap: Mapped[int | None]
+    # A rule for a feature still to come is shipped disabled: it shows nowhere and awards nothing.
+    enabled: Mapped[bool] = mapped_column(default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PointRuleVersion(Base):
+    """A rule as it stood from `valid_from`: the record of what an award's version meant."""
+
+    __tablename__ = "point_rule_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("point_rule.id"))
+    version: Mapped[int]
+    points: Mapped[int]
+    daily_cap: Mapped[int | None]
+    weekly_cap: Mapped[int | None]
+    enabled: Mapped[bool]
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (UniqueConstraint("rule_id", "version"),)
+
+
+class PointAward(Base):
+    """One row of the ledger; rows are only ever added. (user, rule, source, seq) is unique: the
+    first award for a source has seq 0, and a correction of it (a regrade, a reversal) is the next
+    seq, holding the difference. So retrying an award, or running a backfill again, adds nothing."""
+
+    __tablename__ = "point_award"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("point_rule.id"))
+    rule_version: Mapped[int]
+    source: Mapped[str] = mapped_column(String(80))  # "day:2026-12-07", "exam:12", "manual:<token>"
+    seq: Mapped[int] = mapped_column(default=0)
+    points: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date] = mapped_column(Date)  # the local day of `at`: caps count by it
+    reason: Mapped[str] = mapped_column(Text, default="")
+    awarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "rule_id", "source", "seq"),
+        Index("ix_point_award_user_rule_day", "user_id", "rule_id", "day"),
+        Index("ix_point_award_user_at", "user_id", "at"),
+    )
+
+
+class PointTotal(Base):
+    """A person's points in one period, kept in the transaction of each award, so a board is one
+    indexed read. `reached_at` is when the total last changed: of two equal totals, the one
+    reached first ranks higher."""
+
+    __tablename__ = "point_total"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True, index=True)
+    points: Mapped[int]
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# A board reads this index in order: the most points first, and of equal totals the earliest reached.
+Index(
+    "ix_point_total_board",
+    PointTotal.period,
+    PointTotal.start,
+    PointTotal.points.desc(),
+    PointTotal.reached_at,
+)

@@ -1,0 +1,386 @@
+"""Awarding points: the one way any feature gives or corrects points.
+
+Every award takes the person's row lock first (see _lock), so the cap check, the ledger row and the totals of one person never interleave with
+another award to them: caps hold when requests race, and an award already made is seen. The ledger
+is append-only: a correction is a new row holding the difference.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from studyhall import clock
+from studyhall.accounts.models import User
+from studyhall.errors import DomainError
+from studyhall.points import periods
+from studyhall.points.models import Period, PointAward, PointRule, PointRuleVersion, PointTotal
+
+
+class RuleKey(enum.StrEnum):
+    """The actions that earn points; each has a PointRule row (seeded by the migration)."""
+
+    LOGIN = "login"
+    EXAM = "exam"
+    MANUAL = "manual"
+    PLAN_ITEM = "plan_item"
+    READING = "reading"
+    REFLECTION = "reflection"
+    MEETING = "meeting"
+    PRACTICE = "practice"
+
+
+@dataclass(frozen=True)
+class Default:
+    name: str
+    description: str
+    points: int
+    daily_cap: int | None = None
+    weekly_cap: int | None = None
+    enabled: bool = True
+
+
+# Modelled on 学习强国's published rules. Rules for features still to come (plans, reading,
+# reflections, meetings, practice) are shipped disabled, ready for those features to award through.
+DEFAULTS: dict[RuleKey, Default] = {
+    RuleKey.LOGIN: Default("登录", "每日首次登录积 1 分。", 1, daily_cap=1),
+    RuleKey.EXAM: Default("闭卷测试与知识竞赛", "按成绩积分，分值由每场测试设定；成绩可查看时到账。", 0),
+    RuleKey.MANUAL: Default("管理员奖惩", "管理员加分或扣分，须写明理由。", 0),
+    RuleKey.PLAN_ITEM: Default(
+        "完成学习计划", "每完成一项学习计划积 1 分，每日上限 5 分。", 1, 5, enabled=False
+    ),
+    RuleKey.READING: Default("阅读学习", "每有效阅读一篇积 1 分，每日上限 6 分。", 1, 6, enabled=False),
+    RuleKey.REFLECTION: Default(
+        "心得体会", "心得体会经审阅通过积 2 分，每周上限 4 分。", 2, None, 4, enabled=False
+    ),
+    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日每次积 2 分。", 2, enabled=False),
+    RuleKey.PRACTICE: Default("每日答题", "每答对一题积 1 分，每日上限 5 分。", 1, 5, enabled=False),
+}
+
+
+def _ensure_rules(session: Session) -> None:
+    """Add the rules of any key that has no row yet (a new database, or a key a later version
+    added), as DEFAULTS says; a row that exists keeps the administrators' numbers."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "key": key.value,
+            "name": default.name,
+            "description": default.description,
+            "points": default.points,
+            "daily_cap": default.daily_cap,
+            "weekly_cap": default.weekly_cap,
+            "enabled": default.enabled,
+            "sort_order": order,
+            "version": 1,
+            "updated_at": _SHIPPED,
+        }
+        for order, (key, default) in enumerate(DEFAULTS.items())
+    ]
+    session.execute(insert(PointRule).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+
+
+_SHIPPED = datetime(2026, 12, 7, tzinfo=UTC)  # when these defaults were set: version 1's valid_from
+
+
+def rule(session: Session, key: RuleKey) -> PointRule:
+    found = session.scalar(select(PointRule).where(PointRule.key == key))
+    if found is None:
+        _ensure_rules(session)
+        found = session.scalars(select(PointRule).where(PointRule.key == key)).one()
+    return found
+
+
+def rules(session: Session) -> list[PointRule]:
+    """Every rule, in the order they are shown."""
+    if session.scalar(select(func.count()).select_from(PointRule)) < len(DEFAULTS):
+        _ensure_rules(session)
+    return list(session.scalars(select(PointRule).order_by(PointRule.sort_order, PointRule.id)))
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    points: int
+    daily_cap: int | None
+    weekly_cap: int | None
+    enabled: bool
+
+
+def edit_rule(session: Session, actor: User, rule_id: int, change: RuleChange, *, now: datetime) -> PointRule:
+    """A new version of the rule, in force from now; awards made before keep their points."""
+    found = session.get(PointRule, rule_id, with_for_update=True)
+    if found is None:
+        raise DomainError(_("No such rule."), "not_found")
+    if change.points < 0 or any(cap is not None and cap < 0 for cap in (change.daily_cap, change.weekly_cap)):
+        raise DomainError(_("Points and caps cannot be negative."), "invalid")
+    if (
+        session.scalar(
+            select(func.count())
+            .select_from(PointRuleVersion)
+            .where(PointRuleVersion.rule_id == found.id, PointRuleVersion.version == found.version)
+        )
+        == 0
+    ):  # the version in force until now, shipped or seeded: recorded before it is replaced
+        session.add(_version_row(found, changed_by_id=None))
+    found.version += 1
+    found.points, found.daily_cap, found.weekly_cap = change.points, change.daily_cap, change.weekly_cap
+    found.enabled, found.updated_at = change.enabled, now
+    session.add(_version_row(found, changed_by_id=actor.id))
+    return found
+
+
+def _version_row(found: PointRule, *, changed_by_id: int | None) -> PointRuleVersion:
+    return PointRuleVersion(
+        rule_id=found.id,
+        version=found.version,
+        points=found.points,
+        daily_cap=found.daily_cap,
+        weekly_cap=found.weekly_cap,
+        enabled=found.enabled,
+        valid_from=found.updated_at,
+        changed_by_id=changed_by_id,
+    )
+
+
+# ---- awarding ----------------------------------------------------------------------------------
+
+
+def award(
+    session: Session,
+    user_id: int,
+    key: RuleKey,
+    source: str,
+    *,
+    at: datetime,
+    points: int | None = None,
+    reason: str = "",
+    by: User | None = None,
+) -> PointAward | None:
+    """Award the rule's points (or `points`, for a rule whose amount the caller decides) once for
+    this source, within the rule's daily and weekly caps. Returns the ledger row, or None when the
+    source was awarded already, the rule is disabled or a cap is reached. The caller commits."""
+    found = rule(session, key)
+    if not found.enabled or _given(session, user_id, found.id, source)[1]:
+        return None  # the usual repeat (a reload, a retry) costs no lock
+    _lock(session, user_id)
+    if _given(session, user_id, found.id, source)[1]:
+        return None  # given while this waited for the lock
+    amount = found.points if points is None else points
+    return _add(session, found, user_id, source, 0, amount, at=at, reason=reason, by=by)
+
+
+def settle(
+    session: Session,
+    user_id: int,
+    key: RuleKey,
+    source: str,
+    target: int,
+    *,
+    at: datetime,
+    reason: str = "",
+    by: User | None = None,
+) -> PointAward | None:
+    """Make the points this source has given come to `target`: a first award, or a row holding the
+    difference (a regrade, a better attempt, a reversal to 0). Settling again to the same target
+    adds nothing. Corrections are not capped; a rise is, like any award. The caller commits."""
+    found = rule(session, key)
+    _lock(session, user_id)
+    given, rows = _given(session, user_id, found.id, source)
+    if target == given or (not found.enabled and not rows):
+        return None
+    return _add(session, found, user_id, source, rows, target - given, at=at, reason=reason, by=by)
+
+
+def _lock(session: Session, user_id: int) -> None:
+    """Hold the person's row until the caller commits. SQLite has no row locks; a write there takes
+    the database's one write lock (pysqlite opens the transaction at the first write), so the reads
+    that follow see every award committed before."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+    else:
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def _given(session: Session, user_id: int, rule_id: int, source: str) -> tuple[int, int]:
+    """Points this source has given the person so far, and in how many rows."""
+    total, rows = session.execute(
+        select(func.coalesce(func.sum(PointAward.points), 0), func.count()).where(
+            PointAward.user_id == user_id, PointAward.rule_id == rule_id, PointAward.source == source
+        )
+    ).one()
+    return int(total), int(rows)
+
+
+def _room(session: Session, found: PointRule, user_id: int, day: date) -> int | None:
+    """How many more points the rule may give the person on `day`: None, no cap."""
+    rooms = []
+    for cap, period in ((found.daily_cap, Period.DAY), (found.weekly_cap, Period.WEEK)):
+        if cap is None:
+            continue
+        span = periods.Span(period, periods.start_of(period, day))
+        earned = session.scalar(
+            select(func.coalesce(func.sum(PointAward.points), 0)).where(
+                PointAward.user_id == user_id,
+                PointAward.rule_id == found.id,
+                PointAward.day >= span.start,
+                PointAward.day < span.end,
+            )
+        )
+        rooms.append(max(0, cap - int(earned or 0)))
+    return min(rooms) if rooms else None
+
+
+def _add(
+    session: Session,
+    found: PointRule,
+    user_id: int,
+    source: str,
+    seq: int,
+    amount: int,
+    *,
+    at: datetime,
+    reason: str,
+    by: User | None,
+) -> PointAward | None:
+    day = periods.local_day(at, clock.local_zone())
+    if amount > 0 and (room := _room(session, found, user_id, day)) is not None:
+        amount = min(amount, room)
+    if amount == 0:
+        return None
+    row = PointAward(
+        user_id=user_id,
+        rule_id=found.id,
+        rule_version=found.version,
+        source=source,
+        seq=seq,
+        points=amount,
+        at=at,
+        day=day,
+        reason=reason,
+        awarded_by_id=by.id if by else None,
+    )
+    session.add(row)
+    _add_to_totals(session, user_id, amount, at, day)
+    session.flush()
+    return row
+
+
+def _add_to_totals(session: Session, user_id: int, amount: int, at: datetime, day: date) -> None:
+    """One upsert per period: the total grows by `amount`, and `reached_at` moves to this award's
+    time unless a later award already moved it (a backfill adds to the past)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    latest = func.greatest if dialect == "postgresql" else func.max
+    rows = [
+        {"period": period.value, "start": start, "user_id": user_id, "points": amount, "reached_at": at}
+        for period, start in periods.starts(day).items()
+    ]
+    statement = insert(PointTotal).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["period", "start", "user_id"],
+        set_={
+            "points": PointTotal.points + statement.excluded.points,
+            "reached_at": latest(PointTotal.reached_at, statement.excluded.reached_at),
+        },
+    )
+    session.execute(statement)
+
+
+def award_daily_sign_in(session: Session, user_id: int, *, now: datetime) -> PointAward | None:
+    """The first sign-in of the (local) day: on signing in, and on the home page for someone whose
+    session outlived the night. The caller commits."""
+    today = periods.local_day(now, clock.local_zone())
+    return award(session, user_id, RuleKey.LOGIN, f"day:{today.isoformat()}", at=now)
+
+
+# ---- manual awards -------------------------------------------------------------------------------
+
+MAX_MANUAL_POINTS = 1000
+
+
+def award_by_hand(
+    session: Session,
+    actor: User,
+    usernames: list[str],
+    points: int,
+    reason: str,
+    token: str,
+    *,
+    now: datetime,
+) -> list[PointAward]:
+    """An administrator's award (or, negative, deduction) to each person named, with a reason.
+    `token` comes with the form, so submitting it twice (a double click, a resend) awards once."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), "invalid")
+    if points == 0 or abs(points) > MAX_MANUAL_POINTS:
+        raise DomainError(
+            _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), "invalid"
+        )
+    if not token or len(token) > 40:
+        raise DomainError(_("The form has expired: open it again."), "invalid")
+    people = {
+        user.username: user for user in session.scalars(select(User).where(User.username.in_(usernames)))
+    }
+    if missing := [name for name in usernames if name not in people]:
+        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), "invalid")
+    if not usernames:
+        raise DomainError(_("Name at least one person by 工号."), "invalid")
+    given = []
+    for username in usernames:
+        row = settle(
+            session,
+            people[username].id,
+            RuleKey.MANUAL,
+            f"manual:{token}",
+            points,
+            at=now,
+            reason=reason,
+            by=actor,
+        )
+        if row is not None:
+            given.append(row)
+    return given
+
+
+def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: datetime) -> PointAward:
+    """Take back a manual award: a row of the opposite sign; the award itself stays on the ledger."""
+    found = session.get(PointAward, award_id)
+    manual = rule(session, RuleKey.MANUAL)
+    if found is None or found.rule_id != manual.id or found.seq != 0:
+        raise DomainError(_("No such award."), "not_found")
+    if not reason.strip():
+        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), "invalid")
+    row = settle(
+        session, found.user_id, RuleKey.MANUAL, found.source, 0, at=now, reason=reason.strip(), by=actor
+    )
+    if row is None:
+        raise DomainError(_("This award has been taken back already."), "invalid")
+    return row
+
+
+def manual_awards(session: Session, *, limit: int = 50) -> list[tuple[PointAward, User, bool]]:
+    """The latest manual awards, each with its person and whether it has been taken back."""
+    manual = rule(session, RuleKey.MANUAL)
+    reversed_sources = {
+        (row.user_id, row.source)
+        for row in session.execute(
+            select(PointAward.user_id, PointAward.source).where(
+                PointAward.rule_id == manual.id, PointAward.seq > 0
+            )
+        )
+    }
+    rows = session.execute(
+        select(PointAward, User)
+        .join(User, User.id == PointAward.user_id)
+        .where(PointAward.rule_id == manual.id, PointAward.seq == 0)
+        .order_by(PointAward.at.desc(), PointAward.id.desc())
+        .limit(limit)
+    ).all()
+    return [(award, user, (user.id, award.source) in reversed_sources) for award, user in rows]

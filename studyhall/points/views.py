@@ -1,0 +1,307 @@
+"""我的积分, the leaderboards and their export; the administrators' rules and manual awards."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, user_logged_in
+
+from studyhall import clock, db
+from studyhall.accounts import service as accounts
+from studyhall.accounts.access import SIGNED_IN, allow
+from studyhall.accounts.models import Role, User
+from studyhall.errors import DomainError
+from studyhall.headers import attachment
+from studyhall.pagination import Page
+from studyhall.points import boards, mine, periods, service
+from studyhall.points.forms import ManualAwardForm, ReverseForm, RuleForm
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
+from studyhall.points.service import RuleChange
+from studyhall.tabular import Sheet, xlsx_bytes
+
+bp = Blueprint("points", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PER_PAGE = 50
+
+PERIOD_LABELS = {
+    Period.DAY: _l("Today"),
+    Period.WEEK: _l("This week"),
+    Period.MONTH: _l("This month"),
+    Period.YEAR: _l("This year"),
+    Period.ALL: _l("All time"),
+}
+BOARD_LABELS = {"people": _l("People"), "branch": _l("党支部"), "group": _l("党小组")}
+
+
+def _award_sign_in(_app: Flask, user: User, **_extra: object) -> None:
+    session = db.session()
+    if service.award_daily_sign_in(session, user.id, now=clock.now()):
+        session.commit()
+
+
+@bp.record_once
+def _connect(state) -> None:  # type: ignore[no-untyped-def]
+    user_logged_in.connect(_award_sign_in, state.app)
+
+
+def span_label(span: Span) -> str:
+    """A period as a heading says it: this week, or the week of a date, the month of a year."""
+    current = periods.current(span.period, clock.now(), clock.local_zone())
+    if span == current or span.period is Period.ALL:
+        return str(PERIOD_LABELS[span.period])
+    if span.period is Period.WEEK:
+        return _("Week of %(day)s", day=span.start.isoformat())
+    if span.period is Period.MONTH:
+        return _("%(year)d-%(month)02d", year=span.start.year, month=span.start.month)
+    if span.period is Period.YEAR:
+        return str(span.start.year)
+    return span.start.isoformat()
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, object]:
+    return {"span_label": span_label, "period_labels": PERIOD_LABELS, "board_labels": BOARD_LABELS}
+
+
+@bp.route("/points/")
+@allow(SIGNED_IN)
+def my_points() -> str:
+    session = db.session()
+    now = clock.now()
+    return render_template(
+        "points/mine.html",
+        mine=mine.summary(session, current_user, now=now),
+        earn_links={"login": url_for("home.index"), "exam": url_for("home.index", _anchor="tests")},
+        page=mine.ledger(session, current_user, request.args.get("page", 1, type=int)),
+    )
+
+
+def _board_request() -> tuple[str, Span, int | None]:
+    kind = request.args.get("board", "people")
+    if kind not in BOARD_LABELS:
+        kind = "people"
+    span = boards.span_from(
+        request.args.get("period"), request.args.get("start"), clock.now(), clock.local_zone()
+    )
+    branch = request.args.get("branch", type=int)
+    return kind, span, branch if branch in boards.Tree.read(db.session()).names else None
+
+
+def _within(session, branch: int | None, *, export: bool) -> set[int] | None:  # type: ignore[no-untyped-def]
+    """The branches a board shows: the chosen one and below, and for a secretary's export never more
+    than their own."""
+    chosen = accounts.subtree_ids(session, branch) if branch is not None else None
+    if export and current_user.role == Role.SECRETARY:
+        own = accounts.visible_branch_ids(session, current_user) or set()
+        return own if chosen is None else chosen & own
+    return chosen
+
+
+@bp.route("/points/board")
+@allow(SIGNED_IN)
+def board() -> str:
+    session = db.session()
+    kind, span, branch = _board_request()
+    within = _within(session, branch, export=False)
+    tree = boards.Tree.read(session)
+    page_number = max(1, request.args.get("page", 1, type=int))
+    if kind == "people":
+        total = boards.count(session, span, branch_ids=within)
+        page_number = min(page_number, max(1, -(-total // PER_PAGE)))
+        rows = boards.people(
+            session, span, branch_ids=within, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE
+        )
+        page: Page[object] = Page(items=list(rows), total=total, page=page_number, per_page=PER_PAGE)
+        me = boards.standing(session, span, current_user.id, branch_ids=within)
+    else:
+        level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
+        page = Page(
+            items=list(boards.branches(session, span, level, within=within)),
+            total=0,
+            page=1,
+            per_page=PER_PAGE,
+        )
+        me = None
+    return render_template(
+        "points/board.html",
+        kind=kind,
+        span=span,
+        branch=branch,
+        page=page,
+        me=me,
+        branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
+        may_export=current_user.role in (Role.ADMIN, Role.SECRETARY),
+    )
+
+
+@bp.route("/points/board.xlsx")
+@allow(Role.ADMIN, Role.SECRETARY)
+def board_xlsx() -> Response:
+    session = db.session()
+    kind, span, branch = _board_request()
+    within = _within(session, branch, export=True)
+    title = f"{BOARD_LABELS[kind]} {span_label(span)}"
+    if kind == "people":
+        rows = boards.people(
+            session, span, branch_ids=within, limit=boards.count(session, span, branch_ids=within)
+        )
+        table = [[_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Points")]] + [
+            [row.rank, row.name, row.username, row.branch, row.points] for row in rows
+        ]
+    else:
+        level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
+        table = [[_("Rank"), _("Name"), _("党支部"), _("Members"), _("Total"), _("Average per member")]] + [
+            [row.rank, row.name, row.parent, row.members, row.total, row.average]
+            for row in boards.branches(session, span, level, within=within)
+        ]
+    day = clock.now().astimezone(clock.local_zone()).date().isoformat()
+    data = xlsx_bytes(Sheet(title[:31], table))
+    return attachment(
+        data, XLSX, f"积分榜 {title} {day}.xlsx", f"points-{kind}-{span.period}-{span.start}.xlsx"
+    )
+
+
+# ---- administrators ----------------------------------------------------------------------------
+
+
+@bp.route("/admin/points/")
+@allow(Role.ADMIN)
+def admin_index() -> str:
+    session = db.session()
+    forms = {}
+    for rule in service.rules(session):
+        form = RuleForm(
+            prefix=f"rule{rule.id}",
+            data={
+                "points": rule.points,
+                "daily_cap": rule.daily_cap,
+                "weekly_cap": rule.weekly_cap,
+                "enabled": rule.enabled,
+            },
+        )
+        forms[rule.id] = (rule, form)
+    return render_template(
+        "points/admin.html",
+        forms=forms,
+        awards=service.manual_awards(session),
+    )
+
+
+def _refused(refused: DomainError) -> Response:
+    if refused.code == "not_found":
+        abort(404)
+    flash(refused.message, "error")
+    return redirect(url_for("points.admin_index"))
+
+
+@bp.route("/admin/points/rules/<int:rule_id>", methods=["POST"])
+@allow(Role.ADMIN)
+def edit_rule(rule_id: int) -> Response:
+    session = db.session()
+    form = RuleForm(prefix=f"rule{rule_id}")
+    if not form.validate_on_submit():
+        flash(
+            _(
+                "Check the rule's numbers: %(errors)s",
+                errors="; ".join(e for errors in form.errors.values() for e in errors),
+            ),
+            "error",
+        )
+        return redirect(url_for("points.admin_index"))
+    try:
+        rule = service.edit_rule(
+            session,
+            current_user,
+            rule_id,
+            RuleChange(form.points.data, form.daily_cap.data, form.weekly_cap.data, form.enabled.data),
+            now=clock.now(),
+        )
+    except DomainError as refused:
+        return _refused(refused)
+    accounts.record(
+        session,
+        current_user,
+        "points.rule",
+        rule.name,
+        now=clock.now(),
+        version=rule.version,
+        points=rule.points,
+        daily_cap=rule.daily_cap,
+        weekly_cap=rule.weekly_cap,
+        enabled=rule.enabled,
+    )
+    session.commit()
+    flash(_("Rule “%(name)s” saved; it applies from now on.", name=rule.name), "success")
+    return redirect(url_for("points.admin_index"))
+
+
+@bp.route("/admin/points/award", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def award() -> object:
+    form = ManualAwardForm()
+    if request.method == "GET":
+        form.token.data = secrets.token_urlsafe(16)
+    elif form.validate_on_submit():
+        session = db.session()
+        try:
+            given = service.award_by_hand(
+                session,
+                current_user,
+                form.names(),
+                form.points.data,
+                form.reason.data,
+                form.token.data,
+                now=clock.now(),
+            )
+        except DomainError as refused:
+            form.usernames.errors = [refused.message]
+        else:
+            if given:
+                accounts.record(
+                    session,
+                    current_user,
+                    "points.award",
+                    form.reason.data.strip(),
+                    now=clock.now(),
+                    points=form.points.data,
+                    people=form.names(),
+                )
+            session.commit()
+            flash(
+                _("%(n)d people awarded %(points)d points.", n=len(given), points=form.points.data)
+                if given
+                else _("This award was made already."),
+                "success",
+            )
+            return redirect(url_for("points.admin_index"))
+    return render_template("points/award.html", form=form)
+
+
+@bp.route("/admin/points/awards/<int:award_id>/reverse", methods=["POST"])
+@allow(Role.ADMIN)
+def reverse(award_id: int) -> Response:
+    session = db.session()
+    form = ReverseForm()
+    if not form.validate_on_submit():
+        flash(_("Give the reason: it is shown to the person and on the ledger."), "error")
+        return redirect(url_for("points.admin_index"))
+    try:
+        row = service.reverse(session, current_user, award_id, form.reason.data, now=clock.now())
+    except DomainError as refused:
+        return _refused(refused)
+    accounts.record(
+        session,
+        current_user,
+        "points.reverse",
+        form.reason.data.strip(),
+        now=clock.now(),
+        award_id=award_id,
+        points=row.points,
+    )
+    session.commit()
+    flash(_("The award was taken back."), "success")
+    return redirect(url_for("points.admin_index"))

@@ -1,0 +1,113 @@
+"""Tests award points by result once their score may be seen; better attempts, regrades and setting
+changes settle the difference; `studyhall points backfill` awards what was graded before, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from studyhall import clock, db
+from studyhall.accounts.models import User
+from studyhall.banks.models import Question
+from studyhall.exams import points as exam_points
+from studyhall.exams import results
+from studyhall.exams.models import Attempt, Exam
+from studyhall.points.models import PointAward
+from tests.conftest import START
+from tests.exams.test_results import RIGHT_MULTIPLE, sit
+
+ALL_RIGHT = {"single": "4月15日", "multiple": RIGHT_MULTIPLE, "judge": True, "blanks": ["四月十五日", "总体国家安全观"]}
+AFTER_CLOSE = START + timedelta(hours=3)  # the usual test closes at START + 2 h
+
+
+def ledger(app) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+    """(工号, seq, points) of every award for a test, in order."""
+    with app.app_context(), db.new_session() as session:
+        rows = session.execute(
+            select(User.username, PointAward.seq, PointAward.points)
+            .join(User, User.id == PointAward.user_id)
+            .where(PointAward.source.like("exam:%"))  # signing in to take the test gave a point too
+            .order_by(User.username, PointAward.seq)
+        )
+        return [tuple(row) for row in rows]
+
+
+def sweep(app, now) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        settled = exam_points.settle_due(session, now=now)
+        session.commit()
+        return settled
+
+
+def test_a_test_whose_score_is_shown_awards_by_result_on_submitting(app, make_exam, cadres):
+    exam_id = make_exam(pass_mark=6.0)
+    sit(app, "10001", exam_id, **ALL_RIGHT)  # 10 of 10: full marks
+    sit(app, "10002", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE)  # 6: passed
+    sit(app, "10003", exam_id, judge=True)  # 2: took part
+    assert ledger(app) == [("10001", 0, 10), ("10002", 0, 8), ("10003", 0, 5)]
+    assert sweep(app, AFTER_CLOSE) == 0  # nothing left waiting
+
+
+def test_points_wait_until_a_hidden_score_may_be_seen_then_the_sweep_awards_them_once(
+    app, make_exam, frozen_now
+):
+    exam_id = make_exam(show_score=False, points_mode="percent", points_factor=20)
+    sit(app, "10001", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)  # 8 of 10
+    assert ledger(app) == []  # the points would tell the hidden score while the test is open
+    assert sweep(app, START + timedelta(hours=1)) == 0
+    assert sweep(app, AFTER_CLOSE) == 1
+    assert sweep(app, AFTER_CLOSE + timedelta(minutes=1)) == 0
+    assert ledger(app) == [("10001", 0, 16)]  # 80% × 20
+    with app.app_context(), db.new_session() as session:
+        award = session.scalars(select(PointAward).where(PointAward.source.like("exam:%"))).one()
+        submitted = session.scalars(select(Attempt.submitted_at)).one()
+        assert award.at == submitted  # counted in the week the test was taken
+
+
+def test_a_better_attempt_and_a_regrade_settle_the_difference(app, make_exam, world, frozen_now):
+    exam_id = make_exam(attempts_allowed=2, pass_mark=7.0)
+    sit(app, "10001", exam_id, judge=True)  # 2: took part
+    sit(app, "10001", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)  # 8: passed
+    assert ledger(app) == []  # several attempts: scores wait for the end
+    frozen_now(AFTER_CLOSE)
+    sweep(app, AFTER_CLOSE)
+    assert ledger(app) == [("10001", 0, 8)]
+    with app.app_context(), db.new_session() as session:  # T-003's key was wrong: it is 错
+        exam = session.get(Exam, exam_id)
+        admin = session.get(User, world["admin"].id)
+        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
+        results.apply_regrade(session, admin, exam, lineage, False, now=AFTER_CLOSE)
+        session.commit()
+    assert ledger(app) == [("10001", 0, 8), ("10001", 1, -3)]  # 6 at best now, under the pass mark: took part
+
+
+def test_changing_a_tests_points_settles_everyone_again(app, make_exam, world):
+    exam_id = make_exam()
+    sit(app, "10001", exam_id, **ALL_RIGHT)
+    with app.app_context(), db.new_session() as session:
+        from studyhall.exams import setup
+        from tests.exams.conftest import exam_spec
+
+        admin = session.get(User, world["admin"].id)
+        setup.save_exam(session, admin, exam_spec(world, points_full=12), exam_id=exam_id, now=START)
+        session.commit()
+    sweep(app, AFTER_CLOSE)
+    assert ledger(app) == [("10001", 0, 10), ("10001", 1, 2)]
+
+
+def test_backfill_awards_tests_graded_before_points_once(app, make_exam, runner, frozen_now):
+    exam_id = make_exam(pass_mark=6.0)
+    sit(app, "10001", exam_id, **ALL_RIGHT)
+    with app.app_context(), db.new_session() as session:  # as a database from before this feature
+        session.execute(PointAward.__table__.delete())
+        session.execute(update(Attempt).values(points_settled=False))
+        session.commit()
+    frozen_now(AFTER_CLOSE)
+    first = runner.invoke(args=["points", "backfill"])
+    second = runner.invoke(args=["points", "backfill"])
+    assert first.exit_code == second.exit_code == 0
+    assert "1" in first.output and "0" in second.output
+    assert ledger(app) == [("10001", 0, 10)]
+    with app.app_context():
+        assert clock.local_zone().key == "Asia/Shanghai"

@@ -1,0 +1,141 @@
+"""我的积分, the boards, their export and the administrators' rules and manual awards, through HTTP."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from studyhall import db
+from studyhall.accounts.models import Role, User
+from studyhall.points import service
+from studyhall.points.models import PointAward
+from studyhall.points.service import RuleKey
+from tests.conftest import PASSWORD, START
+
+
+@pytest.fixture
+def org(app, people, frozen_now):  # type: ignore[no-untyped-def]
+    """机关党委 with two 党支部 (one with a 党小组): three people in the first, one in the second."""
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    second = people.branch("第二党支部", root)
+    people.user("admin1", Role.ADMIN, root, name="管理员")
+    people.user("sec1", Role.SECRETARY, first, name="书记甲")
+    people.user("10001", branch=first, name="王建国")
+    people.user("10002", branch=group, name="李晓燕")
+    people.user("20001", branch=second, name="张三")
+    return {"root": root, "first": first, "group": group, "second": second}
+
+
+def client_for(app, username: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    client.post("/language", data={"lang": "en"})
+    return client
+
+
+def give(app, username: str, points: int, source: str, at=START) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        service.settle(session, user.id, RuleKey.MANUAL, source, points, at=at, reason="测试")
+        session.commit()
+
+
+def board_names(html: str) -> list[str]:
+    body = html.split('id="board"')[1].split("</table>")[0]
+    return re.findall(r'<td class="nowrap">([^<]+)</td><td class="nowrap">', body)
+
+
+def test_signing_in_gives_the_days_point_once_and_my_points_shows_it(app, org, frozen_now):
+    client = client_for(app, "10001")
+    client_for(app, "10001")  # a second sign-in the same day
+    client.get("/")
+    page = client.get("/points/").get_data(as_text=True)
+    assert 'data-rule="login"' in page and "1/1" in page
+    frozen_now(START + timedelta(days=1))
+    client.get("/")  # a session that outlived the night: the home page gives the new day's point
+    with app.app_context(), db.new_session() as session:
+        assert [a.source for a in session.scalars(select(PointAward).order_by(PointAward.at))] == [
+            "day:2026-04-15",
+            "day:2026-04-16",
+        ]
+
+
+def test_the_people_board_ranks_by_points_then_who_got_there_first_and_drops_the_departed(app, org):
+    give(app, "20001", 5, "a", at=START + timedelta(minutes=2))
+    give(app, "10002", 5, "a", at=START + timedelta(minutes=1))  # the same 5, reached first
+    give(app, "10001", 7, "a")
+    client = client_for(app, "10001")
+    html = client.get("/points/board?period=week").get_data(as_text=True)
+    assert board_names(html)[:3] == ["王建国", "李晓燕", "张三"]
+    assert "place 1 of" in html
+    admin = client_for(app, "admin1")
+    with app.app_context(), db.new_session() as session:
+        leaver = session.scalars(select(User.id).where(User.username == "10002")).one()
+    admin.post(f"/admin/users/{leaver}/active", data={"active": "0"})
+    html = client.get("/points/board?period=week").get_data(as_text=True)
+    assert "李晓燕" not in html and board_names(html)[:2] == ["王建国", "张三"]
+
+
+def test_branch_boards_rank_by_the_average_per_member(app, org):
+    give(app, "10001", 6, "a")
+    give(app, "10002", 0, "a")
+    give(app, "20001", 5, "a")
+    # Read by the administrator, who is in no 党支部: signing in gives the day's point.
+    html = client_for(app, "admin1").get("/points/board?board=branch&period=week").get_data(as_text=True)
+    body = html.split('id="board"')[1]
+    # 第一党支部: 书记甲, 王建国 and 李晓燕 (in its 党小组), 6 points: 2.0 each; 第二党支部: 5.0.
+    assert body.index("第二党支部") < body.index("第一党支部")
+    assert "<td>2.0</td><td>6</td><td>3</td>" in body and "<td>5.0</td><td>5</td><td>1</td>" in body
+
+
+def test_a_secretarys_export_holds_only_their_branch_and_a_cadre_cannot_export(app, org):
+    give(app, "10001", 6, "a")
+    give(app, "20001", 5, "a")
+    response = client_for(app, "sec1").get("/points/board.xlsx?period=week")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ["王建国", "书记甲"]  # 张三 of 第二党支部 is not theirs; 书记甲 signed in: 1 point
+    assert client_for(app, "10001").get("/points/board.xlsx").status_code == 403
+
+
+def test_a_manual_award_needs_a_reason_is_made_once_per_form_and_is_taken_back_by_a_new_row(app, org):
+    admin = client_for(app, "admin1")
+    form = admin.get("/admin/points/award").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"usernames": "10001, 20001", "points": "3", "reason": "", "token": token}
+    assert admin.post("/admin/points/award", data=data).status_code == 200  # refused: no reason
+    data["reason"] = "学习标兵"
+    assert admin.post("/admin/points/award", data=data).status_code == 302
+    assert admin.post("/admin/points/award", data=data).status_code == 302  # the same form again
+    with app.app_context(), db.new_session() as session:
+        manual = PointAward.source.like("manual:%")
+        given = session.scalars(select(PointAward).where(manual).order_by(PointAward.id)).all()
+        assert [(a.points, a.reason) for a in given] == [(3, "学习标兵"), (3, "学习标兵")]
+    admin.post(f"/admin/points/awards/{given[0].id}/reverse", data={"reason": "录入错误"})
+    admin.post(f"/admin/points/awards/{given[0].id}/reverse", data={"reason": "录入错误"})
+    with app.app_context(), db.new_session() as session:
+        manual = PointAward.source.like("manual:%")
+        rows = session.execute(select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)).all()
+        assert [tuple(row) for row in rows] == [(0, 3), (0, 3), (1, -3)]
+    mine = client_for(app, "10001").get("/points/").get_data(as_text=True)
+    assert "学习标兵" in mine and "录入错误" in mine and "-3" in mine
+
+
+def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org):
+    with app.app_context(), db.new_session() as session:
+        login_rule = service.rule(session, RuleKey.LOGIN)
+        session.commit()
+    change = {f"rule{login_rule.id}-{k}": v for k, v in {"points": "2", "daily_cap": "2", "enabled": "y"}.items()}
+    assert client_for(app, "10001").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 403
+    assert client_for(app, "admin1").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 302
+    with app.app_context(), db.new_session() as session:
+        changed = service.rule(session, RuleKey.LOGIN)
+        assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)

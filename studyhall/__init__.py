@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall import config as defaults
     from studyhall.accounts import access
     from studyhall.extensions import babel, csrf, login_manager
+    from studyhall.questions import types as question_types
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("STUDYHALL_INSTANCE_PATH")
     app = Flask(
@@ -71,6 +72,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(points_bp)
     app.register_blueprint(system_bp)
     app.context_processor(_template_globals)
+    # Templates render a question through its type's partials (templates/questions/macros.html).
+    app.jinja_env.globals["question_type"] = question_types.get
     cli.register(app)
     return app
 

@@ -18,6 +18,7 @@ from studyhall.banks import service as banks
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.questions.types import BLANK, JUDGE, MULTIPLE, SINGLE
 from studyhall.system import service as system
 
 PASSWORD = "studyhall-demo"
@@ -138,8 +139,8 @@ def _demo_exam(session: Session, now: datetime) -> None:
     bank = banks.get_bank(session, "国家安全知识")
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
     rules = [
-        RuleSpec(bank.id, count, score, type=kind)
-        for kind, count, score in (("single", 10, 4), ("multiple", 4, 6), ("judge", 4, 4), ("blank", 2, 10))
+        RuleSpec(bank.id, count, score, type=kind.key)
+        for kind, count, score in ((SINGLE, 10, 4), (MULTIPLE, 4, 6), (JUDGE, 4, 4), (BLANK, 2, 10))
     ]
     spec = ExamSpec(
         title=DEMO_EXAM,

@@ -337,16 +337,17 @@ class AttemptPage {
   // ---- reading and writing the form
 
   readResponse(fieldset) {
-    const type = fieldset.dataset.type;
-    if (type === "single") {
+    // data-input is the question type's input kind (studyhall/questions/types.py).
+    const kind = fieldset.dataset.input;
+    if (kind === "radio") {
       const checked = fieldset.querySelector("input:checked");
       return checked ? [checked.value] : null;
     }
-    if (type === "multiple") {
+    if (kind === "checkbox") {
       const values = [...fieldset.querySelectorAll("input:checked")].map((input) => input.value).sort();
       return values.length ? values : null;
     }
-    if (type === "judge") {
+    if (kind === "truth") {
       const checked = fieldset.querySelector("input:checked");
       return checked ? checked.value === "true" : null;
     }
@@ -355,16 +356,16 @@ class AttemptPage {
   }
 
   applyToForm(fieldset, response) {
-    const type = fieldset.dataset.type;
-    if (type === "blank") {
+    const kind = fieldset.dataset.input;
+    if (kind === "text") {
       fieldset.querySelectorAll('input[type="text"]').forEach((input, index) => {
         input.value = response ? response[index] || "" : "";
       });
       return;
     }
-    for (const input of fieldset.querySelectorAll("input")) {
-      if (type === "judge") input.checked = response !== null && String(response) === input.value;
-      else input.checked = Array.isArray(response) && response.includes(input.value);
+    for (const box of fieldset.querySelectorAll("input")) {
+      if (kind === "truth") box.checked = response !== null && String(response) === box.value;
+      else box.checked = Array.isArray(response) && response.includes(box.value);
     }
   }
 

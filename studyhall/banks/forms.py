@@ -8,7 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from studyhall.banks.formats.base import LETTERS
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS
 
 FORMAT_LABELS = {
     "auto": _l("Detect from the file"),
@@ -19,12 +20,6 @@ FORMAT_LABELS = {
     "gift": _l("Moodle GIFT"),
     "aiken": _l("Moodle Aiken"),
     "moodlexml": _l("Moodle XML"),
-}
-TYPE_LABELS = {
-    "single": _l("Single choice"),
-    "multiple": _l("Multiple choice"),
-    "judge": _l("True/false"),
-    "blank": _l("Fill in the blank"),
 }
 
 
@@ -45,7 +40,7 @@ class BankConfirmForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in TYPE_LABELS.items()])
+    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in types.LABELS.items()])
     stem = TextAreaField(_l("Stem"), validators=[DataRequired()], render_kw={"rows": 3})
     answer = StringField(_l("Answer"), validators=[DataRequired()])
     explanation = TextAreaField(_l("Explanation (解析)"), validators=[Optional()], render_kw={"rows": 2})

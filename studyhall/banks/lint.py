@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from studyhall.banks.formats.base import LETTERS, MAX_OPTIONS, MIN_OPTIONS, Issue, ParsedQuestion, ParseResult
-from studyhall.banks.matching import blank_marks, comparable_text
+from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
+from studyhall.questions import types
+from studyhall.questions.matching import comparable_text
 
 NEAR_DUPLICATE_SIMILARITY = 0.8  # share of character triples in common (Jaccard)
-_QUESTION_ENDINGS = ("?", "？", "吗", "吗。", "么", "呢")
 
 
 @dataclass(frozen=True)
@@ -52,65 +52,14 @@ def question_errors(question: ParsedQuestion, *, require_source: bool = False) -
     errors = []
     if not question.stem.strip():
         errors.append(_("The stem is empty."))
-    if question.type in ("single", "multiple"):
-        errors.extend(_choice_errors(question))
-    elif question.type == "blank":
-        if not question.answer or not all(question.answer):  # type: ignore[arg-type]
-            errors.append(_("A fill-in question needs at least one accepted answer for every blank."))
-        marks = blank_marks(question.stem)
-        if marks and marks != len(question.answer):  # type: ignore[arg-type]
-            errors.append(
-                _(
-                    "The stem has %(marks)d blanks but the answer gives %(answers)d.",
-                    marks=marks,
-                    answers=len(question.answer),
-                )
-            )  # type: ignore[arg-type]
-    elif question.type == "judge" and not isinstance(question.answer, bool):
-        errors.append(_("A true/false question needs 对 or 错 as its answer."))
+    errors.extend(types.get(question.type).errors(question))
     if require_source and not question.source.strip():
         errors.append(_("No source (出处): every question of a shipped bank must name its law and article."))
     return errors
 
 
-def _choice_errors(question: ParsedQuestion) -> list[str]:
-    errors = []
-    options = question.options
-    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        errors.append(_("A choice question needs 2 to 8 options; this one has %(n)d.", n=len(options)))
-    for index, option in enumerate(options):
-        if not option.strip():
-            errors.append(_("Option %(letter)s is empty.", letter=LETTERS[index]))
-    seen: dict[str, str] = {}
-    for index, option in enumerate(options):
-        key = comparable_text(option)
-        if key and key in seen:
-            errors.append(
-                _("Options %(first)s and %(second)s are the same.", first=seen[key], second=LETTERS[index])
-            )
-        seen.setdefault(key, LETTERS[index])
-    letters = question.answer if isinstance(question.answer, list) else []
-    missing = [letter for letter in letters if letter not in LETTERS[: len(options)]]
-    if missing:
-        errors.append(_("The answer %(letters)s is not among the options.", letters="".join(missing)))
-    if not letters:
-        errors.append(_("The answer is empty."))
-    if question.type == "single" and len(letters) > 1:
-        errors.append(
-            _("A single-choice question has several answers (%(letters)s).", letters="".join(letters))
-        )
-    return errors
-
-
 def question_warnings(question: ParsedQuestion) -> list[str]:
-    warnings = []
-    if question.type == "judge" and question.stem.strip().rstrip("（）() 　").endswith(_QUESTION_ENDINGS):
-        warnings.append(_("A true/false stem should be a statement, not a question."))
-    if question.type == "multiple" and isinstance(question.answer, list) and len(question.answer) == 1:
-        warnings.append(
-            _("A multiple-choice question with only one correct option; should it be single choice?")
-        )
-    return warnings
+    return types.get(question.type).warnings(question)
 
 
 def _duplicates(

@@ -16,11 +16,12 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks import lint as linting
 from studyhall.banks.formats import FORMATS
-from studyhall.banks.formats.base import QUESTION_TYPES, Issue, ParsedQuestion, ParseResult
-from studyhall.banks.matching import stem_key
+from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.pagination import Page, paginate
+from studyhall.questions import types as question_types
+from studyhall.questions.matching import stem_key
 from studyhall.search import containing
 
 SHIPPED_DIR = data_path("question_banks")
@@ -156,7 +157,7 @@ def summaries(session: Session) -> list[BankSummary]:
                 bank,
                 sum(types.values()),
                 retired,
-                {kind: types[kind] for kind in QUESTION_TYPES},
+                {kind: types[kind] for kind in question_types.TYPES},
                 dict(difficulties),
             )
         )
@@ -367,7 +368,7 @@ def search(
         .where(Question.bank_id == bank.id, Question.current, Question.retired == retired)
         .order_by(Question.external_id, Question.id)
     )
-    if type in QUESTION_TYPES:
+    if type in question_types.TYPES:
         query = query.where(Question.type == type)
     if category:
         # Categories are a JSON list stored as text; quoting the name matches whole entries only.

@@ -11,10 +11,12 @@ from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
 from studyhall.banks import service
 from studyhall.banks.formats import FORMATS, fields, parse_file
-from studyhall.banks.formats.base import LETTERS, ParsedQuestion
+from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.banks.formats.sheet import template_xlsx
-from studyhall.banks.forms import FORMAT_LABELS, TYPE_LABELS, BankConfirmForm, BankUploadForm, QuestionForm
+from studyhall.banks.forms import FORMAT_LABELS, BankConfirmForm, BankUploadForm, QuestionForm
 from studyhall.errors import DomainError
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("banks", __name__, url_prefix="/admin/banks")
@@ -29,7 +31,7 @@ def index() -> object:
     if form.validate_on_submit():
         return _preview(stage_upload(form.file.data), form.bank.data.strip(), form.format.data)
     return render_template(
-        "banks/index.html", form=form, summaries=service.summaries(session), type_labels=TYPE_LABELS
+        "banks/index.html", form=form, summaries=service.summaries(session), type_labels=types.LABELS
     )
 
 
@@ -44,7 +46,7 @@ def _preview(token: str, bank_name: str, format_name: str) -> object:
         plan=plan,
         confirm=confirm,
         filename=staged.filename,
-        type_labels=TYPE_LABELS,
+        type_labels=types.LABELS,
         format_labels=FORMAT_LABELS,
         letters=LETTERS,
     )
@@ -122,7 +124,7 @@ def browse(bank_id: int) -> object:
         page=page,
         summary=service.summary(session, bank),
         categories=service.bank_categories(session, bank),
-        type_labels=TYPE_LABELS,
+        type_labels=types.LABELS,
         format_labels=FORMAT_LABELS,
         letters=LETTERS,
     )
@@ -148,12 +150,12 @@ def _text(field) -> str:  # type: ignore[no-untyped-def]
 
 
 def _form_to_question(form: QuestionForm) -> ParsedQuestion:
-    kind = form.type.data
+    kind = types.get(form.type.data)
     options = [_text(getattr(form, f"option_{letter}")) for letter in LETTERS]
     while options and not options[-1]:
         options.pop()
     answer_text = _text(form.answer)
-    answer = fields.parse_answer(kind, answer_text)
+    answer = kind.parse_answer(answer_text)
     if answer is None:
         raise DomainError(
             _("The answer “%(answer)s” does not fit the question type.", answer=answer_text), "invalid"
@@ -165,10 +167,10 @@ def _form_to_question(form: QuestionForm) -> ParsedQuestion:
     if _text(form.score) and score is None:
         raise DomainError(_("The score must be a positive number."), "invalid")
     return ParsedQuestion(
-        type=kind,
+        type=kind.key,
         stem=_text(form.stem),
         answer=answer,
-        options=options if kind in ("single", "multiple") else [],
+        options=options if kind.has_options else [],
         explanation=_text(form.explanation),
         categories=fields.categories(_text(form.categories)),
         difficulty=difficulty,
@@ -186,7 +188,7 @@ def _fill_form(form: QuestionForm, question) -> None:  # type: ignore[no-untyped
         getattr(form, f"option_{letter}").data = (
             question.options[index] if index < len(question.options) else ""
         )
-    form.answer.data = fields.answer_text(question.type, question.answer)
+    form.answer.data = types.get(question.type).answer_text(question.answer)
     form.explanation.data = question.explanation
     form.categories.data = ";".join(question.categories)
     form.difficulty.data = str(question.difficulty or "")
@@ -225,7 +227,7 @@ def edit(question_id: int) -> object:
         question=question,
         letters=LETTERS,
         history=service.versions(session, question),
-        type_labels=TYPE_LABELS,
+        type_labels=types.LABELS,
     )
 
 

@@ -12,8 +12,6 @@ from studyhall import clock, db
 from studyhall.accounts import service as accounts
 from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
-from studyhall.banks.formats.base import LETTERS
-from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
 from studyhall.exams import results, service, setup
 from studyhall.exams.forms import (
@@ -27,6 +25,8 @@ from studyhall.exams.forms import (
 )
 from studyhall.exams.models import Exam
 from studyhall.headers import attachment
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS
 
 bp = Blueprint("exams_admin", __name__, url_prefix="/admin/exams")
 ADMIN = Role.ADMIN
@@ -50,7 +50,7 @@ def page_helpers() -> dict[str, object]:
         "grading_labels": GRADING_LABELS,
         "review_labels": REVIEW_LABELS,
         "ended_by_labels": results.ENDED_BY,
-        "type_labels": TYPE_LABELS,
+        "type_labels": types.LABELS,
         "letters": LETTERS,
         "status_labels": {
             "draft": _("Draft"),

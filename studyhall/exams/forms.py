@@ -30,6 +30,8 @@ from studyhall.banks.formats import fields
 from studyhall.errors import DomainError
 from studyhall.exams import setup
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.questions import types
+from studyhall.questions.answers import fold
 
 RULE_ROWS = 6
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -46,10 +48,7 @@ POINTS_MODE_LABELS = {
 }
 TYPE_CHOICES = {
     "": _l("Any type"),
-    "single": _l("Single choice"),
-    "multiple": _l("Multiple choice"),
-    "judge": _l("True/false"),
-    "blank": _l("Fill in the blank"),
+    **types.LABELS,
 }
 _LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _ITEM_SEPARATORS = re.compile(r"[\s,，、:：;；=]+")
@@ -226,7 +225,7 @@ def parse_items(text: str) -> list[tuple[str, float]]:
     """ "T-001 2" lines (also "T-001，2", "T-001:2") → [("T-001", 2.0)]."""
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
-        parts = [part for part in _ITEM_SEPARATORS.split(fields.fold(line)) if part]
+        parts = [part for part in _ITEM_SEPARATORS.split(fold(line)) if part]
         if not parts:
             continue
         score = fields.score(parts[1]) if len(parts) == 2 else None

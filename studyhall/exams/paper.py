@@ -14,13 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import Row, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
-from studyhall.banks.formats.base import LETTERS
-from studyhall.banks.matching import blank_marks, blanks_correct
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
 from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamItem, ExamPaper, ExamRule
+from studyhall.questions import types
 
-MAX_BLANK_LENGTH = 200
 USAGE_WINDOW = 100  # papers: how far back "least used" looks
 
 
@@ -139,7 +137,7 @@ def _choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -
     lines = []
     for row, score in chosen:
         order = list(range(row.option_count))
-        if exam.shuffle_options and row.type in ("single", "multiple"):
+        if exam.shuffle_options and types.get(row.type).has_options:
             rng.shuffle(order)
         lines.append(Line(row.id, row.lineage, score, order))
     return lines
@@ -294,64 +292,13 @@ def shown_question(question: Question | Row, item: AttemptItem | Placed) -> dict
         "type": question.type,
         "stem": question.stem,
         "options": [question.options[index] for index in item.option_order],
-        "blanks": max(1, blank_marks(question.stem)) if question.type == "blank" else 0,
+        "blanks": types.get(question.type).blanks(question.stem),
         "score": item.score,
     }
 
 
-def to_stored(question_type: str, stem: str, option_order: list[int], response: object) -> object:
-    """Check a response in the shown letters (option_order as frozen on the paper) and turn it
-    into the question's own letters. None clears the answer."""
-    if response is None:
-        return None
-    if question_type in ("single", "multiple"):
-        if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
-            raise _invalid()
-        shown = LETTERS[: len(option_order)]
-        if len(set(response)) != len(response) or any(letter not in shown for letter in response):
-            raise _invalid()
-        if question_type == "single" and len(response) > 1:
-            raise _invalid()
-        return sorted(LETTERS[option_order[shown.index(letter)]] for letter in response)
-    if question_type == "judge":
-        if not isinstance(response, bool):
-            raise _invalid()
-        return response
-    blanks = max(1, blank_marks(stem))
-    if (
-        not isinstance(response, list)
-        or len(response) != blanks
-        or not all(isinstance(x, str) and len(x) <= MAX_BLANK_LENGTH for x in response)
-    ):
-        raise _invalid()
-    return response
-
-
-def _invalid() -> DomainError:
-    return DomainError(_("That answer does not fit the question."), "invalid_response")
-
-
-def to_shown(item: AttemptItem, question_type: str, stored: object) -> object:
-    """A stored response in the letters this person saw."""
-    if stored is None or question_type not in ("single", "multiple"):
-        return stored
-    return sorted(LETTERS[item.option_order.index(LETTERS.index(letter))] for letter in stored)  # type: ignore[union-attr]
-
-
 def mark(question: Question, score: float, stored: object, *, partial_credit: bool) -> float:
-    """Points for one response. Multiple choice: all or nothing, or with 漏选得分 a share for a
-    correct subset (any wrong option still scores 0)."""
-    if stored is None:
-        return 0.0
-    key = question.answer
-    if question.type == "single" or question.type == "judge":
-        return score if stored == key else 0.0
-    if question.type == "multiple":
-        chosen, right = set(stored), set(key)  # type: ignore[arg-type]
-        if chosen == right:
-            return score
-        if partial_credit and chosen and chosen < right:
-            return round(score * len(chosen) / len(right), 2)
-        return 0.0
-    correct = blanks_correct(stored, key, case_sensitive=question.case_sensitive)  # type: ignore[arg-type]
-    return round(score * sum(correct) / len(correct), 2) if correct else 0.0
+    """Points for one response to a question (a version, or a stand-in with its corrected key)."""
+    return types.get(question.type).mark(
+        question.answer, stored, score, partial_credit=partial_credit, case_sensitive=question.case_sensitive
+    )

@@ -28,7 +28,6 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.banks import lint as linting
 from studyhall.banks import service as banks
-from studyhall.banks.formats import fields
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError
 from studyhall.exams import paper, service
@@ -50,6 +49,7 @@ from studyhall.exams.statistics import (
     question_statistics,
     test_statistics,
 )
+from studyhall.questions import types
 from studyhall.tabular import Sheet, xlsx_bytes
 
 HISTOGRAM_BANDS = 10
@@ -194,7 +194,7 @@ def preview(session: Session, exam: Exam, rng) -> list[PreviewQuestion]:  # type
         rows.append(
             PreviewQuestion(
                 paper.shown_question(drawn.question, item),
-                paper.to_shown(item, drawn.question.type, drawn.question.answer),
+                types.get(drawn.question.type).to_shown(item.option_order, drawn.question.answer),
                 drawn.question.explanation,
                 drawn.question.external_id,
             )
@@ -795,12 +795,12 @@ def current_version(session: Session, exam: Exam, lineage: str) -> Question:
 
 def key_text(question: Question) -> str:
     """The key as the bank editor writes it."""
-    return fields.answer_text(question.type, question.answer)
+    return types.get(question.type).answer_text(question.answer)
 
 
 def parse_key(question: Question, text: str) -> object:
     """Read a corrected key in the bank editor's syntax, checked as the bank editor checks a question."""
-    answer = fields.parse_answer(question.type, text)
+    answer = types.get(question.type).parse_answer(text)
     if answer is None:
         raise DomainError(
             _("The answer “%(answer)s” does not fit the question type.", answer=text.strip()), "invalid"

@@ -45,6 +45,7 @@ from studyhall.exams.models import (
     ExamExtension,
     ExamPaper,
 )
+from studyhall.questions import types
 
 log = logging.getLogger(__name__)
 
@@ -456,7 +457,9 @@ def client_state(
     for item, question in placed:
         shown = paper.shown_question(question, item)
         saved = answers.get(item.position)
-        shown["response"] = paper.to_shown(item, question.type, saved.response) if saved else None  # type: ignore[arg-type]
+        shown["response"] = (
+            types.get(question.type).to_shown(item.option_order, saved.response) if saved else None
+        )
         shown["seq"] = saved.seq if saved else 0
         items.append(shown)
     exam = attempt.exam
@@ -580,7 +583,7 @@ def save_answer(
         raise _no_such_position()
     _check_holder(target, holder)
     _refuse_if_closed(target.state, target.deadline_at, now)
-    stored = paper.to_stored(target.type, target.stem, target.option_order, response)
+    stored = types.get(target.type).to_stored(target.stem, target.option_order, response)
     write = _answer_write(connection.dialect.name)
     values = {**where, "response": stored, "seq": seq, "saved_at": now, "earliest_deadline": now - GRACE}
     for _try in range(2):  # a second time only if the deadline moved between the write and the check
@@ -915,10 +918,14 @@ def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> 
     for item in attempt.items:
         question = questions[item.question_id]
         shown = paper.shown_question(question, item)
-        shown["response"] = paper.to_shown(item, question.type, answers.get(item.position))
+        shown["response"] = types.get(question.type).to_shown(item.option_order, answers.get(item.position))
         elsewhere = withheld.get(item.lineage)
         shown["withheld"] = elsewhere
-        shown["key"] = paper.to_shown(item, question.type, question.answer) if elsewhere is None else None
+        shown["key"] = (
+            types.get(question.type).to_shown(item.option_order, question.answer)
+            if elsewhere is None
+            else None
+        )
         shown["explanation"] = question.explanation if elsewhere is None else ""
         shown["source"] = question.source if elsewhere is None else ""
         shown["awarded"] = item.awarded if elsewhere is None else None

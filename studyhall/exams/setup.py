@@ -18,6 +18,7 @@ from studyhall.errors import DomainError
 from studyhall.exams import paper, service
 from studyhall.exams import points as exam_points
 from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
+from studyhall.questions import types
 
 MODES = ("exam", "contest")
 # Settings that shape the paper or how it is marked: frozen once anyone has started.
@@ -51,7 +52,6 @@ SETTING_FIELDS = (
     *PAPER_FIELDS[1:],
     *POINTS_FIELDS,
 )
-QUESTION_TYPES = ("", "single", "multiple", "judge", "blank")
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _check(spec: ExamSpec) -> None:
                     "invalid",
                 ) from None
     for rule in spec.rules:
-        if rule.count < 1 or rule.score <= 0 or rule.type not in QUESTION_TYPES:
+        if rule.count < 1 or rule.score <= 0 or (rule.type and rule.type not in types.TYPES):
             raise DomainError(
                 _("Each drawing rule needs a count of at least 1 and a positive score."), "invalid"
             )

@@ -26,11 +26,11 @@ from werkzeug.datastructures import MultiDict
 
 from studyhall import clock, db
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
-from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
 from studyhall.exams import results, service
 from studyhall.exams.models import Attempt
 from studyhall.headers import no_store
+from studyhall.questions import types
 
 bp = Blueprint("exams", __name__)
 
@@ -116,7 +116,7 @@ def attempt(attempt_id: int) -> object:
         return redirect(url_for(".result", attempt_id=attempt.id))
     state = service.client_state(session, attempt, now=now)
     return render_template(
-        "exams/attempt.html", attempt=attempt, exam=attempt.exam, state=state, type_labels=TYPE_LABELS
+        "exams/attempt.html", attempt=attempt, exam=attempt.exam, state=state, type_labels=types.LABELS
     )
 
 
@@ -133,17 +133,8 @@ def offline_worker() -> object:
 
 def _posted_response(form: MultiDict[str, str], question: dict[str, object]) -> object:
     """The answer the plain form carries for one question, in the API's shape (None: no answer)."""
-    name = f"q{question['position']}"
-    kind = question["type"]
-    if kind == "single":
-        return [form[name]] if form.get(name) else None
-    if kind == "multiple":
-        return sorted(form.getlist(name)) or None
-    if kind == "judge":
-        return {"true": True, "false": False}.get(form.get(name, ""))
-    blanks = int(question["blanks"])  # type: ignore[call-overload]
-    values = (form.getlist(name) + [""] * blanks)[:blanks]
-    return values if any(value.strip() for value in values) else None
+    values = form.getlist(f"q{question['position']}")
+    return types.get(str(question["type"])).from_form(values, int(question["blanks"]))  # type: ignore[call-overload]
 
 
 def _save_posted(attempt: Attempt) -> bool:
@@ -254,7 +245,7 @@ def review(attempt_id: int) -> object:
         exam=exam,
         rows=service.review(session, attempt, owner_at=now),
         score_shown=service.score_shown(session, exam, [attempt], now=now),
-        type_labels=TYPE_LABELS,
+        type_labels=types.LABELS,
     )
 
 

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyhall.banks.formats import aiken
-from studyhall.banks.formats.base import LETTERS, MAX_OPTIONS, QUESTION_TYPES, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import ParsedQuestion, ParseResult
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS
+from studyhall.questions.types import TYPES
 from tests.banks.helpers import MOODLE, mangled
 
 FIXTURES = ("aiken/questions.aiken.txt", "aiken/aiken_errors.txt")
@@ -215,7 +217,7 @@ def test_round_trip_of_generated_questions(questions):
 def assert_well_formed(result: ParseResult) -> None:
     assert isinstance(result, ParseResult)
     for question in result.questions:
-        assert question.type in QUESTION_TYPES and isinstance(question.line, int) and question.line >= 1
+        assert question.type in TYPES and isinstance(question.line, int) and question.line >= 1
         assert 2 <= len(question.options) <= MAX_OPTIONS
         assert len(question.answer) == 1 and question.answer[0] in LETTERS[: len(question.options)]  # type: ignore[arg-type, index]
 

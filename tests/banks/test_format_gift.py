@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studyhall.banks.formats import gift
-from studyhall.banks.formats.base import LETTERS, MAX_OPTIONS, QUESTION_TYPES, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import ParsedQuestion, ParseResult
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS
+from studyhall.questions.types import TYPES
 from tests.banks.helpers import MOODLE, mangled
 
 FIXTURES = ("gift/questions.gift.txt", "gift/questions_in_category.gift.txt", "gift/examples.txt")
@@ -470,7 +472,7 @@ _CATEGORY = _TEXT.filter(lambda path: path.split("/")[0].strip() not in (*gift.C
 
 @st.composite
 def gift_questions(draw: st.DrawFn) -> ParsedQuestion:
-    kind = draw(st.sampled_from(QUESTION_TYPES))
+    kind = draw(st.sampled_from(tuple(TYPES)))
     stem, options, answer = draw(_TEXT), [], None
     if kind in ("single", "multiple"):
         options = draw(st.lists(_TEXT, min_size=2, max_size=MAX_OPTIONS))
@@ -510,7 +512,7 @@ def test_round_trip_of_generated_questions(questions):
 def assert_well_formed(result: ParseResult) -> None:
     assert isinstance(result, ParseResult)
     for question in result.questions:
-        assert question.type in QUESTION_TYPES and isinstance(question.line, int) and question.line >= 1
+        assert question.type in TYPES and isinstance(question.line, int) and question.line >= 1
         if question.type in ("single", "multiple"):
             assert 2 <= len(question.options) <= MAX_OPTIONS
             assert question.answer and set(question.answer) <= set(LETTERS[: len(question.options)])  # type: ignore[arg-type]

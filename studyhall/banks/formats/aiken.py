@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from studyhall.banks.formats.base import LETTERS, MAX_OPTIONS, MIN_OPTIONS, Issue, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS
+from studyhall.questions.types import SINGLE
 from studyhall.tabular import FileProblem, decode_text
 
 FORMAT = "aiken"
@@ -135,7 +137,7 @@ def _one_line(text: str) -> str:
 
 
 def _writable(question: ParsedQuestion) -> bool:
-    if question.type != "single" or not MIN_OPTIONS <= len(question.options) <= MAX_OPTIONS:
+    if question.type != SINGLE.key or not MIN_OPTIONS <= len(question.options) <= MAX_OPTIONS:
         return False
     answer = question.answer if isinstance(question.answer, list) else []
     if len(answer) != 1 or answer[0] not in LETTERS[: len(question.options)]:

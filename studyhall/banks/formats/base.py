@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
-from typing import Literal
 
-QuestionType = Literal["single", "multiple", "judge", "blank"]
-QUESTION_TYPES: tuple[QuestionType, ...] = ("single", "multiple", "judge", "blank")
-LETTERS = "ABCDEFGH"
-MIN_OPTIONS, MAX_OPTIONS = 2, 8
-# Answer by type:  single/multiple → sorted option letters, e.g. ["B"] or ["A", "C"]
-#                  judge → True / False
-#                  blank → one list of accepted strings per blank,
-#                          e.g. [["国家安全"], ["4月15日", "四月十五日"]]
-Answer = list[str] | bool | list[list[str]]
+from studyhall.questions.answers import Answer
+from studyhall.questions.types import TypeKey
 
 
 @dataclass
 class ParsedQuestion:
-    type: QuestionType
+    type: TypeKey
     stem: str
     answer: Answer
     options: list[str] = field(default_factory=list)

@@ -1,25 +1,13 @@
-"""Reading the cells Chinese question sheets and documents write: type names, answers,
-difficulty, categories. Shared by the spreadsheet and text formats so both accept the same words."""
+"""Reading the cells Chinese question sheets and documents write: difficulty, categories, scores.
+Shared by the spreadsheet and text formats so both accept the same words (type names and answers:
+studyhall.questions)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from studyhall.banks.formats.base import LETTERS, QuestionType
+from studyhall.questions.answers import fold
 
-TYPE_NAMES: dict[str, QuestionType] = {}
-for _type, _names in {
-    "single": ("单选", "单选题", "单项选择", "单项选择题", "单选择题", "single"),
-    "multiple": ("多选", "多选题", "多项选择", "多项选择题", "不定项选择", "不定项选择题", "multiple"),
-    "judge": ("判断", "判断题", "是非题", "对错题", "judge", "truefalse"),
-    "blank": ("填空", "填空题", "blank", "shortanswer"),
-}.items():
-    for _name in _names:
-        TYPE_NAMES[_name] = _type  # type: ignore[assignment]
-
-TRUE_WORDS = {"对", "正确", "√", "✓", "✔", "是", "t", "true", "y", "yes", "1"}
-FALSE_WORDS = {"错", "错误", "×", "✗", "✘", "x", "否", "f", "false", "n", "no", "0"}
 DIFFICULTY_WORDS = {
     "易": 2,
     "简单": 2,
@@ -31,45 +19,7 @@ DIFFICULTY_WORDS = {
     "困难": 4,
     "较难": 4,
 }
-_SEPARATORS = re.compile(r"[\s,，、|;；/]+")
 _CATEGORY_SEPARATORS = re.compile(r"[;；,，、|]+")
-_BLANK_SEPARATORS = re.compile(r"[;；]")
-
-
-def fold(text: str) -> str:
-    """Full-width to half-width (ＡＢ → AB, ：→ :) and trimmed: how people type answers varies."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def question_type(text: str) -> QuestionType | None:
-    return TYPE_NAMES.get(fold(text).replace(" ", "").lower())
-
-
-def answer_letters(text: str) -> list[str] | None:
-    """ "B", "ABC", "A,B,C", "A、B、C", "A|C", "B;D", "ＡＢ" → sorted letters; None if not letters."""
-    letters = _SEPARATORS.sub("", fold(text)).upper()
-    if not letters or any(letter not in LETTERS for letter in letters):
-        return None
-    return sorted(set(letters))
-
-
-def judge_answer(text: str) -> bool | None:
-    word = fold(text).lower().rstrip("。.")
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    return None
-
-
-def blank_answer(text: str) -> list[list[str]]:
-    """ "总体国家安全观；人民安全|人民的安全" → [["总体国家安全观"], ["人民安全", "人民的安全"]]."""
-    blanks = []
-    for part in _BLANK_SEPARATORS.split(text):
-        accepted = [alternative.strip() for alternative in part.split("|") if alternative.strip()]
-        if accepted:
-            blanks.append(accepted)
-    return blanks
 
 
 def difficulty(text: str) -> int | None:
@@ -92,29 +42,3 @@ def score(text: str) -> float | None:
     except ValueError:
         return None
     return value if 0 < value <= 1000 else None
-
-
-def judge_text(value: bool) -> str:
-    return "正确" if value else "错误"
-
-
-def blank_text(blanks: list[list[str]]) -> str:
-    return "；".join("|".join(accepted) for accepted in blanks)
-
-
-def answer_text(kind: str, answer: object) -> str:
-    """An answer as people write it: letters, 正确/错误, or blanks joined with ；and |."""
-    if kind in ("single", "multiple"):
-        return "".join(answer)  # type: ignore[arg-type]
-    if kind == "judge":
-        return judge_text(bool(answer))
-    return blank_text(answer)  # type: ignore[arg-type]
-
-
-def parse_answer(kind: str, text: str) -> object | None:
-    """The answer written in `text` for a question of this type, or None if it cannot be one."""
-    if kind in ("single", "multiple"):
-        return answer_letters(text)
-    if kind == "judge":
-        return judge_answer(text)
-    return blank_answer(text) or None

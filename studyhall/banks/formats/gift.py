@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from studyhall.banks.formats.base import (
-    LETTERS,
-    MAX_OPTIONS,
     Issue,
     ParsedQuestion,
     ParseResult,
     html_to_text,
 )
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS
 from studyhall.tabular import FileProblem, decode_text
 
 FORMAT = "gift"
@@ -52,7 +52,7 @@ _ESCAPE = re.compile(r"\\([\\" + re.escape(_ESCAPABLE) + "])")
 _WEIGHT = re.compile(r"%(-*)(\d{1,2}\.?\d*)%")  # Moodle's $giftanswerweightregex
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNDERSCORES = re.compile(r"_{2,}")
-_BLANK_MARKS = re.compile(r"_{2,}|（\s*）|\(\s*\)")  # as studyhall.banks.matching counts blanks
+_BLANK_MARKS = re.compile(r"_{2,}|（\s*）|\(\s*\)")  # as studyhall.questions.matching counts blanks
 
 
 class _Broken(Exception):
@@ -446,7 +446,7 @@ def export(questions: list[ParsedQuestion]) -> bytes:
 
 
 def _skip_reason(question: ParsedQuestion) -> str | None:
-    if question.type != "blank":
+    if not types.get(question.type).has_blanks:
         return None
     blanks = question.answer if isinstance(question.answer, list) else []
     stem = question.stem[:40]
@@ -465,10 +465,10 @@ def _write_question(question: ParsedQuestion) -> str:
     name = f"::{_escape(question.external_id)}::" if question.external_id.strip() else ""
     stem = _escape_text(question.stem)
     general = f"####{_escape_text(question.explanation)}" if question.explanation.strip() else ""
-    if question.type == "judge":
+    if question.type == types.JUDGE.key:
         return f"{name}{stem}{{{'TRUE' if question.answer else 'FALSE'}{general}}}"
     general_line = f"\t{general}\n" if general else ""
-    if question.type == "blank":
+    if question.type == types.BLANK.key:
         return _write_blank(question, name, general_line)
     options = "".join(
         f"\t{_choice_prefix(question, index, option)}{_escape_text(option)}\n"
@@ -484,7 +484,7 @@ def _choice_prefix(question: ParsedQuestion, index: int, option: str) -> str:
     if LETTERS[index] not in correct:
         # A wrong option that itself starts like a weight would lose its start when read back.
         return "~%0%" if _WEIGHT.match(option.strip()) else "~"
-    if question.type == "single":
+    if question.type == types.SINGLE.key:
         return "="
     return f"~%{_percent(100 / len(correct))}%"
 

@@ -27,14 +27,13 @@ import defusedxml.ElementTree
 from flask_babel import gettext as _
 
 from studyhall.banks.formats.base import (
-    LETTERS,
-    MAX_OPTIONS,
-    MIN_OPTIONS,
     Issue,
     ParsedQuestion,
     ParseResult,
     html_to_text,
 )
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS
 
 FORMAT = "moodlexml"
 # Moodle's question_bank::fraction_options_full(), as percentages; their negatives are allowed too.
@@ -588,7 +587,7 @@ def export(questions: list[ParsedQuestion]) -> bytes:
     written_category: str | None = None
     for question in sorted(questions, key=lambda question: bool(question.categories)):
         category = question.categories[0] if question.categories else None
-        if question.type == "blank" and len(question.answer) != 1:  # type: ignore[arg-type]
+        if types.get(question.type).has_blanks and len(question.answer) != 1:  # type: ignore[arg-type]
             quiz.append(_skipped(question))
             continue
         if category is not None and category != written_category:
@@ -638,9 +637,7 @@ def _category_element(category: str) -> Element:
 
 
 def _question_element(question: ParsedQuestion) -> Element:
-    kind = {"single": "multichoice", "multiple": "multichoice", "judge": "truefalse", "blank": "shortanswer"}[
-        question.type
-    ]
+    kind = types.get(question.type).moodle_kind
     element = Element("question", type=kind)
     _text(element, "name", _name(question), None)
     _text(element, "questiontext", question.stem)
@@ -649,7 +646,7 @@ def _question_element(question: ParsedQuestion) -> Element:
         SubElement(element, "defaultgrade").text = f"{question.score:.15g}"
     if question.external_id:
         SubElement(element, "idnumber").text = _xml_text(question.external_id)
-    WRITERS[question.type](element, question)
+    WRITERS[kind](element, question)
     return element
 
 
@@ -666,7 +663,7 @@ def _answer(parent: Element, fraction: str, text: str, text_format: str = "plain
 
 def _write_choice(element: Element, question: ParsedQuestion) -> None:
     correct = set(question.answer)  # type: ignore[arg-type]
-    single = question.type == "single"
+    single = question.type == types.SINGLE.key
     SubElement(element, "single").text = "true" if single else "false"
     SubElement(element, "shuffleanswers").text = "true"  # studyhall shuffles options too
     SubElement(element, "answernumbering").text = "ABCD"
@@ -689,8 +686,7 @@ def _write_blank(element: Element, question: ParsedQuestion) -> None:
 
 
 WRITERS: dict[str, Callable[[Element, ParsedQuestion], None]] = {
-    "single": _write_choice,
-    "multiple": _write_choice,
-    "judge": _write_judge,
-    "blank": _write_blank,
+    "multichoice": _write_choice,
+    "truefalse": _write_judge,
+    "shortanswer": _write_blank,
 }

@@ -9,7 +9,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from studyhall.banks.formats import fields
-from studyhall.banks.formats.base import LETTERS, Issue, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
+from studyhall.questions import types
+from studyhall.questions.answers import LETTERS
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, csv_bytes, find_header, read_rows, xlsx_bytes
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
@@ -83,7 +85,7 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
 
     errors_before = len(result.errors)
     type_text = cell("题型")
-    kind = fields.question_type(type_text)
+    kind = types.by_name(type_text)
     if kind is None:
         error(
             "题型",
@@ -101,16 +103,10 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
     answer: object = None
     if not answer_text:
         error("答案", _("empty."))
-    elif kind in ("single", "multiple"):
-        answer = fields.answer_letters(answer_text)
+    elif kind is not None:
+        answer = kind.parse_answer(answer_text)
         if answer is None:
-            error("答案", _("“%(answer)s” is not option letters (e.g. B or ACD).", answer=answer_text))
-    elif kind == "judge":
-        answer = fields.judge_answer(answer_text)
-        if answer is None:
-            error("答案", _("“%(answer)s” is neither true nor false (use 对 or 错).", answer=answer_text))
-    elif kind == "blank":
-        answer = fields.blank_answer(answer_text)
+            error("答案", kind.unreadable_answer(answer_text))
     difficulty = None
     if cell("难度"):
         difficulty = fields.difficulty(cell("难度"))
@@ -124,9 +120,9 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
     if len(result.errors) > errors_before or kind is None:
         return None
     return ParsedQuestion(
-        type=kind,
+        type=kind.key,
         stem=stem,
-        options=options if kind in ("single", "multiple") else [],
+        options=options if kind.has_options else [],
         answer=answer,  # type: ignore[arg-type]
         explanation=cell("解析"),
         categories=fields.categories(cell("知识点")),
@@ -140,8 +136,9 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
 
 def _cells(question: ParsedQuestion) -> list[object]:
     options = question.options + [""] * (len(LETTERS) - len(question.options))
-    answer = fields.answer_text(question.type, question.answer)
-    type_name = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}[question.type]
+    kind = types.get(question.type)
+    answer = kind.answer_text(question.answer)
+    type_name = kind.aliases[0]
     score = "" if question.score is None else f"{question.score:g}"
     return [
         type_name,

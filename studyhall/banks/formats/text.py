@@ -25,34 +25,29 @@ from flask_babel import gettext as _
 from studyhall import tabular
 from studyhall.banks.formats import fields
 from studyhall.banks.formats.base import (
-    LETTERS,
-    MIN_OPTIONS,
-    Answer,
     Issue,
     ParsedQuestion,
     ParseResult,
-    QuestionType,
 )
+from studyhall.questions import answers, types
+from studyhall.questions.answers import LETTERS, MIN_OPTIONS, Answer
+from studyhall.questions.types import TypeKey
 
 FORMAT = "text"
 BLANK = "____"  # how a blank to fill in is written in a stored stem
 
 # "choice" is a heading or 题型 that says 选择题 without saying single or multiple: the answer decides.
-TypeWord = QuestionType | Literal["choice"]
+TypeWord = TypeKey | Literal["choice"]
+# The generic 选择 comes last: every specific choice name contains it. A heading that names several
+# choice types (不定项选择：单选或多选) reads as the widest of them, so multiple choice is looked for first.
 _TYPE_KEYWORDS: tuple[tuple[str, TypeWord], ...] = (
-    # The generic 选择 comes last: every specific choice name contains it.
-    ("不定项", "multiple"),
-    ("多项选择", "multiple"),
-    ("多选", "multiple"),
-    ("单项选择", "single"),
-    ("单选", "single"),
-    ("判断", "judge"),
-    ("是非", "judge"),
-    ("对错", "judge"),
-    ("填空", "blank"),
+    *(
+        (word, kind.key)
+        for kind in (types.MULTIPLE, types.SINGLE, types.JUDGE, types.BLANK)
+        for word in kind.heading_words
+    ),
     ("选择", "choice"),
 )
-_HEADING_TITLES = {"single": "单选题", "multiple": "多选题", "judge": "判断题", "blank": "填空题"}
 
 _CN_NUMERAL = "[一二三四五六七八九十百千零〇两]+"
 _NUMBERED_HEADING = re.compile(
@@ -245,12 +240,12 @@ def _split_options(text: str) -> list[tuple[str, str]] | None:
     match = _OPTION_START.match(text)
     if match is None:
         return None
-    letter = fields.fold(match["a"] or match["b"])
+    letter = answers.fold(match["a"] or match["b"])
     rest = text[match.end() :]
     parts = []
     while (following := _next_marker(rest, letter)) is not None:
         parts.append((letter, rest[: following.start()].strip()))
-        letter = fields.fold(following["a"] or following["b"])
+        letter = answers.fold(following["a"] or following["b"])
         rest = rest[following.end() :]
     parts.append((letter, rest.strip()))
     return parts
@@ -261,7 +256,7 @@ def _next_marker(rest: str, letter: str) -> re.Match[str] | None:
     if index >= len(LETTERS):
         return None
     for match in _OPTION_NEXT.finditer(rest):
-        if fields.fold(match["a"] or match["b"]) == LETTERS[index]:
+        if answers.fold(match["a"] or match["b"]) == LETTERS[index]:
             return match
     return None
 
@@ -444,7 +439,7 @@ def _build(draft: _Draft, result: ParseResult) -> None:
     if errors or resolved is None:
         return
     question_type, answer, options = resolved
-    if question_type == "blank":
+    if types.get(question_type).has_blanks:
         stem = _BLANK_MARK.sub(BLANK, stem)
     result.questions.append(
         ParsedQuestion(
@@ -474,7 +469,8 @@ def _declared_type(draft: _Draft, errors: list[Issue]) -> TypeWord | None:
     line, value = draft.fields["type"]
     if not value:
         return draft.section_type
-    declared = fields.question_type(value) or _type_word(value)
+    named = types.by_name(value)
+    declared = named.key if named is not None else _type_word(value)
     if declared is None:
         message = _(
             "Question %(n)s at line %(line)d: unknown question type %(value)s on line %(at)d "
@@ -487,7 +483,7 @@ def _declared_type(draft: _Draft, errors: list[Issue]) -> TypeWord | None:
     return declared
 
 
-_Resolved = tuple[QuestionType, Answer, list[str]]
+_Resolved = tuple[TypeKey, Answer, list[str]]
 
 
 def _resolve(
@@ -506,20 +502,20 @@ def _resolve(
         )
         errors.append(draft.issue(message))
         return None
-    question_type = _infer(stem, options, value, declared)
-    if question_type in ("single", "multiple"):
-        return _choice(draft, question_type, options, value, at, errors, warnings)
-    if question_type == "judge":
-        return _judge(draft, options, value, at, errors)
-    return _blank(draft, options, value, at, errors)
+    kind = types.get(_infer(stem, options, value, declared))
+    if kind.has_options:
+        return _choice(draft, kind.key, options, value, at, errors, warnings)
+    if kind.has_blanks:
+        return _blank(draft, options, value, at, errors)
+    return _judge(draft, options, value, at, errors)
 
 
-def _infer(stem: str, options: list[str], value: str, declared: TypeWord | None) -> QuestionType:
+def _infer(stem: str, options: list[str], value: str, declared: TypeWord | None) -> TypeKey:
     if declared is not None and declared != "choice":
         return declared
     letters = _letters(value)
     if options:
-        judge_options = all(fields.judge_answer(option) is not None for option in options)
+        judge_options = all(answers.judge_answer(option) is not None for option in options)
         if declared is None and letters is None and judge_options and _judge_word(value) is not None:
             return "judge"  # 判断 written as A. 正确 B. 错误 with the answer as a word
         return "multiple" if letters is not None and len(letters) > 1 else "single"
@@ -533,20 +529,20 @@ def _infer(stem: str, options: list[str], value: str, declared: TypeWord | None)
 
 
 def _letters(value: str) -> list[str] | None:
-    return fields.answer_letters(value.strip().rstrip("。."))
+    return answers.answer_letters(value.strip().rstrip("。."))
 
 
 def _judge_word(value: str) -> bool | None:
-    """Like fields.judge_answer, but without the digits 1/0: without a heading, an answer "1" is a
+    """Like answers.judge_answer, but without the digits 1/0: without a heading, an answer "1" is a
     number to fill in more likely than a truth value."""
-    if fields.fold(value).isdigit():
+    if answers.fold(value).isdigit():
         return None
-    return fields.judge_answer(value)
+    return answers.judge_answer(value)
 
 
 def _choice(
     draft: _Draft,
-    question_type: QuestionType,
+    question_type: TypeKey,
     options: list[str],
     value: str,
     at: int,
@@ -591,7 +587,7 @@ def _choice(
         )
         errors.append(draft.issue(message))
         return None
-    if question_type == "single" and len(letters) > 1:
+    if question_type == types.SINGLE.key and len(letters) > 1:
         # Documents often leave a few multiple-choice questions under 单选题; the answer is the better
         # witness, but the person should know.
         message = _(
@@ -601,16 +597,16 @@ def _choice(
             count=len(letters),
         )
         warnings.append(draft.issue(message))
-        question_type = "multiple"
+        question_type = types.MULTIPLE.key
     return question_type, letters, options
 
 
 def _judge(draft: _Draft, options: list[str], value: str, at: int, errors: list[Issue]) -> _Resolved | None:
-    truth = fields.judge_answer(value)
+    truth = answers.judge_answer(value)
     letters = _letters(value) if truth is None else None
     if letters is not None and len(letters) == 1 and LETTERS.index(letters[0]) < len(options):
         # 判断题 laid out as A. 正确 B. 错误 with the answer "A": the option's word is the answer.
-        truth = fields.judge_answer(options[LETTERS.index(letters[0])])
+        truth = answers.judge_answer(options[LETTERS.index(letters[0])])
     if truth is None:
         message = _(
             "Question %(n)s at line %(line)d is true/false, "
@@ -630,7 +626,7 @@ def _blank(draft: _Draft, options: list[str], value: str, at: int, errors: list[
         message = _("Question %(n)s at line %(line)d is fill-in-the-blank but has options.", **draft.where())
         errors.append(draft.issue(message))
         return None
-    blanks = fields.blank_answer(value)
+    blanks = answers.blank_answer(value)
     if not blanks:
         message = _(
             "Question %(n)s at line %(line)d: the answer on line %(at)d is empty.", **draft.where(), at=at
@@ -705,7 +701,7 @@ def export_lines(questions: list[ParsedQuestion]) -> list[str]:
     """The layout as lines: a heading whenever the type changes, questions numbered 1… throughout."""
     lines: list[str] = []
     sections = 0
-    previous_type: QuestionType | None = None
+    previous_type: TypeKey | None = None
     for number, question in enumerate(questions, start=1):
         if question.type != previous_type:
             sections += 1
@@ -718,9 +714,9 @@ def export_lines(questions: list[ParsedQuestion]) -> list[str]:
     return lines
 
 
-def _heading_line(index: int, question_type: QuestionType) -> str:
+def _heading_line(index: int, question_type: TypeKey) -> str:
     numeral = chinese_numeral(index)
-    title = _HEADING_TITLES[question_type]
+    title = types.get(question_type).heading_title
     # Beyond 9999 sections there is no Chinese numeral; a bare type name is a heading too.
     return f"{numeral}、{title}" if numeral != str(index) else title
 
@@ -728,12 +724,12 @@ def _heading_line(index: int, question_type: QuestionType) -> str:
 def _question_lines(number: int, question: ParsedQuestion) -> list[str]:
     stem = _paragraph_lines(question.stem)
     lines = [f"{number}. {stem[0] if stem else ''}".rstrip(), *stem[1:]]
-    if question.type in ("single", "multiple"):
+    if types.get(question.type).has_options:
         for letter, option in zip(LETTERS, question.options, strict=False):
             text = _paragraph_lines(option)
             lines.append(f"{letter}. {text[0] if text else ''}".rstrip())
             lines.extend(text[1:])
-    lines.append(f"答案：{_answer_text(question)}")
+    lines.append(f"答案：{types.get(question.type).answer_text(question.answer)}")
     if explanation := _paragraph_lines(question.explanation):
         lines.append(f"解析：{explanation[0]}")
         lines.extend(explanation[1:])
@@ -752,15 +748,6 @@ def _question_lines(number: int, question: ParsedQuestion) -> list[str]:
 def _paragraph_lines(text: str) -> list[str]:
     # Empty lines would end a wrapped option or explanation when read back, so they are dropped.
     return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def _answer_text(question: ParsedQuestion) -> str:
-    answer = question.answer
-    if isinstance(answer, bool):
-        return fields.judge_text(answer)
-    if question.type == "blank":
-        return fields.blank_text(answer)  # type: ignore[arg-type]
-    return "".join(answer)  # type: ignore[arg-type]
 
 
 def _number_text(value: float) -> str:

@@ -1,4 +1,4 @@
-from studyhall.banks.matching import blanks_correct, comparable_text, normalise_answer
+from studyhall.questions.matching import blanks_correct, comparable_text, normalise_answer
 
 
 def test_blank_answers_ignore_surrounding_spaces_width_and_latin_case():

@@ -531,13 +531,15 @@ def list_audit(
     page: int = 1,
 ) -> Page[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if actor.strip():
-        query = query.join(User, AuditEvent.actor_id == User.id).where(
-            or_(
-                containing(User.username, actor.strip(), ignore_case=True),
-                containing(User.display_name, actor.strip(), ignore_case=True),
-            )
+    if text := actor.strip():
+        who = or_(
+            containing(User.username, text, ignore_case=True),
+            containing(User.display_name, text, ignore_case=True),
         )
+        # The log shows an entry without an actor as 系统 (system): that word, in either language, finds it.
+        if any(text.casefold() in word.casefold() for word in (_("system"), "system")):
+            who = or_(who, AuditEvent.actor_id.is_(None))
+        query = query.outerjoin(User, AuditEvent.actor_id == User.id).where(who)
     if action:
         query = query.where(AuditEvent.action == action)
     if since is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -11,6 +12,12 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from studyhall import clock, create_app, db, migrations
 from studyhall.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from studyhall.accounts.models import User
+    from studyhall.banks.formats import ParseResult
 
 # The console script. Its commands live on each app's `cli` (see register), so tests reach them
 # through app.test_cli_runner() exactly as an operator does through `studyhall`.
@@ -44,7 +51,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     from studyhall import demo as demo_data
     from studyhall import scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as the Flask, not its proxy
     _upgrade_database()
     if demo:
         with db.new_session() as session:
@@ -74,7 +81,7 @@ def run_scheduler() -> None:
     from studyhall import scheduler
 
     click.echo("studyhall scheduler running (Ctrl+C stops it)")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as the Flask, not its proxy
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.build(app, blocking=True).start()
 
@@ -188,7 +195,7 @@ def import_users(file: Path, dry_run: bool, create_branches: bool, passwords_out
             click.echo("\t".join(row))
 
 
-def _cli_actor(session):  # type: ignore[no-untyped-def]
+def _cli_actor(session: Session) -> User | None:
     """Command-line actions are recorded as the first administrator's (there is no signed-in user)."""
     from sqlalchemy import select
 
@@ -197,13 +204,13 @@ def _cli_actor(session):  # type: ignore[no-untyped-def]
     return session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)).first()
 
 
-def _parse_checked(file: Path, format_name: str):  # type: ignore[no-untyped-def]
+def _parse_checked(file: Path, format_name: str) -> ParseResult:
     from studyhall.banks.formats import parse_file
 
     return parse_file(file.name, file.read_bytes(), format_name)
 
 
-def _echo_issues(file: Path, result) -> None:  # type: ignore[no-untyped-def]
+def _echo_issues(file: Path, result: ParseResult) -> None:
     for kind, issues in (("error", result.errors), ("warning", result.warnings)):
         for issue in issues:
             where = (

@@ -9,15 +9,18 @@ import stat
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +88,11 @@ def make_engine(url: str) -> Engine:
 PING_AFTER_IDLE_SECONDS = 10.0
 
 
-def _note_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _note_checkin(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
     record.info["checked_in"] = time.monotonic()
 
 
-def _ping_if_idle(dialect: Dialect, dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _ping_if_idle(dialect: Dialect, dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
     """Check a connection that has been idle for a while before handing it out: the server may
     have closed it (a restart, a proxy's idle timeout), and the pool then replaces it. A connection
     in steady use is not checked: under load, pool_pre_ping's round trip on every checkout was a
@@ -115,7 +118,7 @@ def _keep_private(path: Path) -> None:
         path.chmod(mode & ~stat.S_IRWXO & 0o7777)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
@@ -131,7 +134,7 @@ class RowNumberConverter(IntegerConverter):
     """`<int:...>` in every route: a number past MAX_ID is a 404, instead of an out-of-range error
     from the database."""
 
-    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 

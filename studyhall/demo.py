@@ -137,6 +137,8 @@ def _demo_exam(session: Session, now: datetime) -> None:
     if session.scalars(select(Exam.id).where(Exam.title == DEMO_EXAM)).first() is not None:
         return
     bank = banks.get_bank(session, "国家安全知识")
+    if bank is None:
+        raise LookupError("the shipped bank 国家安全知识 is not loaded")
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
     rules = [
         RuleSpec(bank.id, count, score, type=kind.key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask.typing import ResponseValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,7 +29,7 @@ def _upload_limit_mb() -> str:
     return f"{round((current_app.config['MAX_CONTENT_LENGTH'] or 0) / (1024 * 1024), 2):g}"
 
 
-def _render(status: int, code: str, message: str) -> tuple[object, int]:
+def _render(status: int, code: str, message: str) -> tuple[ResponseValue, int]:
     if wants_json():
         return jsonify(code=code, message=message), status
     # The way back to where the person was, e.g. the upload form after a file too large.
@@ -36,13 +37,13 @@ def _render(status: int, code: str, message: str) -> tuple[object, int]:
     return render_template("errors/error.html", status=status, message=message, back=back), status
 
 
-def _http_error(error: HTTPException) -> tuple[object, int]:
+def _http_error(error: HTTPException) -> tuple[ResponseValue, int]:
     status = error.code or 500
     code, message = _messages().get(status, ("error", error.description or ""))
     return _render(status, code, message)
 
 
-def _csrf_error(_error: CSRFError) -> tuple[object, int]:
+def _csrf_error(_error: CSRFError) -> tuple[ResponseValue, int]:
     # Mostly a form left open past the end of its session: say so and offer the way back.
     message = _("This page had expired, so nothing was changed. Please open it again and retry.")
     if wants_json():
@@ -54,7 +55,7 @@ def _csrf_error(_error: CSRFError) -> tuple[object, int]:
     return render_template("errors/csrf.html", message=message, retry=retry), 400
 
 
-def _server_error(_error: Exception) -> tuple[object, int]:
+def _server_error(_error: Exception) -> tuple[ResponseValue, int]:
     # The request's transaction may have failed with it (a dead connection must be rolled back
     # before the session can query again), and the page below asks the database for its header.
     db.discard_session()

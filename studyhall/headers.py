@@ -29,7 +29,7 @@ def no_store(view: F) -> F:
     """Mark a view whose responses no cache, shared or the browser's, may keep: pages that show a
     password, an attempt's paper and answers (a shared computer's back button), and the pages that
     offer to continue an attempt (Back after submitting must not show one as still open)."""
-    view.no_store = True  # type: ignore[attr-defined]
+    view.no_store = True  # type: ignore[attr-defined]  # a mark on the function, read by the after-request hook
     return view
 
 

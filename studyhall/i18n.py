@@ -34,7 +34,7 @@ def compile_catalogs(target: Path) -> None:
 
 def select_locale() -> str:
     chosen = session.get("lang") if has_request_context() else None
-    if chosen in current_app.config["LANGUAGES"]:
+    if isinstance(chosen, str) and chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -6,10 +6,12 @@ SQL LIKE reads `%` and `_` as wildcards, so a search for "50%" or "user_1" would
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, SQLColumnExpression
 
 
-def containing(column: ColumnElement[str], text: str, *, ignore_case: bool = False) -> ColumnElement[bool]:
+def containing(
+    column: SQLColumnExpression[str], text: str, *, ignore_case: bool = False
+) -> ColumnElement[bool]:
     if ignore_case:
         return column.icontains(text, autoescape=True)
     return column.contains(text, autoescape=True)

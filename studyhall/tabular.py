@@ -145,8 +145,11 @@ def _check_shared_strings(archive: zipfile.ZipFile, limits: Limits) -> None:
 
     text_tag = f"{{{SHEET_MAIN_NS}}}si"
     try:
-        manifest = Manifest.from_tree(defusedxml.ElementTree.fromstring(archive.read(ARC_CONTENT_TYPES)))
-        part = manifest.find(SHARED_STRINGS)
+        # types-openpyxl asks for a protocol xml.etree's Element misses (find's return type); openpyxl
+        # itself reads the manifest from this same Element.
+        tree = defusedxml.ElementTree.fromstring(archive.read(ARC_CONTENT_TYPES))
+        manifest = Manifest.from_tree(tree)  # type: ignore[arg-type]  # see above
+        part = manifest.find(SHARED_STRINGS) if manifest else None
         if part is None:
             return
         texts = 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import flash
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from studyhall import clock, db
+from studyhall.accounts import signed_in_user
 from studyhall.system import service as system
 from studyhall.system.models import StagedFile
 
@@ -16,7 +16,7 @@ def stage_upload(upload: FileStorage) -> str:
     """Keep the uploaded file for the signed-in person; returns the token naming it."""
     session = db.session()
     token = system.stage_file(
-        session, current_user.id, upload.filename or "upload", upload.read(), now=clock.now()
+        session, signed_in_user().id, upload.filename or "upload", upload.read(), now=clock.now()
     )
     session.commit()
     return token
@@ -24,7 +24,7 @@ def stage_upload(upload: FileStorage) -> str:
 
 def staged_upload(token: str) -> StagedFile | None:
     """The signed-in person's staged file, or None after telling them it has expired."""
-    staged = system.staged_file(db.session(), token, current_user.id, now=clock.now())
+    staged = system.staged_file(db.session(), token, signed_in_user().id, now=clock.now())
     if staged is None:
         flash(_("That upload has expired; please upload the file again."), "error")
     return staged

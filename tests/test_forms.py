@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from studyhall.accounts.forms import RenameBranchForm
+from studyhall.forms import filled
+
 
 def test_no_form_page_writes_an_attribute_whose_value_is_none(app, client, admin):
     """WTForms writes a None attribute as required="None", which a browser reads as required: a
@@ -16,3 +21,10 @@ def test_no_form_page_writes_an_attribute_whose_value_is_none(app, client, admin
     assert forms >= 5  # the walk reached the forms (new test, new person, sign-in …)
     new_test = client.get("/admin/exams/new").get_data(as_text=True)
     assert 'name="items"' in new_test and 'name="items" required' not in new_test
+
+
+def test_a_required_field_is_read_as_text_only_after_its_form_has_data(app):
+    with app.test_request_context(method="POST", data={"name": "第一党支部"}):
+        assert filled(RenameBranchForm(meta={"csrf": False}).name) == "第一党支部"
+    with app.test_request_context(method="POST"), pytest.raises(ValueError, match="name holds no data"):
+        filled(RenameBranchForm(meta={"csrf": False}).name)

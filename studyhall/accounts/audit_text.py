@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts.forms import ROLE_LABELS
-from studyhall.accounts.models import AuditEvent, Branch
+from studyhall.accounts.models import AuditEvent, Branch, Role
 
 ACTIONS = {
     "bank.create": _l("Question bank created"),
@@ -113,9 +113,9 @@ class Describer:
         if value is None or value == "None":
             return "—"
         if key in _BRANCH_KEYS and str(value).isdigit():
-            return self.branch_names.get(int(value), f"#{value}")
+            return self.branch_names.get(int(str(value)), f"#{value}")
         if key == "role" and value in ROLE_LABELS:  # Role is a StrEnum: "cadre" finds Role.CADRE
-            return str(ROLE_LABELS[value])  # type: ignore[index]
+            return str(ROLE_LABELS[Role(str(value))])
         if key == "closes_at" and isinstance(value, str):
             return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
         if key == "changes" and isinstance(value, list):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from studyhall.accounts.models import Role
 from studyhall.accounts.service import MIN_PASSWORD_LENGTH
+from studyhall.forms import SelectChoice
 
 ROLE_LABELS = {
     Role.CADRE: _l("Cadre"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
@@ -49,8 +50,12 @@ class User(UserMixin, Base):
     # Bumped on password change, reset and deactivation: sessions carrying an older value end.
     auth_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The LoginSession this object was loaded for (or is signing in): part of the session id.
-    session_key = None
+    # The LoginSession this object was loaded for (or is signing in): part of the session id. Not a
+    # column, so declarative mapping must not see an annotation for it; mypy must.
+    if TYPE_CHECKING:
+        session_key: str | None
+    else:
+        session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -7,7 +7,7 @@ own feedback is English and generic, so we name the patterns it found ourselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,13 +28,13 @@ _PATTERNS = {
 }
 
 
-def _reason(match: dict) -> str | None:  # type: ignore[type-arg]
+def _reason(match: Mapping[str, object]) -> str | None:
     """What makes this part of the password guessable; None for a part that is not (bruteforce)."""
     if match["pattern"] == "dictionary":
         if match.get("dictionary_name") == "user_inputs":
             return _("it contains your 工号 or name")
         return _("“%(part)s” is a common password or word", part=match["token"])
-    message = _PATTERNS.get(match["pattern"])
+    message = _PATTERNS.get(str(match["pattern"]))
     return str(message) % {"part": match["token"]} if message else None
 
 

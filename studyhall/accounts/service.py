@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, exists, func, or_, select
+from sqlalchemy import Exists, Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -138,7 +138,7 @@ def parse_session_id(session_id: object) -> Claim | None:
     return Claim(int(parts[0]), int(parts[1]), parts[2])
 
 
-def session_alive(key: object):  # type: ignore[no-untyped-def]
+def session_alive(key: object) -> Exists:
     """SQL, inside a query on User: the user still has the LoginSession with this key (a value or a
     bindparam), so a query that loads the account can check the session in the same round trip."""
     return exists().where(LoginSession.user_id == User.id, LoginSession.key == key)
@@ -254,8 +254,10 @@ def branch_tree(session: Session) -> list[BranchNode]:
     branches = branch_order.ordered(session.scalars(select(Branch)))
     counts: dict[int, int] = {}
     active: dict[int, int] = {}
-    query = select(User.branch_id, User.active, func.count()).where(User.branch_id.is_not(None))
-    for branch_id, is_active, count in session.execute(query.group_by(User.branch_id, User.active)):
+    query = select(User.branch_id, User.active, func.count()).group_by(User.branch_id, User.active)
+    for branch_id, is_active, count in session.execute(query):
+        if branch_id is None:
+            continue  # people in no branch
         counts[branch_id] = counts.get(branch_id, 0) + count
         if is_active:
             active[branch_id] = count
@@ -529,13 +531,15 @@ def list_audit(
     page: int = 1,
 ) -> Page[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if actor.strip():
-        query = query.join(User, AuditEvent.actor_id == User.id).where(
-            or_(
-                containing(User.username, actor.strip(), ignore_case=True),
-                containing(User.display_name, actor.strip(), ignore_case=True),
-            )
+    if text := actor.strip():
+        who = or_(
+            containing(User.username, text, ignore_case=True),
+            containing(User.display_name, text, ignore_case=True),
         )
+        # The log shows an entry without an actor as 系统 (system): that word, in either language, finds it.
+        if any(text.casefold() in word.casefold() for word in (_("system"), "system")):
+            who = or_(who, AuditEvent.actor_id.is_(None))
+        query = query.outerjoin(User, AuditEvent.actor_id == User.id).where(who)
     if action:
         query = query.where(AuditEvent.action == action)
     if since is not None:

@@ -129,15 +129,15 @@ def _count(session: Session, limit: Limit, now: datetime) -> Count:
     """One statement: start the limit's counter at 1, or add 1 to it, or start it afresh at 1 if
     its window is over; returns the count and the window's start."""
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(TryCounter).values(
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(TryCounter).values(
         scope=limit.scope, key=limit.key, window_start=now, tries=1
     )
     over = TryCounter.window_start <= now - window()
-    statement = statement.on_conflict_do_update(
+    statement = insert.on_conflict_do_update(
         index_elements=["scope", "key"],
         set_={
             "tries": case((over, 1), else_=TryCounter.tries + 1),
-            "window_start": case((over, statement.excluded.window_start), else_=TryCounter.window_start),
+            "window_start": case((over, insert.excluded.window_start), else_=TryCounter.window_start),
         },
     ).returning(TryCounter.tries, TryCounter.window_start)
     tries, window_start = session.execute(statement).one()

@@ -273,7 +273,9 @@ class _BranchResolver:
             return (branch_name, group_name)
         return None
 
-    def ensure(self, branch_name: str, group_name: str, actor: User, now: datetime) -> tuple[Branch, int]:
+    def ensure(
+        self, branch_name: str, group_name: str, actor: User | None, now: datetime
+    ) -> tuple[Branch, int]:
         created = 0
         branch = self._branch(branch_name)
         if branch is None:
@@ -292,8 +294,9 @@ class _BranchResolver:
         return group, created
 
 
-def apply_import(session: Session, actor: User, plan: ImportPlan, *, now: datetime) -> ImportResult:
-    """Write a checked plan in the caller's transaction; the caller commits or rolls back."""
+def apply_import(session: Session, actor: User | None, plan: ImportPlan, *, now: datetime) -> ImportResult:
+    """Write a checked plan in the caller's transaction; the caller commits or rolls back. No actor: the
+    command line before any administrator exists, recorded as the system."""
     if not plan.ok:
         raise DomainError(_("The file still has problems; nothing was imported."), "invalid")
     resolver = _BranchResolver(session)

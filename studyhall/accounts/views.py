@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from wtforms import SelectChoice
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from studyhall import clock, db, demo
-from studyhall.accounts import audit_text, service, throttle, user_import
+from studyhall.accounts import audit_text, service, signed_in_user, throttle, user_import
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
@@ -28,6 +31,7 @@ from studyhall.accounts.forms import (
 from studyhall.accounts.models import Role, User
 from studyhall.accounts.throttle import Throttled
 from studyhall.errors import DomainError
+from studyhall.forms import SelectChoice, filled
 from studyhall.headers import no_store
 from studyhall.system import service as system
 from studyhall.uploads import stage_upload, staged_upload
@@ -47,6 +51,8 @@ DEVICE_COOKIE_DAYS = 365
 
 
 def _devices() -> URLSafeSerializer:
+    if not current_app.secret_key:
+        raise RuntimeError("the device cookie is signed with SECRET_KEY, which is not set")
     return URLSafeSerializer(current_app.secret_key, salt="studyhall.device")
 
 
@@ -61,7 +67,7 @@ def _known_device(username: str) -> str | None:
     return str(note.get("device") or "") or None
 
 
-def _remember_device(response: Response, username: str) -> Response:
+def _remember_device(response: WerkzeugResponse, username: str) -> WerkzeugResponse:
     note = {"account": username.strip().lower(), "device": secrets.token_urlsafe(16)}
     response.set_cookie(
         DEVICE_COOKIE,
@@ -91,19 +97,19 @@ def _login_page(form: LoginForm, status: int = 200) -> tuple[str, int]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-def login() -> object:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     session = db.session()
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return _login_page(form)
-    username = form.username.data
+    username = filled(form.username)
     try:
         outcome = service.sign_in(
             session,
             username,
-            form.password.data,
+            filled(form.password),
             device=_known_device(username),
             address=request.remote_addr,
             now=clock.now(),
@@ -128,9 +134,9 @@ def login() -> object:
 
 @bp.route("/logout", methods=["POST"])
 @allow(SIGNED_IN)
-def logout() -> object:
+def logout() -> ResponseReturnValue:
     session = db.session()
-    service.end_session(session, current_user)
+    service.end_session(session, signed_in_user())
     session.commit()
     logout_user()
     cookie.clear()
@@ -140,17 +146,18 @@ def logout() -> object:
 
 @bp.route("/password", methods=["GET", "POST"])
 @allow(SIGNED_IN)
-def change_password() -> object:
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         session = db.session()
+        user = signed_in_user()
         try:
             service.change_password(
                 session,
-                current_user,
-                form.current.data,
-                form.new.data,
-                device=_known_device(current_user.username),
+                user,
+                filled(form.current),
+                filled(form.new),
+                device=_known_device(user.username),
                 address=request.remote_addr,
                 now=clock.now(),
             )
@@ -161,7 +168,7 @@ def change_password() -> object:
                 return render_template("accounts/change_password.html", form=form), 429
         else:
             session.commit()
-            login_user(current_user._get_current_object())  # the old session id is void: issue the new one
+            login_user(user)  # the old session id is void now: issue the new one
             flash(_("Your password has been changed."), "info")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)
@@ -169,7 +176,7 @@ def change_password() -> object:
 
 @bp.route("/language", methods=["POST"])
 @allow(PUBLIC)
-def language() -> object:
+def language() -> ResponseReturnValue:
     code = request.form.get("lang", "")
     if code in current_app.config["LANGUAGES"]:
         cookie["lang"] = code
@@ -193,7 +200,7 @@ def _id_or_none(value: str | None) -> int | None:
     return None
 
 
-def _commit_or_flash(action, success: str) -> bool:  # type: ignore[no-untyped-def]
+def _commit_or_flash(action: Callable[[Session], object], success: str) -> bool:
     """Run a service call in the request's transaction; commit it, or roll back and say why."""
     session = db.session()
     try:
@@ -209,13 +216,13 @@ def _commit_or_flash(action, success: str) -> bool:  # type: ignore[no-untyped-d
 
 @bp.route("/admin/branches", methods=["GET", "POST"])
 @allow(ADMIN)
-def branches() -> object:
+def branches() -> ResponseReturnValue:
     form = BranchForm()
     form.parent_id.choices = _branch_choices(_("(top level)"))
     if form.validate_on_submit():
-        name, parent_id = form.name.data, _id_or_none(form.parent_id.data)
+        name, parent_id = filled(form.name), _id_or_none(form.parent_id.data)
         if _commit_or_flash(
-            lambda s: service.create_branch(s, current_user, name, parent_id, now=clock.now()),
+            lambda s: service.create_branch(s, signed_in_user(), name, parent_id, now=clock.now()),
             _("Branch “%(name)s” created.", name=name),
         ):
             return redirect(url_for("accounts.branches"))
@@ -224,11 +231,13 @@ def branches() -> object:
 
 @bp.route("/admin/branches/<int:branch_id>/rename", methods=["POST"])
 @allow(ADMIN)
-def rename_branch(branch_id: int) -> object:
+def rename_branch(branch_id: int) -> ResponseReturnValue:
     form = RenameBranchForm()
     if form.validate_on_submit():
         _commit_or_flash(
-            lambda s: service.rename_branch(s, current_user, branch_id, form.name.data, now=clock.now()),
+            lambda s: service.rename_branch(
+                s, signed_in_user(), branch_id, filled(form.name), now=clock.now()
+            ),
             _("Branch renamed."),
         )
     else:
@@ -238,10 +247,10 @@ def rename_branch(branch_id: int) -> object:
 
 @bp.route("/admin/branches/<int:branch_id>/move", methods=["POST"])
 @allow(ADMIN)
-def move_branch(branch_id: int) -> object:
+def move_branch(branch_id: int) -> ResponseReturnValue:
     parent_id = _id_or_none(request.form.get("parent_id"))
     _commit_or_flash(
-        lambda s: service.move_branch(s, current_user, branch_id, parent_id, now=clock.now()),
+        lambda s: service.move_branch(s, signed_in_user(), branch_id, parent_id, now=clock.now()),
         _("Branch moved."),
     )
     return redirect(url_for("accounts.branches"))
@@ -249,14 +258,14 @@ def move_branch(branch_id: int) -> object:
 
 @bp.route("/admin/branches/<int:branch_id>/order", methods=["POST"])
 @allow(ADMIN)
-def order_branch(branch_id: int) -> object:
+def order_branch(branch_id: int) -> ResponseReturnValue:
     text = request.form.get("sort_order", "").strip()
     sort_order = _id_or_none(text)
     if text and sort_order is None:
         flash(_("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error")
     else:
         _commit_or_flash(
-            lambda s: service.set_branch_order(s, current_user, branch_id, sort_order, now=clock.now()),
+            lambda s: service.set_branch_order(s, signed_in_user(), branch_id, sort_order, now=clock.now()),
             _("Order saved."),
         )
     return redirect(url_for("accounts.branches"))
@@ -264,9 +273,9 @@ def order_branch(branch_id: int) -> object:
 
 @bp.route("/admin/branches/<int:branch_id>/delete", methods=["POST"])
 @allow(ADMIN)
-def delete_branch(branch_id: int) -> object:
+def delete_branch(branch_id: int) -> ResponseReturnValue:
     _commit_or_flash(
-        lambda s: service.delete_branch(s, current_user, branch_id, now=clock.now()), _("Branch deleted.")
+        lambda s: service.delete_branch(s, signed_in_user(), branch_id, now=clock.now()), _("Branch deleted.")
     )
     return redirect(url_for("accounts.branches"))
 
@@ -276,16 +285,16 @@ def delete_branch(branch_id: int) -> object:
 
 @bp.route("/admin/users")
 @allow(ADMIN, Role.SECRETARY)
-def users() -> object:
+def users() -> ResponseReturnValue:
     session = db.session()
     role = request.args.get("role", "")
     branch_id = _id_or_none(request.args.get("branch"))
-    visible = service.visible_branch_ids(session, current_user)
+    visible = service.visible_branch_ids(session, signed_in_user())
     if visible is not None and branch_id not in visible:
         branch_id = None
     page = service.list_users(
         session,
-        current_user,
+        signed_in_user(),
         page=request.args.get("page", 1, type=int),
         search=request.args.get("q", ""),
         branch_id=branch_id,
@@ -315,7 +324,7 @@ def _user_form(form: UserForm) -> UserForm:
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @allow(ADMIN)
 @no_store
-def new_user() -> object:
+def new_user() -> ResponseReturnValue:
     form = _user_form(UserForm())
     if form.validate_on_submit():
         password = form.password.data or service.generate_password()
@@ -323,9 +332,9 @@ def new_user() -> object:
         try:
             user = service.create_user(
                 session,
-                current_user,
-                username=form.username.data,
-                display_name=form.display_name.data,
+                signed_in_user(),
+                username=filled(form.username),
+                display_name=filled(form.display_name),
                 role=Role(form.role.data),
                 branch_id=_id_or_none(form.branch_id.data),
                 password=password,
@@ -344,7 +353,7 @@ def new_user() -> object:
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @allow(ADMIN)
-def edit_user(user_id: int) -> object:
+def edit_user(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = _user_form(UserForm(obj=None if request.method == "POST" else user))
     if request.method == "GET":
@@ -354,9 +363,9 @@ def edit_user(user_id: int) -> object:
     if form.validate_on_submit() and _commit_or_flash(
         lambda s: service.update_user(
             s,
-            current_user,
+            signed_in_user(),
             user,
-            display_name=form.display_name.data,
+            display_name=filled(form.display_name),
             role=Role(form.role.data),
             branch_id=_id_or_none(form.branch_id.data),
             now=clock.now(),
@@ -369,11 +378,11 @@ def edit_user(user_id: int) -> object:
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
 @allow(ADMIN)
-def set_active(user_id: int) -> object:
+def set_active(user_id: int) -> ResponseReturnValue:
     active = request.form.get("active") == "1"
     user = _user_or_404(user_id)
     _commit_or_flash(
-        lambda s: service.set_active(s, current_user, user, active, now=clock.now()),
+        lambda s: service.set_active(s, signed_in_user(), user, active, now=clock.now()),
         _("%(name)s can sign in again.", name=user.display_name)
         if active
         else _("%(name)s can no longer sign in; their history stays.", name=user.display_name),
@@ -384,10 +393,10 @@ def set_active(user_id: int) -> object:
 @bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
 @allow(ADMIN)
 @no_store
-def reset_password(user_id: int) -> object:
+def reset_password(user_id: int) -> ResponseReturnValue:
     session = db.session()
     user = _user_or_404(user_id)
-    password = service.reset_password(session, current_user, user, now=clock.now())
+    password = service.reset_password(session, signed_in_user(), user, now=clock.now())
     session.commit()
     return render_template("accounts/password_shown.html", user=user, password=password)
 
@@ -397,14 +406,14 @@ def reset_password(user_id: int) -> object:
 
 @bp.route("/admin/users/import", methods=["GET", "POST"])
 @allow(ADMIN)
-def import_users() -> object:
+def import_users() -> ResponseReturnValue:
     form = ImportUploadForm()
     if form.validate_on_submit():
         return _preview(stage_upload(form.file.data), create_branches=False)
     return render_template("accounts/import_upload.html", form=form)
 
 
-def _preview(token: str, *, create_branches: bool) -> object:
+def _preview(token: str, *, create_branches: bool) -> ResponseReturnValue:
     staged = staged_upload(token)
     if staged is None:
         return redirect(url_for("accounts.import_users"))
@@ -424,20 +433,21 @@ def _preview(token: str, *, create_branches: bool) -> object:
 @bp.route("/admin/users/import/confirm", methods=["POST"])
 @allow(ADMIN)
 @no_store
-def confirm_import() -> object:
+def confirm_import() -> ResponseReturnValue:
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     session = db.session()
-    staged = staged_upload(form.token.data)
+    token = filled(form.token)
+    staged = staged_upload(token)
     if staged is None:
         return redirect(url_for("accounts.import_users"))
     plan = user_import.plan_import(
         session, staged.filename, staged.data, create_branches=form.create_branches.data
     )
     if request.form.get("action") == "recheck" or not plan.ok:
-        return _preview(form.token.data, create_branches=form.create_branches.data)
-    result = user_import.apply_import(session, current_user, plan, now=clock.now())
+        return _preview(token, create_branches=form.create_branches.data)
+    result = user_import.apply_import(session, signed_in_user(), plan, now=clock.now())
     session.delete(staged)
     session.commit()
     return render_template("accounts/import_done.html", result=result)
@@ -488,7 +498,7 @@ def _local_day(value: str | None) -> datetime | None:
 
 @bp.route("/admin/audit")
 @allow(ADMIN)
-def audit() -> object:
+def audit() -> ResponseReturnValue:
     session = db.session()
     since = _local_day(request.args.get("since"))
     until = _local_day(request.args.get("until"))

@@ -470,12 +470,15 @@ def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
 
 
 def duration_text(seconds: int | None) -> str:
-    """12:05, or 1:02:03 past an hour; an em dash for none."""
+    """12 分 5 秒, or 1 小时 2 分 3 秒 past an hour (a bare 12:05 reads as a time of day); an em dash
+    for none."""
     if seconds is None:
         return "—"
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    if hours:
+        return _("%(h)d h %(m)d min %(s)d s", h=hours, m=minutes, s=seconds)
+    return _("%(m)d min %(s)d s", m=minutes, s=seconds)
 
 
 def export_names(  # type: ignore[no-untyped-def]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, render_template
-from flask_login import current_user
 
 from studyhall import clock, db
 from studyhall.accounts import service as accounts
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.exams import service as exams
 from studyhall.headers import no_store
@@ -23,9 +23,10 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     session = db.session()
     now = clock.now()
-    if points.award_daily_sign_in(session, current_user.id, now=now):
+    user = signed_in_user()
+    if points.award_daily_sign_in(session, user.id, now=now):
         session.commit()
-    tests = exams.listings(session, current_user, now=now)
+    tests = exams.listings(session, user, now=now)
     # Done with: every attempt used while the test is still open (已完成), or closed (已结束).
     done = [t for t in tests if t.status != "upcoming" and not t.startable]
 
@@ -34,7 +35,7 @@ def index() -> str:
 
     return render_template(
         "home/index.html",
-        branch=accounts.branch_path(current_user.branch),
+        branch=accounts.branch_path(user.branch),
         open_tests=[t for t in tests if t.startable],
         coming=[t for t in tests if t.status == "upcoming"],
         completed=[t for t in done if t.status == "open"],

@@ -66,8 +66,11 @@ def staged_file(session: Session, token: str, owner_id: int, *, now: datetime) -
 
 
 def sweep_staged_files(session: Session, *, now: datetime) -> int:
-    result = session.execute(delete(StagedFile).where(StagedFile.created_at < now - STAGED_FILE_LIFETIME))
-    return result.rowcount or 0
+    # Through the connection, whose result (a CursorResult) has the row count: no StagedFile is loaded.
+    result = session.connection().execute(
+        delete(StagedFile).where(StagedFile.created_at < now - STAGED_FILE_LIFETIME)
+    )
+    return result.rowcount
 
 
 HEARTBEAT_EVERY = timedelta(seconds=60)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 
 from studyhall import clock, db
 from studyhall.accounts.access import PUBLIC, allow
@@ -12,14 +14,14 @@ bp = Blueprint("system", __name__)
 
 
 @bp.record_once
-def _note_start(state) -> None:  # type: ignore[no-untyped-def]
+def _note_start(state: BlueprintSetupState) -> None:
     # The scheduler of a fresh `studyhall serve` is given a moment to beat (see service.START_UP).
     state.app.extensions["studyhall.started_at"] = clock.now()
 
 
 @bp.route("/healthz")
 @allow(PUBLIC)
-def healthz() -> object:
+def healthz() -> ResponseReturnValue:
     report = service.health(
         db.engine(), now=clock.now(), started_at=current_app.extensions["studyhall.started_at"]
     )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.exceptions import Unauthorized
 
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
-from studyhall.accounts.models import Role
+from studyhall.accounts.models import Role, User
 
 ADMIN_PAGES = [
     "/admin/branches",
@@ -84,3 +86,16 @@ def test_only_the_attempt_start_and_save_check_the_session_in_their_own_query(ap
     assert unchecked == {"exams_api.start", "exams_api.save"}
     with pytest.raises(TypeError):
         allow(SIGNED_IN_CHECKED_BY_VIEW, Role.ADMIN)  # it would admit anyone signed in
+
+
+def test_signed_in_user_is_the_account_of_the_session_and_refuses_an_anonymous_visitor(
+    app, people, auth, client
+):
+    with app.test_request_context(), pytest.raises(Unauthorized):
+        signed_in_user()
+    people.user("10001", Role.CADRE)
+    auth.login("10001")
+    with client:
+        client.get("/")
+        user = signed_in_user()
+        assert type(user) is User and user.username == "10001"

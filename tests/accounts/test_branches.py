@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
-from studyhall.accounts.models import AuditEvent, Branch
+from studyhall.accounts.models import AuditEvent, Branch, User
 
 
 def names(session):
@@ -70,3 +72,22 @@ def test_delete_only_when_the_branch_is_empty(admin, people, client, session):
     client.post(f"/admin/branches/{empty.id}/delete")
     session.expire_all()
     assert session.get(Branch, empty.id) is None
+
+
+def test_the_branch_list_counts_its_own_members_and_the_active_people_with_the_groups_below(
+    admin, people, client, session
+):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    people.user("20001", branch=first)
+    for username in ("20002", "20003", "20004"):
+        people.user(username, branch=group)
+    session.scalars(select(User).where(User.username == "20004")).one().active = False
+    session.commit()
+    page = client.get("/admin/branches").get_data(as_text=True)
+    counts = re.findall(
+        r'data-depth="\d">([^<]+)</th>.*?data-members="(\d+)".*?data-audience="(\d+)"', page, re.S
+    )
+    assert counts == [("机关党委", "0", "3"), ("第一党支部", "1", "3"), ("第一党小组", "3", "2")]
+    assert "本组织人数" in page and "含下级人数" in page

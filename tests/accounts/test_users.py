@@ -130,3 +130,15 @@ def test_audit_log_names_a_branch_by_its_path_as_every_branch_may_have_a_group_o
     )
     rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
     assert "所在支部: 第一党支部 / 第二党小组 → 第三党支部 / 第二党小组" in rows
+
+
+def test_the_audit_log_finds_what_the_system_did_by_the_word_it_shows_for_it(admin, people, client):
+    people.user("30001", name="赵敏")  # recorded without an actor, shown as 系统
+    client.post(
+        "/admin/branches", data={"name": "新支部", "parent_id": ""}, follow_redirects=True
+    )  # by admin1
+    for word in ("系统", "System", "system", "系"):
+        page = client.get("/admin/audit", query_string={"actor": word}).get_data(as_text=True)
+        assert "30001" in page and "新支部" not in page, word
+    by_person = client.get("/admin/audit", query_string={"actor": "admin1"}).get_data(as_text=True)
+    assert "新支部" in by_person and "30001" not in by_person

@@ -60,3 +60,14 @@ def test_no_hint_over_a_table_that_fits(page, people, world):
     page.goto("/admin/users")
     expect(page.locator("#people")).to_be_visible()
     expect(page.locator(".scroll-hint")).to_be_hidden()
+
+
+def test_the_drawing_rules_choices_are_wide_enough_to_read_and_pick_on_a_phone(phone, people, world):
+    phone.set_viewport_size({"width": 390, "height": 800})
+    sign_in(phone, "admin1")
+    phone.goto("/admin/exams/new")
+    selects = phone.locator("#rules select").all()
+    assert selects  # a bank and a type on each rule row
+    for select in selects:
+        assert select.evaluate("el => el.getBoundingClientRect().width") >= 150, select.get_attribute("name")
+    expect(phone.locator("#paper .scroll-hint")).to_be_visible()  # the rules table scrolls sideways instead

@@ -225,6 +225,7 @@ def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):
     admin = sign_in(app, "admin1")
     page = admin.get(f"/admin/exams/{exam_id}/results").get_data(as_text=True)
     assert re.findall(r'data-rank="(\d+)" data-username="(\d+)"', page) == [("1", "10002"), ("2", "10001")]
+    assert "<td>3 分 0 秒</td>" in page and "<td>5 分 0 秒</td>" in page
     workbook = load_workbook(io.BytesIO(admin.get(f"/admin/exams/{exam_id}/results.xlsx").data))
     ranking_sheet = workbook.worksheets[1]  # after the results sheet
     assert [row[:3] for row in ranking_sheet.iter_rows(min_row=2, values_only=True)] == [
@@ -372,11 +373,21 @@ def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(
     clients["10001"].post(f"/api/attempts/{states['10001']['attempt']}/submit")
 
     page = clients["10001"].get(f"/attempts/{states['10001']['attempt']}/result").get_data(as_text=True)
-    assert 'id="time-used" data-seconds="307">5:07<' in page
+    assert 'id="time-used" data-seconds="307">5 分 7 秒<' in page
     assert 'data-correct="3"' in page and "3 题（共 4 题）" in page
     assert 'data-rank="2"' in page and "第 2 名（共 2 人）" in page
     first = clients["10002"].get(f"/attempts/{states['10002']['attempt']}/result").get_data(as_text=True)
     assert 'data-correct="4"' in first and 'data-rank="1"' in first
+
+
+def test_time_used_reads_in_minutes_and_seconds_and_past_an_hour_in_hours_too(app):
+    with app.test_request_context():
+        assert [results.duration_text(s) for s in (None, 59, 307, 3723)] == [
+            "—",
+            "0 分 59 秒",
+            "5 分 7 秒",
+            "1 小时 2 分 3 秒",
+        ]
 
 
 def test_the_result_page_of_a_test_that_hides_scores_shows_time_used_only(app, make_exam, frozen_now):

@@ -1,0 +1,18 @@
+"""What every feature's forms share: the choice type of select fields and a validated field's text."""
+
+from __future__ import annotations
+
+from wtforms import StringField
+
+# WTForms 3.3 replaces (value, label) choices with SelectChoice; types-WTForms still describes 3.2.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # see above
+
+__all__ = ["SelectChoice", "filled"]
+
+
+def filled(field: StringField) -> str:
+    """The text of a field whose form has validated with DataRequired (or InputRequired): WTForms
+    types its data as optional because an unsubmitted field holds None."""
+    if field.data is None:
+        raise ValueError(f"{field.name} holds no data: validate its form first")
+    return field.data

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import IntegerField, StringField
 
 # WTForms 3.3 replaces (value, label) choices with SelectChoice; types-WTForms still describes 3.2.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # see above
 
-__all__ = ["SelectChoice", "filled"]
+__all__ = ["SelectChoice", "filled", "number"]
 
 
 def filled(field: StringField) -> str:
     """The text of a field whose form has validated with DataRequired (or InputRequired): WTForms
     types its data as optional because an unsubmitted field holds None."""
+    if field.data is None:
+        raise ValueError(f"{field.name} holds no data: validate its form first")
+    return field.data
+
+
+def number(field: IntegerField) -> int:
+    """The number in a field whose form has validated with InputRequired, as filled() for text."""
     if field.data is None:
         raise ValueError(f"{field.name} holds no data: validate its form first")
     return field.data

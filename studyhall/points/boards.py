@@ -9,8 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVarTuple, Unpack
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import branch_order
@@ -18,6 +20,9 @@ from studyhall.accounts.models import Branch, User
 from studyhall.points import periods
 from studyhall.points.models import Period, PointTotal
 from studyhall.points.periods import Span
+
+
+_Ts = TypeVarTuple("_Ts")
 
 
 class Level(enum.StrEnum):
@@ -49,11 +54,11 @@ class BranchRow:
         return round(self.total / self.members, 1) if self.members else 0.0
 
 
-def _in_span(span: Span):  # type: ignore[no-untyped-def]
+def _in_span(span: Span) -> ColumnElement[bool]:
     return and_(PointTotal.period == span.period.value, PointTotal.start == span.start)
 
 
-def _scope(query, branch_ids: set[int] | None):  # type: ignore[no-untyped-def]
+def _scope(query: Select[Unpack[_Ts]], branch_ids: set[int] | None) -> Select[Unpack[_Ts]]:
     query = query.where(User.active.is_(True))
     return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
 
@@ -147,7 +152,7 @@ def branches(
         .group_by(User.branch_id)
     )
     for branch_id, people_count, points in session.execute(query):
-        unit = tree.unit_of(branch_id, level)
+        unit = tree.unit_of(branch_id, level) if branch_id is not None else None
         if unit is not None:
             members[unit] += people_count
             totals[unit] += int(points)
@@ -158,7 +163,7 @@ def branches(
             place,
             unit,
             tree.names[unit],
-            tree.names[tree.parent[unit]] if level is Level.GROUP and tree.parent.get(unit) else "",
+            tree.names[parent] if level is Level.GROUP and (parent := tree.parent.get(unit)) else "",
             members[unit],
             totals[unit],
         )
@@ -211,7 +216,7 @@ def _branch_names(session: Session, ids: set[int | None]) -> dict[int | None, st
     }
 
 
-def span_from(period: str | None, start: str | None, now: datetime, zone) -> Span:  # type: ignore[no-untyped-def]
+def span_from(period: str | None, start: str | None, now: datetime, zone: ZoneInfo) -> Span:
     """The period a page asks for: `period` (day/week/month/year/all, default week) holding the
     day `start` (YYYY-MM-DD; default today). Anything unreadable falls back to the default."""
     try:

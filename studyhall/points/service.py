@@ -99,7 +99,7 @@ def rule(session: Session, key: RuleKey) -> PointRule:
 
 def rules(session: Session) -> list[PointRule]:
     """Every rule, in the order they are shown."""
-    if session.scalar(select(func.count()).select_from(PointRule)) < len(DEFAULTS):
+    if (session.scalar(select(func.count()).select_from(PointRule)) or 0) < len(DEFAULTS):
         _ensure_rules(session)
     return list(session.scalars(select(PointRule).order_by(PointRule.sort_order, PointRule.id)))
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, user_logged_in
+from flask_login import user_logged_in
+from sqlalchemy.orm import Session
 
 from studyhall import clock, db
 from studyhall.accounts import service as accounts
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError
+from studyhall.forms import filled, number
 from studyhall.headers import attachment
 from studyhall.pagination import Page
 from studyhall.points import boards, mine, periods, service
@@ -44,7 +49,7 @@ def _award_sign_in(_app: Flask, user: User, **_extra: object) -> None:
 
 
 @bp.record_once
-def _connect(state) -> None:  # type: ignore[no-untyped-def]
+def _connect(state: BlueprintSetupState) -> None:
     user_logged_in.connect(_award_sign_in, state.app)
 
 
@@ -74,9 +79,9 @@ def my_points() -> str:
     now = clock.now()
     return render_template(
         "points/mine.html",
-        mine=mine.summary(session, current_user, now=now),
+        mine=mine.summary(session, signed_in_user(), now=now),
         earn_links={"login": url_for("home.index"), "exam": url_for("home.index", _anchor="tests")},
-        page=mine.ledger(session, current_user, request.args.get("page", 1, type=int)),
+        page=mine.ledger(session, signed_in_user(), request.args.get("page", 1, type=int)),
     )
 
 
@@ -91,12 +96,12 @@ def _board_request() -> tuple[str, Span, int | None]:
     return kind, span, branch if branch in boards.Tree.read(db.session()).names else None
 
 
-def _within(session, branch: int | None, *, export: bool) -> set[int] | None:  # type: ignore[no-untyped-def]
+def _within(session: Session, branch: int | None, *, export: bool) -> set[int] | None:
     """The branches a board shows: the chosen one and below, and for a secretary's export never more
     than their own."""
     chosen = accounts.subtree_ids(session, branch) if branch is not None else None
-    if export and current_user.role == Role.SECRETARY:
-        own = accounts.visible_branch_ids(session, current_user) or set()
+    if export and signed_in_user().role == Role.SECRETARY:
+        own = accounts.visible_branch_ids(session, signed_in_user()) or set()
         return own if chosen is None else chosen & own
     return chosen
 
@@ -116,7 +121,7 @@ def board() -> str:
             session, span, branch_ids=within, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE
         )
         page: Page[object] = Page(items=list(rows), total=total, page=page_number, per_page=PER_PAGE)
-        me = boards.standing(session, span, current_user.id, branch_ids=within)
+        me = boards.standing(session, span, signed_in_user().id, branch_ids=within)
     else:
         level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
         page = Page(
@@ -134,7 +139,7 @@ def board() -> str:
         page=page,
         me=me,
         branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
-        may_export=current_user.role in (Role.ADMIN, Role.SECRETARY),
+        may_export=signed_in_user().role in (Role.ADMIN, Role.SECRETARY),
     )
 
 
@@ -191,7 +196,7 @@ def admin_index() -> str:
     )
 
 
-def _refused(refused: DomainError) -> Response:
+def _refused(refused: DomainError) -> ResponseReturnValue:
     if refused.code == "not_found":
         abort(404)
     flash(refused.message, "error")
@@ -200,7 +205,7 @@ def _refused(refused: DomainError) -> Response:
 
 @bp.route("/admin/points/rules/<int:rule_id>", methods=["POST"])
 @allow(Role.ADMIN)
-def edit_rule(rule_id: int) -> Response:
+def edit_rule(rule_id: int) -> ResponseReturnValue:
     session = db.session()
     form = RuleForm(prefix=f"rule{rule_id}")
     if not form.validate_on_submit():
@@ -215,16 +220,16 @@ def edit_rule(rule_id: int) -> Response:
     try:
         rule = service.edit_rule(
             session,
-            current_user,
+            signed_in_user(),
             rule_id,
-            RuleChange(form.points.data, form.daily_cap.data, form.weekly_cap.data, form.enabled.data),
+            RuleChange(number(form.points), form.daily_cap.data, form.weekly_cap.data, form.enabled.data),
             now=clock.now(),
         )
     except DomainError as refused:
         return _refused(refused)
     accounts.record(
         session,
-        current_user,
+        signed_in_user(),
         "points.rule",
         rule.name,
         now=clock.now(),
@@ -241,7 +246,7 @@ def edit_rule(rule_id: int) -> Response:
 
 @bp.route("/admin/points/award", methods=["GET", "POST"])
 @allow(Role.ADMIN)
-def award() -> object:
+def award() -> ResponseReturnValue:
     form = ManualAwardForm()
     if request.method == "GET":
         form.token.data = secrets.token_urlsafe(16)
@@ -250,11 +255,11 @@ def award() -> object:
         try:
             given = service.award_by_hand(
                 session,
-                current_user,
+                signed_in_user(),
                 form.names(),
-                form.points.data,
-                form.reason.data,
-                form.token.data,
+                number(form.points),
+                filled(form.reason),
+                form.token.data or "",
                 now=clock.now(),
             )
         except DomainError as refused:
@@ -263,9 +268,9 @@ def award() -> object:
             if given:
                 accounts.record(
                     session,
-                    current_user,
+                    signed_in_user(),
                     "points.award",
-                    form.reason.data.strip(),
+                    filled(form.reason).strip(),
                     now=clock.now(),
                     points=form.points.data,
                     people=form.names(),
@@ -283,21 +288,21 @@ def award() -> object:
 
 @bp.route("/admin/points/awards/<int:award_id>/reverse", methods=["POST"])
 @allow(Role.ADMIN)
-def reverse(award_id: int) -> Response:
+def reverse(award_id: int) -> ResponseReturnValue:
     session = db.session()
     form = ReverseForm()
     if not form.validate_on_submit():
         flash(_("Give the reason: it is shown to the person and on the ledger."), "error")
         return redirect(url_for("points.admin_index"))
     try:
-        row = service.reverse(session, current_user, award_id, form.reason.data, now=clock.now())
+        row = service.reverse(session, signed_in_user(), award_id, filled(form.reason), now=clock.now())
     except DomainError as refused:
         return _refused(refused)
     accounts.record(
         session,
-        current_user,
+        signed_in_user(),
         "points.reverse",
-        form.reason.data.strip(),
+        filled(form.reason).strip(),
         now=clock.now(),
         award_id=award_id,
         points=row.points,

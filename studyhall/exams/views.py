@@ -28,7 +28,7 @@ from studyhall import clock, db
 from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
 from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
-from studyhall.exams import results, service
+from studyhall.exams import export, reports, service
 from studyhall.exams.models import Attempt
 from studyhall.headers import no_store
 
@@ -219,8 +219,8 @@ def result(attempt_id: int) -> object:
         attempt=attempt,
         exam=exam,
         listing=listing,
-        outcome=results.outcome(session, exam, attempt),
-        duration=results.duration_text,
+        outcome=reports.outcome(session, exam, attempt),
+        duration=export.duration_text,
         review_open=service.review_open(attempt, opens_at, now=now),
         review_opens_at=opens_at,
         score_shown=listing.score_shown,

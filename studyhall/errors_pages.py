@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from studyhall import db, i18n
-from studyhall.accounts.access import referrer_target, wants_json
+from studyhall.access import referrer_target, wants_json
 
 
 def _messages() -> dict[int, tuple[str, str]]:

@@ -15,6 +15,7 @@ from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from studyhall.access import Claim, parse_session_id
 from studyhall.accounts import branch_order, password_strength, throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
 from studyhall.errors import DomainError
@@ -118,24 +119,6 @@ def sign_in(
     if user is not None:
         throttle.give_back(session, ticket)
     return SignIn(user, ticket)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Who a session cookie says its holder is (User.get_id): true only while that account is
-    active, its auth_version (raised by every password change or reset) is still this one, and its
-    LoginSession (ended by signing out) still exists."""
-
-    id: int
-    auth_version: int
-    session_key: str
-
-
-def parse_session_id(session_id: object) -> Claim | None:
-    parts = str(session_id).split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
-        return None
-    return Claim(int(parts[0]), int(parts[1]), parts[2])
 
 
 def session_alive(key: object):  # type: ignore[no-untyped-def]

@@ -13,8 +13,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import SelectChoice
 
 from studyhall import clock, db, demo
+from studyhall.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts import audit_text, service, throttle, user_import
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
     BranchForm,

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from studyhall import clock, db
-from studyhall.accounts.access import allow
+from studyhall.access import allow
 from studyhall.accounts.models import Role
 from studyhall.banks import service
 from studyhall.banks.formats import FORMATS, fields, parse_file

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from studyhall import clock, db
+from studyhall.access import allow
 from studyhall.accounts import service as accounts
-from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
 from studyhall.banks.formats.base import LETTERS
 from studyhall.banks.forms import TYPE_LABELS

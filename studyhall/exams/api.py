@@ -13,8 +13,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, allow, session_claim
-from studyhall.accounts.service import Claim
+from studyhall.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, Claim, allow, session_claim
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.headers import no_store

@@ -12,8 +12,8 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from studyhall import clock, db
+from studyhall.access import allow
 from studyhall.accounts import service as accounts
-from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.exams import export, reports, service

@@ -56,7 +56,7 @@ GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow 
 
 
 class Holder(Protocol):
-    """Whoever starts or saves: the signed-in User, or the session's accounts.Claim when the route
+    """Whoever starts or saves: the signed-in User, or the session's access.Claim when the route
     has not loaded the user (the hot API routes: their own first query checks the account)."""
 
     id: int

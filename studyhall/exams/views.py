@@ -25,7 +25,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
+from studyhall.access import PUBLIC, SIGNED_IN, allow
 from studyhall.banks.forms import TYPE_LABELS
 from studyhall.errors import DomainError
 from studyhall.exams import export, reports, service

@@ -8,8 +8,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from studyhall import clock, db
+from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import service as accounts
-from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.exams import service as exams
 from studyhall.headers import no_store
 

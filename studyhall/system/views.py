@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, allow
+from studyhall.access import PUBLIC, allow
 from studyhall.system import service
 
 bp = Blueprint("system", __name__)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from studyhall.accounts.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
+from studyhall.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
 from studyhall.accounts.models import Role
 
 ADMIN_PAGES = [

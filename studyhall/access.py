@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
+from studyhall.errors import ErrorCode
+
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in person
 # Any signed-in person, checked by the view's own statement rather than by loading the account
@@ -104,7 +106,9 @@ def referrer_target() -> str | None:
 
 def _signed_out() -> object:
     if wants_json():
-        response = jsonify(code="signed_out", message=_("Your session has ended; please sign in again."))
+        response = jsonify(
+            code=ErrorCode.SIGNED_OUT, message=_("Your session has ended; please sign in again.")
+        )
         response.status_code = 401
         return response
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

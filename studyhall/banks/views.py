@@ -14,7 +14,7 @@ from studyhall.banks.formats import FORMATS, fields, parse_file
 from studyhall.banks.formats.base import LETTERS, ParsedQuestion
 from studyhall.banks.formats.sheet import template_xlsx
 from studyhall.banks.forms import FORMAT_LABELS, TYPE_LABELS, BankConfirmForm, BankUploadForm, QuestionForm
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.uploads import stage_upload, staged_upload
 
 bp = Blueprint("banks", __name__, url_prefix="/admin/banks")
@@ -156,14 +156,15 @@ def _form_to_question(form: QuestionForm) -> ParsedQuestion:
     answer = fields.parse_answer(kind, answer_text)
     if answer is None:
         raise DomainError(
-            _("The answer “%(answer)s” does not fit the question type.", answer=answer_text), "invalid"
+            _("The answer “%(answer)s” does not fit the question type.", answer=answer_text),
+            ErrorCode.INVALID,
         )
     difficulty = fields.difficulty(_text(form.difficulty)) if _text(form.difficulty) else None
     if _text(form.difficulty) and difficulty is None:
-        raise DomainError(_("Difficulty must be 1–5 or 易/中/难."), "invalid")
+        raise DomainError(_("Difficulty must be 1–5 or 易/中/难."), ErrorCode.INVALID)
     score = fields.score(_text(form.score)) if _text(form.score) else None
     if _text(form.score) and score is None:
-        raise DomainError(_("The score must be a positive number."), "invalid")
+        raise DomainError(_("The score must be a positive number."), ErrorCode.INVALID)
     return ParsedQuestion(
         type=kind,
         stem=_text(form.stem),

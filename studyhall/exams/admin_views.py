@@ -26,7 +26,7 @@ from studyhall.exams.forms import (
     FixKeyForm,
     items_text,
 )
-from studyhall.exams.models import Exam
+from studyhall.exams.models import Exam, ExamStatus
 from studyhall.headers import attachment
 
 bp = Blueprint("exams_admin", __name__, url_prefix="/admin/exams")
@@ -54,10 +54,10 @@ def page_helpers() -> dict[str, object]:
         "type_labels": TYPE_LABELS,
         "letters": LETTERS,
         "status_labels": {
-            "draft": _("Draft"),
-            "upcoming": _("Upcoming"),
-            "open": _("Open"),
-            "closed": _("Closed"),
+            ExamStatus.DRAFT: _("Draft"),
+            ExamStatus.UPCOMING: _("Upcoming"),
+            ExamStatus.OPEN: _("Open"),
+            ExamStatus.CLOSED: _("Closed"),
         },
         "grace_seconds": int(service.GRACE.total_seconds()),
     }

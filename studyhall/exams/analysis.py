@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from studyhall.accounts.models import Branch
 from studyhall.banks.models import Question
 from studyhall.exams import service
-from studyhall.exams.models import Attempt, Exam
+from studyhall.exams.models import Attempt, AttemptState, Exam
 from studyhall.exams.reports import current_versions, groups, total_score
 from studyhall.exams.statistics import (
     ItemStatistics,
@@ -77,7 +77,7 @@ def analyse(session: Session, exam: Exam) -> Analysis:
         session.scalars(
             select(Attempt)
             .options(selectinload(Attempt.items))
-            .where(Attempt.exam_id == exam.id, Attempt.state == "submitted")
+            .where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.SUBMITTED)
             .order_by(Attempt.id)
         )
     )

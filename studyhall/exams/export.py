@@ -8,13 +8,11 @@ from collections.abc import Sequence
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from studyhall.exams.models import Attempt, Exam
+from studyhall.exams.models import Attempt, AttemptState, Exam, ExamMode
 from studyhall.exams.reports import (
     ENDED_BY,
-    IN_PROGRESS,
-    NOT_STARTED,
     PROGRESS,
-    SUBMITTED,
+    Progress,
     RankRow,
     ResultRow,
     RosterGroup,
@@ -42,9 +40,9 @@ def roster_workbook(roster_groups: Sequence[RosterGroup]) -> bytes:
         [
             group.branch.name if group.branch else _("No branch"),
             group.audience,
-            group.count(NOT_STARTED),
-            group.count(IN_PROGRESS),
-            group.count(SUBMITTED),
+            group.count(Progress.NOT_STARTED),
+            group.count(Progress.IN_PROGRESS),
+            group.count(Progress.SUBMITTED),
         ]
         for group in roster_groups
     ]
@@ -125,14 +123,14 @@ def results_workbook(  # type: ignore[no-untyped-def]
             row.time_used,
             row.attempt.tab_switches,
             str(ENDED_BY.get(row.attempt.ended_by, row.attempt.ended_by))
-            if row.attempt.state == "submitted"
+            if row.attempt.state == AttemptState.SUBMITTED
             else _("In progress"),
             _("yes") if row.counted else None,
         ]
         for row in rows
     ]
     sheets = [Sheet(_("Results"), [header, *table])]
-    if exam.mode == "contest":
+    if exam.mode == ExamMode.CONTEST:
         ranked = [
             [
                 entry.rank,

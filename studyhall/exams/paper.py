@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from studyhall.banks.formats.base import LETTERS
 from studyhall.banks.matching import blank_marks, blanks_correct
 from studyhall.banks.models import Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamItem, ExamPaper, ExamRule
 
 MAX_BLANK_LENGTH = 200
@@ -79,7 +79,9 @@ def _pools(session: Session, exam: Exam) -> Pools:
         for item in exam.items:
             row = current.get(item.lineage)
             if row is None or row.retired:
-                raise DomainError(_("A hand-picked question of this test is no longer available."), "pool")
+                raise DomainError(
+                    _("A hand-picked question of this test is no longer available."), ErrorCode.POOL
+                )
             fixed.append((row, item.score))
     candidates = _candidates(session, exam.rules)
     return Pools(
@@ -128,7 +130,7 @@ def _choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -
                     count=rule.count,
                     size=len(pool),
                 ),
-                "pool_too_small",
+                ErrorCode.POOL_TOO_SMALL,
             )
         pool.sort(key=lambda row: (usage[row.lineage], rng.random()))
         for row in pool[: rule.count]:
@@ -328,7 +330,7 @@ def to_stored(question_type: str, stem: str, option_order: list[int], response: 
 
 
 def _invalid() -> DomainError:
-    return DomainError(_("That answer does not fit the question."), "invalid_response")
+    return DomainError(_("That answer does not fit the question."), ErrorCode.INVALID_RESPONSE)
 
 
 def to_shown(item: AttemptItem, question_type: str, stored: object) -> object:

@@ -18,9 +18,9 @@ from studyhall.banks import lint as linting
 from studyhall.banks import service as banks
 from studyhall.banks.formats import fields
 from studyhall.banks.models import Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper, service
-from studyhall.exams.models import Answer, Attempt, AttemptItem, Exam
+from studyhall.exams.models import Answer, Attempt, AttemptItem, AttemptState, Exam
 from studyhall.exams.reports import current_versions
 
 
@@ -34,7 +34,7 @@ def current_version(session: Session, exam: Exam, lineage: str) -> Question:
     )
     question = current_versions(session, [lineage]).get(lineage) if used else None
     if question is None:
-        raise DomainError(_("No such question in this test."), "not_found")
+        raise DomainError(_("No such question in this test."), ErrorCode.NOT_FOUND)
     return question
 
 
@@ -48,13 +48,14 @@ def parse_key(question: Question, text: str) -> object:
     answer = fields.parse_answer(question.type, text)
     if answer is None:
         raise DomainError(
-            _("The answer “%(answer)s” does not fit the question type.", answer=text.strip()), "invalid"
+            _("The answer “%(answer)s” does not fit the question type.", answer=text.strip()),
+            ErrorCode.INVALID,
         )
     edited = banks.to_parsed(question)
     edited.answer = answer  # type: ignore[assignment]
     errors = linting.question_errors(edited, require_source=question.bank.require_source)
     if errors:
-        raise DomainError(" ".join(errors), "invalid")
+        raise DomainError(" ".join(errors), ErrorCode.INVALID)
     return answer
 
 
@@ -107,7 +108,7 @@ def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: obje
     question = current_version(session, exam, lineage)
     affected, skipped = _affected(session, exam, question)
     stand_in = SimpleNamespace(type=question.type, answer=new_answer, case_sensitive=question.case_sensitive)
-    submitted = [(attempt, item) for attempt, item in affected if attempt.state == "submitted"]
+    submitted = [(attempt, item) for attempt, item in affected if attempt.state == AttemptState.SUBMITTED]
     responses = (
         dict(
             ((a.attempt_id, a.position), a.response)
@@ -161,7 +162,7 @@ def apply_regrade(
     for _attempt, item in affected:
         item.question_id = corrected.id
     session.flush()
-    regraded = {attempt.id: attempt for attempt, _item in affected if attempt.state == "submitted"}
+    regraded = {attempt.id: attempt for attempt, _item in affected if attempt.state == AttemptState.SUBMITTED}
     users = (
         {
             user.id: user

@@ -11,6 +11,7 @@ someone placed directly at the top counts under the top branch itself.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,42 +27,46 @@ from studyhall.accounts import branch_order
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.banks.models import Bank, Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper, service
 from studyhall.exams.models import (
     Attempt,
     AttemptEvent,
     AttemptItem,
+    AttemptState,
+    EndedBy,
     Exam,
     ExamExtension,
     ExamItem,
+    ExamMode,
     ExamRule,
+    ExamStatus,
 )
 
 ENDED_BY = {
-    "cadre": _l("By the cadre"),
-    "timer": _l("Time ran out (page)"),
-    "sweep": _l("Time ran out (server)"),
-    "tab_switches": _l("Tab-switch limit"),
+    EndedBy.CADRE: _l("By the cadre"),
+    EndedBy.TIMER: _l("Time ran out (page)"),
+    EndedBy.SWEEP: _l("Time ran out (server)"),
+    EndedBy.TAB_SWITCHES: _l("Tab-switch limit"),
 }
 
 
 # ---- the list of tests and one test's settings -----------------------------------------------
 
 
-def status(exam: Exam, now: datetime) -> str:
-    """draft / upcoming / open / closed, by the exam's own window (individual later closes aside)."""
+def status(exam: Exam, now: datetime) -> ExamStatus:
+    """By the exam's own window (individual later closes aside)."""
     if exam.published_at is None:
-        return "draft"
+        return ExamStatus.DRAFT
     if now < exam.opens_at:
-        return "upcoming"
-    return "open" if now < exam.closes_at else "closed"
+        return ExamStatus.UPCOMING
+    return ExamStatus.OPEN if now < exam.closes_at else ExamStatus.CLOSED
 
 
 @dataclass(frozen=True)
 class ExamRow:
     exam: Exam
-    status: str
+    status: ExamStatus
     started: int  # attempts started (submitted ones included)
     submitted: int
 
@@ -72,7 +77,9 @@ def exam_rows(session: Session, *, now: datetime) -> list[ExamRow]:
         exam_id: (started, submitted or 0)
         for exam_id, started, submitted in session.execute(
             select(
-                Attempt.exam_id, func.count(), func.sum(case((Attempt.state == "submitted", 1), else_=0))
+                Attempt.exam_id,
+                func.count(),
+                func.sum(case((Attempt.state == AttemptState.SUBMITTED, 1), else_=0)),
             ).group_by(Attempt.exam_id)
         )
     }
@@ -228,16 +235,27 @@ def groups(session: Session) -> Groups:
     return Groups([node.branch for node in tree], group_of)
 
 
-NOT_STARTED, IN_PROGRESS, SUBMITTED = "not_started", "in_progress", "submitted"
-# In the order the roster lists them: who still has to take the test first.
-PROGRESS = {NOT_STARTED: _l("Not started"), IN_PROGRESS: _l("In progress"), SUBMITTED: _l("Submitted")}
+class Progress(enum.StrEnum):
+    """Where someone expected stands with a test, in the order the roster lists them: who still has
+    to take the test first."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+PROGRESS = {
+    Progress.NOT_STARTED: _l("Not started"),
+    Progress.IN_PROGRESS: _l("In progress"),
+    Progress.SUBMITTED: _l("Submitted"),
+}
 
 
 @dataclass(frozen=True)
 class RosterLine:
     user: User
     branch: str  # the person's branch path
-    progress: str  # NOT_STARTED / IN_PROGRESS / SUBMITTED
+    progress: Progress
 
 
 @dataclass(frozen=True)
@@ -251,7 +269,7 @@ class RosterGroup:
     def audience(self) -> int:
         return len(self.lines)
 
-    def count(self, progress: str) -> int:
+    def count(self, progress: Progress) -> int:
         return sum(1 for line in self.lines if line.progress == progress)
 
 
@@ -259,7 +277,7 @@ def roster(session: Session, exam: Exam, *, visible: set[int] | None = None) -> 
     """The 参考名单 per 党支部: everyone expected (service.audience_users), each with where they
     stand, those not started first (then by 工号). Someone with a later attempt in progress is in
     progress. `visible`: only people in these branches (a secretary's subtree); None: everyone."""
-    states: dict[int, set[str]] = defaultdict(set)
+    states: dict[int, set[AttemptState]] = defaultdict(set)
     query = select(Attempt.user_id, Attempt.state).where(Attempt.exam_id == exam.id)
     for user_id, state in session.execute(query):
         states[user_id].add(state)
@@ -269,7 +287,13 @@ def roster(session: Session, exam: Exam, *, visible: set[int] | None = None) -> 
         if visible is not None and user.branch_id not in visible:
             continue
         mine = states.get(user.id, set())
-        progress = IN_PROGRESS if "open" in mine else SUBMITTED if "submitted" in mine else NOT_STARTED
+        progress = (
+            Progress.IN_PROGRESS
+            if AttemptState.OPEN in mine
+            else Progress.SUBMITTED
+            if AttemptState.SUBMITTED in mine
+            else Progress.NOT_STARTED
+        )
         lines[grouping.of(user)].append(RosterLine(user, accounts.branch_path(user.branch), progress))
     order = list(PROGRESS)
     return [
@@ -300,9 +324,9 @@ def monitor(session: Session, exam: Exam) -> Monitor:
         MonitorRow(
             group.branch,
             group.audience,
-            group.count(NOT_STARTED),
-            group.count(IN_PROGRESS),
-            group.count(SUBMITTED),
+            group.count(Progress.NOT_STARTED),
+            group.count(Progress.IN_PROGRESS),
+            group.count(Progress.SUBMITTED),
         )
         for group in roster(session, exam)
     ]
@@ -405,7 +429,7 @@ class Outcome:
 
 def outcome(session: Session, exam: Exam, attempt: Attempt) -> Outcome:
     correct = sum(1 for item in attempt.items if item.awarded is not None and item.awarded >= item.score)
-    ranked = ranking(results(session, exam)) if exam.mode == "contest" else []
+    ranked = ranking(results(session, exam)) if exam.mode == ExamMode.CONTEST else []
     rank = next((entry.rank for entry in ranked if entry.row.user.id == attempt.user_id), None)
     return Outcome(time_used(attempt), correct, len(attempt.items), rank, len(ranked))
 
@@ -416,7 +440,7 @@ def results_and_ranking(
     """The results and, for a contest, the ranking, of people in the `visible` branches (None:
     everyone). Ranks are among everyone who took the test, whoever is shown."""
     rows = results(session, exam)
-    ranked = ranking(rows) if exam.mode == "contest" else []
+    ranked = ranking(rows) if exam.mode == ExamMode.CONTEST else []
     if visible is not None:
         rows = [row for row in rows if row.user.branch_id in visible]
         ranked = [entry for entry in ranked if entry.row.user.branch_id in visible]
@@ -448,7 +472,7 @@ class AttemptDetail:
 def attempt_detail(session: Session, exam: Exam, attempt_id: int) -> AttemptDetail:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.exam_id != exam.id:
-        raise DomainError(_("No such attempt."), "not_found")
+        raise DomainError(_("No such attempt."), ErrorCode.NOT_FOUND)
     user = session.get(User, attempt.user_id)
     events = list(
         session.scalars(

@@ -22,9 +22,8 @@ def data_path(name: str) -> Path:
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
-    from studyhall import accounts, cli, db, errors_pages, headers, i18n, inputs
+    from studyhall import access, accounts, cli, db, errors_pages, headers, i18n, inputs
     from studyhall import config as defaults
-    from studyhall.accounts import access
     from studyhall.extensions import babel, csrf, login_manager
     from studyhall.questions import types as question_types
 

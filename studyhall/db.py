@@ -1,7 +1,8 @@
-"""Engine, one session per request, the declarative Base and the UTC datetime column type."""
+"""Engine, one session per request, the declarative Base and the UTC datetime and string enum column types."""
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -60,6 +61,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def string_enum(values: type[enum.StrEnum], length: int) -> Enum:
+    """A column of a StrEnum's values: a plain VARCHAR (no database enum type, no CHECK), so the stored
+    strings are the values themselves; it reads back members and refuses a value not in the enum."""
+    return Enum(values, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def _json(value: object) -> str:

@@ -10,18 +10,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from studyhall import db, i18n
-from studyhall.accounts.access import referrer_target, wants_json
+from studyhall.access import referrer_target, wants_json
+from studyhall.errors import ErrorCode
 
 
-def _messages() -> dict[int, tuple[str, str]]:
+def _messages() -> dict[int, tuple[ErrorCode, str]]:
     return {
-        400: ("bad_request", _("The request could not be understood.")),
-        403: ("forbidden", _("You do not have permission to open this page.")),
-        404: ("not_found", _("There is no such page.")),
-        405: ("method_not_allowed", _("That action is not possible here.")),
-        413: ("too_large", _("The file is too large. The limit is %(mb)s MB.", mb=_upload_limit_mb())),
-        429: ("too_many_requests", _("Too many requests. Please wait a moment and try again.")),
-        500: ("server_error", _("Something went wrong on the server. Nothing you saved is lost; try again.")),
+        400: (ErrorCode.BAD_REQUEST, _("The request could not be understood.")),
+        403: (ErrorCode.FORBIDDEN, _("You do not have permission to open this page.")),
+        404: (ErrorCode.NOT_FOUND, _("There is no such page.")),
+        405: (ErrorCode.METHOD_NOT_ALLOWED, _("That action is not possible here.")),
+        413: (
+            ErrorCode.TOO_LARGE,
+            _("The file is too large. The limit is %(mb)s MB.", mb=_upload_limit_mb()),
+        ),
+        429: (ErrorCode.TOO_MANY_REQUESTS, _("Too many requests. Please wait a moment and try again.")),
+        500: (
+            ErrorCode.SERVER_ERROR,
+            _("Something went wrong on the server. Nothing you saved is lost; try again."),
+        ),
     }
 
 
@@ -29,7 +36,7 @@ def _upload_limit_mb() -> str:
     return f"{round((current_app.config['MAX_CONTENT_LENGTH'] or 0) / (1024 * 1024), 2):g}"
 
 
-def _render(status: int, code: str, message: str) -> tuple[ResponseValue, int]:
+def _render(status: int, code: ErrorCode, message: str) -> tuple[ResponseValue, int]:
     if wants_json():
         return jsonify(code=code, message=message), status
     # The way back to where the person was, e.g. the upload form after a file too large.
@@ -39,7 +46,7 @@ def _render(status: int, code: str, message: str) -> tuple[ResponseValue, int]:
 
 def _http_error(error: HTTPException) -> tuple[ResponseValue, int]:
     status = error.code or 500
-    code, message = _messages().get(status, ("error", error.description or ""))
+    code, message = _messages().get(status, (ErrorCode.ERROR, error.description or ""))
     return _render(status, code, message)
 
 
@@ -47,7 +54,7 @@ def _csrf_error(_error: CSRFError) -> tuple[ResponseValue, int]:
     # Mostly a form left open past the end of its session: say so and offer the way back.
     message = _("This page had expired, so nothing was changed. Please open it again and retry.")
     if wants_json():
-        return jsonify(code="csrf_expired", message=message), 400
+        return jsonify(code=ErrorCode.CSRF_EXPIRED, message=message), 400
     retry = referrer_target()
     if retry is None:
         get_page = request.url_rule is not None and "GET" in (request.url_rule.methods or ())

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool
 
 from studyhall import create_app, db
-from studyhall.accounts.access import PUBLIC, allow
+from studyhall.access import PUBLIC, allow
 from studyhall.system import service as system
 from studyhall.system.models import Setting
 from tests.exams import conftest as exam_fixtures

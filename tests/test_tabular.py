@@ -16,7 +16,7 @@ from studyhall.accounts import user_import
 from studyhall.accounts.models import User
 from studyhall.banks.formats import FORMATS
 from studyhall.banks.formats.base import ParsedQuestion
-from studyhall.exams import results
+from studyhall.exams import export, reports
 from studyhall.exams.models import Attempt, Exam
 from studyhall.tabular import FileProblem, Limits, read_rows
 from tests.banks.helpers import xlsx_with_shared_texts
@@ -104,9 +104,9 @@ def test_results_workbook_shows_formula_like_names_as_text(app, prefix):
         tab_switches=0,
         ended_by="cadre",
     )
-    row = results.ResultRow(attempt, user, payload(prefix), 300, counted=True)
+    row = reports.ResultRow(attempt, user, payload(prefix), 300, counted=True)
     with app.test_request_context():
-        data = results.results_workbook(Exam(mode="contest"), [row], results.ranking([row]), zone=UTC)
+        data = export.results_workbook(Exam(mode="contest"), [row], reports.ranking([row]), zone=UTC)
     assert_neutralised_xlsx(data, prefix)
     assert sum("evil.example" in str(cell.value) for cell in xlsx_cells(data)) == 4  # both sheets
 

@@ -15,9 +15,10 @@ from sqlalchemy import Exists, Select, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from studyhall.access import Claim, parse_session_id
 from studyhall.accounts import branch_order, password_strength, throttle
 from studyhall.accounts.models import AuditEvent, Branch, LoginSession, Role, User
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
 from studyhall.search import containing
 
@@ -45,7 +46,7 @@ def check_new_password(password: str, *, own: Iterable[str] = ()) -> None:
     """Refuse a password too short or easy to guess; `own` is the person's 工号 and name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(
-            _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "weak_password"
+            _("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), ErrorCode.WEAK_PASSWORD
         )
     reasons = password_strength.weaknesses(password, own)
     if reasons:
@@ -55,7 +56,7 @@ def check_new_password(password: str, *, own: Iterable[str] = ()) -> None:
                 "for example a few unrelated words with digits or signs between them.",
                 reasons=_("; ").join(reasons),
             ),
-            "weak_password",
+            ErrorCode.WEAK_PASSWORD,
         )
 
 
@@ -120,24 +121,6 @@ def sign_in(
     return SignIn(user, ticket)
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Who a session cookie says its holder is (User.get_id): true only while that account is
-    active, its auth_version (raised by every password change or reset) is still this one, and its
-    LoginSession (ended by signing out) still exists."""
-
-    id: int
-    auth_version: int
-    session_key: str
-
-
-def parse_session_id(session_id: object) -> Claim | None:
-    parts = str(session_id).split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
-        return None
-    return Claim(int(parts[0]), int(parts[1]), parts[2])
-
-
 def session_alive(key: object) -> Exists:
     """SQL, inside a query on User: the user still has the LoginSession with this key (a value or a
     bindparam), so a query that loads the account can check the session in the same round trip."""
@@ -191,11 +174,11 @@ def change_password(
     if not check_password_hash(user.password_hash, current):
         warning = throttle.tries_left_warning(ticket, now=now)
         message = _("The current password is wrong.")
-        raise DomainError(f"{message} {warning}" if warning else message, "wrong_password")
+        raise DomainError(f"{message} {warning}" if warning else message, ErrorCode.WRONG_PASSWORD)
     throttle.give_back(session, ticket)
     check_new_password(new, own=(user.username, user.display_name))
     if new == current:
-        raise DomainError(_("The new password must differ from the current one."), "same_password")
+        raise DomainError(_("The new password must differ from the current one."), ErrorCode.SAME_PASSWORD)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.auth_version += 1
@@ -290,9 +273,9 @@ def branch_path(branch: Branch | None) -> str:
 def _clean_branch_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise DomainError(_("A branch needs a name."), "invalid")
+        raise DomainError(_("A branch needs a name."), ErrorCode.INVALID)
     if len(name) > 100:
-        raise DomainError(_("A branch name can have at most 100 characters."), "invalid")
+        raise DomainError(_("A branch name can have at most 100 characters."), ErrorCode.INVALID)
     return name
 
 
@@ -304,13 +287,15 @@ def _check_sibling_name(session: Session, parent_id: int | None, name: str, excl
     if exclude is not None:
         query = query.where(Branch.id != exclude)
     if session.scalars(query).first() is not None:
-        raise DomainError(_("There is already a branch called “%(name)s” there.", name=name), "duplicate")
+        raise DomainError(
+            _("There is already a branch called “%(name)s” there.", name=name), ErrorCode.DUPLICATE
+        )
 
 
 def _get_branch(session: Session, branch_id: int) -> Branch:
     branch = session.get(Branch, branch_id)
     if branch is None:
-        raise DomainError(_("No such branch."), "not_found")
+        raise DomainError(_("No such branch."), ErrorCode.NOT_FOUND)
     return branch
 
 
@@ -343,7 +328,9 @@ def move_branch(
     if parent_id is not None:
         _get_branch(session, parent_id)
         if parent_id in subtree_ids(session, branch.id):
-            raise DomainError(_("A branch cannot move under itself or one of its own groups."), "cycle")
+            raise DomainError(
+                _("A branch cannot move under itself or one of its own groups."), ErrorCode.CYCLE
+            )
     _check_sibling_name(session, parent_id, branch.name, exclude=branch.id)
     record(
         session,
@@ -371,11 +358,12 @@ def delete_branch(session: Session, actor: User, branch_id: int, *, now: datetim
     if session.scalars(select(Branch.id).where(Branch.parent_id == branch.id)).first() is not None:
         raise DomainError(
             _("“%(name)s” still has groups below it; move or delete them first.", name=branch.name),
-            "not_empty",
+            ErrorCode.NOT_EMPTY,
         )
     if session.scalars(select(User.id).where(User.branch_id == branch.id)).first() is not None:
         raise DomainError(
-            _("“%(name)s” still has members (active or not); move them first.", name=branch.name), "not_empty"
+            _("“%(name)s” still has members (active or not); move them first.", name=branch.name),
+            ErrorCode.NOT_EMPTY,
         )
     record(session, actor, "branch.delete", branch.name, now=now)
     session.delete(branch)
@@ -387,7 +375,7 @@ def delete_branch(session: Session, actor: User, branch_id: int, *, now: datetim
 def check_username(username: str) -> str:
     username = username.strip()
     if not USERNAME_PATTERN.match(username):
-        raise DomainError(_("A 工号 uses letters, digits, “.”, “_” or “-” (at most 64)."), "invalid")
+        raise DomainError(_("A 工号 uses letters, digits, “.”, “_” or “-” (at most 64)."), ErrorCode.INVALID)
     return username
 
 
@@ -405,10 +393,10 @@ def create_user(
 ) -> User:
     username = check_username(username)
     if not display_name.strip():
-        raise DomainError(_("A person needs a name."), "invalid")
+        raise DomainError(_("A person needs a name."), ErrorCode.INVALID)
     check_new_password(password, own=(username, display_name))
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
-        raise DomainError(_("The 工号 %(username)s is taken.", username=username), "duplicate")
+        raise DomainError(_("The 工号 %(username)s is taken.", username=username), ErrorCode.DUPLICATE)
     if branch_id is not None:
         _get_branch(session, branch_id)
     user = User(
@@ -439,11 +427,11 @@ def update_user(
     now: datetime,
 ) -> None:
     if not display_name.strip():
-        raise DomainError(_("A person needs a name."), "invalid")
+        raise DomainError(_("A person needs a name."), ErrorCode.INVALID)
     if branch_id is not None:
         _get_branch(session, branch_id)
     if user.id == actor.id and role != Role.ADMIN:
-        raise DomainError(_("You cannot take away your own administrator role."), "self")
+        raise DomainError(_("You cannot take away your own administrator role."), ErrorCode.SELF)
     changes = {
         field: [str(old), str(new)]
         for field, old, new in (
@@ -460,7 +448,7 @@ def update_user(
 
 def set_active(session: Session, actor: User, user: User, active: bool, *, now: datetime) -> None:
     if user.id == actor.id and not active:
-        raise DomainError(_("You cannot deactivate your own account."), "self")
+        raise DomainError(_("You cannot deactivate your own account."), ErrorCode.SELF)
     if user.active == active:
         return
     user.active = active

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from studyhall.accounts.models import TryCounter
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 
 WARN_WHEN_LEFT = 2  # say how many tries are left once it is this few
 
@@ -59,7 +59,9 @@ class Ticket:
 
 class Throttled(DomainError):
     def __init__(self, minutes: int) -> None:
-        super().__init__(_("Too many wrong tries. Try again in %(n)d minutes.", n=minutes), "throttled")
+        super().__init__(
+            _("Too many wrong tries. Try again in %(n)d minutes.", n=minutes), ErrorCode.THROTTLED
+        )
         self.minutes = minutes
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from studyhall.accounts import branch_order, service
 from studyhall.accounts.models import Branch, Role, User
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, find_header, read_rows, xlsx_bytes
 
 # Canonical column → header texts accepted for it (Chinese templates vary).
@@ -298,7 +298,7 @@ def apply_import(session: Session, actor: User | None, plan: ImportPlan, *, now:
     """Write a checked plan in the caller's transaction; the caller commits or rolls back. No actor: the
     command line before any administrator exists, recorded as the system."""
     if not plan.ok:
-        raise DomainError(_("The file still has problems; nothing was imported."), "invalid")
+        raise DomainError(_("The file still has problems; nothing was imported."), ErrorCode.INVALID)
     resolver = _BranchResolver(session)
     existing = service.usernames(session, (row.username for row in plan.rows))
     created = updated = branches_created = 0

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from studyhall import clock, db, demo
+from studyhall.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts import audit_text, service, signed_in_user, throttle, user_import
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow, referrer_target, safe_next
 from studyhall.accounts.forms import (
     ROLE_LABELS,
     BranchForm,

@@ -18,7 +18,7 @@ from studyhall.banks import lint as linting
 from studyhall.banks.formats import FORMATS
 from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
 from studyhall.banks.models import Bank, Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
 from studyhall.questions import types as question_types
 from studyhall.questions.matching import stem_key
@@ -103,7 +103,7 @@ def get_bank(session: Session, name: str) -> Bank | None:
 def bank_or_error(session: Session, bank_id: int) -> Bank:
     bank = session.get(Bank, bank_id)
     if bank is None:
-        raise DomainError(_("No such question bank."), "not_found")
+        raise DomainError(_("No such question bank."), ErrorCode.NOT_FOUND)
     return bank
 
 
@@ -112,7 +112,7 @@ def ensure_bank(
 ) -> Bank:
     name = name.strip()
     if not name or len(name) > 100:
-        raise DomainError(_("A bank needs a name of at most 100 characters."), "invalid")
+        raise DomainError(_("A bank needs a name of at most 100 characters."), ErrorCode.INVALID)
     bank = get_bank(session, name)
     if bank is None:
         bank = Bank(name=name, description="", require_source=require_source, created_at=now)
@@ -298,7 +298,7 @@ def apply_import(
 ) -> ImportSummary:
     """Write a checked plan in the caller's transaction: all of it or, on any error, none."""
     if not plan.ok:
-        raise DomainError(_("The file still has errors; nothing was imported."), "invalid")
+        raise DomainError(_("The file still has errors; nothing was imported."), ErrorCode.INVALID)
     bank = ensure_bank(session, actor, plan.bank_name, now=now, require_source=require_source)
     rows = []
     for item in plan.items:
@@ -344,7 +344,7 @@ def load_shipped_banks(session: Session, *, now: datetime) -> list[ImportSummary
         result = FORMATS["csv"].parse((SHIPPED_DIR / filename).read_bytes())
         plan = plan_import(session, bank_name, result, require_source=True)
         if not plan.ok:
-            raise DomainError(f"{filename}: {plan.result.errors[0]}", "invalid")
+            raise DomainError(f"{filename}: {plan.result.errors[0]}", ErrorCode.INVALID)
         summaries_.append(apply_import(session, None, plan, now=now, require_source=True))
     return summaries_
 
@@ -392,7 +392,7 @@ def bank_categories(session: Session, bank: Bank) -> list[str]:
 def question_or_error(session: Session, question_id: int) -> Question:
     question = session.get(Question, question_id)
     if question is None:
-        raise DomainError(_("No such question."), "not_found")
+        raise DomainError(_("No such question."), ErrorCode.NOT_FOUND)
     return question
 
 
@@ -410,10 +410,10 @@ def edit_question(
     """Save an edit as a new version; the old one stays for the papers that showed it."""
     question = question_or_error(session, question_id)
     if not question.current:
-        raise DomainError(_("Only the newest version of a question can be edited."), "stale")
+        raise DomainError(_("Only the newest version of a question can be edited."), ErrorCode.STALE)
     errors = linting.question_errors(edited, require_source=question.bank.require_source)
     if errors:
-        raise DomainError(" ".join(errors), "invalid")
+        raise DomainError(" ".join(errors), ErrorCode.INVALID)
     if (
         _content(edited, question.score) == _content(to_parsed(question))
         and edited.external_id == question.external_id
@@ -449,7 +449,9 @@ def edit_question(
 def set_retired(session: Session, actor: User, question_id: int, retired: bool, *, now: datetime) -> Question:
     question = question_or_error(session, question_id)
     if not question.current:
-        raise DomainError(_("Only the newest version of a question can be retired or restored."), "stale")
+        raise DomainError(
+            _("Only the newest version of a question can be retired or restored."), ErrorCode.STALE
+        )
     question.retired = retired
     accounts.record(
         session,
@@ -464,7 +466,7 @@ def set_retired(session: Session, actor: User, question_id: int, retired: bool, 
 
 def export_bank(session: Session, bank: Bank, format_name: str) -> bytes:
     if format_name not in FORMATS:
-        raise DomainError(_("Unknown format %(format)s.", format=format_name), "invalid")
+        raise DomainError(_("Unknown format %(format)s.", format=format_name), ErrorCode.INVALID)
     questions = session.scalars(
         select(Question)
         .where(Question.bank_id == bank.id, Question.current, Question.retired.is_(False))

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from studyhall import clock, db
-from studyhall.accounts.access import allow
+from studyhall.access import allow
 from studyhall.accounts.models import Role
 from studyhall.banks import service
 from studyhall.banks.formats import FORMATS, fields, parse_file
 from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.banks.formats.sheet import template_xlsx
 from studyhall.banks.forms import FORMAT_LABELS, BankConfirmForm, BankUploadForm, QuestionForm
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
 from studyhall.uploads import stage_upload, staged_upload
@@ -158,14 +158,15 @@ def _form_to_question(form: QuestionForm) -> ParsedQuestion:
     answer = kind.parse_answer(answer_text)
     if answer is None:
         raise DomainError(
-            _("The answer “%(answer)s” does not fit the question type.", answer=answer_text), "invalid"
+            _("The answer “%(answer)s” does not fit the question type.", answer=answer_text),
+            ErrorCode.INVALID,
         )
     difficulty = fields.difficulty(_text(form.difficulty)) if _text(form.difficulty) else None
     if _text(form.difficulty) and difficulty is None:
-        raise DomainError(_("Difficulty must be 1–5 or 易/中/难."), "invalid")
+        raise DomainError(_("Difficulty must be 1–5 or 易/中/难."), ErrorCode.INVALID)
     score = fields.score(_text(form.score)) if _text(form.score) else None
     if _text(form.score) and score is None:
-        raise DomainError(_("The score must be a positive number."), "invalid")
+        raise DomainError(_("The score must be a positive number."), ErrorCode.INVALID)
     return ParsedQuestion(
         type=kind.key,
         stem=_text(form.stem),

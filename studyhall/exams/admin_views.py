@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from studyhall import clock, db
+from studyhall.access import allow
 from studyhall.accounts import service as accounts
-from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
-from studyhall.exams import results, service, setup
+from studyhall.exams import export, regrade, reports, service, setup
+from studyhall.exams.analysis import analyse
 from studyhall.exams.forms import (
     GRADING_LABELS,
     MODE_LABELS,
@@ -23,7 +24,7 @@ from studyhall.exams.forms import (
     FixKeyForm,
     items_text,
 )
-from studyhall.exams.models import Exam
+from studyhall.exams.models import Exam, ExamStatus
 from studyhall.headers import attachment
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
@@ -45,18 +46,18 @@ def page_helpers() -> dict[str, object]:
 
     return {
         "local_time": local_time,
-        "duration": results.duration_text,
+        "duration": export.duration_text,
         "mode_labels": MODE_LABELS,
         "grading_labels": GRADING_LABELS,
         "review_labels": REVIEW_LABELS,
-        "ended_by_labels": results.ENDED_BY,
+        "ended_by_labels": reports.ENDED_BY,
         "type_labels": types.LABELS,
         "letters": LETTERS,
         "status_labels": {
-            "draft": _("Draft"),
-            "upcoming": _("Upcoming"),
-            "open": _("Open"),
-            "closed": _("Closed"),
+            ExamStatus.DRAFT: _("Draft"),
+            ExamStatus.UPCOMING: _("Upcoming"),
+            ExamStatus.OPEN: _("Open"),
+            ExamStatus.CLOSED: _("Closed"),
         },
         "grace_seconds": int(service.GRACE.total_seconds()),
     }
@@ -75,7 +76,7 @@ def _exam_or_404(exam_id: int) -> Exam:
 @bp.route("/")
 @allow(ADMIN)
 def index() -> object:
-    return render_template("exams/admin_index.html", rows=results.exam_rows(db.session(), now=clock.now()))
+    return render_template("exams/admin_index.html", rows=reports.exam_rows(db.session(), now=clock.now()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -96,11 +97,11 @@ def _form(exam: Exam | None) -> object:
     tree = accounts.branch_tree(session)
     form.set_choices(tree, setup.banks(session))
     if exam is not None and request.method == "GET":
-        audience = results.audience_lines(session, exam)
+        audience = reports.audience_lines(session, exam)
         form.fill(
             exam,
             [user.username for user in audience.people],
-            items_text(results.item_references(session, exam)),
+            items_text(reports.item_references(session, exam)),
         )
     problem = None
     if form.validate_on_submit():
@@ -140,17 +141,17 @@ def detail(exam_id: int) -> object:
 
 def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> object:
     session = db.session()
-    picked, rules = results.paper_lines(session, exam)
+    picked, rules = reports.paper_lines(session, exam)
     return render_template(
         "exams/admin_exam.html",
         exam=exam,
-        status=results.status(exam, clock.now()),
-        total=results.total_score(exam),
+        status=reports.status(exam, clock.now()),
+        total=reports.total_score(exam),
         picked=picked,
         rules=rules,
-        audience=results.audience_lines(session, exam),
+        audience=reports.audience_lines(session, exam),
         frozen=setup.paper_frozen(session, exam),
-        arrangements=results.arrangements(session, exam),
+        arrangements=reports.arrangements(session, exam),
         review_opens_at=service.review_opens_at(session, exam),
         keys_shown=service.keys_shown_elsewhere(session, exam, now=clock.now()),
         extension_form=extension_form,
@@ -214,12 +215,12 @@ def unpublish(exam_id: int) -> object:
 def preview(exam_id: int) -> object:
     exam = _exam_or_404(exam_id)
     try:
-        paper = results.preview(db.session(), exam, random.Random())
+        paper = reports.preview(db.session(), exam, random.Random())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("exams_admin.detail", exam_id=exam.id))
     return render_template(
-        "exams/admin_preview.html", exam=exam, paper=paper, total=results.total_score(exam)
+        "exams/admin_preview.html", exam=exam, paper=paper, total=reports.total_score(exam)
     )
 
 
@@ -233,7 +234,7 @@ def monitor(exam_id: int) -> object:
     body = render_template(
         "exams/admin_monitor.html",
         exam=exam,
-        monitor=results.monitor(db.session(), exam),
+        monitor=reports.monitor(db.session(), exam),
         now=clock.now(),
         refresh=MONITOR_REFRESH_SECONDS,
     )
@@ -249,8 +250,8 @@ def roster(exam_id: int) -> object:
     return render_template(
         "exams/roster.html",
         exam=exam,
-        groups=results.roster(db.session(), exam),
-        progress_labels=results.PROGRESS,
+        groups=reports.roster(db.session(), exam),
+        progress_labels=reports.PROGRESS,
         for_admin=True,
     )
 
@@ -259,7 +260,7 @@ def roster(exam_id: int) -> object:
 @allow(ADMIN)
 def roster_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    data, name, fallback = results.roster_export(db.session(), exam, zone=clock.local_zone())
+    data, name, fallback = export.roster_export(db.session(), exam, zone=clock.local_zone())
     return attachment(data, XLSX, name, fallback)
 
 
@@ -267,7 +268,7 @@ def roster_xlsx(exam_id: int) -> Response:
 @allow(ADMIN)
 def results_page(exam_id: int) -> object:
     exam = _exam_or_404(exam_id)
-    rows, ranking = results.results_and_ranking(db.session(), exam)
+    rows, ranking = reports.results_and_ranking(db.session(), exam)
     return render_template(
         "exams/admin_results.html",
         exam=exam,
@@ -281,7 +282,7 @@ def results_page(exam_id: int) -> object:
 @allow(ADMIN)
 def results_xlsx(exam_id: int) -> Response:
     exam = _exam_or_404(exam_id)
-    data, name, fallback = results.results_export(db.session(), exam, zone=clock.local_zone())
+    data, name, fallback = export.results_export(db.session(), exam, zone=clock.local_zone())
     return attachment(data, XLSX, name, fallback)
 
 
@@ -290,7 +291,7 @@ def results_xlsx(exam_id: int) -> Response:
 def attempt(exam_id: int, attempt_id: int) -> object:
     exam = _exam_or_404(exam_id)
     try:
-        found = results.attempt_detail(db.session(), exam, attempt_id)
+        found = reports.attempt_detail(db.session(), exam, attempt_id)
     except DomainError:
         abort(404)
     return render_template("exams/admin_attempt.html", exam=exam, detail=found)
@@ -300,9 +301,7 @@ def attempt(exam_id: int, attempt_id: int) -> object:
 @allow(ADMIN)
 def analysis(exam_id: int) -> object:
     exam = _exam_or_404(exam_id)
-    return render_template(
-        "exams/admin_analysis.html", exam=exam, analysis=results.analyse(db.session(), exam)
-    )
+    return render_template("exams/admin_analysis.html", exam=exam, analysis=analyse(db.session(), exam))
 
 
 @bp.route("/<int:exam_id>/questions/<lineage>/key", methods=["GET", "POST"])
@@ -312,18 +311,18 @@ def fix_key(exam_id: int, lineage: str) -> object:
     session = db.session()
     exam = _exam_or_404(exam_id)
     try:
-        question = results.current_version(session, exam, lineage)
+        question = regrade.current_version(session, exam, lineage)
     except DomainError:
         abort(404)
     form = FixKeyForm()
     if request.method == "GET":
-        form.answer.data = results.key_text(question)
+        form.answer.data = regrade.key_text(question)
     plan, problem = None, None
     if form.validate_on_submit():
         try:
-            answer = results.parse_key(question, form.answer.data)
+            answer = regrade.parse_key(question, form.answer.data)
             if form.confirm.data == "1":
-                done = results.apply_regrade(session, current_user, exam, lineage, answer, now=clock.now())
+                done = regrade.apply_regrade(session, current_user, exam, lineage, answer, now=clock.now())
                 session.commit()
                 flash(
                     _(
@@ -334,7 +333,7 @@ def fix_key(exam_id: int, lineage: str) -> object:
                     "info",
                 )
                 return redirect(url_for("exams_admin.analysis", exam_id=exam.id))
-            plan = results.regrade_preview(session, exam, lineage, answer)
+            plan = regrade.regrade_preview(session, exam, lineage, answer)
         except DomainError as error:
             session.rollback()
             problem = error.message

@@ -13,28 +13,28 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, allow, session_claim
-from studyhall.accounts.service import Claim
-from studyhall.errors import DomainError
+from studyhall.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, Claim, allow, session_claim
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import service
+from studyhall.exams.models import EndedBy
 from studyhall.headers import no_store
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api")
 STATUS = {
-    "signed_out": 401,
-    "password_change": 403,
-    "not_found": 404,
-    "not_in_audience": 403,
-    "access_code": 403,
-    "throttled": 429,
-    "address": 403,
-    "deadline_passed": 409,
-    "submitted": 409,
-    "closed": 409,
-    "not_open": 409,
-    "no_attempts_left": 409,
-    "pool_too_small": 409,
-    "pool": 409,
+    ErrorCode.SIGNED_OUT: 401,
+    ErrorCode.PASSWORD_CHANGE: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.NOT_IN_AUDIENCE: 403,
+    ErrorCode.ACCESS_CODE: 403,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.ADDRESS: 403,
+    ErrorCode.DEADLINE_PASSED: 409,
+    ErrorCode.SUBMITTED: 409,
+    ErrorCode.CLOSED: 409,
+    ErrorCode.NOT_OPEN: 409,
+    ErrorCode.NO_ATTEMPTS_LEFT: 409,
+    ErrorCode.POOL_TOO_SMALL: 409,
+    ErrorCode.POOL: 409,
 }
 
 
@@ -57,7 +57,7 @@ def _body() -> dict[str, object]:
     except (ValueError, RecursionError):  # UnicodeError is a ValueError
         body = None
     if not isinstance(body, dict):
-        raise DomainError(_("The request body is not the JSON object this call expects."), "invalid")
+        raise DomainError(_("The request body is not the JSON object this call expects."), ErrorCode.INVALID)
     return body
 
 
@@ -140,7 +140,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
     body = _body()
     if "seq" not in body:
-        raise DomainError(_("Expected a JSON object with response and seq."), "invalid")
+        raise DomainError(_("Expected a JSON object with response and seq."), ErrorCode.INVALID)
     session = db.autocommit_session()
     saved = service.save_answer(
         session, attempt_id, _holder(), position, body.get("response"), body["seq"], now=clock.now()
@@ -157,7 +157,7 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
 def submit(attempt_id: int):  # type: ignore[no-untyped-def]
     session = db.session()
     body = _body()
-    ended_by = "timer" if body.get("reason") == "timer" else "cadre"
+    ended_by = EndedBy.TIMER if body.get("reason") == EndedBy.TIMER else EndedBy.CADRE
     now = clock.now()
     attempt = service.submit(session, attempt_id, current_user, now=now, ended_by=ended_by)
     session.commit()

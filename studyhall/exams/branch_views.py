@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from studyhall import clock, db
+from studyhall.access import allow
 from studyhall.accounts import service as accounts
-from studyhall.accounts.access import allow
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
-from studyhall.exams import results, service
+from studyhall.exams import export, reports, service
 from studyhall.exams.admin_views import XLSX, page_helpers
 from studyhall.exams.models import Exam
 from studyhall.headers import attachment
@@ -38,7 +38,7 @@ def _exam_or_404(exam_id: int) -> tuple[Exam, set[int]]:
         exam = service.exam_or_error(session, exam_id)
     except DomainError:
         abort(404)
-    if not results.visible_to(session, exam, visible):
+    if not reports.visible_to(session, exam, visible):
         abort(404)
     return exam, visible
 
@@ -46,7 +46,7 @@ def _exam_or_404(exam_id: int) -> tuple[Exam, set[int]]:
 @bp.route("/")
 @allow(SECRETARY)
 def index() -> object:
-    rows = results.branch_exam_rows(db.session(), _visible(), now=clock.now())
+    rows = reports.branch_exam_rows(db.session(), _visible(), now=clock.now())
     return render_template("exams/branch_index.html", rows=rows)
 
 
@@ -57,8 +57,8 @@ def roster(exam_id: int) -> object:
     return render_template(
         "exams/roster.html",
         exam=exam,
-        groups=results.roster(db.session(), exam, visible=visible),
-        progress_labels=results.PROGRESS,
+        groups=reports.roster(db.session(), exam, visible=visible),
+        progress_labels=reports.PROGRESS,
         for_admin=False,
     )
 
@@ -68,7 +68,7 @@ def roster(exam_id: int) -> object:
 def roster_xlsx(exam_id: int) -> Response:
     exam, visible = _exam_or_404(exam_id)
     zone = clock.local_zone()
-    data, name, fallback = results.roster_export(db.session(), exam, zone=zone, visible=visible)
+    data, name, fallback = export.roster_export(db.session(), exam, zone=zone, visible=visible)
     return attachment(data, XLSX, name, fallback)
 
 
@@ -76,7 +76,7 @@ def roster_xlsx(exam_id: int) -> Response:
 @allow(SECRETARY)
 def results_page(exam_id: int) -> object:
     exam, visible = _exam_or_404(exam_id)
-    rows, ranking = results.results_and_ranking(db.session(), exam, visible=visible)
+    rows, ranking = reports.results_and_ranking(db.session(), exam, visible=visible)
     return render_template(
         "exams/admin_results.html",
         exam=exam,
@@ -91,5 +91,5 @@ def results_page(exam_id: int) -> object:
 def results_xlsx(exam_id: int) -> Response:
     exam, visible = _exam_or_404(exam_id)
     zone = clock.local_zone()
-    data, name, fallback = results.results_export(db.session(), exam, zone=zone, visible=visible)
+    data, name, fallback = export.results_export(db.session(), exam, zone=zone, visible=visible)
     return attachment(data, XLSX, name, fallback)

@@ -27,19 +27,20 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from studyhall import clock
 from studyhall.banks.formats import fields
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import setup
+from studyhall.exams.models import ExamMode, Grading, ReviewPolicy
 from studyhall.exams.setup import ExamSpec, RuleSpec
 from studyhall.questions import types
 from studyhall.questions.answers import fold
 
 RULE_ROWS = 6
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-MODE_LABELS = {"exam": _l("Closed-book test"), "contest": _l("Contest")}
-GRADING_LABELS = {"highest": _l("Highest attempt counts"), "last": _l("Last attempt counts")}
+MODE_LABELS = {ExamMode.EXAM: _l("Closed-book test"), ExamMode.CONTEST: _l("Contest")}
+GRADING_LABELS = {Grading.HIGHEST: _l("Highest attempt counts"), Grading.LAST: _l("Last attempt counts")}
 REVIEW_LABELS = {
-    "after_close": _l("Answers, key and explanation after the test closes"),
-    "never": _l("Never"),
+    ReviewPolicy.AFTER_CLOSE: _l("Answers, key and explanation after the test closes"),
+    ReviewPolicy.NEVER: _l("Never"),
 }
 POINTS_MODE_LABELS = {
     "tiers": _l("By result: full marks, passed, took part"),
@@ -146,18 +147,18 @@ class ExamForm(FlaskForm):
         return ExamSpec(
             title=self.title.data.strip(),
             instructions=(self.instructions.data or "").strip(),
-            mode=self.mode.data,
+            mode=ExamMode(self.mode.data),
             opens_at=self.opens_at.data.astimezone(UTC),
             closes_at=self.closes_at.data.astimezone(UTC),
             time_limit_minutes=self.time_limit_minutes.data,
             attempts_allowed=self.attempts_allowed.data,
-            grading=self.grading.data,
+            grading=Grading(self.grading.data),
             pass_mark=self.pass_mark.data,
             shuffle_questions=self.shuffle_questions.data,
             shuffle_options=self.shuffle_options.data,
             partial_credit=self.partial_credit.data,
             show_score=self.show_score.data,
-            review=self.review.data,
+            review=ReviewPolicy(self.review.data),
             one_per_page=self.one_per_page.data,
             tab_switch_limit=self.tab_switch_limit.data,
             access_code=(self.access_code.data or "").strip(),
@@ -185,12 +186,14 @@ class ExamForm(FlaskForm):
                 continue
             if row.count.data is None or row.score.data is None:
                 raise DomainError(
-                    _("Drawing rule %(n)d needs how many questions and the points each.", n=number), "invalid"
+                    _("Drawing rule %(n)d needs how many questions and the points each.", n=number),
+                    ErrorCode.INVALID,
                 )
             low, high = row.min_difficulty.data, row.max_difficulty.data
             if low is not None and high is not None and low > high:
                 raise DomainError(
-                    _("Drawing rule %(n)d: the lowest difficulty is above the highest.", n=number), "invalid"
+                    _("Drawing rule %(n)d: the lowest difficulty is above the highest.", n=number),
+                    ErrorCode.INVALID,
                 )
             rules.append(
                 RuleSpec(
@@ -235,7 +238,7 @@ def parse_items(text: str) -> list[tuple[str, float]]:
                     "Hand-picked questions, line %(n)d: write the 编号 and the points, such as “T-001 2”.",
                     n=number,
                 ),
-                "invalid",
+                ErrorCode.INVALID,
             )
         items.append((parts[0], score))
     return items

@@ -2,12 +2,64 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from studyhall.db import Base, UTCDateTime
+from studyhall.db import Base, UTCDateTime, string_enum
+
+
+class ExamMode(enum.StrEnum):
+    EXAM = "exam"  # 闭卷测试
+    CONTEST = "contest"  # 知识竞赛: a ranking by score, then time used
+
+
+class Grading(enum.StrEnum):
+    """Which of a person's submitted attempts counts."""
+
+    HIGHEST = "highest"
+    LAST = "last"
+
+
+class ReviewPolicy(enum.StrEnum):
+    """When a cadre may see their answers, the key and the explanations."""
+
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+class ExamStatus(enum.StrEnum):
+    """Where a test stands by its window (not stored: worked out from the times)."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AttemptState(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class EndedBy(enum.StrEnum):
+    """How an attempt was submitted."""
+
+    NOT_YET = ""  # still open
+    CADRE = "cadre"
+    TIMER = "timer"  # the page, at 0
+    SWEEP = "sweep"  # the server, after the deadline and its grace
+    TAB_SWITCHES = "tab_switches"  # the tab-switch limit
+
+
+class EventKind(enum.StrEnum):
+    """What an AttemptEvent records."""
+
+    START = "start"
+    RESUME = "resume"  # with the device it resumed on
+    TAB_SWITCH = "tab_switch"  # 切屏
 
 
 class Exam(Base):
@@ -16,18 +68,20 @@ class Exam(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
-    mode: Mapped[str] = mapped_column(String(16), default="exam")  # exam (闭卷测试) / contest (知识竞赛)
+    mode: Mapped[ExamMode] = mapped_column(string_enum(ExamMode, 16), default=ExamMode.EXAM)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     time_limit_minutes: Mapped[int]
     attempts_allowed: Mapped[int] = mapped_column(default=1)
-    grading: Mapped[str] = mapped_column(String(16), default="highest")  # highest / last attempt counts
+    grading: Mapped[Grading] = mapped_column(string_enum(Grading, 16), default=Grading.HIGHEST)
     pass_mark: Mapped[float | None]
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     partial_credit: Mapped[bool] = mapped_column(default=False)  # 漏选得分 on multiple choice
     show_score: Mapped[bool] = mapped_column(default=True)  # score shown right after submitting
-    review: Mapped[str] = mapped_column(String(16), default="after_close")  # after_close / never
+    review: Mapped[ReviewPolicy] = mapped_column(
+        string_enum(ReviewPolicy, 16), default=ReviewPolicy.AFTER_CLOSE
+    )
     one_per_page: Mapped[bool] = mapped_column(default=False)
     tab_switch_limit: Mapped[int | None]  # auto-submit after this many tab switches
     access_code: Mapped[str] = mapped_column(String(64), default="")
@@ -115,9 +169,8 @@ class Attempt(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # open / submitted. How it ended: cadre, timer (the page at 0), sweep (server), tab_switches.
-    state: Mapped[str] = mapped_column(String(16), default="open")
-    ended_by: Mapped[str] = mapped_column(String(16), default="")
+    state: Mapped[AttemptState] = mapped_column(string_enum(AttemptState, 16), default=AttemptState.OPEN)
+    ended_by: Mapped[EndedBy] = mapped_column(string_enum(EndedBy, 16), default=EndedBy.NOT_YET)
     score: Mapped[float | None]
     max_score: Mapped[float]
     tab_switches: Mapped[int] = mapped_column(default=0)
@@ -188,7 +241,7 @@ class AttemptEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[EventKind] = mapped_column(string_enum(EventKind, 32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 

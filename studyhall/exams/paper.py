@@ -15,7 +15,7 @@ from sqlalchemy import Row, bindparam, delete, func, insert, literal, select, tr
 from sqlalchemy.orm import Session
 
 from studyhall.banks.models import Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams.models import Attempt, AttemptItem, Exam, ExamItem, ExamPaper, ExamRule
 from studyhall.questions import types
 
@@ -77,7 +77,9 @@ def _pools(session: Session, exam: Exam) -> Pools:
         for item in exam.items:
             row = current.get(item.lineage)
             if row is None or row.retired:
-                raise DomainError(_("A hand-picked question of this test is no longer available."), "pool")
+                raise DomainError(
+                    _("A hand-picked question of this test is no longer available."), ErrorCode.POOL
+                )
             fixed.append((row, item.score))
     candidates = _candidates(session, exam.rules)
     return Pools(
@@ -126,7 +128,7 @@ def _choose(exam: Exam, pools: Pools, usage: Counter[str], rng: random.Random) -
                     count=rule.count,
                     size=len(pool),
                 ),
-                "pool_too_small",
+                ErrorCode.POOL_TOO_SMALL,
             )
         pool.sort(key=lambda row: (usage[row.lineage], rng.random()))
         for row in pool[: rule.count]:

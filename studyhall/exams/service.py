@@ -33,17 +33,23 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts import throttle
 from studyhall.accounts.models import Branch, User
 from studyhall.banks.models import Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper
 from studyhall.exams.models import (
     Answer,
     Attempt,
     AttemptEvent,
     AttemptItem,
+    AttemptState,
+    EndedBy,
+    EventKind,
     Exam,
     ExamAudience,
     ExamExtension,
     ExamPaper,
+    ExamStatus,
+    Grading,
+    ReviewPolicy,
 )
 from studyhall.questions import types
 
@@ -57,7 +63,7 @@ GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow 
 
 
 class Holder(Protocol):
-    """Whoever starts or saves: the signed-in User, or the session's accounts.Claim when the route
+    """Whoever starts or saves: the signed-in User, or the session's access.Claim when the route
     has not loaded the user (the hot API routes: their own first query checks the account)."""
 
     id: int
@@ -83,7 +89,7 @@ def _person_check():  # type: ignore[no-untyped-def]
         or_(ExamAudience.user_id == User.id, ExamAudience.branch_id.in_(select(ancestors.c.id))),
     )
     mine = (Attempt.exam_id == bindparam("exam_id"), Attempt.user_id == User.id)
-    in_progress = (*mine, Attempt.state == "open")  # at most one: uq_attempt_open
+    in_progress = (*mine, Attempt.state == AttemptState.OPEN)  # at most one: uq_attempt_open
     arranged = (ExamExtension.exam_id == bindparam("exam_id"), ExamExtension.user_id == User.id)
     return select(
         User.active,
@@ -122,7 +128,7 @@ def _check_holder(account: Row | None, holder: Holder) -> None:
         or account.auth_version != holder.auth_version
         or (holder.session_key is not None and not account.session_alive)
     ):
-        raise DomainError(_("Your session has ended; please sign in again."), "signed_out")
+        raise DomainError(_("Your session has ended; please sign in again."), ErrorCode.SIGNED_OUT)
 
 
 def _check_access_code(session: Session, exam: Exam, holder: Holder, code: str, *, now: datetime) -> None:
@@ -138,7 +144,7 @@ def _check_access_code(session: Session, exam: Exam, holder: Holder, code: str, 
         accounts.record(own, holder, "exam.access_code_wrong", exam.title, now=now, exam_id=exam.id)
     message = _("The access code (考试口令) is wrong.")
     warning = throttle.tries_left_warning(ticket, now=now)
-    raise DomainError(f"{message} {warning}" if warning else message, "access_code")
+    raise DomainError(f"{message} {warning}" if warning else message, ErrorCode.ACCESS_CODE)
 
 
 def extension(session: Session, exam: Exam, user_id: int) -> ExamExtension | None:
@@ -187,7 +193,7 @@ def audience_users(session: Session, exam: Exam) -> list[User]:
 @dataclass(frozen=True)
 class Listing:
     exam: Exam
-    status: str  # open / upcoming / closed
+    status: ExamStatus  # open / upcoming / closed
     attempts_used: int
     open_attempt: Attempt | None
     best: Attempt | None
@@ -204,7 +210,7 @@ class Listing:
     @property
     def startable(self) -> bool:
         """Open now, and an attempt in progress to continue or one left to start."""
-        return self.status == "open" and (
+        return self.status == ExamStatus.OPEN and (
             self.open_attempt is not None or self.attempts_used < self.exam.attempts_allowed
         )
 
@@ -229,9 +235,11 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
     mine = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)
     attempts = list(session.scalars(mine.order_by(Attempt.number)))
     close = closes_at(exam, extension(session, exam, user.id))
-    status = "upcoming" if now < exam.opens_at else "open" if now < close else "closed"
-    open_attempt = next((a for a in attempts if a.state == "open"), None)
-    submitted = [a for a in attempts if a.state == "submitted"]
+    status = (
+        ExamStatus.UPCOMING if now < exam.opens_at else ExamStatus.OPEN if now < close else ExamStatus.CLOSED
+    )
+    open_attempt = next((a for a in attempts if a.state == AttemptState.OPEN), None)
+    submitted = [a for a in attempts if a.state == AttemptState.SUBMITTED]
     return Listing(
         exam,
         status,
@@ -246,10 +254,10 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
 
 def counted_attempt(exam: Exam, attempts: list[Attempt]) -> Attempt | None:
     """The attempt whose score counts: the highest, or the last, as the exam says."""
-    done = [a for a in attempts if a.state == "submitted"]
+    done = [a for a in attempts if a.state == AttemptState.SUBMITTED]
     if not done:
         return None
-    if exam.grading == "last":
+    if exam.grading == Grading.LAST:
         return max(done, key=lambda a: a.number)
     return max(done, key=lambda a: (a.score or 0, -a.number))
 
@@ -271,7 +279,7 @@ def _address_allowed(exam: Exam, address: str | None) -> bool:
 def exam_or_error(session: Session, exam_id: int) -> Exam:
     exam = session.get(Exam, exam_id)
     if exam is None:
-        raise DomainError(_("No such test."), "not_found")
+        raise DomainError(_("No such test."), ErrorCode.NOT_FOUND)
     return exam
 
 
@@ -279,7 +287,7 @@ def published_or_error(session: Session, exam_id: int) -> Exam:
     """The test, unless it is a draft: a draft does not exist for anyone but administrators."""
     exam = exam_or_error(session, exam_id)
     if exam.published_at is None:
-        raise DomainError(_("No such test."), "not_found")
+        raise DomainError(_("No such test."), ErrorCode.NOT_FOUND)
     return exam
 
 
@@ -316,33 +324,38 @@ def start_or_resume(
     _check_holder(person, holder)
     assert person is not None  # _check_holder refused a missing account
     if person.must_change_password:
-        raise DomainError(_("Please change your password before you start a test."), "password_change")
+        raise DomainError(
+            _("Please change your password before you start a test."), ErrorCode.PASSWORD_CHANGE
+        )
     exam = published_or_error(session, exam_id)
     if not person.in_audience:
-        raise DomainError(_("This test is not open to you."), "not_in_audience")
+        raise DomainError(_("This test is not open to you."), ErrorCode.NOT_IN_AUDIENCE)
     if person.open_attempt is not None:
         if now <= person.open_deadline + GRACE:
             session.add(
                 AttemptEvent(
-                    attempt_id=person.open_attempt, kind="resume", at=now, detail={"device": device[:200]}
+                    attempt_id=person.open_attempt,
+                    kind=EventKind.RESUME,
+                    at=now,
+                    detail={"device": device[:200]},
                 )
             )
             return Started(session.get_one(Attempt, person.open_attempt), None)
         # Its time and grace are over, though the sweep has not come by yet: submit it as the sweep
         # would, and this is a start like any other (of another attempt, if one is left).
-        submit(session, person.open_attempt, None, now=now, ended_by="sweep")
+        submit(session, person.open_attempt, None, now=now, ended_by=EndedBy.SWEEP)
     close = closes_at(exam, person)
     if now < exam.opens_at:
-        raise DomainError(_("This test has not opened yet."), "not_open")
+        raise DomainError(_("This test has not opened yet."), ErrorCode.NOT_OPEN)
     if now >= close:
-        raise DomainError(_("This test has closed."), "closed")
+        raise DomainError(_("This test has closed."), ErrorCode.CLOSED)
     if exam.access_code:
         _check_access_code(session, exam, holder, access_code, now=now)
     if not _address_allowed(exam, address):
-        raise DomainError(_("This test can only be taken from the designated network."), "address")
+        raise DomainError(_("This test can only be taken from the designated network."), ErrorCode.ADDRESS)
     used = person.attempts_used
     if used >= exam.attempts_allowed:
-        raise DomainError(_("You have used all your attempts at this test."), "no_attempts_left")
+        raise DomainError(_("You have used all your attempts at this test."), ErrorCode.NO_ATTEMPTS_LEFT)
     drawn = paper.claim(session, exam) or paper.draw(session, exam, random.Random())
     minutes = exam.time_limit_minutes + (person.extra_minutes or 0)
     values = {
@@ -352,8 +365,8 @@ def start_or_resume(
         "started_at": now,
         "deadline_at": min(now + timedelta(minutes=minutes), close),
         "submitted_at": None,
-        "state": "open",
-        "ended_by": "",
+        "state": AttemptState.OPEN,
+        "ended_by": EndedBy.NOT_YET,
         "score": None,
         "max_score": sum(d.score for d in drawn),
         "tab_switches": 0,
@@ -392,7 +405,7 @@ def start_or_resume(
     connection.execute(_INSERT_ITEM, rows)
     connection.execute(
         _INSERT_EVENT,
-        {"attempt_id": attempt_id, "kind": "start", "at": now, "detail": {"device": device[:200]}},
+        {"attempt_id": attempt_id, "kind": EventKind.START, "at": now, "detail": {"device": device[:200]}},
     )
     # The session learns of the attempt as if it had loaded it (every column is known), so no
     # query reads back what was just written; client_state reads the paper as placed.
@@ -415,7 +428,7 @@ def start_or_resume(
 def own_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
-        raise DomainError(_("No such attempt."), "not_found")
+        raise DomainError(_("No such attempt."), ErrorCode.NOT_FOUND)
     return attempt
 
 
@@ -538,7 +551,7 @@ def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
         )
         .where(
             Attempt.id == bindparam("attempt_id"),
-            Attempt.state == "open",
+            Attempt.state == AttemptState.OPEN,
             Attempt.deadline_at >= bindparam("earliest_deadline", type_=columns.saved_at.type),
         )
         .with_for_update(read=True)
@@ -575,7 +588,7 @@ def save_answer(
     statements, which may run in autocommit (the API does: no BEGIN and COMMIT round trips), and
     the holder's account is checked in the first of them."""
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
-        raise DomainError(_("The save has no valid sequence number."), "invalid_seq")
+        raise DomainError(_("The save has no valid sequence number."), ErrorCode.INVALID_SEQ)
     connection = session.connection()
     where = {"attempt_id": attempt_id, "position": position}
     target = connection.execute(_SAVE_TARGET, {**where, "session_key": holder.session_key}).one_or_none()
@@ -605,9 +618,9 @@ def save_answer(
     return Saved(written, kept, seconds_left(target.deadline_at, now), elapsed_ms(target.started_at, now))
 
 
-def _refuse_if_closed(state: str, deadline_at: datetime, now: datetime) -> None:
-    if state != "open":
-        raise DomainError(_("This attempt has been submitted; it can no longer change."), "submitted")
+def _refuse_if_closed(state: AttemptState, deadline_at: datetime, now: datetime) -> None:
+    if state != AttemptState.OPEN:
+        raise DomainError(_("This attempt has been submitted; it can no longer change."), ErrorCode.SUBMITTED)
     if now > deadline_at + GRACE:
         raise _too_late()
 
@@ -618,31 +631,31 @@ def _too_late() -> DomainError:
             "The time for this test is over; this answer arrived too late to count. "
             "Everything saved before the deadline is kept."
         ),
-        "deadline_passed",
+        ErrorCode.DEADLINE_PASSED,
     )
 
 
 def _no_such_position() -> DomainError:
-    return DomainError(_("No such attempt, or no such question on its paper."), "not_found")
+    return DomainError(_("No such attempt, or no such question on its paper."), ErrorCode.NOT_FOUND)
 
 
 _CLOSE = (
     update(Attempt.__table__)
-    .where(Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.state == "open")
+    .where(Attempt.__table__.c.id == bindparam("attempt_id"), Attempt.__table__.c.state == AttemptState.OPEN)
     .values(state=bindparam("state"), submitted_at=bindparam("submitted_at"), ended_by=bindparam("ended_by"))
 )
 
 
 def submit(
-    session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: str = "cadre"
+    session: Session, attempt_id: int, user: User | None, *, now: datetime, ended_by: EndedBy = EndedBy.CADRE
 ) -> Attempt:
     """Submit and grade. Submitting twice returns the first result."""
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or (user is not None and attempt.user_id != user.id):
-        raise DomainError(_("No such attempt."), "not_found")
+        raise DomainError(_("No such attempt."), ErrorCode.NOT_FOUND)
     # The write comes first so that, on SQLite too, no save can slip in between grading and closing.
     closed = {
-        "state": "submitted",
+        "state": AttemptState.SUBMITTED,
         "submitted_at": min(now, attempt.deadline_at + GRACE),
         "ended_by": ended_by,
     }
@@ -703,7 +716,7 @@ def grade(session: Session, attempt: Attempt) -> None:
 
 def _overdue(now: datetime, waiting: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
     """Attempts still open though their deadline and grace passed more than `waiting` ago."""
-    return (Attempt.state == "open", Attempt.deadline_at < now - GRACE - waiting)
+    return (Attempt.state == AttemptState.OPEN, Attempt.deadline_at < now - GRACE - waiting)
 
 
 def count_overdue(session: Session, *, now: datetime, waiting: timedelta) -> int:
@@ -719,7 +732,7 @@ def finalise_overdue(session: Session, *, now: datetime) -> int:
     submitted = 0
     for attempt_id in overdue:
         try:
-            submit(session, attempt_id, None, now=now, ended_by="sweep")
+            submit(session, attempt_id, None, now=now, ended_by=EndedBy.SWEEP)
             session.commit()
         except Exception:  # whatever broke this one, the others still get submitted
             session.rollback()
@@ -732,9 +745,9 @@ def finalise_overdue(session: Session, *, now: datetime) -> int:
 def finalise_if_overdue(session: Session, attempt: Attempt, *, now: datetime) -> bool:
     """The sweep's work for one attempt, done when its owner comes back after the deadline and
     grace: submit it from its saved answers rather than offer a page that can no longer save."""
-    if attempt.state != "open" or now <= attempt.deadline_at + GRACE:
+    if attempt.state != AttemptState.OPEN or now <= attempt.deadline_at + GRACE:
         return False
-    submit(session, attempt.id, None, now=now, ended_by="sweep")
+    submit(session, attempt.id, None, now=now, ended_by=EndedBy.SWEEP)
     return True
 
 
@@ -773,16 +786,16 @@ def stock_papers(session: Session, *, now: datetime) -> int:
 def record_event(session: Session, attempt_id: int, user: User, kind: str, *, now: datetime) -> Attempt:
     """Log a tab switch (or other event); submit automatically past the exam's limit."""
     attempt = own_attempt(session, attempt_id, user)
-    if kind not in ("tab_switch",):
-        raise DomainError(_("Unknown event."), "invalid")
-    if attempt.state != "open":
+    if kind != EventKind.TAB_SWITCH:  # the one event a page reports
+        raise DomainError(_("Unknown event."), ErrorCode.INVALID)
+    if attempt.state != AttemptState.OPEN:
         return attempt
-    session.add(AttemptEvent(attempt_id=attempt.id, kind=kind, at=now, detail={}))
+    session.add(AttemptEvent(attempt_id=attempt.id, kind=EventKind.TAB_SWITCH, at=now, detail={}))
     attempt.tab_switches += 1
     limit = attempt.exam.tab_switch_limit
     if limit and attempt.tab_switches >= limit:
         session.flush()
-        return submit(session, attempt.id, user, now=now, ended_by="tab_switches")
+        return submit(session, attempt.id, user, now=now, ended_by=EndedBy.TAB_SWITCHES)
     return attempt
 
 
@@ -795,7 +808,7 @@ def _later_closes(exam_id):  # type: ignore[no-untyped-def]
     return (
         select(func.max(ExamExtension.closes_at)).where(ExamExtension.exam_id == exam_id).scalar_subquery(),
         select(func.max(Attempt.deadline_at))
-        .where(Attempt.exam_id == exam_id, Attempt.state == "open")
+        .where(Attempt.exam_id == exam_id, Attempt.state == AttemptState.OPEN)
         .scalar_subquery(),
     )
 
@@ -818,7 +831,7 @@ def review_opens_at(session: Session, exam: Exam) -> datetime | None:
     or a colleague's). Every page that shows a key asks this one function, and review() withholds
     the questions another test may still put on a paper. A draft has none: nobody has sat it
     (setup.unpublish), and its window is not yet in force."""
-    if exam.review != "after_close" or exam.published_at is None:
+    if exam.review != ReviewPolicy.AFTER_CLOSE or exam.published_at is None:
         return None
     return answering_ends_at(session, exam)
 
@@ -832,7 +845,7 @@ def review_is_open(opens_at: datetime | None, *, now: datetime) -> bool:
 def review_open(attempt: Attempt, opens_at: datetime | None, *, now: datetime) -> bool:
     """Whether this attempt's key and 解析 may be shown to its owner now (`opens_at`: its test's
     review_opens_at)."""
-    return attempt.state == "submitted" and review_is_open(opens_at, now=now)
+    return attempt.state == AttemptState.SUBMITTED and review_is_open(opens_at, now=now)
 
 
 def score_shown(session: Session, exam: Exam, attempts: Sequence[Attempt], *, now: datetime) -> bool:
@@ -886,7 +899,7 @@ def still_open_elsewhere(
     on_open_papers = select(AttemptItem.exam_id, AttemptItem.lineage).where(
         AttemptItem.exam_id.in_(list(live)),
         AttemptItem.lineage.in_(lineages),
-        AttemptItem.attempt_id.in_(select(Attempt.id).where(Attempt.state == "open")),
+        AttemptItem.attempt_id.in_(select(Attempt.id).where(Attempt.state == AttemptState.OPEN)),
     )
     for exam_id, lineage in session.execute(on_open_papers):
         held_by.setdefault(exam_id, set()).add(lineage)
@@ -944,7 +957,11 @@ def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list
     shared = session.execute(
         select(AttemptItem.exam_id, func.count(func.distinct(AttemptItem.lineage)))
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(AttemptItem.exam_id != exam.id, AttemptItem.lineage.in_(pool), Attempt.state == "submitted")
+        .where(
+            AttemptItem.exam_id != exam.id,
+            AttemptItem.lineage.in_(pool),
+            Attempt.state == AttemptState.SUBMITTED,
+        )
         .group_by(AttemptItem.exam_id)
     ).all()
     found = []

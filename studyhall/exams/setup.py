@@ -14,13 +14,23 @@ from sqlalchemy.orm import Session
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper, service
 from studyhall.exams import points as exam_points
-from studyhall.exams.models import Attempt, Exam, ExamAudience, ExamExtension, ExamItem, ExamRule
+from studyhall.exams.models import (
+    Attempt,
+    AttemptState,
+    Exam,
+    ExamAudience,
+    ExamExtension,
+    ExamItem,
+    ExamMode,
+    ExamRule,
+    Grading,
+    ReviewPolicy,
+)
 from studyhall.questions import types
 
-MODES = ("exam", "contest")
 # Settings that shape the paper or how it is marked: frozen once anyone has started.
 PAPER_FIELDS = (
     "mode",
@@ -72,15 +82,15 @@ class ExamSpec:
     closes_at: datetime
     time_limit_minutes: int
     instructions: str = ""
-    mode: str = "exam"
+    mode: ExamMode = ExamMode.EXAM
     attempts_allowed: int = 1
-    grading: str = "highest"
+    grading: Grading = Grading.HIGHEST
     pass_mark: float | None = None
     shuffle_questions: bool = True
     shuffle_options: bool = True
     partial_credit: bool = False
     show_score: bool = True
-    review: str = "after_close"
+    review: ReviewPolicy = ReviewPolicy.AFTER_CLOSE
     one_per_page: bool = False
     tab_switch_limit: int | None = None
     access_code: str = ""
@@ -106,22 +116,22 @@ def _check(spec: ExamSpec) -> None:
     import ipaddress
 
     if not spec.title.strip():
-        raise DomainError(_("A test needs a title."), "invalid")
+        raise DomainError(_("A test needs a title."), ErrorCode.INVALID)
     if spec.closes_at <= spec.opens_at:
-        raise DomainError(_("The test must close after it opens."), "invalid")
+        raise DomainError(_("The test must close after it opens."), ErrorCode.INVALID)
     if not 1 <= spec.time_limit_minutes <= 24 * 60:
-        raise DomainError(_("The time limit must be between 1 minute and 24 hours."), "invalid")
+        raise DomainError(_("The time limit must be between 1 minute and 24 hours."), ErrorCode.INVALID)
     if (
-        spec.mode not in MODES
-        or spec.grading not in ("highest", "last")
-        or spec.review not in ("after_close", "never")
+        spec.mode not in tuple(ExamMode)
+        or spec.grading not in tuple(Grading)
+        or spec.review not in tuple(ReviewPolicy)
         or spec.points_mode not in POINTS_MODES
     ):
-        raise DomainError(_("Unknown test setting."), "invalid")
+        raise DomainError(_("Unknown test setting."), ErrorCode.INVALID)
     if not all(0 <= getattr(spec, name) <= MAX_TEST_POINTS for name in POINTS_FIELDS[1:]):
-        raise DomainError(_("A test's points must be between 0 and %(n)d.", n=MAX_TEST_POINTS), "invalid")
+        raise DomainError(_("A test's points must be between 0 and %(n)d.", n=MAX_TEST_POINTS), ErrorCode.INVALID)
     if spec.attempts_allowed < 1:
-        raise DomainError(_("At least one attempt must be allowed."), "invalid")
+        raise DomainError(_("At least one attempt must be allowed."), ErrorCode.INVALID)
     for line in spec.allowed_networks.splitlines():
         if line.strip():
             try:
@@ -129,12 +139,12 @@ def _check(spec: ExamSpec) -> None:
             except ValueError:
                 raise DomainError(
                     _("“%(network)s” is not an address range such as 10.1.0.0/16.", network=line.strip()),
-                    "invalid",
+                    ErrorCode.INVALID,
                 ) from None
     for rule in spec.rules:
         if rule.count < 1 or rule.score <= 0 or (rule.type and rule.type not in types.TYPES):
             raise DomainError(
-                _("Each drawing rule needs a count of at least 1 and a positive score."), "invalid"
+                _("Each drawing rule needs a count of at least 1 and a positive score."), ErrorCode.INVALID
             )
 
 
@@ -143,7 +153,7 @@ def _audience(session: Session, spec: ExamSpec) -> list[ExamAudience]:
     found = accounts.usernames(session, spec.usernames)
     missing = [name for name in spec.usernames if name not in found]
     if missing:
-        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), "invalid")
+        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), ErrorCode.INVALID)
     members += [ExamAudience(user_id=user.id) for user in found.values()]
     return members
 
@@ -157,7 +167,7 @@ def _items(session: Session, spec: ExamSpec) -> list[ExamItem]:
             )
         ).first()
         if question is None:
-            raise DomainError(_("No question with 编号 %(id)s.", id=reference), "invalid")
+            raise DomainError(_("No question with 编号 %(id)s.", id=reference), ErrorCode.INVALID)
         items.append(ExamItem(position=position, lineage=question.lineage, score=score))
     return items
 
@@ -170,7 +180,7 @@ def save_exam(
     _check(spec)
     exam = Exam(created_by_id=actor.id, created_at=now) if exam_id is None else session.get(Exam, exam_id)
     if exam is None:
-        raise DomainError(_("No such test."), "not_found")
+        raise DomainError(_("No such test."), ErrorCode.NOT_FOUND)
     frozen = exam_id is not None and paper_frozen(session, exam)
     key_out = exam_id is not None and _key_may_have_been_seen(session, exam, now)
     if frozen:
@@ -181,7 +191,7 @@ def save_exam(
                     "Someone has started this test, so its paper and rules are frozen; only the "
                     "window, time limit and audience can change."
                 ),
-                "frozen",
+                ErrorCode.FROZEN,
             )
     points_changed = exam_id is not None and any(
         getattr(exam, name) != getattr(spec, name) for name in POINTS_FIELDS
@@ -216,7 +226,7 @@ def save_exam(
     if key_out:
         _refuse_to_reopen(session, exam, now)
     if not exam.items and not exam.rules:
-        raise DomainError(_("A test needs questions: pick some or add a drawing rule."), "invalid")
+        raise DomainError(_("A test needs questions: pick some or add a drawing rule."), ErrorCode.INVALID)
     # Drawing once now turns a pool that is too small into an error for the administrator,
     # not for the first cadre who starts; papers drawn ahead under the old settings go.
     paper.draw(session, exam, random.Random(0))
@@ -236,9 +246,11 @@ def _key_may_have_been_seen(session: Session, exam: Exam, now: datetime) -> bool
     """Its answering is over and someone has submitted, with the review or the score shown: they
     may have read the key, or worked it out from their total (a test whose review is "never" but
     which shows scores tells a key by the score of an attempt that answered one question)."""
-    if not (exam.review != "never" or exam.show_score) or now <= service.answering_ends_at(session, exam):
+    if not (exam.review != ReviewPolicy.NEVER or exam.show_score) or now <= service.answering_ends_at(
+        session, exam
+    ):
         return False
-    submitted = exists().where(Attempt.exam_id == exam.id, Attempt.state == "submitted")
+    submitted = exists().where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.SUBMITTED)
     return bool(session.scalar(select(submitted)))
 
 
@@ -252,7 +264,7 @@ def _refuse_to_reopen(session: Session, exam: Exam, now: datetime) -> None:
                 "may start or save an answer again. Its window cannot be reopened or closed later, and "
                 "no one can be given a later close. For someone who missed the test, create a new test."
             ),
-            "review_open",
+            ErrorCode.REVIEW_OPEN,
         )
 
 
@@ -262,7 +274,7 @@ def _reschedule_open_attempts(
     """A changed time limit, close or extension applies to attempts still running. An attempt whose
     deadline and grace have passed is over, whether or not the sweep has submitted it yet: it is
     submitted as the sweep would, not brought back to life by a later deadline."""
-    query = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == "open")
+    query = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.state == AttemptState.OPEN)
     if user_id is not None:
         query = query.where(Attempt.user_id == user_id)
     for attempt in session.scalars(query).all():
@@ -307,7 +319,7 @@ def unpublish(session: Session, actor: User, exam: Exam, *, now: datetime) -> No
     ).rowcount
     if not done:
         raise DomainError(
-            _("Someone has started this test, so it can no longer go back to draft."), "started"
+            _("Someone has started this test, so it can no longer go back to draft."), ErrorCode.STARTED
         )
     session.refresh(exam)
     accounts.record(session, actor, "exam.unpublish", exam.title, now=now, exam_id=exam.id)
@@ -325,9 +337,9 @@ def set_extension(
 ) -> ExamExtension:
     user = accounts.usernames(session, [username]).get(username)
     if user is None:
-        raise DomainError(_("Unknown 工号: %(names)s.", names=username), "invalid")
+        raise DomainError(_("Unknown 工号: %(names)s.", names=username), ErrorCode.INVALID)
     if extra_minutes < 0:
-        raise DomainError(_("Extra time cannot be negative."), "invalid")
+        raise DomainError(_("Extra time cannot be negative."), ErrorCode.INVALID)
     key_out = _key_may_have_been_seen(session, exam, now)
     arrangement = session.scalars(
         select(ExamExtension).where(ExamExtension.exam_id == exam.id, ExamExtension.user_id == user.id)

@@ -25,10 +25,10 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, SIGNED_IN, allow
-from studyhall.errors import DomainError
-from studyhall.exams import results, service
-from studyhall.exams.models import Attempt
+from studyhall.access import PUBLIC, SIGNED_IN, allow
+from studyhall.errors import DomainError, ErrorCode
+from studyhall.exams import export, reports, service
+from studyhall.exams.models import Attempt, AttemptState
 from studyhall.headers import no_store
 from studyhall.questions import types
 
@@ -92,7 +92,7 @@ def start(exam_id: int) -> object:
         )
     except DomainError as error:
         session.rollback()
-        if error.code == "not_found":
+        if error.code == ErrorCode.NOT_FOUND:
             abort(404)
         flash(error.message, "error")
         return redirect(url_for(".landing", exam_id=exam_id))
@@ -112,7 +112,7 @@ def attempt(attempt_id: int) -> object:
     attempt = _own_attempt(attempt_id)
     if service.finalise_if_overdue(session, attempt, now=now):
         session.commit()
-    if attempt.state != "open":
+    if attempt.state != AttemptState.OPEN:
         return redirect(url_for(".result", attempt_id=attempt.id))
     state = service.client_state(session, attempt, now=now)
     return render_template(
@@ -157,7 +157,7 @@ def _save_posted(attempt: Attempt) -> bool:
                 now=now,
             )
         except DomainError as error:
-            if error.code in ("deadline_passed", "submitted"):
+            if error.code in (ErrorCode.DEADLINE_PASSED, ErrorCode.SUBMITTED):
                 session.rollback()
                 flash(error.message, "error")
                 return False
@@ -171,7 +171,7 @@ def _save_posted(attempt: Attempt) -> bool:
 def save(attempt_id: int) -> object:
     """The plain form's 'save' button, for browsers without JavaScript."""
     attempt = _own_attempt(attempt_id)
-    if attempt.state == "open" and _save_posted(attempt):
+    if attempt.state == AttemptState.OPEN and _save_posted(attempt):
         flash(_("Your answers have been saved."), "info")
     return redirect(url_for(".attempt", attempt_id=attempt.id))
 
@@ -182,7 +182,7 @@ def submit(attempt_id: int) -> object:
     """The plain form's submit: save what it carries, then submit (the script uses the API)."""
     session = db.session()
     attempt = _own_attempt(attempt_id)
-    if attempt.state == "open":
+    if attempt.state == AttemptState.OPEN:
         _save_posted(attempt)
         service.submit(session, attempt.id, current_user, now=clock.now())
         session.commit()
@@ -200,7 +200,7 @@ def result(attempt_id: int) -> object:
     attempt = _own_attempt(attempt_id)
     if service.finalise_if_overdue(session, attempt, now=now):
         session.commit()
-    if attempt.state == "open":
+    if attempt.state == AttemptState.OPEN:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     exam = attempt.exam
     listing = service.exam_listing(session, exam, current_user, now=now)
@@ -210,8 +210,8 @@ def result(attempt_id: int) -> object:
         attempt=attempt,
         exam=exam,
         listing=listing,
-        outcome=results.outcome(session, exam, attempt),
-        duration=results.duration_text,
+        outcome=reports.outcome(session, exam, attempt),
+        duration=export.duration_text,
         review_open=service.review_open(attempt, opens_at, now=now),
         review_opens_at=opens_at,
         score_shown=listing.score_shown,
@@ -229,7 +229,7 @@ def review(attempt_id: int) -> object:
     exam = attempt.exam
     opens_at = service.review_opens_at(session, exam)
     if not service.review_open(attempt, opens_at, now=now):
-        if attempt.state != "submitted":
+        if attempt.state != AttemptState.SUBMITTED:
             message = _("The review opens once you have submitted this test.")
         elif opens_at is None:
             message = _("The answers and key of this test are not shown for review.")

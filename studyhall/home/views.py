@@ -7,10 +7,11 @@ from datetime import datetime
 from flask import Blueprint, render_template
 
 from studyhall import clock, db
+from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import service as accounts
 from studyhall.accounts import signed_in_user
-from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.exams import service as exams
+from studyhall.exams.models import ExamStatus
 from studyhall.headers import no_store
 from studyhall.points import service as points
 
@@ -28,7 +29,7 @@ def index() -> str:
         session.commit()
     tests = exams.listings(session, user, now=now)
     # Done with: every attempt used while the test is still open (已完成), or closed (已结束).
-    done = [t for t in tests if t.status != "upcoming" and not t.startable]
+    done = [t for t in tests if t.status != ExamStatus.UPCOMING and not t.startable]
 
     def seconds_until(moment: datetime) -> int:
         return max(0, int((moment - now).total_seconds()))
@@ -37,9 +38,9 @@ def index() -> str:
         "home/index.html",
         branch=accounts.branch_path(user.branch),
         open_tests=[t for t in tests if t.startable],
-        coming=[t for t in tests if t.status == "upcoming"],
-        completed=[t for t in done if t.status == "open"],
-        finished=[t for t in done if t.status == "closed"],
+        coming=[t for t in tests if t.status == ExamStatus.UPCOMING],
+        completed=[t for t in done if t.status == ExamStatus.OPEN],
+        finished=[t for t in done if t.status == ExamStatus.CLOSED],
         review_open={
             t.exam.id
             for t in done

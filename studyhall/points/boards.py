@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVarTuple, Unpack
+from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -20,7 +20,6 @@ from studyhall.accounts.models import Branch, User
 from studyhall.points import periods
 from studyhall.points.models import Period, PointTotal
 from studyhall.points.periods import Span
-
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -58,7 +57,7 @@ def _in_span(span: Span) -> ColumnElement[bool]:
     return and_(PointTotal.period == span.period.value, PointTotal.start == span.start)
 
 
-def _scope(query: Select[Unpack[_Ts]], branch_ids: set[int] | None) -> Select[Unpack[_Ts]]:
+def _scope(query: Select[*_Ts], branch_ids: set[int] | None) -> Select[*_Ts]:
     query = query.where(User.active.is_(True))
     return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from studyhall import clock
 from studyhall.accounts.models import User
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import periods
 from studyhall.points.models import Period, PointAward, PointRule, PointRuleVersion, PointTotal
 
@@ -116,9 +116,9 @@ def edit_rule(session: Session, actor: User, rule_id: int, change: RuleChange, *
     """A new version of the rule, in force from now; awards made before keep their points."""
     found = session.get(PointRule, rule_id, with_for_update=True)
     if found is None:
-        raise DomainError(_("No such rule."), "not_found")
+        raise DomainError(_("No such rule."), ErrorCode.NOT_FOUND)
     if change.points < 0 or any(cap is not None and cap < 0 for cap in (change.daily_cap, change.weekly_cap)):
-        raise DomainError(_("Points and caps cannot be negative."), "invalid")
+        raise DomainError(_("Points and caps cannot be negative."), ErrorCode.INVALID)
     if (
         session.scalar(
             select(func.count())
@@ -318,20 +318,20 @@ def award_by_hand(
     `token` comes with the form, so submitting it twice (a double click, a resend) awards once."""
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), "invalid")
+        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID)
     if points == 0 or abs(points) > MAX_MANUAL_POINTS:
         raise DomainError(
-            _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), "invalid"
+            _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), ErrorCode.INVALID
         )
     if not token or len(token) > 40:
-        raise DomainError(_("The form has expired: open it again."), "invalid")
+        raise DomainError(_("The form has expired: open it again."), ErrorCode.INVALID)
     people = {
         user.username: user for user in session.scalars(select(User).where(User.username.in_(usernames)))
     }
     if missing := [name for name in usernames if name not in people]:
-        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), "invalid")
+        raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), ErrorCode.INVALID)
     if not usernames:
-        raise DomainError(_("Name at least one person by 工号."), "invalid")
+        raise DomainError(_("Name at least one person by 工号."), ErrorCode.INVALID)
     given = []
     for username in usernames:
         row = settle(
@@ -354,14 +354,14 @@ def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: d
     found = session.get(PointAward, award_id)
     manual = rule(session, RuleKey.MANUAL)
     if found is None or found.rule_id != manual.id or found.seq != 0:
-        raise DomainError(_("No such award."), "not_found")
+        raise DomainError(_("No such award."), ErrorCode.NOT_FOUND)
     if not reason.strip():
-        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), "invalid")
+        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID)
     row = settle(
         session, found.user_id, RuleKey.MANUAL, found.source, 0, at=now, reason=reason.strip(), by=actor
     )
     if row is None:
-        raise DomainError(_("This award has been taken back already."), "invalid")
+        raise DomainError(_("This award has been taken back already."), ErrorCode.INVALID)
     return row
 
 

@@ -13,11 +13,11 @@ from flask_login import user_logged_in
 from sqlalchemy.orm import Session
 
 from studyhall import clock, db
+from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import service as accounts
 from studyhall.accounts import signed_in_user
-from studyhall.accounts.access import SIGNED_IN, allow
 from studyhall.accounts.models import Role, User
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import filled, number
 from studyhall.headers import attachment
 from studyhall.pagination import Page
@@ -197,7 +197,7 @@ def admin_index() -> str:
 
 
 def _refused(refused: DomainError) -> ResponseReturnValue:
-    if refused.code == "not_found":
+    if refused.code == ErrorCode.NOT_FOUND:
         abort(404)
     flash(refused.message, "error")
     return redirect(url_for("points.admin_index"))

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from studyhall.errors import DomainError
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.questions import answers
 from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS, Answer
 from studyhall.questions.matching import blank_marks, blanks_correct, comparable_text
@@ -109,7 +109,7 @@ class QuestionType:
 
 
 def _invalid() -> DomainError:
-    return DomainError(_("That answer does not fit the question."), "invalid_response")
+    return DomainError(_("That answer does not fit the question."), ErrorCode.INVALID_RESPONSE)
 
 
 class _Choice(QuestionType):

@@ -7,7 +7,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from studyhall import clock, db
-from studyhall.accounts.access import PUBLIC, allow
+from studyhall.access import PUBLIC, allow
 from studyhall.system import service
 
 bp = Blueprint("system", __name__)

@@ -11,7 +11,7 @@ from studyhall import clock, db
 from studyhall.accounts.models import User
 from studyhall.banks.models import Question
 from studyhall.exams import points as exam_points
-from studyhall.exams import results
+from studyhall.exams import regrade
 from studyhall.exams.models import Attempt, Exam
 from studyhall.points.models import PointAward
 from tests.conftest import START
@@ -77,7 +77,7 @@ def test_a_better_attempt_and_a_regrade_settle_the_difference(app, make_exam, wo
         exam = session.get(Exam, exam_id)
         admin = session.get(User, world["admin"].id)
         lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
-        results.apply_regrade(session, admin, exam, lineage, False, now=AFTER_CLOSE)
+        regrade.apply_regrade(session, admin, exam, lineage, False, now=AFTER_CLOSE)
         session.commit()
     assert ledger(app) == [("10001", 0, 8), ("10001", 1, -3)]  # 6 at best now, under the pass mark: took part
 

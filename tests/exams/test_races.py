@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, text
 
 from studyhall import db
+from studyhall.access import Claim
 from studyhall.accounts.models import User
-from studyhall.accounts.service import Claim, begin_session
+from studyhall.accounts.service import begin_session
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Answer, Attempt

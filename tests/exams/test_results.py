@@ -18,7 +18,8 @@ from sqlalchemy import select
 from studyhall import clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks.models import Question
-from studyhall.exams import results
+from studyhall.exams import export, regrade, reports
+from studyhall.exams.analysis import analyse, branch_results
 from studyhall.exams.models import Attempt, AttemptItem, Exam
 from studyhall.exams.setup import RuleSpec
 from studyhall.exams.statistics import question_statistics, test_statistics
@@ -114,7 +115,7 @@ KNOWN_MARKS = [[2, 4, 0, 2], [2, 4, 0, 1], [2, 0, 0, 0], [0, 0, 2, 0], [0, 0, 2,
 def test_analysis_figures_are_those_of_the_statistics_module(app, known):
     with database(app) as session:
         exam = session.get(Exam, known)
-        analysis = results.analyse(session, exam)
+        analysis = analyse(session, exam)
     assert analysis.totals == [8, 7, 2, 2, 2, 2]
     assert analysis.same_paper and analysis.alpha_note == ""
     assert analysis.test == test_statistics(KNOWN_MARKS)
@@ -133,7 +134,7 @@ def test_analysis_figures_are_those_of_the_statistics_module(app, known):
 
 def test_a_question_with_negative_discrimination_is_flagged_check_the_key(app, client, auth, known):
     with database(app) as session:
-        analysis = results.analyse(session, session.get(Exam, known))
+        analysis = analyse(session, session.get(Exam, known))
     assert [q.question.external_id for q in analysis.flagged] == ["T-003"]
     assert analysis.flagged[0].statistics.discrimination < 0
     auth.login("admin1")
@@ -159,7 +160,7 @@ def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_
                 save(client, state["attempt"], question["position"], True, 1)
         client.post(f"/api/attempts/{state['attempt']}/submit")
     with database(app) as session:
-        analysis = results.analyse(session, session.get(Exam, exam_id))
+        analysis = analyse(session, session.get(Exam, exam_id))
         attempts = session.scalars(select(Attempt).where(Attempt.exam_id == exam_id)).all()
         rows = {a.id: {i.lineage: i.awarded for i in a.items} for a in attempts}
     assert not analysis.same_paper and analysis.alpha_note == "papers_differ"
@@ -185,7 +186,7 @@ def test_analysis_page_shows_moodles_skewness_kurtosis_error_ratio_and_standard_
     app, client, auth, known
 ):
     with database(app) as session:
-        analysis = results.analyse(session, session.get(Exam, known))
+        analysis = analyse(session, session.get(Exam, known))
     figures = test_statistics(KNOWN_MARKS)
     assert analysis.test == figures
     auth.login("admin1")
@@ -216,8 +217,8 @@ def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):
     frozen_now(START + timedelta(minutes=5))
     clients["10001"].post(f"/api/attempts/{states['10001']['attempt']}/submit")
     with database(app) as session:
-        rows = results.results(session, session.get(Exam, exam_id))
-    ranked = results.ranking(rows)
+        rows = reports.results(session, session.get(Exam, exam_id))
+    ranked = reports.ranking(rows)
     assert [(entry.rank, entry.row.user.username, entry.row.time_used) for entry in ranked] == [
         (1, "10002", 180),
         (2, "10001", 300),
@@ -237,7 +238,7 @@ def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):
 def result_row(username: str, score: float, seconds: int):  # type: ignore[no-untyped-def]
     user = User(username=username, display_name=username)
     attempt = Attempt(number=1, score=score, state="submitted")
-    return results.ResultRow(attempt, user, "", seconds, counted=True)
+    return reports.ResultRow(attempt, user, "", seconds, counted=True)
 
 
 def test_ranking_puts_score_first_then_time_and_ties_share_a_rank():
@@ -249,11 +250,11 @@ def test_ranking_puts_score_first_then_time_and_ties_share_a_rank():
         result_row("e", 8, 50),
     ]
     rows.append(
-        results.ResultRow(
+        reports.ResultRow(
             Attempt(number=2, score=10, state="submitted"), User(username="a"), "", 10, counted=False
         )
     )  # not the counted attempt: not ranked
-    assert [(entry.rank, entry.row.user.username) for entry in results.ranking(rows)] == [
+    assert [(entry.rank, entry.row.user.username) for entry in reports.ranking(rows)] == [
         (1, "c"),
         (1, "d"),
         (3, "b"),
@@ -267,7 +268,7 @@ def test_regrade_dry_run_lists_exactly_the_changing_scores_and_applying_changes_
         exam = session.get(Exam, known)
         judge = session.scalars(select(Question).where(Question.external_id == "T-003")).one()
         lineage, old_version_id = judge.lineage, judge.id
-        plan = results.regrade_preview(session, exam, lineage, False)
+        plan = regrade.regrade_preview(session, exam, lineage, False)
         assert not session.new and not session.dirty  # a dry run writes nothing
     expected = [("10001", 8, 10), ("10002", 7, 9), ("10003", 2, 4), ("10004", 2, 0), ("10005", 2, 0)]
     assert [(c.username, c.old_score, c.new_score) for c in plan.changes] == expected
@@ -276,7 +277,7 @@ def test_regrade_dry_run_lists_exactly_the_changing_scores_and_applying_changes_
         exam = session.get(Exam, known)
         admin = session.get(User, world["admin"].id)
         items = session.scalars(select(AttemptItem).where(AttemptItem.exam_id == known)).all()  # held
-        done = results.apply_regrade(session, admin, exam, lineage, False, now=clock.now())
+        done = regrade.apply_regrade(session, admin, exam, lineage, False, now=clock.now())
         session.commit()
         # The items this session holds show the marks the regrade wrote, as a page would read them.
         written = select(AttemptItem.id, AttemptItem.awarded).where(AttemptItem.exam_id == known)
@@ -302,7 +303,7 @@ def test_regrade_dry_run_lists_exactly_the_changing_scores_and_applying_changes_
         assert pointed == {versions[1].id}
         audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "exam.regrade")).one()
         assert len(audit.detail["changes"]) == 5
-        analysis = results.analyse(session, session.get(Exam, known))
+        analysis = analyse(session, session.get(Exam, known))
     assert not analysis.flagged
 
 
@@ -351,7 +352,7 @@ def test_branch_averages_and_participation_use_each_persons_counted_attempt(app,
     sit(app, "10002", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE)  # 6
     sit(app, "20001", exam_id, blanks=["4月15日", "总体国家安全观"])  # 2
     with database(app) as session:
-        rows = results.branch_results(session, session.get(Exam, exam_id))
+        rows = branch_results(session, session.get(Exam, exam_id))
     assert [(row.branch.name, row.audience, row.participants, row.average) for row in rows] == [
         ("第一党支部", 3, 2, 5.0),
         ("第二党支部", 2, 1, 2.0),
@@ -382,7 +383,7 @@ def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(
 
 def test_time_used_reads_in_minutes_and_seconds_and_past_an_hour_in_hours_too(app):
     with app.test_request_context():
-        assert [results.duration_text(s) for s in (None, 59, 307, 3723)] == [
+        assert [export.duration_text(s) for s in (None, 59, 307, 3723)] == [
             "—",
             "0 分 59 秒",
             "5 分 7 秒",

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import Unauthorized
 
+from studyhall.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
 from studyhall.accounts import signed_in_user
-from studyhall.accounts.access import SIGNED_IN_CHECKED_BY_VIEW, allow, declared_audience
 from studyhall.accounts.models import Role, User
 
 ADMIN_PAGES = [

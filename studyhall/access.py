@@ -7,15 +7,16 @@ declaration and refuses any route that has none, so a forgotten decorator fails 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 
-from studyhall.accounts import service
-from studyhall.accounts.models import Role
+from studyhall.errors import ErrorCode
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in person
@@ -29,7 +30,9 @@ F = TypeVar("F", bound=Callable[..., object])
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"accounts.change_password", "accounts.logout", "accounts.language"}
 
 
-def allow(*audience: str | Role) -> Callable[[F], F]:
+def allow(*audience: str) -> Callable[[F], F]:
+    """Mark a view for these audiences: PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW or roles (each
+    accounts.models.Role is its stored string)."""
     if SIGNED_IN_CHECKED_BY_VIEW in audience and len(audience) > 1:
         raise TypeError("SIGNED_IN_CHECKED_BY_VIEW admits anyone signed in; it takes no other audience")
 
@@ -48,9 +51,27 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.is_json
 
 
-def session_claim() -> service.Claim | None:
+@dataclass(frozen=True)
+class Claim:
+    """Who a session cookie says its holder is (accounts.models.User.get_id writes it): true only
+    while that account is active, its auth_version (raised by every password change or reset) is
+    still this one, and its LoginSession (ended by signing out) still exists."""
+
+    id: int
+    auth_version: int
+    session_key: str
+
+
+def parse_session_id(session_id: object) -> Claim | None:
+    parts = str(session_id).split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    return Claim(int(parts[0]), int(parts[1]), parts[2])
+
+
+def session_claim() -> Claim | None:
     """Who the session cookie names, not yet checked against the account."""
-    return service.parse_session_id(session.get("_user_id", ""))
+    return parse_session_id(session.get("_user_id", ""))
 
 
 # What a browser drops from a URL before reading it (WHATWG URL parsing): tab and newlines anywhere,
@@ -84,15 +105,17 @@ def referrer_target() -> str | None:
     return local_target((request.referrer or "").removeprefix(request.host_url.rstrip("/")))
 
 
-def _signed_out() -> object:
+def _signed_out() -> ResponseReturnValue:
     if wants_json():
-        response = jsonify(code="signed_out", message=_("Your session has ended; please sign in again."))
+        response = jsonify(
+            code=ErrorCode.SIGNED_OUT, message=_("Your session has ended; please sign in again.")
+        )
         response.status_code = 401
         return response
     return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
-def _enforce() -> object:
+def _enforce() -> ResponseReturnValue | None:
     if request.endpoint is None or request.endpoint == "static":
         return None  # 404s and static files
     audience = declared_audience(current_app.view_functions[request.endpoint])

@@ -122,7 +122,11 @@ def board() -> str:
         total = xxqg.board_count(session, snapshot, branch_ids=within) if snapshot else 0
         page_number = min(page_number, max(1, -(-total // PER_PAGE)))
         offset = (page_number - 1) * PER_PAGE
-        ranked = xxqg.board(session, snapshot, branch_ids=within, limit=PER_PAGE, offset=offset) if snapshot else []
+        ranked = (
+            xxqg.board(session, snapshot, branch_ids=within, limit=PER_PAGE, offset=offset)
+            if snapshot
+            else []
+        )
         page: Page[object] = Page(items=list(ranked), total=total, page=page_number, per_page=PER_PAGE)
         me = None
     elif kind == "people":
@@ -173,7 +177,10 @@ def board_xlsx() -> Response:
             table += [
                 [row.rank, row.name, row.username, row.branch, row.total, row.gain]
                 for row in xxqg.board(
-                    session, snapshot, branch_ids=within, limit=xxqg.board_count(session, snapshot, branch_ids=within)
+                    session,
+                    snapshot,
+                    branch_ids=within,
+                    limit=xxqg.board_count(session, snapshot, branch_ids=within),
                 )
             ]
     elif kind == "people":

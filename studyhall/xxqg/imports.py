@@ -30,7 +30,17 @@ from studyhall.xxqg.models import Snapshot, SnapshotRow
 COLUMNS: dict[str, tuple[str, ...]] = {
     "工号": ("工号", "用户名", "账号", "帐号", "警号", "人员编号"),
     "姓名": ("姓名", "成员姓名", "用户姓名", "名字", "学员姓名"),
-    "组织": ("所在组织", "组织", "所属组织", "组织名称", "党组织", "党支部", "所在党支部", "所在支部", "支部"),
+    "组织": (
+        "所在组织",
+        "组织",
+        "所属组织",
+        "组织名称",
+        "党组织",
+        "党支部",
+        "所在党支部",
+        "所在支部",
+        "支部",
+    ),
     "总积分": ("总积分", "学习积分", "累计积分", "积分总数", "学习总积分", "总分"),
     "日期": ("日期", "统计日期", "导出日期", "导出时间", "数据日期", "截止日期", "统计时间"),
 }
@@ -175,7 +185,10 @@ def _date(
             return
     sources = [
         (next(iter(found), None), _("the date column")),
-        (next((day for row in above for cell in row.cells if (day := _day_in(cell))), None), _("the lines above the header")),
+        (
+            next((day for row in above for cell in row.cells if (day := _day_in(cell))), None),
+            _("the lines above the header"),
+        ),
         (_day_in(plan.filename), _("the file name")),
     ]
     stated = [(day, str(source)) for day, source in sources if day is not None]
@@ -212,7 +225,9 @@ def _number(text: str) -> int | None:
     return int(cleaned) if cleaned.isascii() and cleaned.lstrip("-").isdigit() else None
 
 
-def _read_row(row: Row, columns: dict[str, int], period_columns: dict[str, int], plan: XxqgPlan) -> PlannedRow:
+def _read_row(
+    row: Row, columns: dict[str, int], period_columns: dict[str, int], plan: XxqgPlan
+) -> PlannedRow:
     def cell(name: str) -> str:
         return row.get(columns.get(name)).strip()
 
@@ -232,7 +247,9 @@ def _read_row(row: Row, columns: dict[str, int], period_columns: dict[str, int],
             continue
         value = _number(text)
         if value is None:
-            plan.problems.append(Problem(row.number, label, _("“%(text)s” is not a number of points.", text=text)))
+            plan.problems.append(
+                Problem(row.number, label, _("“%(text)s” is not a number of points.", text=text))
+            )
         else:
             periods[label] = value
     planned = PlannedRow(row.number, name, cell("组织"), cell("工号"), total, periods)
@@ -247,7 +264,9 @@ def _choose(planned: PlannedRow, choice: int | None, plan: XxqgPlan) -> None:
         return
     chosen = next((candidate for candidate in planned.candidates if candidate.user_id == choice), None)
     if chosen is None:
-        plan.problems.append(Problem(planned.row, "姓名", _("The person chosen is not one of this row's candidates.")))
+        plan.problems.append(
+            Problem(planned.row, "姓名", _("The person chosen is not one of this row's candidates."))
+        )
         planned.outcome = Outcome.INVALID
     else:
         planned.outcome, planned.person = Outcome.MATCHED, chosen
@@ -379,7 +398,11 @@ def apply_import(session: Session, actor: User, plan: XxqgPlan, *, now: datetime
     session.flush()
     session.add_all(
         SnapshotRow(
-            snapshot_id=snapshot.id, user_id=row.person.user_id, line=row.row, total=row.total, periods=row.periods
+            snapshot_id=snapshot.id,
+            user_id=row.person.user_id,
+            line=row.row,
+            total=row.total,
+            periods=row.periods,
         )
         for row in matched
         if row.person is not None and row.total is not None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts.models import Branch, User
@@ -94,7 +94,7 @@ class BoardRow:
     periods: dict[str, int] = field(default_factory=dict)
 
 
-def _board_query(snapshot: Snapshot, branch_ids: set[int] | None):  # type: ignore[no-untyped-def]
+def _board_query(snapshot: Snapshot, branch_ids: set[int] | None) -> Select[SnapshotRow, str, str, str]:
     query = (
         select(SnapshotRow, User.display_name, User.username, Branch.name)
         .join(User, User.id == SnapshotRow.user_id)

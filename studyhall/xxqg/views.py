@@ -62,6 +62,10 @@ def upload() -> ResponseReturnValue:
     return render_template("xxqg/upload.html", form=form)
 
 
+def _today() -> date:
+    return clock.now().astimezone(clock.local_zone()).date()
+
+
 def _choices(form: MultiDict[str, str]) -> dict[int, int | None]:
     chosen: dict[int, int | None] = {}
     for key, value in form.items():
@@ -80,16 +84,20 @@ def _plan(token: str, exported_on: date | None, choices: dict[int, int | None]) 
         staged.data,
         exported_on=exported_on,
         choices=choices,
-        today=clock.now().astimezone(clock.local_zone()).date(),
+        today=_today(),
     )
 
 
-def _preview(token: str, confirm: ConfirmForm, choices: dict[int, int | None] | None = None) -> ResponseReturnValue:
+def _preview(
+    token: str, confirm: ConfirmForm, choices: dict[int, int | None] | None = None
+) -> ResponseReturnValue:
     plan = _plan(token, confirm.exported_on.data, choices or {})
     if plan is None:
         return redirect(url_for("xxqg.upload"))
     confirm.token.data = token
-    return render_template("xxqg/preview.html", plan=plan, confirm=confirm, chosen=choices or {}, CHOICE=CHOICE)
+    return render_template(
+        "xxqg/preview.html", plan=plan, confirm=confirm, chosen=choices or {}, CHOICE=CHOICE
+    )
 
 
 @bp.route("/admin/xxqg/confirm", methods=["POST"])
@@ -123,5 +131,6 @@ def confirm() -> ResponseReturnValue:
 @bp.route("/admin/xxqg/sample.xlsx")
 @allow(Role.ADMIN)
 def sample() -> ResponseReturnValue:
-    today = clock.now().astimezone(clock.local_zone()).date()
-    return attachment(imports.sample_workbook(today), XLSX, "学习强国积分导出示例.xlsx", "xxqg-sample.xlsx")
+    return attachment(
+        imports.sample_workbook(_today()), XLSX, "学习强国积分导出示例.xlsx", "xxqg-sample.xlsx"
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from studyhall import db
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import AuditEvent, Role, User
+from studyhall.accounts.models import AuditEvent, User
 from studyhall.errors import DomainError
 from studyhall.xxqg import imports, service
 from studyhall.xxqg.imports import Outcome
@@ -20,24 +20,6 @@ from studyhall.xxqg.models import Snapshot, SnapshotRow
 from tests.conftest import START
 
 TODAY = date(2026, 4, 15)
-
-
-@pytest.fixture
-def org(app, people, frozen_now):  # type: ignore[no-untyped-def]
-    """机关党委 with two 党支部, each with a 第一党小组; two people called 张三 in the second."""
-    root = people.branch("机关党委")
-    first = people.branch("第一党支部", root)
-    first_group = people.branch("第一党小组", first)
-    second = people.branch("第二党支部", root)
-    second_group = people.branch("第一党小组", second)
-    people.user("admin1", Role.ADMIN, root, name="管理员")
-    people.user("sec1", Role.SECRETARY, first, name="书记甲")
-    people.user("10001", branch=first, name="王建国")
-    people.user("10002", branch=first_group, name="李晓燕")
-    people.user("20001", branch=second, name="张三")
-    people.user("20002", branch=second_group, name="张三")
-    people.user("20003", branch=second_group, name="李晓燕")
-    return {"root": root, "first": first, "second": second, "second_group": second_group}
 
 
 def csv_bytes(lines: list[str], encoding: str = "gbk") -> bytes:
@@ -108,7 +90,9 @@ def test_a_gbk_csv_is_matched_by_name_within_the_branch_and_saved_dated_by_its_f
     assert event.detail["matched"] == 2 and event.detail["unmatched"] == 1
 
 
-def test_an_xlsx_is_read_with_headers_by_synonym_matched_by_工号_and_dated_by_its_date_column(app, org, session):
+def test_an_xlsx_is_read_with_headers_by_synonym_matched_by_工号_and_dated_by_its_date_column(
+    app, org, session
+):
     data = xlsx(
         [
             ("学习强国 成员积分",),
@@ -236,4 +220,3 @@ def test_the_sample_export_imports_as_it_is(app, org, session):
     assert checked.problems == [] and checked.exported_on == TODAY
     assert {row.person.username for row in checked.rows if row.person} == {"10001", "10002"}
     assert len(checked.rows) == 5
-

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
@@ -395,7 +396,12 @@ def apply_import(session: Session, actor: User, plan: XxqgPlan, *, now: datetime
         created_by_id=actor.id,
     )
     session.add(snapshot)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same file confirmed twice at once (two tabs, a double click): the other one saved it.
+        session.rollback()
+        return Saved(session.scalars(select(Snapshot).where(Snapshot.sha256 == plan.sha256)).one(), False, 0)
     session.add_all(
         SnapshotRow(
             snapshot_id=snapshot.id,

@@ -148,6 +148,16 @@ def test_importing_the_same_file_twice_changes_nothing(app, org, session):
     assert session.scalar(select(func.count()).where(AuditEvent.action == "xxqg.import")) == 1
 
 
+def test_a_file_confirmed_twice_at_once_is_saved_once(app, org, session):
+    data = csv_bytes(GBK_EXPORT)
+    with app.app_context(), db.new_session() as other:
+        racing = plan(other, "学习强国积分_2026-04-14.csv", data)  # checked before the first one saved
+        assert save(app, "学习强国积分_2026-04-14.csv", data)
+        actor = other.get(User, user_id(other, "admin1"))
+        assert not imports.apply_import(other, actor, racing, now=START).created
+    assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 2
+
+
 def test_a_broken_file_names_each_problem_by_row_and_column_and_writes_nothing(app, org, session):
     data = csv_bytes(["姓名,所在组织,总积分,本周积分", "王建国,第一党支部,十二,1", ",第一党支部,5,几"])
     checked = plan(session, "2026-04-14.csv", data)

@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.home.views import bp as home_bp
     from studyhall.points.views import bp as points_bp
     from studyhall.system.views import bp as system_bp
+    from studyhall.xxqg.views import bp as xxqg_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(banks_bp)
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(system_bp)
+    app.register_blueprint(xxqg_bp)
     app.context_processor(_template_globals)
     # Templates render a question through its type's partials (templates/questions/macros.html).
     app.jinja_env.globals["question_type"] = question_types.get

@@ -6,5 +6,6 @@ from studyhall.db import Base
 from studyhall.exams import models as exams  # noqa: F401
 from studyhall.points import models as points  # noqa: F401
 from studyhall.system import models as system  # noqa: F401
+from studyhall.xxqg import models as xxqg  # noqa: F401
 
 metadata = Base.metadata

@@ -43,6 +43,7 @@ ACTIONS = {
     "user.import": _l("People imported"),
     "user.reset_password": _l("Password reset"),
     "user.update": _l("Person changed"),
+    "xxqg.import": _l("学习强国 points imported"),
 }
 
 KEYS = {
@@ -57,8 +58,10 @@ KEYS = {
     "display_name": _l("Full name"),
     "enabled": _l("In use"),
     "exam_id": _l("Test number"),
+    "exported_on": _l("Exported on"),
     "extra_minutes": _l("Extra minutes"),
     "format": _l("Format"),
+    "matched": _l("Matched"),
     "new": _l("New questions"),
     "new_name": _l("New name"),
     "new_order": _l("New order"),
@@ -71,6 +74,7 @@ KEYS = {
     "question": _l("Question"),
     "role": _l("Role"),
     "unchanged": _l("Unchanged"),
+    "unmatched": _l("Not matched"),
     "updated": _l("Updated"),
     "user": _l("工号"),
     "version": _l("Version"),

@@ -27,6 +27,7 @@ from studyhall.points.models import Period
 from studyhall.points.periods import Span
 from studyhall.points.service import RuleChange
 from studyhall.tabular import Sheet, xlsx_bytes
+from studyhall.xxqg import service as xxqg
 
 bp = Blueprint("points", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +40,7 @@ PERIOD_LABELS = {
     Period.YEAR: _l("This year"),
     Period.ALL: _l("All time"),
 }
-BOARD_LABELS = {"people": _l("People"), "branch": _l("党支部"), "group": _l("党小组")}
+BOARD_LABELS = {"people": _l("People"), "branch": _l("党支部"), "group": _l("党小组"), "xxqg": _l("学习强国")}
 
 
 def _award_sign_in(_app: Flask, user: User, **_extra: object) -> None:
@@ -114,14 +115,29 @@ def board() -> str:
     within = _within(session, branch, export=False)
     tree = boards.Tree.read(session)
     page_number = max(1, request.args.get("page", 1, type=int))
-    if kind == "people":
+    # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
+    snapshot = xxqg.latest_snapshot(session)
+    figures: dict[int, xxqg.Figure] = {}
+    if kind == "xxqg":
+        total = xxqg.board_count(session, snapshot, branch_ids=within) if snapshot else 0
+        page_number = min(page_number, max(1, -(-total // PER_PAGE)))
+        offset = (page_number - 1) * PER_PAGE
+        ranked = (
+            xxqg.board(session, snapshot, branch_ids=within, limit=PER_PAGE, offset=offset)
+            if snapshot
+            else []
+        )
+        page: Page[object] = Page(items=list(ranked), total=total, page=page_number, per_page=PER_PAGE)
+        me = None
+    elif kind == "people":
         total = boards.count(session, span, branch_ids=within)
         page_number = min(page_number, max(1, -(-total // PER_PAGE)))
         rows = boards.people(
             session, span, branch_ids=within, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE
         )
-        page: Page[object] = Page(items=list(rows), total=total, page=page_number, per_page=PER_PAGE)
+        page = Page(items=list(rows), total=total, page=page_number, per_page=PER_PAGE)
         me = boards.standing(session, span, signed_in_user().id, branch_ids=within)
+        figures = xxqg.figures(session, [row.user_id for row in rows])
     else:
         level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
         page = Page(
@@ -138,6 +154,9 @@ def board() -> str:
         branch=branch,
         page=page,
         me=me,
+        snapshot=snapshot,
+        previous=xxqg.previous_snapshot(session, snapshot) if snapshot else None,
+        figures=figures,
         branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
         may_export=signed_in_user().role in (Role.ADMIN, Role.SECRETARY),
     )
@@ -150,7 +169,21 @@ def board_xlsx() -> Response:
     kind, span, branch = _board_request()
     within = _within(session, branch, export=True)
     title = f"{BOARD_LABELS[kind]} {span_label(span)}"
-    if kind == "people":
+    snapshot = xxqg.latest_snapshot(session)
+    if kind == "xxqg":
+        title = f"{BOARD_LABELS[kind]} {snapshot.exported_on.isoformat() if snapshot else ''}".strip()
+        table = [[_("Rank"), _("Full name"), _("工号"), _("Branch"), _("学习强国 total"), _("Gain")]]
+        if snapshot is not None:
+            table += [
+                [row.rank, row.name, row.username, row.branch, row.total, row.gain]
+                for row in xxqg.board(
+                    session,
+                    snapshot,
+                    branch_ids=within,
+                    limit=xxqg.board_count(session, snapshot, branch_ids=within),
+                )
+            ]
+    elif kind == "people":
         rows = boards.people(
             session, span, branch_ids=within, limit=boards.count(session, span, branch_ids=within)
         )

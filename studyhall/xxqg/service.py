@@ -1,0 +1,139 @@
+"""What the rest of the app reads of 学习强国: the latest snapshot, a person's figures and the board.
+
+A figure is a person's 学习强国 total in a snapshot and their gain since the snapshot before it (None
+when that one did not hold them). These figures are shown beside the in-house points, never added
+to the ledger: they are the 学习强国 app's, not earned here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts.models import Branch, User
+from studyhall.xxqg.models import Snapshot, SnapshotRow
+
+
+class Figure(NamedTuple):
+    total: int
+    gain: int | None  # since the previous snapshot; None if it did not hold the person
+
+
+def latest_snapshot(session: Session, on_or_before: date | None = None) -> Snapshot | None:
+    """The snapshot of the latest export (on or before the day, if given); of two exports of one
+    day, the one imported last."""
+    query = select(Snapshot).order_by(Snapshot.exported_on.desc(), Snapshot.id.desc()).limit(1)
+    if on_or_before is not None:
+        query = query.where(Snapshot.exported_on <= on_or_before)
+    return session.scalars(query).first()
+
+
+def previous_snapshot(session: Session, snapshot: Snapshot) -> Snapshot | None:
+    """The snapshot just before this one: the one a gain is counted from."""
+    earlier = or_(
+        Snapshot.exported_on < snapshot.exported_on,
+        and_(Snapshot.exported_on == snapshot.exported_on, Snapshot.id < snapshot.id),
+    )
+    return session.scalars(
+        select(Snapshot).where(earlier).order_by(Snapshot.exported_on.desc(), Snapshot.id.desc()).limit(1)
+    ).first()
+
+
+def snapshots(session: Session) -> list[Snapshot]:
+    """Every snapshot, the latest export first."""
+    return list(session.scalars(select(Snapshot).order_by(Snapshot.exported_on.desc(), Snapshot.id.desc())))
+
+
+def people_counts(session: Session) -> dict[int, int]:
+    """How many people each snapshot holds."""
+    query = select(SnapshotRow.snapshot_id, func.count()).group_by(SnapshotRow.snapshot_id)
+    return {snapshot_id: people for snapshot_id, people in session.execute(query)}
+
+
+def figures(
+    session: Session, user_ids: Iterable[int], *, on_or_before: date | None = None
+) -> dict[int, Figure]:
+    """The people's figures in the latest snapshot (on or before the day); people it does not
+    hold are left out."""
+    snapshot = latest_snapshot(session, on_or_before)
+    wanted = set(user_ids)
+    if snapshot is None or not wanted:
+        return {}
+    return _figures(session, snapshot, wanted)
+
+
+def _figures(session: Session, snapshot: Snapshot, user_ids: set[int]) -> dict[int, Figure]:
+    def totals(of: Snapshot) -> dict[int, int]:
+        query = select(SnapshotRow.user_id, SnapshotRow.total).where(
+            SnapshotRow.snapshot_id == of.id, SnapshotRow.user_id.in_(user_ids)
+        )
+        return dict(session.execute(query).all())
+
+    previous = previous_snapshot(session, snapshot)
+    before = totals(previous) if previous is not None else {}
+    return {
+        user_id: Figure(total, total - before[user_id] if user_id in before else None)
+        for user_id, total in totals(snapshot).items()
+    }
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    user_id: int
+    name: str
+    username: str
+    branch: str
+    total: int
+    gain: int | None
+    periods: dict[str, int] = field(default_factory=dict)
+
+
+def _board_query(snapshot: Snapshot, branch_ids: set[int] | None) -> Select[SnapshotRow, str, str, str]:
+    query = (
+        select(SnapshotRow, User.display_name, User.username, Branch.name)
+        .join(User, User.id == SnapshotRow.user_id)
+        .outerjoin(Branch, Branch.id == User.branch_id)
+        .where(SnapshotRow.snapshot_id == snapshot.id, User.active.is_(True))
+    )
+    return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
+
+
+def board(
+    session: Session,
+    snapshot: Snapshot,
+    *,
+    branch_ids: set[int] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[BoardRow]:
+    """The people of a snapshot ranked by their 学习强国 total (of equal totals, in the export's
+    order), from `offset`; `branch_ids` limits it to those branches, as the points boards do.
+    People who have left are not on it."""
+    query = _board_query(snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    gains = _figures(session, snapshot, {row.user_id for row, *_rest in rows})
+    return [
+        BoardRow(
+            offset + place,
+            row.user_id,
+            name,
+            username,
+            branch or "",
+            row.total,
+            gains[row.user_id].gain,
+            dict(row.periods),
+        )
+        for place, (row, name, username, branch) in enumerate(rows, start=1)
+    ]
+
+
+def board_count(session: Session, snapshot: Snapshot, *, branch_ids: set[int] | None = None) -> int:
+    """How many people are on a snapshot's board."""
+    query = _board_query(snapshot, branch_ids).with_only_columns(func.count())
+    return session.scalar(query) or 0

@@ -1,0 +1,232 @@
+"""Importing a 学习强国 export: reading it, matching rows to people, saving it once, and the figures
+the boards read from it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from studyhall import db
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import AuditEvent, User
+from studyhall.errors import DomainError
+from studyhall.xxqg import imports, service
+from studyhall.xxqg.imports import Outcome
+from studyhall.xxqg.models import Snapshot, SnapshotRow
+from tests.conftest import START
+
+TODAY = date(2026, 4, 15)
+
+
+def csv_bytes(lines: list[str], encoding: str = "gbk") -> bytes:
+    return "\r\n".join(lines).encode(encoding)
+
+
+def xlsx(rows: list[tuple[object, ...]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def user_id(session, username: str) -> int:  # type: ignore[no-untyped-def]
+    return session.scalars(select(User.id).where(User.username == username)).one()
+
+
+def plan(session, filename: str, data: bytes, **options):  # type: ignore[no-untyped-def]
+    return imports.plan_import(session, filename, data, today=TODAY, **options)
+
+
+def save(app, filename: str, data: bytes, **options):  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        checked = plan(session, filename, data, **options)
+        actor = session.scalars(select(User).where(User.username == "admin1")).one()
+        saved = imports.apply_import(session, actor, checked, now=START)
+        session.commit()
+        return saved.created
+
+
+GBK_EXPORT = [
+    "姓名,所在组织,总积分,今日积分,本周积分",
+    "王建国,机关党委/第一党支部,16842,42,210",
+    "李晓燕,机关党委/第一党支部/第一党小组,15210,38,197",
+    "赵敏,机关党委/第三党支部,9120,12,88",
+]
+
+
+def test_a_gbk_csv_is_matched_by_name_within_the_branch_and_saved_dated_by_its_file_name(app, org, session):
+    data = csv_bytes(GBK_EXPORT)
+    checked = plan(session, "学习强国积分_2026-04-14.csv", data)
+    assert checked.problems == [] and checked.ok
+    assert checked.exported_on == date(2026, 4, 14)
+    assert checked.periods == ["今日积分", "本周积分"]
+    # 李晓燕 is also the name of someone in the second 党支部: the organisation decides.
+    assert [(row.row, row.outcome, row.person and row.person.username) for row in checked.rows] == [
+        (2, Outcome.MATCHED, "10001"),
+        (3, Outcome.MATCHED, "10002"),
+        (4, Outcome.UNMATCHED, None),
+    ]
+    assert save(app, "学习强国积分_2026-04-14.csv", data)
+    snapshot = session.scalars(select(Snapshot)).one()
+    assert (snapshot.exported_on, snapshot.unmatched, snapshot.periods) == (
+        date(2026, 4, 14),
+        1,
+        ["今日积分", "本周积分"],
+    )
+    rows = {row.user_id: (row.total, row.periods) for row in session.scalars(select(SnapshotRow))}
+    assert rows == {
+        user_id(session, "10001"): (16842, {"今日积分": 42, "本周积分": 210}),
+        user_id(session, "10002"): (15210, {"今日积分": 38, "本周积分": 197}),
+    }
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "xxqg.import")).one()
+    assert event.detail["matched"] == 2 and event.detail["unmatched"] == 1
+
+
+def test_an_xlsx_is_read_with_headers_by_synonym_matched_by_工号_and_dated_by_its_date_column(
+    app, org, session
+):
+    data = xlsx(
+        [
+            ("学习强国 成员积分",),
+            ("序号", "用户名", "成员姓名", "组织", "学习积分", "本月积分", "统计日期"),
+            (1, "20002", "张三", "别的名字", 5000, 300, "2026-04-10"),
+            (2, "99999", "无此人", "第二党支部", 100, 1, "2026-04-10"),
+        ]
+    )
+    checked = plan(session, "export.xlsx", data)
+    assert checked.problems == []
+    assert (checked.exported_on, checked.periods) == (date(2026, 4, 10), ["本月积分"])
+    assert [(row.outcome, row.total, row.person and row.person.username) for row in checked.rows] == [
+        (Outcome.MATCHED, 5000, "20002"),
+        (Outcome.UNMATCHED, 100, None),
+    ]
+
+
+def test_an_ambiguous_row_waits_for_the_administrators_choice(app, org, session):
+    data = csv_bytes(["姓名,党支部,总积分", "张三,第二党支部,700", "王建国,第二党支部,500"], "utf-8")
+    checked = plan(session, "x.csv", data, exported_on=date(2026, 4, 14))
+    # Two 张三 in the second 党支部 (one in its 党小组); 王建国 is not in it, so he is only offered.
+    assert [(row.outcome, [c.username for c in row.candidates]) for row in checked.rows] == [
+        (Outcome.CHOOSE, ["20001", "20002"]),
+        (Outcome.CHOOSE, ["10001"]),
+    ]
+    assert not checked.ok
+    with pytest.raises(DomainError):
+        imports.apply_import(session, session.get(User, user_id(session, "admin1")), checked, now=START)
+
+    chosen = {2: user_id(session, "20002"), 3: None}
+    assert save(app, "x.csv", data, exported_on=date(2026, 4, 14), choices=chosen)
+    assert [(row.user_id, row.total) for row in session.scalars(select(SnapshotRow))] == [
+        (user_id(session, "20002"), 700)
+    ]
+    assert session.scalars(select(Snapshot)).one().unmatched == 1
+
+
+def test_the_same_person_on_two_rows_is_a_problem_named_by_row(app, org, session):
+    data = csv_bytes(["姓名,所在组织,总积分", "王建国,第一党支部,1", "王建国,第一党支部,2"], "utf-8")
+    checked = plan(session, "x-20260414.csv", data)
+    assert [(p.row, p.column) for p in checked.problems] == [(3, "姓名")]
+    assert "row 2" in checked.problems[0].message
+
+
+def test_importing_the_same_file_twice_changes_nothing(app, org, session):
+    data = csv_bytes(GBK_EXPORT)
+    assert save(app, "学习强国积分_2026-04-14.csv", data)
+    again = plan(session, "renamed copy.csv", data, exported_on=date(2026, 4, 15))
+    assert again.already is not None
+    assert not save(app, "renamed copy.csv", data, exported_on=date(2026, 4, 15))
+    assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
+    assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 2
+    assert session.scalar(select(func.count()).where(AuditEvent.action == "xxqg.import")) == 1
+
+
+def test_a_file_confirmed_twice_at_once_is_saved_once(app, org, session):
+    data = csv_bytes(GBK_EXPORT)
+    with app.app_context(), db.new_session() as other:
+        racing = plan(other, "学习强国积分_2026-04-14.csv", data)  # checked before the first one saved
+        assert save(app, "学习强国积分_2026-04-14.csv", data)
+        actor = other.get(User, user_id(other, "admin1"))
+        assert not imports.apply_import(other, actor, racing, now=START).created
+    assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 2
+
+
+def test_a_broken_file_names_each_problem_by_row_and_column_and_writes_nothing(app, org, session):
+    data = csv_bytes(["姓名,所在组织,总积分,本周积分", "王建国,第一党支部,十二,1", ",第一党支部,5,几"])
+    checked = plan(session, "2026-04-14.csv", data)
+    assert [(p.row, p.column) for p in checked.problems] == [(2, "总积分"), (3, "姓名"), (3, "本周积分")]
+    with pytest.raises(DomainError):
+        save(app, "2026-04-14.csv", data)
+    assert session.scalar(select(func.count()).select_from(Snapshot)) == 0
+    no_header = plan(session, "2026-04-14.csv", csv_bytes(["名字不对,积分", "王建国,1"]))
+    assert no_header.problems[0].row is None and "总积分" in no_header.problems[0].message
+
+
+def test_a_file_without_a_date_asks_for_one_and_a_future_date_is_refused(app, org, session):
+    data = csv_bytes(GBK_EXPORT)
+    undated = plan(session, "export.csv", data)
+    assert undated.date_asked and undated.exported_on is None and not undated.ok
+    given = plan(session, "export.csv", data, exported_on=date(2026, 4, 12))
+    assert given.ok and given.exported_on == date(2026, 4, 12)
+    future = plan(session, "export 2026-05-01.csv", data)
+    assert [p.column for p in future.problems] == ["日期"]
+
+
+def test_figures_give_the_latest_total_and_the_gain_since_the_previous_snapshot(app, org, session):
+    save(app, "a-2026-04-07.csv", csv_bytes(["姓名,所在组织,总积分", "王建国,第一党支部,100"]))
+    save(
+        app,
+        "a-2026-04-14.csv",
+        csv_bytes(["姓名,所在组织,总积分", "王建国,第一党支部,160", "李晓燕,第一党支部/第一党小组,90"]),
+    )
+    wang, li, zhang = (user_id(session, name) for name in ("10001", "10002", "20001"))
+    figures = service.figures(session, [wang, li, zhang])
+    assert figures == {wang: (160, 60), li: (90, None)}
+    assert service.figures(session, [wang], on_or_before=date(2026, 4, 10)) == {wang: (100, None)}
+    latest = service.latest_snapshot(session)
+    assert latest is not None and latest.exported_on == date(2026, 4, 14)
+    assert service.latest_snapshot(session, on_or_before=date(2026, 4, 6)) is None
+
+
+def test_the_board_ranks_by_total_and_filters_by_branch(app, org, session):
+    save(
+        app,
+        "2026-04-14.csv",
+        csv_bytes(
+            [
+                "工号,姓名,总积分",
+                "20001,张三,300",
+                "10002,李晓燕,500",
+                "10001,王建国,300",  # as much as 张三, after him in the export
+            ]
+        ),
+    )
+    snapshot = service.latest_snapshot(session)
+    assert snapshot is not None
+    assert [(row.rank, row.username, row.total) for row in service.board(session, snapshot)] == [
+        (1, "10002", 500),
+        (2, "20001", 300),
+        (3, "10001", 300),
+    ]
+    first = accounts.subtree_ids(session, org["first"].id)
+    assert [row.username for row in service.board(session, snapshot, branch_ids=first)] == ["10002", "10001"]
+    assert service.board_count(session, snapshot, branch_ids=first) == 2
+    with app.app_context(), db.new_session() as writer:
+        writer.get(User, user_id(writer, "10002")).active = False
+        writer.commit()
+    session.expire_all()
+    assert [row.username for row in service.board(session, snapshot)] == ["20001", "10001"]
+
+
+def test_the_sample_export_imports_as_it_is(app, org, session):
+    checked = plan(session, "sample.xlsx", imports.sample_workbook(TODAY))
+    assert checked.problems == [] and checked.exported_on == TODAY
+    assert {row.person.username for row in checked.rows if row.person} == {"10001", "10002"}
+    assert len(checked.rows) == 5

@@ -28,6 +28,7 @@ from studyhall.points.service import RuleKey
 from studyhall.questions import types
 from studyhall.questions.types import BLANK, JUDGE, MULTIPLE, SINGLE
 from studyhall.system import service as system
+from studyhall.xxqg import imports as xxqg
 
 PASSWORD = "studyhall-demo"
 ROOT = "机关党委"
@@ -209,6 +210,7 @@ def _demo_history(session: Session, now: datetime) -> None:
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
     for title, bank_name, weeks_ago, contest in PAST_EXAMS:
         _past_exam(session, admin, cadres, rng, title, bank_name, now - timedelta(weeks=weeks_ago), contest)
+    _xxqg_snapshots(session, admin, people, rng, now)
     by_name = {user.username: user for user in people}
     for username, amount, reason, days_ago in MANUAL_AWARDS:
         points.settle(
@@ -268,6 +270,27 @@ def _past_exam(
         exam_service.submit(
             session, attempt.id, cadre, now=start + timedelta(seconds=rng.randrange(240, 840))
         )
+
+
+def _xxqg_snapshots(
+    session: Session, admin: User, people: list[User], rng: random.Random, now: datetime
+) -> None:
+    """Two 学习强国 exports, four weeks and three days old, imported as an administrator would."""
+    base = {user.id: rng.randrange(5000, 18000) for user in people}
+    for days_ago, grown in ((28, 0), (3, 1)):
+        day = (now - timedelta(days=days_ago)).date()
+        lines = ["工号,姓名,所在组织,总积分,本周积分"]
+        for user in people:
+            week = rng.randrange(60, 260)
+            base[user.id] += grown * rng.randrange(150, 900)
+            lines.append(
+                f"{user.username},{user.display_name},{accounts.branch_path(user.branch)},{base[user.id]},{week}"
+            )
+        data = "\n".join(lines).encode()
+        plan = xxqg.plan_import(
+            session, f"学习强国积分导出{day.isoformat()}.csv", data, exported_on=day, today=day
+        )
+        xxqg.apply_import(session, admin, plan, now=now - timedelta(days=days_ago))
 
 
 def _wrong(answer: object, rng: random.Random) -> object:

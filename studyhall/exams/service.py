@@ -31,7 +31,7 @@ from sqlalchemy.orm.util import identity_key
 
 from studyhall.accounts import service as accounts
 from studyhall.accounts import throttle
-from studyhall.accounts.models import Branch, User
+from studyhall.accounts.models import AuditEvent, Branch, User
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper
@@ -200,6 +200,7 @@ class Listing:
     closes_at: datetime  # for this person: a later close arranged for them included
     score_shown: bool  # see score_shown
     latest: Attempt | None  # the last one submitted
+    score_wait: ScoreWait | None  # why a score the test shows is not shown yet
 
     @property
     def shown(self) -> Attempt | None:
@@ -240,6 +241,7 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
     )
     open_attempt = next((a for a in attempts if a.state == AttemptState.OPEN), None)
     submitted = [a for a in attempts if a.state == AttemptState.SUBMITTED]
+    wait = score_wait(session, exam, submitted, now=now) if exam.show_score else None
     return Listing(
         exam,
         status,
@@ -247,8 +249,9 @@ def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> 
         open_attempt,
         counted_attempt(exam, attempts),
         close,
-        score_shown(session, exam, submitted, now=now),
+        exam.show_score and wait is None,
         submitted[-1] if submitted else None,
+        wait,
     )
 
 
@@ -854,17 +857,35 @@ def review_open(attempt: Attempt, opens_at: datetime | None, *, now: datetime) -
 
 
 def score_shown(session: Session, exam: Exam, attempts: Sequence[Attempt], *, now: datetime) -> bool:
-    """Whether a cadre may see the scores (total and per question) of these attempts of theirs now.
-    A score is an oracle while its questions can still be answered: answer one question, submit,
+    """Whether a cadre may see the scores (total and per question) of these attempts of theirs now."""
+    return exam.show_score and score_wait(session, exam, attempts, now=now) is None
+
+
+@dataclass(frozen=True)
+class ScoreWait:
+    """Why a score the test shows is not shown yet, and until when: this test's own window (several
+    attempts), or another test, named, that may still put these questions on a paper."""
+
+    until: datetime
+    other_test: str | None
+
+
+def score_wait(
+    session: Session, exam: Exam, attempts: Sequence[Attempt], *, now: datetime
+) -> ScoreWait | None:
+    """A score is an oracle while its questions can still be answered: answer one question, submit,
     and the total tells its key. So with several attempts allowed it waits until nobody can answer
     this test any more, and in any case until no other test that may still put one of these
-    questions on a paper is over (else the total, less the points shown, tells a withheld key)."""
-    if not exam.show_score:
-        return False
-    if exam.attempts_allowed > 1 and now <= answering_ends_at(session, exam):
-        return False
+    questions on a paper is over (else the total, less the points shown, tells a withheld key).
+    None: no wait (the latest reason, when there are several)."""
+    waits = []
+    if exam.attempts_allowed > 1 and now <= (ends := answering_ends_at(session, exam)):
+        waits.append(ScoreWait(ends, None))
     lineages = {item.lineage for attempt in attempts for item in attempt.items}
-    return not lineages or not still_open_elsewhere(session, exam, lineages, now=now)
+    if lineages:
+        held = still_open_elsewhere(session, exam, lineages, now=now)
+        waits += [ScoreWait(other.ends_at, other.title) for other in held.values()]
+    return max(waits, key=lambda wait: wait.until) if waits else None
 
 
 @dataclass(frozen=True)
@@ -916,6 +937,27 @@ def still_open_elsewhere(
     return found
 
 
+@dataclass(frozen=True)
+class Withheld:
+    """Questions of an open review withheld because another test may still put them on a paper."""
+
+    count: int
+    of: int
+    until: StillOpen | None  # the one of those tests that ends last
+
+    @property
+    def everything(self) -> bool:
+        return self.of > 0 and self.count == self.of
+
+
+def withheld(session: Session, attempt: Attempt, *, now: datetime) -> Withheld:
+    """What review() will withhold of this attempt now, for pages that offer the review."""
+    lineages = {item.lineage for item in attempt.items}
+    held = still_open_elsewhere(session, attempt.exam, lineages, now=now) if lineages else {}
+    latest = max(held.values(), key=lambda other: other.ends_at) if held else None
+    return Withheld(len(held), len(lineages), latest)
+
+
 def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> list[dict[str, object]]:
     """The paper with responses, keys and explanations, in the letters the person saw. For an
     administrator (`owner_at` None) everything; for its owner at `owner_at` (once review_open says
@@ -954,8 +996,9 @@ def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> 
 def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list[tuple[str, int]]:
     """Other tests whose review is open and whose submitted papers hold questions of this test's
     pool: their titles and how many such questions. Those keys are out; the administrator may
-    still reuse them knowingly. A review that withheld them while this test was live (review) is
-    counted too: pools keep no history, so the warning errs on the side of saying so."""
+    still reuse them knowingly. A review that withheld them while this test was live is not counted
+    (_withheld_by); one that opened before, or before the test was last changed, is: pools keep no
+    history, so the warning errs on the side of saying so."""
     pool = paper.pools_holding(session, [exam.id]).get(exam.id, set())
     if not pool:
         return []
@@ -972,9 +1015,24 @@ def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list
     found = []
     for exam_id, count in shared:
         other = session.get_one(Exam, exam_id)
-        if review_is_open(review_opens_at(session, other), now=now):
+        opened = review_opens_at(session, other)
+        if review_is_open(opened, now=now) and not _withheld_by(session, exam, opened):
             found.append((other.title, count))
     return sorted(found)
+
+
+def _withheld_by(session: Session, exam: Exam, opened: datetime | None) -> bool:
+    """Whether another test's review, opened at `opened`, withheld this test's pool: it opened while
+    this test was published (review() withholds what a live test may put on a paper) and this test
+    has not been changed since (its pool then may have held other questions)."""
+    if exam.published_at is None or opened is None or opened < exam.published_at:
+        return False
+    changed_since = select(AuditEvent.id).where(
+        AuditEvent.action == "exam.update",
+        AuditEvent.detail["exam_id"].as_integer() == exam.id,
+        AuditEvent.at > opened,
+    )
+    return session.scalars(changed_since.limit(1)).first() is None
 
 
 def attempts_of(session: Session, exam: Exam) -> list[Attempt]:

@@ -205,6 +205,7 @@ def result(attempt_id: int) -> object:
     exam = attempt.exam
     listing = service.exam_listing(session, exam, current_user, now=now)
     opens_at = service.review_opens_at(session, exam)
+    review_open = service.review_open(attempt, opens_at, now=now)
     return render_template(
         "exams/result.html",
         attempt=attempt,
@@ -212,10 +213,11 @@ def result(attempt_id: int) -> object:
         listing=listing,
         outcome=reports.outcome(session, exam, attempt),
         duration=export.duration_text,
-        review_open=service.review_open(attempt, opens_at, now=now),
+        review_open=review_open,
         review_opens_at=opens_at,
+        withheld=service.withheld(session, attempt, now=now) if review_open else None,
         score_shown=listing.score_shown,
-        answering_ends_at=service.answering_ends_at(session, exam),
+        score_wait=listing.score_wait,
     )
 
 

@@ -44,7 +44,9 @@ def index() -> str:
         review_open={
             t.exam.id
             for t in done
-            if t.shown and exams.review_open(t.shown, exams.review_opens_at(session, t.exam), now=now)
+            if t.shown
+            and exams.review_open(t.shown, exams.review_opens_at(session, t.exam), now=now)
+            and not exams.withheld(session, t.shown, now=now).everything  # nothing to review yet
         },
         seconds_until=seconds_until,
         remaining=lambda attempt: exams.seconds_left(attempt.deadline_at, now),

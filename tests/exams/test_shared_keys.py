@@ -243,3 +243,39 @@ def test_a_test_without_review_but_with_scores_shown_cannot_be_reopened_after_it
             arrange(app, world, exam_id, "10001", now=clock.now(), closes_at=later)
     assert refused.value.code == "review_open"
     assert start(client, exam_id).status_code == 409
+
+
+# ---- found by a new user: the pages named the wrong reason and offered a review with nothing in it --
+
+
+def test_a_score_waiting_for_another_test_says_which_and_until_when(app, make_exam):
+    make_exam(**LONG, items=[("T-003", 10)])
+    probe = make_exam(title="小测", items=[("T-003", 1)])  # one attempt: no window of its own to wait for
+    client = sign_in(app, "10001")
+    state = start(client, probe).get_json()
+    client.post(f"/api/attempts/{state['attempt']}/submit")
+    hidden = client.get(f"/attempts/{state['attempt']}/result").get_data(as_text=True)
+    assert f"《{LONG['title']}》" in hidden and "允许多次作答" not in hidden
+
+
+def test_a_review_whose_every_question_is_withheld_is_not_offered_and_says_until_when(
+    app, make_exam, frozen_now
+):
+    client, attempt_id, _single, _judge = sat_the_first_test(app, make_exam)
+    make_exam(**NEXT_WEEK, items=[("T-001", 2), ("T-002", 2), ("T-003", 2), ("T-004", 2)])
+    frozen_now(CLOSE + service.GRACE + MS)
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'id="review-link"' not in result and f"《{NEXT_WEEK['title']}》" in result
+    assert f"/attempts/{attempt_id}/review" not in client.get("/").get_data(as_text=True)
+    frozen_now(NEXT_WEEK_OVER)
+    assert 'id="review-link"' in client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+
+
+def test_a_review_that_withheld_a_live_tests_questions_is_not_reported_as_showing_them(
+    app, admin_client, make_exam, frozen_now
+):
+    sat_the_first_test(app, make_exam)
+    later = make_exam(**NEXT_WEEK, items=[("T-001", 2)])  # published before the first review opens
+    frozen_now(CLOSE + service.GRACE + MS)
+    assert "已在" not in admin_client.get(f"/admin/exams/{later}").get_data(as_text=True)
+    assert "have already been shown" not in admin_client.get(f"/admin/exams/{later}").get_data(as_text=True)

@@ -126,6 +126,7 @@ def _form(exam: Exam | None) -> object:
         problem=problem,
         frozen=frozen,
         keys_shown=service.keys_shown_elsewhere(session, exam, now=clock.now()) if exam else [],
+        shared=service.shared_with_live_tests(session, exam, now=clock.now()) if exam else [],
     )
     return page, 422 if request.method == "POST" else 200  # a POST that gets here saved nothing
 
@@ -154,6 +155,7 @@ def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> obj
         arrangements=reports.arrangements(session, exam),
         review_opens_at=service.review_opens_at(session, exam),
         keys_shown=service.keys_shown_elsewhere(session, exam, now=clock.now()),
+        shared=service.shared_with_live_tests(session, exam, now=clock.now()),
         extension_form=extension_form,
     ), status
 

@@ -1021,6 +1021,17 @@ def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list
     return sorted(found)
 
 
+def shared_with_live_tests(session: Session, exam: Exam, *, now: datetime) -> list[tuple[StillOpen, int]]:
+    """Other tests, still answerable, that may put questions of this test's pool on a paper, with
+    how many: while they last, this test's scores and those questions' keys wait (score_wait,
+    review). The administrator is told on the test's pages."""
+    pool = paper.pools_holding(session, [exam.id]).get(exam.id, set())
+    counts: dict[StillOpen, int] = {}
+    for other in still_open_elsewhere(session, exam, pool, now=now).values() if pool else []:
+        counts[other] = counts.get(other, 0) + 1
+    return sorted(counts.items(), key=lambda pair: pair[0].ends_at)
+
+
 def _withheld_by(session: Session, exam: Exam, opened: datetime | None) -> bool:
     """Whether another test's review, opened at `opened`, withheld this test's pool: it opened while
     this test was published (review() withholds what a live test may put on a paper) and this test

@@ -279,3 +279,11 @@ def test_a_review_that_withheld_a_live_tests_questions_is_not_reported_as_showin
     frozen_now(CLOSE + service.GRACE + MS)
     assert "已在" not in admin_client.get(f"/admin/exams/{later}").get_data(as_text=True)
     assert "have already been shown" not in admin_client.get(f"/admin/exams/{later}").get_data(as_text=True)
+
+
+def test_the_administrator_is_told_when_a_test_shares_questions_with_a_live_one(app, admin_client, make_exam):
+    make_exam(**LONG, items=[("T-003", 10)])
+    probe = make_exam(title="小测", items=[("T-003", 1), ("T-001", 1)])
+    page = admin_client.get(f"/admin/exams/{probe}").get_data(as_text=True)
+    assert 'id="shared-live"' in page and f"《{LONG['title']}》" in page
+    assert 'id="shared-live"' in admin_client.get(f"/admin/exams/{probe}/edit").get_data(as_text=True)

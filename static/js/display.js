@@ -43,11 +43,10 @@ function fill(pattern, values) {
 }
 
 function timeText(ms, options) {
-  const zone = state.board && state.board.zone;
   try {
     return new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN", {
       hour12: false,
-      timeZone: zone || undefined,
+      timeZone: text.zone || undefined, // the organisation's, whatever the TV is set to
       ...options,
     }).format(new Date(ms));
   } catch {
@@ -129,7 +128,7 @@ const RENDERERS = {
     const closes = Date.parse(panel.closes_at);
     if (Number.isNaN(opens) || Number.isNaN(closes)) throw new Error("unreadable times");
     const box = element("div", "display-exam");
-    box.append(element("p", "exam-title", panel.title));
+    box.append(element("p", "exam-title", panel.exam));
     const countdown = element("p", "exam-countdown");
     countdown.dataset.opens = opens;
     countdown.dataset.closes = closes;

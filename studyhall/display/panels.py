@@ -103,7 +103,7 @@ def _next_exam(context: Context) -> dict[str, object] | None:
         return None
     # Times, not seconds left: the payload must stay the same between polls for its ETag to hold.
     return {
-        "title": exam.title,
+        "exam": exam.title,
         "opens_at": exam.opens_at.isoformat(),
         "closes_at": exam.closes_at.isoformat(),
         "minutes": exam.time_limit_minutes,

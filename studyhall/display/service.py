@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhall import clock, data_path
+from studyhall import data_path
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.display.models import Display, Privacy
@@ -163,7 +163,6 @@ def board(session: Session, display: Display, *, now: datetime) -> dict[str, obj
         "version": app_version(),
         "name": display.name,
         "rotate_seconds": display.rotate_seconds,
-        "zone": clock.local_zone().key,
         "panels": shown,
     }
 

@@ -41,6 +41,7 @@ def screen(token: str) -> ResponseReturnValue:
             display=display,
             version=service.app_version(),
             poll_seconds=current_app.config["DISPLAY_POLL_SECONDS"],
+            zone=clock.local_zone().key,
         )
     )
     response.headers["Cache-Control"] = "no-cache"

@@ -12,7 +12,11 @@ from studyhall.display.models import Privacy
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 from tests.conftest import START
-from tests.exams.conftest import make_exam, world  # noqa: F401  # the exam tests' fixtures, reused
+from tests.exams import conftest as exam_fixtures
+
+# The exam tests' organisation and test maker, reused.
+world = exam_fixtures.world
+make_exam = exam_fixtures.make_exam
 
 
 def screen_spec(**overrides) -> service.ScreenSpec:  # type: ignore[no-untyped-def]
@@ -28,7 +32,7 @@ def screen_spec(**overrides) -> service.ScreenSpec:  # type: ignore[no-untyped-d
 
 
 @pytest.fixture
-def register(app, world):  # type: ignore[no-untyped-def]  # noqa: F811
+def register(app, world):  # type: ignore[no-untyped-def]
     def make(**overrides) -> str:  # type: ignore[no-untyped-def]
         """Register a screen; its token."""
         with app.app_context(), db.new_session() as session:

@@ -127,11 +127,11 @@ def test_next_test_panel_shows_the_next_test_set_for_a_branch(app, client, regis
     make_exam(title="下周测试", opens_at=START + timedelta(days=7), closes_at=START + timedelta(days=8))
     make_exam(title="明天测试", opens_at=START + timedelta(days=1), closes_at=START + timedelta(days=2))
     panel = client.get(f"/display/{token}/data.json").json["panels"][0]
-    assert panel["kind"] == "next_exam" and panel["title"] == "明天测试"
+    assert panel["kind"] == "next_exam" and panel["exam"] == "明天测试"
     assert panel["opens_at"] == (START + timedelta(days=1)).isoformat()
 
     frozen_now(START + timedelta(days=1, hours=1))  # 明天测试 is open now: it stays the one shown
-    assert client.get(f"/display/{token}/data.json").json["panels"][0]["title"] == "明天测试"
+    assert client.get(f"/display/{token}/data.json").json["panels"][0]["exam"] == "明天测试"
 
 
 def test_a_notice_panel_without_text_is_skipped(client, register):

@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     from studyhall.accounts.views import bp as accounts_bp
     from studyhall.banks.views import bp as banks_bp
+    from studyhall.display.views import bp as display_bp
     from studyhall.exams.admin_views import bp as exams_admin_bp
     from studyhall.exams.api import bp as exams_api_bp
     from studyhall.exams.branch_views import bp as exams_branch_bp
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(banks_bp)
+    app.register_blueprint(display_bp)
     app.register_blueprint(exams_api_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_admin_bp)

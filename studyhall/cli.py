@@ -53,9 +53,11 @@ def serve(demo: bool, host: str, port: int) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as the Flask, not its proxy
     _upgrade_database()
+    screen_token = None
     if demo:
         with db.new_session() as session:
             added = demo_data.load_demo(session, now=clock.now())
+            screen_token = demo_data.demo_screen(session, now=clock.now()).token
             session.commit()
         click.echo(f"Demo data ready ({added} accounts added).")
         click.echo(
@@ -66,6 +68,8 @@ def serve(demo: bool, host: str, port: int) -> None:
     background.start()
     server = make_server(host, port, app, threaded=True)
     click.echo(f"studyhall is serving on http://{host}:{server.server_port}/  (Ctrl+C stops it)")
+    if screen_token:
+        click.echo(f"  corridor screen: http://{host}:{server.server_port}/display/{screen_token}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -47,6 +47,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "LANGUAGES": ("zh_Hans_CN", "en"),
         "SCHEDULER_HEARTBEAT_SECONDS": 60,
+        # How often a corridor screen asks for its board; an unchanged board costs a 304.
+        "DISPLAY_POLL_SECONDS": int(env.get("STUDYHALL_DISPLAY_POLL_SECONDS", "30")),
     }
 
 

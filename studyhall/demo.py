@@ -19,6 +19,9 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.banks import service as banks
 from studyhall.banks.models import Question
+from studyhall.display import service as displays
+from studyhall.display.models import Display, Privacy
+from studyhall.display.panels import PanelKind
 from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam, ExamMode
@@ -303,3 +306,23 @@ def _wrong(answer: object, rng: random.Random) -> object:
 
 def by_root(session: Session) -> Branch:
     return session.scalars(select(Branch).where(Branch.name == ROOT, Branch.parent_id.is_(None))).one()
+
+
+DEMO_SCREEN = "一楼走廊屏（演示）"
+
+
+def demo_screen(session: Session, *, now: datetime) -> Display:
+    """The demo's corridor screen: the one registered before if it is still in use, else a new one."""
+    found = session.scalars(
+        select(Display).where(Display.name == DEMO_SCREEN, Display.revoked_at.is_(None)).order_by(Display.id)
+    ).first()
+    if found is not None:
+        return found
+    spec = displays.ScreenSpec(
+        name=DEMO_SCREEN,
+        panels=[PanelKind.PEOPLE, PanelKind.BRANCHES, PanelKind.NEXT_EXAM, PanelKind.NOTICE],
+        rotate_seconds=15,
+        privacy=Privacy.SURNAME,
+        notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",
+    )
+    return displays.register(session, None, spec, now=now)

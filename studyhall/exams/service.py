@@ -231,6 +231,18 @@ def listings(
     return [exam_listing(session, exam, user, now=now) for exam in exams if in_audience(session, exam, user)]
 
 
+def next_for_everyone(session: Session, *, now: datetime) -> Exam | None:
+    """The published test open now or opening next (the earliest to open, then to close) that is
+    set for a branch: one set only for named people (a make-up sitting) is nobody else's news."""
+    for_a_branch = exists().where(ExamAudience.exam_id == Exam.id, ExamAudience.branch_id.is_not(None))
+    return session.scalars(
+        select(Exam)
+        .where(Exam.published_at.is_not(None), Exam.closes_at > now, for_a_branch)
+        .order_by(Exam.opens_at, Exam.closes_at, Exam.id)
+        .limit(1)
+    ).first()
+
+
 def exam_listing(session: Session, exam: Exam, user: User, *, now: datetime) -> Listing:
     """Where this person stands with one test (the caller checks the audience)."""
     mine = select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)

@@ -1,0 +1,299 @@
+// The corridor screen (plain ES module, no build step, no libraries). A TV in kiosk mode runs it
+// all day with nobody to press a key, so it must never stop by itself:
+//   - it polls the board (data-url) with If-None-Match; an unchanged board is a 304 and no body;
+//   - when a poll fails (network down, server stopped or upgrading) the last good board stays up
+//     with a discreet "更新于 hh:mm" line, and polls go on with capped exponential back-off (and at
+//     once when the browser says it is online again), so the screen recovers by itself;
+//   - a board from a newer version of the app reloads the page (new script and styles);
+//   - a 404 means the address was revoked: reloading shows the server's 此屏幕未登记 page;
+//   - a payload it cannot read is treated as a failed poll, never thrown at the page.
+// The panels rotate every rotate_seconds, with an indicator of which is shown. Each panel kind has
+// one renderer in RENDERERS, as each has one function in studyhall/display/panels.py.
+// Words come from the page's data-text-* attributes (translated server-side).
+
+const root = document.getElementById("display");
+const text = root.dataset;
+const POLL_MS = Math.max(1, Number(text.pollSeconds) || 30) * 1000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+const RELOADED_KEY = "studyhall-display-reloaded-for";
+
+const state = {
+  board: null, // the last good payload
+  etag: null,
+  shown: 0, // index of the panel on screen
+  rotateTimer: null,
+  failures: 0,
+  updatedAt: null, // the server's time of the last good poll
+  offsetMs: 0, // the server's clock minus this one (the Date header), for the countdowns
+};
+
+const serverNow = () => Date.now() + state.offsetMs;
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+function element(tag, className, content) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (content !== undefined && content !== null) node.textContent = String(content);
+  return node;
+}
+
+function fill(pattern, values) {
+  return Object.entries(values).reduce((out, [key, value]) => out.replace(`{${key}}`, value), pattern || "");
+}
+
+function timeText(ms, options) {
+  try {
+    return new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN", {
+      hour12: false,
+      timeZone: text.zone || undefined, // the organisation's, whatever the TV is set to
+      ...options,
+    }).format(new Date(ms));
+  } catch {
+    return new Date(ms).toISOString().slice(11, 16); // an unknown zone name: still a time
+  }
+}
+
+const HOURS_MINUTES = { hour: "2-digit", minute: "2-digit" };
+
+function durationText(totalSeconds) {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  if (s >= 86400) {
+    return fill(text.textDays, { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
+  }
+  const two = (n) => String(n).padStart(2, "0");
+  return `${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+}
+
+function table(headings, rows) {
+  const tableNode = element("table", "display-table");
+  const head = tableNode.createTHead().insertRow();
+  for (const [label, className] of headings) {
+    const cell = element("th", className, label);
+    cell.scope = "col";
+    head.append(cell);
+  }
+  const body = tableNode.createTBody();
+  for (const cells of rows) {
+    const row = body.insertRow();
+    for (const [value, className] of cells) row.append(element("td", className, value));
+  }
+  return tableNode;
+}
+
+function rankClass(rank) {
+  return rank <= 3 ? `rank rank-${rank}` : "rank";
+}
+
+// ---- one renderer per panel kind ------------------------------------------------------------------
+
+const RENDERERS = {
+  people(panel) {
+    if (!panel.rows.length) return element("p", "display-empty", text.textNoPoints);
+    return table(
+      [
+        [text.textRank, "rank"],
+        [text.textName, "name"],
+        [text.textBranch, "branch"],
+        [text.textPoints, "number"],
+      ],
+      panel.rows.map((row) => [
+        [row.rank, rankClass(row.rank)],
+        [row.name, "name"],
+        [row.branch, "branch"],
+        [row.points, "number"],
+      ]),
+    );
+  },
+
+  branches(panel) {
+    return table(
+      [
+        [text.textRank, "rank"],
+        [text.textBranch, "name"],
+        [text.textMembers, "number"],
+        [text.textAverage, "number"],
+      ],
+      panel.rows.map((row) => [
+        [row.rank, rankClass(row.rank)],
+        [row.name, "name"],
+        [row.members, "number"],
+        [Number(row.average).toFixed(1), "number"],
+      ]),
+    );
+  },
+
+  next_exam(panel) {
+    const opens = Date.parse(panel.opens_at);
+    const closes = Date.parse(panel.closes_at);
+    if (Number.isNaN(opens) || Number.isNaN(closes)) throw new Error("unreadable times");
+    const box = element("div", "display-exam");
+    box.append(element("p", "exam-title", panel.exam));
+    const countdown = element("p", "exam-countdown");
+    countdown.dataset.opens = opens;
+    countdown.dataset.closes = closes;
+    box.append(countdown);
+    const when = `${fill(text.textOpensAt, { time: timeText(opens, { month: "numeric", day: "numeric", ...HOURS_MINUTES }) })}　${fill(text.textClosesAt, { time: timeText(closes, { month: "numeric", day: "numeric", ...HOURS_MINUTES }) })}`;
+    box.append(element("p", "exam-when", when));
+    box.append(element("p", "exam-when", fill(text.textMinutes, { n: panel.minutes })));
+    tickCountdown(countdown);
+    return box;
+  },
+
+  notice(panel) {
+    return element("p", "display-notice", panel.text);
+  },
+};
+
+function tickCountdown(node) {
+  const now = serverNow();
+  const opens = Number(node.dataset.opens);
+  const closes = Number(node.dataset.closes);
+  node.replaceChildren();
+  if (now >= closes) {
+    node.append(element("span", "countdown-label", text.textClosed));
+    return;
+  }
+  const [label, until] = now < opens ? [text.textOpensIn, opens] : [text.textClosesIn, closes];
+  node.append(element("span", "countdown-label", label), element("span", "countdown-value", durationText((until - now) / 1000)));
+}
+
+// ---- showing and rotating -------------------------------------------------------------------------
+
+const title = document.getElementById("display-title");
+const panelArea = document.getElementById("display-panel");
+const indicator = document.getElementById("display-indicator");
+const stale = document.getElementById("display-stale");
+const clock = document.getElementById("display-clock");
+
+function renderable(board) {
+  return board.panels.filter((panel) => panel && Object.hasOwn(RENDERERS, panel.kind));
+}
+
+function show(index) {
+  const panels = renderable(state.board);
+  if (!panels.length) {
+    // Nothing to show (no points, no test, no notice): the screen's name on a clean board.
+    panelArea.replaceChildren();
+    indicator.replaceChildren();
+    title.textContent = state.board.name;
+    delete root.dataset.shown;
+    return;
+  }
+  state.shown = ((index % panels.length) + panels.length) % panels.length;
+  const panel = panels[state.shown];
+  let content;
+  try {
+    content = RENDERERS[panel.kind](panel);
+  } catch {
+    content = element("p", "display-empty", ""); // one unreadable panel blanks itself, not the screen
+  }
+  const section = element("section", `display-section panel-${panel.kind}`);
+  section.dataset.panel = panel.kind;
+  section.append(content);
+  panelArea.replaceChildren(section);
+  root.dataset.shown = panel.kind;
+  title.textContent = panel.title || state.board.name;
+  indicator.replaceChildren(
+    ...panels.map((item, i) => {
+      const dot = element("li", i === state.shown ? "current" : "", item.title);
+      if (i === state.shown) dot.setAttribute("aria-current", "true");
+      return dot;
+    }),
+  );
+  indicator.style.setProperty("--rotate", `${state.board.rotate_seconds}s`);
+}
+
+function scheduleRotation() {
+  clearTimeout(state.rotateTimer);
+  const seconds = Math.max(1, Number(state.board.rotate_seconds) || 20);
+  state.rotateTimer = setTimeout(() => {
+    show(state.shown + 1);
+    scheduleRotation();
+  }, seconds * 1000);
+}
+
+// A new board keeps the panel on screen where it is (re-drawn with the new figures).
+function adopt(board) {
+  const before = state.board ? renderable(state.board)[state.shown] : null;
+  state.board = board;
+  const panels = renderable(board);
+  const keep = before ? panels.findIndex((panel) => panel.kind === before.kind) : -1;
+  show(keep >= 0 ? keep : 0);
+  scheduleRotation(); // the panel's time starts again with its new figures, as its indicator does
+}
+
+function valid(board) {
+  return (
+    board &&
+    typeof board === "object" &&
+    typeof board.version === "string" &&
+    Array.isArray(board.panels) &&
+    board.panels.every((panel) => panel && typeof panel.kind === "string" && (!("rows" in panel) || Array.isArray(panel.rows)))
+  );
+}
+
+// ---- polling ---------------------------------------------------------------------------------------
+
+function noteServerTime(response) {
+  const date = Date.parse(response.headers.get("Date") || "");
+  state.updatedAt = Number.isNaN(date) ? Date.now() : date;
+  if (!Number.isNaN(date)) state.offsetMs = date - Date.now();
+}
+
+function markStale() {
+  if (state.updatedAt === null) return; // nothing shown yet: nothing to date
+  stale.textContent = fill(text.textUpdated, { time: timeText(state.updatedAt, HOURS_MINUTES) });
+  stale.hidden = false;
+}
+
+function reloadFor(version) {
+  // Once per version: two servers of different versions behind one address must not make the
+  // screen reload at every poll.
+  if (sessionStorage.getItem(RELOADED_KEY) === version) return false;
+  sessionStorage.setItem(RELOADED_KEY, version);
+  window.location.reload();
+  return true;
+}
+
+let pollTimer = null;
+
+async function poll() {
+  clearTimeout(pollTimer);
+  let delay = POLL_MS;
+  try {
+    const headers = state.etag ? { "If-None-Match": state.etag } : {};
+    const response = await fetch(text.url, { headers, cache: "no-store", credentials: "omit" });
+    if (response.status === 404) {
+      window.location.reload();
+      return;
+    }
+    if (response.status !== 304) {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const board = await response.json();
+      if (!valid(board)) throw new Error("unreadable board");
+      if (board.version !== text.version && reloadFor(board.version)) return;
+      state.etag = response.headers.get("ETag");
+      adopt(board);
+    }
+    noteServerTime(response);
+    state.failures = 0;
+    stale.hidden = true;
+  } catch {
+    state.failures += 1;
+    markStale();
+    // Spread the retries of many screens after an outage, and slow them while it lasts.
+    delay = Math.min(RETRY_MAX_MS, POLL_MS * 2 ** (state.failures - 1)) * (0.8 + Math.random() * 0.4);
+  }
+  pollTimer = setTimeout(poll, delay);
+}
+
+function tick() {
+  clock.textContent = timeText(serverNow(), HOURS_MINUTES);
+  for (const node of panelArea.querySelectorAll(".exam-countdown")) tickCountdown(node);
+}
+
+window.addEventListener("online", poll);
+tick();
+setInterval(tick, 1000);
+poll();

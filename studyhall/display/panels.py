@@ -1,0 +1,138 @@
+"""The kinds of panel a screen can rotate through, one entry each in PANELS.
+
+A panel is a function that reads what it shows into plain JSON (or None: nothing to show now, so
+the screen skips it) and, in static/js/display.js, one renderer of that JSON under the same kind.
+Adding a kind is one function here and one renderer there.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from studyhall import clock
+from studyhall.display.models import Display, Privacy
+from studyhall.exams import service as exams
+from studyhall.points import boards, periods
+from studyhall.points.models import Period
+
+TOP_PEOPLE = 10
+TOP_BRANCHES = 12  # a 1080-line screen holds this many rows at a size read from three metres
+
+# Two-character surnames (复姓) common enough to meet in an organisation; any other name's surname
+# is its first character.
+_COMPOUND = "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 令狐 夏侯 独孤 南宫 西门 轩辕 端木 百里 呼延 申屠 澹台 太史 闻人 公冶 宗政 濮阳 淳于 单于 钟离 赫连 万俟 第五 左丘"
+COMPOUND_SURNAMES = frozenset(_COMPOUND.split())
+
+
+def shown_name(name: str, privacy: Privacy) -> str:
+    """A person's name as the screen says it: in full, or surname + 同志 (欧阳明 → 欧阳同志)."""
+    name = name.strip()
+    if privacy is Privacy.FULL_NAME:
+        return name
+    surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    return f"{surname}同志"
+
+
+class PanelKind(enum.StrEnum):
+    PEOPLE = "people"  # top people this week
+    BRANCHES = "branches"  # 党支部 by average points per member this week
+    PUBLICATION = "publication"  # the latest 积分公示
+    XUEXI = "xuexi"  # the 学习强国 ranking
+    NEXT_EXAM = "next_exam"  # the next test, with a countdown
+    NOTICE = "notice"  # the administrators' text
+    PLAN = "plan"  # this week's study plan
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    display: Display
+    now: datetime
+
+    @property
+    def week(self) -> periods.Span:
+        return periods.current(Period.WEEK, self.now, clock.local_zone())
+
+
+Build = Callable[[Context], dict[str, object] | None]
+
+
+@dataclass(frozen=True)
+class Panel:
+    kind: PanelKind
+    label: str  # lazy: the admin form's choice and the panel's title on the screen
+    build: Build | None  # None: a kind whose feature is still to come; not offered to administrators
+
+
+def _people(context: Context) -> dict[str, object]:
+    rows = boards.people(context.session, context.week, limit=TOP_PEOPLE)
+    return {
+        "week": context.week.start.isoformat(),
+        "rows": [
+            {
+                "rank": row.rank,
+                "name": shown_name(row.name, context.display.privacy),
+                "branch": row.branch,
+                "points": row.points,
+            }
+            for row in rows
+        ],
+    }
+
+
+def _branches(context: Context) -> dict[str, object]:
+    rows = boards.branches(context.session, context.week, boards.Level.BRANCH)[:TOP_BRANCHES]
+    return {
+        "week": context.week.start.isoformat(),
+        "rows": [
+            {"rank": row.rank, "name": row.name, "members": row.members, "average": row.average}
+            for row in rows
+        ],
+    }
+
+
+def _next_exam(context: Context) -> dict[str, object] | None:
+    exam = exams.next_for_everyone(context.session, now=context.now)
+    if exam is None:
+        return None
+    # Times, not seconds left: the payload must stay the same between polls for its ETag to hold.
+    return {
+        "exam": exam.title,
+        "opens_at": exam.opens_at.isoformat(),
+        "closes_at": exam.closes_at.isoformat(),
+        "minutes": exam.time_limit_minutes,
+    }
+
+
+def _notice(context: Context) -> dict[str, object] | None:
+    text = context.display.notice.strip()
+    return {"text": text} if text else None
+
+
+# Keyed by kind; a PanelKind is its value as a str, so a stored kind finds its panel directly.
+PANELS: dict[str, Panel] = {
+    panel.kind: panel
+    for panel in (
+        Panel(PanelKind.PEOPLE, _l("Top people this week"), _people),
+        Panel(PanelKind.BRANCHES, _l("党支部 ranking this week"), _branches),
+        # TODO(issue 11): the latest 积分公示, once publications exist.
+        Panel(PanelKind.PUBLICATION, _l("Latest 积分公示"), None),
+        # TODO(issue 11): the 学习强国 ranking, once its export is imported.
+        Panel(PanelKind.XUEXI, _l("学习强国 ranking"), None),
+        Panel(PanelKind.NEXT_EXAM, _l("Next test"), _next_exam),
+        Panel(PanelKind.NOTICE, _l("Notice"), _notice),
+        # TODO(issue 11): this week's study plan, once plans exist.
+        Panel(PanelKind.PLAN, _l("This week’s study plan"), None),
+    )
+}
+
+
+def offered() -> list[Panel]:
+    """The kinds an administrator can put on a screen now."""
+    return [panel for panel in PANELS.values() if panel.build is not None]

@@ -1,0 +1,175 @@
+"""The corridor screen in a real Chromium at 1920×1080: it rotates its panels, keeps the board up
+while the server is stopped, picks up the new figures when it is back, reloads itself after an
+upgrade and turns to 此屏幕未登记 once revoked. Screenshots of each panel go to
+docs/screenshots/display-*.png for review."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from studyhall import PROJECT_ROOT, clock, db
+from studyhall.accounts.models import Role, User
+from studyhall.banks import service as banks
+from studyhall.banks.formats import parse_file
+from studyhall.display import service
+from studyhall.display.models import Privacy
+from studyhall.exams import setup
+from studyhall.exams.setup import ExamSpec
+from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
+from tests.browser.conftest import csp_violations
+from tests.display.conftest import give, screen_spec
+
+DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+WAIT_MS = 20_000  # generous: expectations return as soon as the page gets there
+
+
+@pytest.fixture
+def test_config(test_config):  # type: ignore[no-untyped-def]
+    return {**test_config, "DISPLAY_POLL_SECONDS": 1}
+
+
+class _OneRequestPerConnection(WSGIRequestHandler):
+    # HTTP/1.0 closes each connection after its response, so stopping the server stops it: no
+    # kept-alive connection goes on answering the screen's polls.
+    protocol_version = "HTTP/1.0"
+
+
+class StoppableServer:
+    """The app served on one port that can be stopped and started again, as a server restart."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.port = 0
+
+    def start(self) -> str:
+        self.server = make_server(
+            "127.0.0.1", self.port, self.app, threaded=True, request_handler=_OneRequestPerConnection
+        )
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def server(app):  # type: ignore[no-untyped-def]
+    running = StoppableServer(app)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def screen(app, browser, server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
+    )
+    violations = csp_violations(context)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not violations, "the screen broke its Content-Security-Policy"
+
+
+def organisation(app, people) -> None:  # type: ignore[no-untyped-def]
+    """机关党委 with three 党支部 and points this week, and a test for everyone opening in two days
+    by the server's real clock (the screen counts down by the Date header)."""
+    root = people.branch("机关党委")
+    admin = people.user("admin1", Role.ADMIN, root)
+    names = {
+        "第一党支部": ("张伟", "刘芳", "陈静", "王建国"),
+        "第二党支部": ("欧阳明华", "赵磊", "孙婷婷"),
+        "第三党支部": ("周杰", "吴敏", "李晓燕", "郑强", "冯雪"),
+    }
+    amounts = iter((38, 35, 31, 12, 27, 22, 18, 15, 9, 6, 4, 2))
+    for branch_number, (branch_name, members) in enumerate(names.items(), start=1):
+        branch = people.branch(branch_name, root)
+        for number, name in enumerate(members, start=1):
+            username = f"{branch_number}000{number}"
+            people.user(username, branch=branch, name=name)
+            give(app, username, next(amounts), f"manual:{username}")
+    opens = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2, hours=3)
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "国家安全", parse_file("bank.xlsx", xlsx(sheet_rows(*SAMPLE))))
+        banks.apply_import(session, None, plan, now=clock.now())
+        spec = ExamSpec(
+            title="全民国家安全教育日知识测试",
+            opens_at=opens,
+            closes_at=opens + timedelta(days=5),
+            time_limit_minutes=15,
+            branch_ids=[root.id],
+            items=[("T-001", 2), ("T-002", 4), ("T-003", 2), ("T-004", 2)],
+        )
+        author = session.get(User, admin.id)
+        setup.publish(
+            session, author, setup.save_exam(session, author, spec, now=clock.now()), now=clock.now()
+        )
+        session.commit()
+
+
+def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_back(
+    app, people, frozen_now, server, screen, monkeypatch
+):
+    organisation(app, people)
+    with app.app_context(), db.new_session() as session:
+        token = service.register(
+            session,
+            None,
+            screen_spec(
+                panels=["people", "branches", "next_exam", "notice"],
+                rotate_seconds=3,
+                privacy=Privacy.FULL_NAME,
+                notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",
+            ),
+            now=clock.now(),
+        ).token
+        session.commit()
+
+    screen.goto(f"/display/{token}")
+    display = screen.locator("#display")
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for kind in ("people", "branches", "next_exam", "notice"):
+        expect(display).to_have_attribute("data-shown", kind, timeout=WAIT_MS)
+        expect(screen.locator("#display-indicator li[aria-current=true]")).to_have_count(1)
+        if kind == "next_exam":
+            expect(screen.locator(".exam-countdown")).to_contain_text("距开始还有")
+            expect(screen.locator(".exam-title")).to_have_text("全民国家安全教育日知识测试")
+        screen.screenshot(path=str(DOCS_SCREENSHOTS / f"display-{kind.replace('_', '-')}.png"))
+
+    first_row = screen.locator('#display[data-shown="people"] tbody tr').first
+    expect(first_row).to_contain_text("张伟", timeout=WAIT_MS)
+
+    server.stop()
+    stale = screen.locator("#display-stale")
+    expect(stale).to_be_visible(timeout=WAIT_MS)
+    expect(stale).to_contain_text("更新于")
+    expect(screen.locator("#display-panel section")).to_have_count(1)  # the last good board stays up
+    expect(first_row).to_contain_text("张伟", timeout=WAIT_MS)  # and keeps rotating
+    screen.screenshot(path=str(DOCS_SCREENSHOTS / "display-offline.png"))
+
+    give(app, "30003", 60, "manual:late")  # 李晓燕, while the server is down
+    server.start()
+    expect(stale).to_be_hidden(timeout=WAIT_MS)
+    expect(first_row).to_contain_text("李晓燕", timeout=WAIT_MS)
+
+    # The app is upgraded: the board carries the new version and the screen reloads itself.
+    monkeypatch.setattr(service, "app_version", lambda: "0.2.0+upgraded")
+    expect(display).to_have_attribute("data-version", "0.2.0+upgraded", timeout=WAIT_MS)
+
+    # Revoked: at its next poll the screen turns to the plain page.
+    with app.app_context(), db.new_session() as session:
+        found = service.by_token(session, token)
+        assert found is not None
+        found.revoked_at = clock.now()
+        session.commit()
+    expect(screen.get_by_role("heading", name="此屏幕未登记")).to_be_visible(timeout=WAIT_MS)

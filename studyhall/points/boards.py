@@ -172,39 +172,42 @@ def branches(
 
 @dataclass
 class Tree:
-    """The organisation's levels: the 党支部 are the children of the one top branch (the
-    机关党委), or the top branches themselves if there are several; their children are 党小组."""
+    """The organisation's levels: the 党支部 are the children of a top branch (the 机关党委), or a
+    top branch with none (a 党支部 on its own); their children are 党小组."""
 
     names: dict[int, str]
     parent: dict[int, int | None]
     branches: list[int]  # 党支部, in branch order
     groups: list[int]  # 党小组, in branch order
-    single_top: bool
 
     @classmethod
     def read(cls, session: Session) -> Tree:
         ordered = branch_order.ordered(session.scalars(select(Branch)))
         names = {branch.id: branch.name for branch in ordered}
         parent = {branch.id: branch.parent_id for branch in ordered}
-        tops = [branch.id for branch in ordered if branch.parent_id is None]
-        if len(tops) == 1:
-            level_one = [branch.id for branch in ordered if branch.parent_id == tops[0]]
-        else:
-            level_one = tops
+        tops = {branch.id for branch in ordered if branch.parent_id is None}
+        with_children = {branch.parent_id for branch in ordered}
+        level_one = [
+            branch.id
+            for branch in ordered
+            if branch.parent_id in tops or (branch.id in tops and branch.id not in with_children)
+        ]
         chosen = set(level_one)
         groups = [branch.id for branch in ordered if branch.parent_id in chosen]
-        return cls(names, parent, level_one, groups, len(tops) == 1)
+        return cls(names, parent, level_one, groups)
 
     def path(self, branch_id: int | None) -> str:
-        """Where a person is, below the one top branch: 第一党支部 / 第二党小组 (every 党支部 may have
-        a 第二党小组)."""
+        """Where a person is, from their 党支部 down: 第一党支部 / 第二党小组 (every 党支部 may have a
+        第二党小组); above the 党支部 level, the branch itself."""
         names: list[str] = []
         current = branch_id
         while current is not None and current in self.names and len(names) <= len(self.names):
             names.append(self.names[current])
+            if current in self.branches:
+                break
             current = self.parent[current]
-        if len(names) > 1 and self.single_top:
-            names.pop()  # the 机关党委 that holds everyone
+        else:
+            names = names[:1]  # in the 机关党委 itself, or in no 党支部
         return " / ".join(reversed(names))
 
     def unit_of(self, branch_id: int, level: Level) -> int | None:

@@ -107,14 +107,14 @@ def test_the_screen_needs_no_sign_in_and_sets_no_cookie(client, register):
 
 
 def test_branch_ranking_is_by_average_per_member(app, client, register):
-    # The world has two top branches, so they are the 党支部 of its boards.
-    give(app, "10001", 6, "manual:a")  # 机关党委: 6 points over its 3 people (admin1, 10001, 10002)
+    # 第一党支部 is under the 机关党委; 外单位, a top branch with none below it, is a 党支部 on its own.
+    give(app, "10001", 6, "manual:a")  # 第一党支部: 6 points over its 2 people (10001, 10002)
     give(app, "90001", 4, "manual:b")  # 外单位: 4 points, 1 person
     token = register(panels=["branches"])
     rows = client.get(f"/display/{token}/data.json").json["panels"][0]["rows"]
     assert [(row["name"], row["members"], row["average"]) for row in rows] == [
         ("外单位", 1, 4.0),
-        ("机关党委", 3, 2.0),
+        ("第一党支部", 2, 3.0),
     ]
 
 

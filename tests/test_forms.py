@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from studyhall import clock
 from studyhall.accounts.forms import RenameBranchForm
-from studyhall.forms import filled
+from studyhall.exams.forms import ExtensionForm
+from studyhall.forms import filled, moment
 
 
 def test_no_form_page_writes_an_attribute_whose_value_is_none(app, client, admin):
@@ -28,3 +32,12 @@ def test_a_required_field_is_read_as_text_only_after_its_form_has_data(app):
         assert filled(RenameBranchForm(meta={"csrf": False}).name) == "第一党支部"
     with app.test_request_context(method="POST"), pytest.raises(ValueError, match="name holds no data"):
         filled(RenameBranchForm(meta={"csrf": False}).name)
+
+
+def test_a_required_date_and_time_is_read_in_the_organisations_zone_only_once_posted(app):
+    form_data = {"username": "10001", "extra_minutes": "0", "closes_at": "2026-04-15T18:30"}
+    with app.test_request_context(method="POST", data=form_data):
+        closes_at = moment(ExtensionForm(meta={"csrf": False}).closes_at)
+        assert closes_at == datetime(2026, 4, 15, 18, 30, tzinfo=clock.local_zone())
+    with app.test_request_context(method="POST"), pytest.raises(ValueError, match="closes_at holds no data"):
+        moment(ExtensionForm(meta={"csrf": False}).closes_at)

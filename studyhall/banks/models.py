@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyhall.db import Base, UTCDateTime
+from studyhall.questions.answers import Answer
 
 
 class Bank(Base):
@@ -36,10 +37,10 @@ class Question(Base):
     retired: Mapped[bool] = mapped_column(default=False)
     type: Mapped[str] = mapped_column(String(16))
     stem: Mapped[str] = mapped_column(Text)
-    options: Mapped[list] = mapped_column(JSON, default=list)
-    answer: Mapped[object] = mapped_column(JSON)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[Answer] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text, default="")
-    categories: Mapped[list] = mapped_column(JSON, default=list)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     difficulty: Mapped[int | None]
     score: Mapped[float] = mapped_column(default=1.0)
     source: Mapped[str] = mapped_column(Text, default="")

@@ -37,7 +37,7 @@ SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface tex
 
 def to_parsed(question: Question) -> ParsedQuestion:
     return ParsedQuestion(
-        type=question.type,
+        type=question_types.get(question.type).key,
         stem=question.stem,
         options=list(question.options),
         answer=question.answer,

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
+from wtforms import StringField
 
 from studyhall import clock, db
 from studyhall.access import allow
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.banks import service
 from studyhall.banks.formats import FORMATS, fields, parse_file
 from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.banks.formats.sheet import template_xlsx
 from studyhall.banks.forms import FORMAT_LABELS, BankConfirmForm, BankUploadForm, QuestionForm
+from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
+from studyhall.forms import filled
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
 from studyhall.uploads import stage_upload, staged_upload
@@ -25,17 +29,17 @@ ADMIN = Role.ADMIN
 
 @bp.route("/", methods=["GET", "POST"])
 @allow(ADMIN)
-def index() -> object:
+def index() -> ResponseReturnValue:
     session = db.session()
     form = BankUploadForm(bank=request.args.get("bank", ""))
     if form.validate_on_submit():
-        return _preview(stage_upload(form.file.data), form.bank.data.strip(), form.format.data)
+        return _preview(stage_upload(form.file.data), filled(form.bank).strip(), form.format.data)
     return render_template(
         "banks/index.html", form=form, summaries=service.summaries(session), type_labels=types.LABELS
     )
 
 
-def _preview(token: str, bank_name: str, format_name: str) -> object:
+def _preview(token: str, bank_name: str, format_name: str) -> ResponseReturnValue:
     staged = staged_upload(token)
     if staged is None:
         return redirect(url_for("banks.index"))
@@ -54,20 +58,19 @@ def _preview(token: str, bank_name: str, format_name: str) -> object:
 
 @bp.route("/import/confirm", methods=["POST"])
 @allow(ADMIN)
-def confirm_import() -> object:
+def confirm_import() -> ResponseReturnValue:
     form = BankConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     session = db.session()
-    staged = staged_upload(form.token.data)
+    token, bank_name, format_name = filled(form.token), filled(form.bank), filled(form.format)
+    staged = staged_upload(token)
     if staged is None:
         return redirect(url_for("banks.index"))
-    plan = service.plan_import(
-        session, form.bank.data, parse_file(staged.filename, staged.data, form.format.data)
-    )
+    plan = service.plan_import(session, bank_name, parse_file(staged.filename, staged.data, format_name))
     if not plan.ok:
-        return _preview(form.token.data, form.bank.data, form.format.data)
-    summary = service.apply_import(session, current_user, plan, now=clock.now())
+        return _preview(token, bank_name, format_name)
+    summary = service.apply_import(session, signed_in_user(), plan, now=clock.now())
     session.delete(staged)
     session.commit()
     flash(
@@ -93,7 +96,7 @@ def template() -> Response:
     )
 
 
-def _bank_or_404(bank_id: int):  # type: ignore[no-untyped-def]
+def _bank_or_404(bank_id: int) -> Bank:
     try:
         return service.bank_or_error(db.session(), bank_id)
     except DomainError:
@@ -102,7 +105,7 @@ def _bank_or_404(bank_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:bank_id>")
 @allow(ADMIN)
-def browse(bank_id: int) -> object:
+def browse(bank_id: int) -> ResponseReturnValue:
     session = db.session()
     bank = _bank_or_404(bank_id)
     difficulty = request.args.get("difficulty", type=int)
@@ -145,7 +148,7 @@ def export(bank_id: int) -> Response:
     )
 
 
-def _text(field) -> str:  # type: ignore[no-untyped-def]
+def _text(field: StringField) -> str:
     return (field.data or "").strip()
 
 
@@ -182,7 +185,7 @@ def _form_to_question(form: QuestionForm) -> ParsedQuestion:
     )
 
 
-def _fill_form(form: QuestionForm, question) -> None:  # type: ignore[no-untyped-def]
+def _fill_form(form: QuestionForm, question: Question) -> None:
     form.type.data = question.type
     form.stem.data = question.stem
     for index, letter in enumerate(LETTERS):
@@ -201,7 +204,7 @@ def _fill_form(form: QuestionForm, question) -> None:  # type: ignore[no-untyped
 
 @bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 @allow(ADMIN)
-def edit(question_id: int) -> object:
+def edit(question_id: int) -> ResponseReturnValue:
     session = db.session()
     try:
         question = service.question_or_error(session, question_id)
@@ -213,7 +216,7 @@ def edit(question_id: int) -> object:
     elif form.validate_on_submit():
         try:
             new = service.edit_question(
-                session, current_user, question.id, _form_to_question(form), now=clock.now()
+                session, signed_in_user(), question.id, _form_to_question(form), now=clock.now()
             )
         except DomainError as error:
             session.rollback()
@@ -234,11 +237,11 @@ def edit(question_id: int) -> object:
 
 @bp.route("/questions/<int:question_id>/retire", methods=["POST"])
 @allow(ADMIN)
-def retire(question_id: int) -> object:
+def retire(question_id: int) -> ResponseReturnValue:
     session = db.session()
     retired = request.form.get("retired") == "1"
     try:
-        question = service.set_retired(session, current_user, question_id, retired, now=clock.now())
+        question = service.set_retired(session, signed_in_user(), question_id, retired, now=clock.now())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from studyhall import clock, db
 from studyhall.access import allow
 from studyhall.accounts import service as accounts
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.exams import export, regrade, reports, service, setup
@@ -25,6 +27,7 @@ from studyhall.exams.forms import (
     items_text,
 )
 from studyhall.exams.models import Exam, ExamStatus
+from studyhall.forms import filled, number
 from studyhall.headers import attachment
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
@@ -40,7 +43,7 @@ def page_helpers() -> dict[str, object]:
     """For the test pages of administrators and of secretaries (branch_views)."""
     zone = clock.local_zone()
 
-    def local_time(value, pattern: str = "%Y-%m-%d %H:%M") -> str:  # type: ignore[no-untyped-def]
+    def local_time(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
         """A stored UTC time in the organisation's zone."""
         return value.astimezone(zone).strftime(pattern) if value else "—"
 
@@ -75,23 +78,23 @@ def _exam_or_404(exam_id: int) -> Exam:
 
 @bp.route("/")
 @allow(ADMIN)
-def index() -> object:
+def index() -> ResponseReturnValue:
     return render_template("exams/admin_index.html", rows=reports.exam_rows(db.session(), now=clock.now()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(ADMIN)
-def new() -> object:
+def new() -> ResponseReturnValue:
     return _form(None)
 
 
 @bp.route("/<int:exam_id>/edit", methods=["GET", "POST"])
 @allow(ADMIN)
-def edit(exam_id: int) -> object:
+def edit(exam_id: int) -> ResponseReturnValue:
     return _form(_exam_or_404(exam_id))
 
 
-def _form(exam: Exam | None) -> object:
+def _form(exam: Exam | None) -> ResponseReturnValue:
     session = db.session()
     form = ExamForm()
     tree = accounts.branch_tree(session)
@@ -108,7 +111,7 @@ def _form(exam: Exam | None) -> object:
         try:
             spec = form.to_spec()
             saved = setup.save_exam(
-                session, current_user, spec, exam_id=exam.id if exam else None, now=clock.now()
+                session, signed_in_user(), spec, exam_id=exam.id if exam else None, now=clock.now()
             )
         except DomainError as error:
             session.rollback()
@@ -136,11 +139,11 @@ def _form(exam: Exam | None) -> object:
 
 @bp.route("/<int:exam_id>")
 @allow(ADMIN)
-def detail(exam_id: int) -> object:
+def detail(exam_id: int) -> ResponseReturnValue:
     return _detail(_exam_or_404(exam_id), ExtensionForm(formdata=None))
 
 
-def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> object:
+def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> ResponseReturnValue:
     session = db.session()
     picked, rules = reports.paper_lines(session, exam)
     return render_template(
@@ -162,7 +165,7 @@ def _detail(exam: Exam, extension_form: ExtensionForm, status: int = 200) -> obj
 
 @bp.route("/<int:exam_id>/extensions", methods=["POST"])
 @allow(ADMIN)
-def extension(exam_id: int) -> object:
+def extension(exam_id: int) -> ResponseReturnValue:
     session = db.session()
     exam = _exam_or_404(exam_id)
     form = ExtensionForm()
@@ -171,27 +174,27 @@ def extension(exam_id: int) -> object:
     try:
         setup.set_extension(
             session,
-            current_user,
+            signed_in_user(),
             exam,
-            form.username.data.strip(),
-            extra_minutes=form.extra_minutes.data,
+            filled(form.username).strip(),
+            extra_minutes=number(form.extra_minutes),
             closes_at=form.closes_at_utc(),
             now=clock.now(),
         )
     except DomainError as error:
         session.rollback()
-        form.username.errors.append(error.message)
+        form.username.errors = [*form.username.errors, error.message]
         return _detail(exam, form, 422)
     session.commit()
-    flash(_("Arrangement saved for %(username)s.", username=form.username.data.strip()), "info")
+    flash(_("Arrangement saved for %(username)s.", username=filled(form.username).strip()), "info")
     return redirect(url_for("exams_admin.detail", exam_id=exam.id) + "#arrangements")
 
 
 @bp.route("/<int:exam_id>/publish", methods=["POST"])
 @allow(ADMIN)
-def publish(exam_id: int) -> object:
+def publish(exam_id: int) -> ResponseReturnValue:
     session = db.session()
-    setup.publish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+    setup.publish(session, signed_in_user(), _exam_or_404(exam_id), now=clock.now())
     session.commit()
     flash(_("Test published: the people it expects see it now."), "info")
     return redirect(url_for("exams_admin.detail", exam_id=exam_id))
@@ -199,10 +202,10 @@ def publish(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/unpublish", methods=["POST"])
 @allow(ADMIN)
-def unpublish(exam_id: int) -> object:
+def unpublish(exam_id: int) -> ResponseReturnValue:
     session = db.session()
     try:
-        setup.unpublish(session, current_user, _exam_or_404(exam_id), now=clock.now())
+        setup.unpublish(session, signed_in_user(), _exam_or_404(exam_id), now=clock.now())
     except DomainError as error:
         session.rollback()
         flash(error.message, "error")
@@ -214,7 +217,7 @@ def unpublish(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/preview")
 @allow(ADMIN)
-def preview(exam_id: int) -> object:
+def preview(exam_id: int) -> ResponseReturnValue:
     exam = _exam_or_404(exam_id)
     try:
         paper = reports.preview(db.session(), exam, random.Random())
@@ -231,7 +234,7 @@ def preview(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/monitor")
 @allow(ADMIN)
-def monitor(exam_id: int) -> object:
+def monitor(exam_id: int) -> ResponseReturnValue:
     exam = _exam_or_404(exam_id)
     body = render_template(
         "exams/admin_monitor.html",
@@ -246,7 +249,7 @@ def monitor(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/roster")
 @allow(ADMIN)
-def roster(exam_id: int) -> object:
+def roster(exam_id: int) -> ResponseReturnValue:
     """The 参考名单: everyone expected, per 党支部, with where they stand."""
     exam = _exam_or_404(exam_id)
     return render_template(
@@ -268,7 +271,7 @@ def roster_xlsx(exam_id: int) -> Response:
 
 @bp.route("/<int:exam_id>/results")
 @allow(ADMIN)
-def results_page(exam_id: int) -> object:
+def results_page(exam_id: int) -> ResponseReturnValue:
     exam = _exam_or_404(exam_id)
     rows, ranking = reports.results_and_ranking(db.session(), exam)
     return render_template(
@@ -290,7 +293,7 @@ def results_xlsx(exam_id: int) -> Response:
 
 @bp.route("/<int:exam_id>/attempts/<int:attempt_id>")
 @allow(ADMIN)
-def attempt(exam_id: int, attempt_id: int) -> object:
+def attempt(exam_id: int, attempt_id: int) -> ResponseReturnValue:
     exam = _exam_or_404(exam_id)
     try:
         found = reports.attempt_detail(db.session(), exam, attempt_id)
@@ -301,14 +304,14 @@ def attempt(exam_id: int, attempt_id: int) -> object:
 
 @bp.route("/<int:exam_id>/analysis")
 @allow(ADMIN)
-def analysis(exam_id: int) -> object:
+def analysis(exam_id: int) -> ResponseReturnValue:
     exam = _exam_or_404(exam_id)
     return render_template("exams/admin_analysis.html", exam=exam, analysis=analyse(db.session(), exam))
 
 
 @bp.route("/<int:exam_id>/questions/<lineage>/key", methods=["GET", "POST"])
 @allow(ADMIN)
-def fix_key(exam_id: int, lineage: str) -> object:
+def fix_key(exam_id: int, lineage: str) -> ResponseReturnValue:
     """Fix a key: a dry run listing every score that would change, then, confirmed, the regrade."""
     session = db.session()
     exam = _exam_or_404(exam_id)
@@ -322,9 +325,11 @@ def fix_key(exam_id: int, lineage: str) -> object:
     plan, problem = None, None
     if form.validate_on_submit():
         try:
-            answer = regrade.parse_key(question, form.answer.data)
+            answer = regrade.parse_key(question, filled(form.answer))
             if form.confirm.data == "1":
-                done = regrade.apply_regrade(session, current_user, exam, lineage, answer, now=clock.now())
+                done = regrade.apply_regrade(
+                    session, signed_in_user(), exam, lineage, answer, now=clock.now()
+                )
                 session.commit()
                 flash(
                     _(

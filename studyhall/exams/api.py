@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from studyhall import clock, db
 from studyhall.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, Claim, allow, session_claim
+from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import service
 from studyhall.exams.models import EndedBy
@@ -39,7 +40,7 @@ STATUS = {
 
 
 @bp.errorhandler(DomainError)
-def _refused(error: DomainError):  # type: ignore[no-untyped-def]
+def _refused(error: DomainError) -> ResponseReturnValue:
     db.session().rollback()
     return jsonify(code=error.code, message=error.message), STATUS.get(error.code, 400)
 
@@ -70,14 +71,14 @@ def _holder() -> Claim:
 
 @bp.route("/csrf")
 @allow(PUBLIC)
-def csrf():  # type: ignore[no-untyped-def]
+def csrf() -> ResponseReturnValue:
     """A fresh CSRF token for this session: the attempt page asks after signing in again in place."""
     return jsonify(csrf_token=generate_csrf())
 
 
 @bp.route("/exams")
 @allow(SIGNED_IN)
-def exams():  # type: ignore[no-untyped-def]
+def exams() -> ResponseReturnValue:
     now = clock.now()
     return jsonify(
         exams=[
@@ -94,7 +95,7 @@ def exams():  # type: ignore[no-untyped-def]
                 "open_attempt": listing.open_attempt.id if listing.open_attempt else None,
                 "seconds_until_open": max(0, int((listing.exam.opens_at - now).total_seconds())),
             }
-            for listing in service.listings(db.session(), current_user, now=now)
+            for listing in service.listings(db.session(), signed_in_user(), now=now)
         ]
     )
 
@@ -102,7 +103,7 @@ def exams():  # type: ignore[no-untyped-def]
 @bp.route("/exams/<int:exam_id>/attempts", methods=["POST"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
 @no_store
-def start(exam_id: int):  # type: ignore[no-untyped-def]
+def start(exam_id: int) -> ResponseReturnValue:
     session = db.session()
     body = _body()
     now = clock.now()
@@ -123,10 +124,10 @@ def start(exam_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/attempts/<int:attempt_id>")
 @allow(SIGNED_IN)
 @no_store
-def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
+def attempt(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     now = clock.now()
-    attempt = service.own_attempt(session, attempt_id, current_user)
+    attempt = service.own_attempt(session, attempt_id, signed_in_user())
     # Past its deadline and grace an attempt is submitted, sweep or no sweep: the state says so
     # (the attempt page then shows the result), not "open" with no time left.
     if service.finalise_if_overdue(session, attempt, now=now):
@@ -137,7 +138,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["PUT"])
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
 @no_store
-def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
+def save(attempt_id: int, position: int) -> ResponseReturnValue:
     body = _body()
     if "seq" not in body:
         raise DomainError(_("Expected a JSON object with response and seq."), ErrorCode.INVALID)
@@ -154,12 +155,12 @@ def save(attempt_id: int, position: int):  # type: ignore[no-untyped-def]
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(SIGNED_IN)
 @no_store
-def submit(attempt_id: int):  # type: ignore[no-untyped-def]
+def submit(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     body = _body()
     ended_by = EndedBy.TIMER if body.get("reason") == EndedBy.TIMER else EndedBy.CADRE
     now = clock.now()
-    attempt = service.submit(session, attempt_id, current_user, now=now, ended_by=ended_by)
+    attempt = service.submit(session, attempt_id, signed_in_user(), now=now, ended_by=ended_by)
     session.commit()
     shown = service.score_shown(session, attempt.exam, [attempt], now=now)
     return jsonify(
@@ -172,11 +173,11 @@ def submit(attempt_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/attempts/<int:attempt_id>/events", methods=["POST"])
 @allow(SIGNED_IN)
 @no_store
-def event(attempt_id: int):  # type: ignore[no-untyped-def]
+def event(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     body = _body()
     attempt = service.record_event(
-        session, attempt_id, current_user, str(body.get("kind", "")), now=clock.now()
+        session, attempt_id, signed_in_user(), str(body.get("kind", "")), now=clock.now()
     )
     session.commit()
     return jsonify(

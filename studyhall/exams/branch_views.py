@@ -9,11 +9,12 @@ only, and there is no attempt detail (the administrators' one shows the key).
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, url_for
-from flask_login import current_user
+from flask.typing import ResponseReturnValue
 
 from studyhall import clock, db
 from studyhall.access import allow
 from studyhall.accounts import service as accounts
+from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.exams import export, reports, service
@@ -27,7 +28,7 @@ SECRETARY = Role.SECRETARY
 
 
 def _visible() -> set[int]:
-    return accounts.visible_branch_ids(db.session(), current_user) or set()
+    return accounts.visible_branch_ids(db.session(), signed_in_user()) or set()
 
 
 def _exam_or_404(exam_id: int) -> tuple[Exam, set[int]]:
@@ -45,14 +46,14 @@ def _exam_or_404(exam_id: int) -> tuple[Exam, set[int]]:
 
 @bp.route("/")
 @allow(SECRETARY)
-def index() -> object:
+def index() -> ResponseReturnValue:
     rows = reports.branch_exam_rows(db.session(), _visible(), now=clock.now())
     return render_template("exams/branch_index.html", rows=rows)
 
 
 @bp.route("/<int:exam_id>/roster")
 @allow(SECRETARY)
-def roster(exam_id: int) -> object:
+def roster(exam_id: int) -> ResponseReturnValue:
     exam, visible = _exam_or_404(exam_id)
     return render_template(
         "exams/roster.html",
@@ -74,7 +75,7 @@ def roster_xlsx(exam_id: int) -> Response:
 
 @bp.route("/<int:exam_id>/results")
 @allow(SECRETARY)
-def results_page(exam_id: int) -> object:
+def results_page(exam_id: int) -> ResponseReturnValue:
     exam, visible = _exam_or_404(exam_id)
     session = db.session()
     if not reports.scores_final(session, exam, now=clock.now()):
@@ -91,7 +92,7 @@ def results_page(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/results.xlsx")
 @allow(SECRETARY)
-def results_xlsx(exam_id: int) -> object:
+def results_xlsx(exam_id: int) -> ResponseReturnValue:
     exam, visible = _exam_or_404(exam_id)
     session = db.session()
     if not reports.scores_final(session, exam, now=clock.now()):

@@ -4,6 +4,7 @@ their file names, for administrators and secretaries alike (a secretary's holds 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -62,9 +63,7 @@ def duration_text(seconds: int | None) -> str:
     return _("%(m)d min %(s)d s", m=minutes, s=seconds)
 
 
-def export_names(  # type: ignore[no-untyped-def]
-    exam: Exam, what: str, slug: str, *, zone
-) -> tuple[str, str]:
+def export_names(exam: Exam, what: str, slug: str, *, zone: tzinfo) -> tuple[str, str]:
     """A download's file name: the test's title, what it holds (`what`, in the interface's language)
     and the day the test opened; and the ASCII name for clients that cannot take that one."""
     day = exam.opens_at.astimezone(zone).strftime("%Y-%m-%d")
@@ -78,24 +77,24 @@ def passed_text(exam: Exam, attempt: Attempt) -> str | None:
     return _("yes") if attempt.score >= exam.pass_mark else _("no")
 
 
-def results_export(  # type: ignore[no-untyped-def]
-    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+def results_export(
+    session: Session, exam: Exam, *, zone: tzinfo, visible: set[int] | None = None
 ) -> tuple[bytes, str, str]:
     """The results .xlsx of the people in the `visible` branches (None: everyone), and its names."""
     data = results_workbook(exam, *results_and_ranking(session, exam, visible=visible), zone=zone)
     return (data, *export_names(exam, _("results"), "results", zone=zone))
 
 
-def roster_export(  # type: ignore[no-untyped-def]
-    session: Session, exam: Exam, *, zone, visible: set[int] | None = None
+def roster_export(
+    session: Session, exam: Exam, *, zone: tzinfo, visible: set[int] | None = None
 ) -> tuple[bytes, str, str]:
     """The 参考名单 .xlsx of the people in the `visible` branches (None: everyone), and its names."""
     data = roster_workbook(roster(session, exam, visible=visible))
     return (data, *export_names(exam, _("roster"), "roster", zone=zone))
 
 
-def results_workbook(  # type: ignore[no-untyped-def]
-    exam: Exam, rows: Sequence[ResultRow], ranked: Sequence[RankRow], *, zone
+def results_workbook(
+    exam: Exam, rows: Sequence[ResultRow], ranked: Sequence[RankRow], *, zone: tzinfo
 ) -> bytes:
     """The results table as .xlsx (and, for a contest, a second sheet with the ranking). Time used
     is a number of seconds, so that a spreadsheet can sort and sum it."""
@@ -134,7 +133,7 @@ def results_workbook(  # type: ignore[no-untyped-def]
     ]
     sheets = [Sheet(_("Results"), [header, *table])]
     if exam.mode == ExamMode.CONTEST:
-        ranked = [
+        ranking = [
             [
                 entry.rank,
                 entry.row.user.display_name,
@@ -146,5 +145,5 @@ def results_workbook(  # type: ignore[no-untyped-def]
             for entry in ranked
         ]
         header = [_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Score"), _("Time used (seconds)")]
-        sheets.append(Sheet(_("Ranking"), [header, *ranked]))
+        sheets.append(Sheet(_("Ranking"), [header, *ranking]))
     return xlsx_bytes(*sheets)

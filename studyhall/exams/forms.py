@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +18,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -26,11 +27,15 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from studyhall import clock
+from studyhall.accounts.service import BranchNode
 from studyhall.banks.formats import fields
+from studyhall.banks.models import Bank
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import setup
-from studyhall.exams.models import ExamMode, Grading, PointsMode, ReviewPolicy
+from studyhall.exams.models import Exam, ExamMode, Grading, PointsMode, ReviewPolicy
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.forms import SelectChoice, filled, moment
+from studyhall.forms import number as filled_number  # `number` names the lines of a form here
 from studyhall.questions import types
 from studyhall.questions.answers import fold
 
@@ -53,26 +58,35 @@ TYPE_CHOICES = {
 }
 _LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _ITEM_SEPARATORS = re.compile(r"[\s,，、:：;；=]+")
+_Value = TypeVar("_Value", bound=str)  # a choice's value: a string or a StrEnum member
 
 
-def _choices(labels: dict[str, object]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]  # type: ignore[arg-type]
+def _choices(labels: Mapping[_Value, object]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-def _local_datetime(label: object, *validators: object) -> DateTimeLocalField:
+def _local_datetime(label: str, *validators: object) -> DateTimeLocalField:
     # The input shows and takes the organisation's local time; .data is aware, in that zone.
     return DateTimeLocalField(
-        label, validators=list(validators), format=DATETIME_FORMATS, tz=clock.local_zone
+        label,
+        validators=list(validators),
+        format=DATETIME_FORMATS,
+        # types-WTForms describes WTForms 3.2, which had no tz; 3.3 (pyproject requires it) takes it.
+        tz=clock.local_zone,  # type: ignore[call-arg]
     )
 
 
-def _points_field(label: object, default: int) -> IntegerField:
+def _points_field(label: str, default: int) -> IntegerField:
     # Empty means the default: a form posted before these settings existed still saves.
     return IntegerField(label, default=default, validators=[Optional(), NumberRange(0, setup.MAX_TEST_POINTS)])
 
 
 def _or_default(field: IntegerField) -> int:
-    return field.default if field.data is None else field.data
+    if field.data is not None:
+        return field.data
+    if not isinstance(field.default, int):  # _points_field gives each of these fields a number
+        raise TypeError(f"{field.name} has no number as its default")
+    return field.default
 
 
 class RuleForm(Form):
@@ -137,7 +151,7 @@ class ExamForm(FlaskForm):
     )
     rules = FieldList(FormField(RuleForm), min_entries=RULE_ROWS, max_entries=RULE_ROWS)
 
-    def set_choices(self, tree: list, banks: list) -> None:  # type: ignore[type-arg]
+    def set_choices(self, tree: list[BranchNode], banks: list[Bank]) -> None:
         """Branch checkboxes from accounts.service.branch_tree, banks for the rules."""
         self.branch_ids.choices = [SelectChoice(str(node.branch.id), node.branch.name) for node in tree]
         bank_choices = [SelectChoice("", "—")] + [SelectChoice(str(b.id), b.name) for b in banks]
@@ -147,13 +161,13 @@ class ExamForm(FlaskForm):
     def to_spec(self) -> ExamSpec:
         """The form as setup.save_exam wants it. Raises DomainError for lines it cannot read."""
         return ExamSpec(
-            title=self.title.data.strip(),
+            title=filled(self.title).strip(),
             instructions=(self.instructions.data or "").strip(),
             mode=ExamMode(self.mode.data),
-            opens_at=self.opens_at.data.astimezone(UTC),
-            closes_at=self.closes_at.data.astimezone(UTC),
-            time_limit_minutes=self.time_limit_minutes.data,
-            attempts_allowed=self.attempts_allowed.data,
+            opens_at=moment(self.opens_at).astimezone(UTC),
+            closes_at=moment(self.closes_at).astimezone(UTC),
+            time_limit_minutes=filled_number(self.time_limit_minutes),
+            attempts_allowed=filled_number(self.attempts_allowed),
             grading=Grading(self.grading.data),
             pass_mark=self.pass_mark.data,
             shuffle_questions=self.shuffle_questions.data,
@@ -210,7 +224,7 @@ class ExamForm(FlaskForm):
             )
         return rules
 
-    def fill(self, exam, usernames: list[str], items_text: str) -> None:  # type: ignore[no-untyped-def]
+    def fill(self, exam: Exam, usernames: list[str], items_text: str) -> None:
         """Show a saved test (GET of the edit page)."""
         for name in setup.SETTING_FIELDS:
             getattr(self, name).data = getattr(exam, name)

@@ -8,10 +8,10 @@ from collections import Counter, defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypedDict
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, bindparam, delete, func, insert, literal, select, true
+from sqlalchemy import Label, Row, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from studyhall.banks.models import Question
@@ -205,7 +205,7 @@ def clear_stock(session: Session, exam: Exam) -> None:
     session.execute(delete(ExamPaper).where(ExamPaper.exam_id == exam.id))
 
 
-def _option_count():  # type: ignore[no-untyped-def]
+def _option_count() -> Label[int]:
     # json_array_length is in SQLite and PostgreSQL alike; only the shuffle needs the options.
     return func.json_array_length(Question.options).label("option_count")
 
@@ -287,7 +287,18 @@ class Placed(NamedTuple):
     option_order: list[int]
 
 
-def shown_question(question: Question | Row, item: AttemptItem | Placed) -> dict[str, object]:
+class ShownQuestion(TypedDict):
+    """A question as the person sees it (the attempt page, its API, the review): never the key."""
+
+    position: int
+    type: str
+    stem: str
+    options: list[str]  # in the person's order
+    blanks: int
+    score: float
+
+
+def shown_question(question: Question | Row, item: AttemptItem | Placed) -> ShownQuestion:
     """A question as the person sees it: stem and options in their order; never the key."""
     return {
         "position": item.position,
@@ -299,7 +310,18 @@ def shown_question(question: Question | Row, item: AttemptItem | Placed) -> dict
     }
 
 
-def mark(question: Question, score: float, stored: object, *, partial_credit: bool) -> float:
+class Keyed(Protocol):
+    """What marking reads of a question: a version, a row of these columns, or a stand-in."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def answer(self) -> object: ...
+    @property
+    def case_sensitive(self) -> bool: ...
+
+
+def mark(question: Keyed, score: float, stored: object, *, partial_credit: bool) -> float:
     """Points for one response to a question (a version, or a stand-in with its corrected key)."""
     return types.get(question.type).mark(
         question.answer, stored, score, partial_credit=partial_credit, case_sensitive=question.case_sensitive

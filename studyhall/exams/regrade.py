@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from studyhall.exams import paper, service
 from studyhall.exams import points as exam_points
 from studyhall.exams.models import Answer, Attempt, AttemptItem, AttemptState, Exam
 from studyhall.exams.reports import current_versions
-from studyhall.questions import types
+from studyhall.questions import answers, types
 
 
 def current_version(session: Session, exam: Exam, lineage: str) -> Question:
@@ -44,7 +43,7 @@ def key_text(question: Question) -> str:
     return types.get(question.type).answer_text(question.answer)
 
 
-def parse_key(question: Question, text: str) -> object:
+def parse_key(question: Question, text: str) -> answers.Answer:
     """Read a corrected key in the bank editor's syntax, checked as the bank editor checks a question."""
     answer = types.get(question.type).parse_answer(text)
     if answer is None:
@@ -53,7 +52,7 @@ def parse_key(question: Question, text: str) -> object:
             ErrorCode.INVALID,
         )
     edited = banks.to_parsed(question)
-    edited.answer = answer  # type: ignore[assignment]
+    edited.answer = answer
     errors = linting.question_errors(edited, require_source=question.bank.require_source)
     if errors:
         raise DomainError(" ".join(errors), ErrorCode.INVALID)
@@ -104,11 +103,20 @@ def _affected(
     return alike, len(rows) - len(alike)
 
 
-def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: object) -> RegradePlan:
+@dataclass(frozen=True)
+class _StandIn:
+    """The question as marking sees it with the corrected key (paper.Keyed)."""
+
+    type: str
+    answer: answers.Answer
+    case_sensitive: bool
+
+
+def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: answers.Answer) -> RegradePlan:
     """A dry run: every submitted attempt whose score the corrected key would change. Writes nothing."""
     question = current_version(session, exam, lineage)
     affected, skipped = _affected(session, exam, question)
-    stand_in = SimpleNamespace(type=question.type, answer=new_answer, case_sensitive=question.case_sensitive)
+    stand_in = _StandIn(question.type, new_answer, question.case_sensitive)
     submitted = [(attempt, item) for attempt, item in affected if attempt.state == AttemptState.SUBMITTED]
     responses = (
         dict(
@@ -138,7 +146,7 @@ def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: obje
                 total += paper.mark(
                     stand_in,
                     item.score,
-                    responses.get((attempt.id, item.position)),  # type: ignore[arg-type]
+                    responses.get((attempt.id, item.position)),
                     partial_credit=exam.partial_credit,
                 )
             else:
@@ -150,14 +158,14 @@ def regrade_preview(session: Session, exam: Exam, lineage: str, new_answer: obje
 
 
 def apply_regrade(
-    session: Session, actor: User, exam: Exam, lineage: str, new_answer: object, *, now: datetime
+    session: Session, actor: User, exam: Exam, lineage: str, new_answer: answers.Answer, *, now: datetime
 ) -> RegradePlan:
     """Save the corrected key as a new version of the question (the old version stays), point this
     test's papers at it and mark every submitted attempt again. One transaction: the caller commits."""
     question = current_version(session, exam, lineage)
     affected, skipped = _affected(session, exam, question)
     edited = banks.to_parsed(question)
-    edited.answer = new_answer  # type: ignore[assignment]
+    edited.answer = new_answer
     corrected = banks.edit_question(session, actor, question.id, edited, now=now)
     before = {attempt.id: attempt.score for attempt, _item in affected}
     for _attempt, item in affected:

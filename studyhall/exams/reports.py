@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -145,8 +146,10 @@ def item_references(session: Session, exam: Exam) -> list[tuple[str, float]]:
     references = []
     for item in exam.items:
         question = current.get(item.lineage)
-        unique = question is not None and question.external_id and taken.get(question.external_id) == 1
-        references.append((question.external_id if unique else item.lineage, item.score))  # type: ignore[union-attr]
+        if question is not None and question.external_id and taken.get(question.external_id) == 1:
+            references.append((question.external_id, item.score))
+        else:
+            references.append((item.lineage, item.score))
     return references
 
 
@@ -184,13 +187,13 @@ def arrangements(session: Session, exam: Exam) -> list[tuple[ExamExtension, User
 
 @dataclass(frozen=True)
 class PreviewQuestion:
-    shown: dict[str, object]  # exactly what a cadre's paper holds (paper.shown_question)
+    shown: paper.ShownQuestion  # exactly what a cadre's paper holds
     key: object  # the key in the letters shown, for the administrator only
     explanation: str
     external_id: str
 
 
-def preview(session: Session, exam: Exam, rng) -> list[PreviewQuestion]:  # type: ignore[no-untyped-def]
+def preview(session: Session, exam: Exam, rng: random.Random) -> list[PreviewQuestion]:
     """One paper drawn as a cadre's would be (setup.preview's drawing), each question with its key."""
     rows = []
     for position, drawn in enumerate(paper.draw(session, exam, rng), start=1):
@@ -380,7 +383,9 @@ def results(session: Session, exam: Exam) -> list[ResultRow]:
         )
         for attempt in attempts
     ]
-    rank = {node.branch.id: index for index, node in enumerate(accounts.branch_tree(session))}
+    rank: dict[int | None, int] = {
+        node.branch.id: index for index, node in enumerate(accounts.branch_tree(session))
+    }
     return sorted(
         rows,
         key=lambda row: (rank.get(row.user.branch_id, len(rank)), row.user.username, row.attempt.number),
@@ -413,7 +418,7 @@ def ranking(rows: Sequence[ResultRow]) -> list[RankRow]:
             row.attempt.score,
             row.time_used,
         )
-        ranked.append(RankRow(previous.rank if tied else index + 1, row))
+        ranked.append(RankRow(previous.rank if previous is not None and tied else index + 1, row))
     return ranked
 
 
@@ -471,13 +476,20 @@ def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
     return any(user.branch_id in visible for user in service.audience_users(session, exam))
 
 
+class DetailQuestion(service.ReviewQuestion):
+    """service.review's row with the question's lineage and 编号 added, for administrators."""
+
+    lineage: str
+    external_id: str
+
+
 @dataclass(frozen=True)
 class AttemptDetail:
     attempt: Attempt
     user: User
     branch: str
     events: list[AttemptEvent]
-    questions: list[dict[str, object]]  # service.review's rows, each with its lineage and 编号 added
+    questions: list[DetailQuestion]
     attempts: list[Attempt]  # all of this person's attempts at the test
 
 
@@ -485,7 +497,7 @@ def attempt_detail(session: Session, exam: Exam, attempt_id: int) -> AttemptDeta
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.exam_id != exam.id:
         raise DomainError(_("No such attempt."), ErrorCode.NOT_FOUND)
-    user = session.get(User, attempt.user_id)
+    user = session.get_one(User, attempt.user_id)
     events = list(
         session.scalars(
             select(AttemptEvent)
@@ -501,8 +513,10 @@ def attempt_detail(session: Session, exam: Exam, attempt_id: int) -> AttemptDeta
             )
         ).all()
     )
-    for row, item in zip(rows, attempt.items, strict=True):
-        row["lineage"], row["external_id"] = item.lineage, external.get(item.question_id, "")
+    questions = [
+        DetailQuestion(**row, lineage=item.lineage, external_id=external.get(item.question_id, ""))
+        for row, item in zip(rows, attempt.items, strict=True)
+    ]
     mine = list(
         session.scalars(
             select(Attempt)
@@ -510,4 +524,4 @@ def attempt_detail(session: Session, exam: Exam, attempt_id: int) -> AttemptDeta
             .order_by(Attempt.number)
         )
     )
-    return AttemptDetail(attempt, user, accounts.branch_path(user.branch), events, rows, mine)
+    return AttemptDetail(attempt, user, accounts.branch_path(user.branch), events, questions, mine)

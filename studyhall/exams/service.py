@@ -17,18 +17,34 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, TypedDict
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Row, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import InstrumentedAttribute, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.dml import ReturningInsert
 
+from studyhall.access import Claim
 from studyhall.accounts import service as accounts
 from studyhall.accounts import throttle
 from studyhall.accounts.models import AuditEvent, Branch, User
@@ -62,16 +78,13 @@ GRACE = timedelta(seconds=60)  # saves this late still count: a phone on a slow 
 # ---- who, when -------------------------------------------------------------------------------
 
 
-class Holder(Protocol):
-    """Whoever starts or saves: the signed-in User, or the session's access.Claim when the route
-    has not loaded the user (the hot API routes: their own first query checks the account)."""
-
-    id: int
-    auth_version: int
-    session_key: str | None  # None: the caller has checked the session already, or acts without one
+# Whoever starts or saves: the signed-in User, or the session's access.Claim when the route has not
+# loaded the user (the hot API routes: their own first query checks the account). A session_key of
+# None: the caller has checked the session already, or acts without one.
+Holder = User | Claim
 
 
-def _person_check():  # type: ignore[no-untyped-def]
+def _person_check() -> Select[*tuple[Any, ...]]:  # ten columns: more than Select types one by one
     """One statement on a person and a test: is the account still valid for a session (see
     Holder); does the test's audience name the person, their branch or a branch above it; their
     attempts so far and the one in progress; and any extension arranged for them."""
@@ -465,13 +478,32 @@ def _shown_columns(session: Session, attempt: Attempt) -> dict[int, Row]:
     return {row.id: row for row in session.execute(query)}
 
 
+class AttemptQuestion(paper.ShownQuestion):
+    response: object  # in the letters shown; None: not answered
+    seq: int  # the stored answer's; 0: none yet
+
+
+class ClientState(TypedDict):
+    """The attempt page's data (and the attempt API's answer): the paper as shown, the clock."""
+
+    attempt: int
+    exam: int
+    title: str
+    state: AttemptState
+    remaining_seconds: int
+    elapsed_ms: int
+    grace_seconds: int
+    one_per_page: bool
+    questions: list[AttemptQuestion]
+
+
 def client_state(
     session: Session,
     attempt: Attempt,
     *,
     now: datetime,
     new_paper: Sequence[tuple[paper.Placed, Question | Row]] | None = None,
-) -> dict[str, object]:
+) -> ClientState:
     """Everything the attempt page needs to (re)build itself — and no key or explanation.
     `new_paper`: Started.new_paper, for an attempt just begun (nothing saved yet, nothing to read)."""
     placed: Sequence[tuple[AttemptItem | paper.Placed, Question | Row]]
@@ -488,13 +520,13 @@ def client_state(
         placed, answers = new_paper, {}
     items = []
     for item, question in placed:
-        shown = paper.shown_question(question, item)
         saved = answers.get(item.position)
-        shown["response"] = (
-            types.get(question.type).to_shown(item.option_order, saved.response) if saved else None
+        response = types.get(question.type).to_shown(item.option_order, saved.response) if saved else None
+        items.append(
+            AttemptQuestion(
+                **paper.shown_question(question, item), response=response, seq=saved.seq if saved else 0
+            )
         )
-        shown["seq"] = saved.seq if saved else 0
-        items.append(shown)
     exam = attempt.exam
     return {
         "attempt": attempt.id,
@@ -551,7 +583,7 @@ _SAVE_OUTCOME = select(
 
 
 @functools.cache
-def _answer_write(dialect: str):  # type: ignore[no-untyped-def]
+def _answer_write(dialect: str) -> ReturningInsert[int]:
     """Store an answer if the attempt is still open and within its deadline and grace, replacing
     the stored one only if this seq is higher; returns the seq written (no row: refused, or a replay
     or older save, or an equal seq: the answer stored first stays, so the device that was told it
@@ -596,7 +628,7 @@ def save_answer(
     holder: Holder,
     position: int,
     response: object,
-    seq: int,
+    seq: object,  # checked here: the API passes on what the client sent
     *,
     now: datetime,
 ) -> Saved:
@@ -720,7 +752,7 @@ def grade(session: Session, attempt: Attempt) -> None:
     the paper, its keys and the answers, one executemany for the marks."""
     partial_credit = attempt.exam.partial_credit
     awarded = {
-        row.id: paper.mark(row, row.score, row.response, partial_credit=partial_credit)  # type: ignore[arg-type]
+        row.id: paper.mark(row, row.score, row.response, partial_credit=partial_credit)
         for row in session.execute(_TO_MARK, {"attempt_id": attempt.id})  # autoflush: a regrade's new key
     }
     if awarded:  # an executemany needs rows
@@ -734,7 +766,7 @@ def grade(session: Session, attempt: Attempt) -> None:
     attempt.score = round(sum(awarded.values()), 2)
 
 
-def _overdue(now: datetime, waiting: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
+def _overdue(now: datetime, waiting: timedelta = timedelta(0)) -> tuple[ColumnElement[bool], ...]:
     """Attempts still open though their deadline and grace passed more than `waiting` ago."""
     return (Attempt.state == AttemptState.OPEN, Attempt.deadline_at < now - GRACE - waiting)
 
@@ -822,7 +854,9 @@ def record_event(session: Session, attempt_id: int, user: User, kind: str, *, no
 # ---- after submitting ------------------------------------------------------------------------
 
 
-def _later_closes(exam_id):  # type: ignore[no-untyped-def]
+def _later_closes(
+    exam_id: int | InstrumentedAttribute[int],
+) -> tuple[ScalarSelect[datetime | None], ScalarSelect[datetime]]:
     """What can keep a test answerable past its close: the latest close arranged for someone, and
     the latest deadline of an attempt still open. `exam_id`: an id, or Exam.id to correlate."""
     return (
@@ -970,7 +1004,16 @@ def withheld(session: Session, attempt: Attempt, *, now: datetime) -> Withheld:
     return Withheld(len(held), len(lineages), latest)
 
 
-def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> list[dict[str, object]]:
+class ReviewQuestion(paper.ShownQuestion):
+    response: object  # in the letters shown
+    withheld: StillOpen | None  # the other test that keeps the key back until it ends
+    key: object  # in the letters shown; None while withheld
+    explanation: str
+    source: str
+    awarded: float | None
+
+
+def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> list[ReviewQuestion]:
     """The paper with responses, keys and explanations, in the letters the person saw. For an
     administrator (`owner_at` None) everything; for its owner at `owner_at` (once review_open says
     so) a question another test may still draw keeps its key, 解析, 出处 and marks back
@@ -989,19 +1032,22 @@ def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> 
     rows = []
     for item in attempt.items:
         question = questions[item.question_id]
-        shown = paper.shown_question(question, item)
-        shown["response"] = types.get(question.type).to_shown(item.option_order, answers.get(item.position))
         elsewhere = withheld.get(item.lineage)
-        shown["withheld"] = elsewhere
-        shown["key"] = (
-            types.get(question.type).to_shown(item.option_order, question.answer)
-            if elsewhere is None
-            else None
+        rows.append(
+            ReviewQuestion(
+                **paper.shown_question(question, item),
+                response=types.get(question.type).to_shown(item.option_order, answers.get(item.position)),
+                withheld=elsewhere,
+                key=(
+                    types.get(question.type).to_shown(item.option_order, question.answer)
+                    if elsewhere is None
+                    else None
+                ),
+                explanation=question.explanation if elsewhere is None else "",
+                source=question.source if elsewhere is None else "",
+                awarded=item.awarded if elsewhere is None else None,
+            )
         )
-        shown["explanation"] = question.explanation if elsewhere is None else ""
-        shown["source"] = question.source if elsewhere is None else ""
-        shown["awarded"] = item.awarded if elsewhere is None else None
-        rows.append(shown)
     return rows
 
 

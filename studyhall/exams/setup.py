@@ -6,9 +6,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import CursorResult, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
@@ -317,9 +318,9 @@ def unpublish(session: Session, actor: User, exam: Exam, *, now: datetime) -> No
     # the start then reads a draft. (Checked within the UPDATE, a start not yet committed is missed.)
     session.execute(select(Exam.id).where(Exam.id == exam.id).with_for_update())
     unstarted = ~exists().where(Attempt.exam_id == exam.id)
-    done = session.execute(
-        update(Exam).where(Exam.id == exam.id, unstarted).values(published_at=None)
-    ).rowcount
+    result = session.execute(update(Exam).where(Exam.id == exam.id, unstarted).values(published_at=None))
+    # An UPDATE's result is a CursorResult; Session.execute is typed as returning any Result.
+    done = cast(CursorResult[Any], result).rowcount
     if not done:
         raise DomainError(
             _("Someone has started this test, so it can no longer go back to draft."), ErrorCode.STARTED

@@ -19,13 +19,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from studyhall import clock, db
 from studyhall.access import PUBLIC, SIGNED_IN, allow
+from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import export, reports, service
 from studyhall.exams.models import Attempt, AttemptState
@@ -41,7 +42,7 @@ def _refused(message: str, status: int = 403) -> tuple[str, int]:
 
 def _own_attempt(attempt_id: int) -> Attempt:
     try:
-        return service.own_attempt(db.session(), attempt_id, current_user)
+        return service.own_attempt(db.session(), attempt_id, signed_in_user())
     except DomainError:
         abort(404)
 
@@ -52,19 +53,19 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @bp.route("/exams/<int:exam_id>")
 @allow(SIGNED_IN)
 @no_store  # shows the attempt in progress: Back after submitting must not offer to continue it
-def landing(exam_id: int) -> object:
+def landing(exam_id: int) -> ResponseReturnValue:
     session = db.session()
     now = clock.now()
     try:
         exam = service.published_or_error(session, exam_id)
     except DomainError:
         abort(404)
-    if not service.in_audience(session, exam, current_user):
+    if not service.in_audience(session, exam, signed_in_user()):
         return _refused(_("This test is not open to you."))
-    listing = service.exam_listing(session, exam, current_user, now=now)
+    listing = service.exam_listing(session, exam, signed_in_user(), now=now)
     if listing.open_attempt and service.finalise_if_overdue(session, listing.open_attempt, now=now):
         session.commit()
-        listing = service.exam_listing(session, exam, current_user, now=now)
+        listing = service.exam_listing(session, exam, signed_in_user(), now=now)
     return render_template(
         "exams/landing.html",
         exam=exam,
@@ -78,13 +79,13 @@ def landing(exam_id: int) -> object:
 
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])
 @allow(SIGNED_IN)
-def start(exam_id: int) -> object:
+def start(exam_id: int) -> ResponseReturnValue:
     session = db.session()
     try:
         started = service.start_or_resume(
             session,
             exam_id,
-            current_user,
+            signed_in_user(),
             now=clock.now(),
             access_code=request.form.get("access_code", ""),
             address=request.remote_addr,
@@ -106,7 +107,7 @@ def start(exam_id: int) -> object:
 @bp.route("/attempts/<int:attempt_id>")
 @allow(SIGNED_IN)
 @no_store
-def attempt(attempt_id: int) -> object:
+def attempt(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     now = clock.now()
     attempt = _own_attempt(attempt_id)
@@ -122,7 +123,7 @@ def attempt(attempt_id: int) -> object:
 
 @bp.route("/attempts/sw.js")
 @allow(PUBLIC)
-def offline_worker() -> object:
+def offline_worker() -> ResponseReturnValue:
     """The attempt page's service worker (static/js/attempt-sw.js). Served from /attempts/ because a
     worker's scope is its script's folder: it then covers the attempt pages and nothing else."""
     assert current_app.static_folder is not None
@@ -131,10 +132,10 @@ def offline_worker() -> object:
     )
 
 
-def _posted_response(form: MultiDict[str, str], question: dict[str, object]) -> object:
+def _posted_response(form: MultiDict[str, str], question: service.AttemptQuestion) -> object:
     """The answer the plain form carries for one question, in the API's shape (None: no answer)."""
     values = form.getlist(f"q{question['position']}")
-    return types.get(str(question["type"])).from_form(values, int(question["blanks"]))  # type: ignore[call-overload]
+    return types.get(question["type"]).from_form(values, question["blanks"])
 
 
 def _save_posted(attempt: Attempt) -> bool:
@@ -142,7 +143,7 @@ def _save_posted(attempt: Attempt) -> bool:
     False when the server refused them because the attempt is over."""
     session = db.session()
     now = clock.now()
-    for question in service.client_state(session, attempt, now=now)["questions"]:  # type: ignore[attr-defined]
+    for question in service.client_state(session, attempt, now=now)["questions"]:
         response = _posted_response(request.form, question)
         if response == question["response"]:
             continue
@@ -150,10 +151,10 @@ def _save_posted(attempt: Attempt) -> bool:
             service.save_answer(
                 session,
                 attempt.id,
-                current_user,
+                signed_in_user(),
                 question["position"],
                 response,
-                service.next_seq(attempt, question["seq"], now=now),  # type: ignore[arg-type]
+                service.next_seq(attempt, question["seq"], now=now),
                 now=now,
             )
         except DomainError as error:
@@ -168,7 +169,7 @@ def _save_posted(attempt: Attempt) -> bool:
 
 @bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
 @allow(SIGNED_IN)
-def save(attempt_id: int) -> object:
+def save(attempt_id: int) -> ResponseReturnValue:
     """The plain form's 'save' button, for browsers without JavaScript."""
     attempt = _own_attempt(attempt_id)
     if attempt.state == AttemptState.OPEN and _save_posted(attempt):
@@ -178,13 +179,13 @@ def save(attempt_id: int) -> object:
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @allow(SIGNED_IN)
-def submit(attempt_id: int) -> object:
+def submit(attempt_id: int) -> ResponseReturnValue:
     """The plain form's submit: save what it carries, then submit (the script uses the API)."""
     session = db.session()
     attempt = _own_attempt(attempt_id)
     if attempt.state == AttemptState.OPEN:
         _save_posted(attempt)
-        service.submit(session, attempt.id, current_user, now=clock.now())
+        service.submit(session, attempt.id, signed_in_user(), now=clock.now())
         session.commit()
     return redirect(url_for(".result", attempt_id=attempt.id))
 
@@ -194,7 +195,7 @@ def submit(attempt_id: int) -> object:
 
 @bp.route("/attempts/<int:attempt_id>/result")
 @allow(SIGNED_IN)
-def result(attempt_id: int) -> object:
+def result(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     now = clock.now()
     attempt = _own_attempt(attempt_id)
@@ -203,7 +204,7 @@ def result(attempt_id: int) -> object:
     if attempt.state == AttemptState.OPEN:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     exam = attempt.exam
-    listing = service.exam_listing(session, exam, current_user, now=now)
+    listing = service.exam_listing(session, exam, signed_in_user(), now=now)
     opens_at = service.review_opens_at(session, exam)
     review_open = service.review_open(attempt, opens_at, now=now)
     return render_template(
@@ -224,7 +225,7 @@ def result(attempt_id: int) -> object:
 @bp.route("/attempts/<int:attempt_id>/review")
 @allow(SIGNED_IN)
 @no_store  # the key: a shared computer's back button must not show it to the next person
-def review(attempt_id: int) -> object:
+def review(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
     now = clock.now()
     attempt = _own_attempt(attempt_id)

@@ -139,7 +139,7 @@ def _one_line(text: str) -> str:
 def _writable(question: ParsedQuestion) -> bool:
     if question.type != SINGLE.key or not MIN_OPTIONS <= len(question.options) <= MAX_OPTIONS:
         return False
-    answer = question.answer if isinstance(question.answer, list) else []
+    answer = question.letters()
     if len(answer) != 1 or answer[0] not in LETTERS[: len(question.options)]:
         return False
     stem = _one_line(question.stem)
@@ -149,5 +149,5 @@ def _writable(question: ParsedQuestion) -> bool:
 def _write(question: ParsedQuestion) -> str:
     lines = [_one_line(question.stem)]
     lines += [f"{LETTERS[index]}) {_one_line(option)}" for index, option in enumerate(question.options)]
-    lines.append(f"ANSWER: {question.answer[0]}")  # type: ignore[index]
+    lines.append(f"ANSWER: {question.letters()[0]}")
     return "\n".join(lines)

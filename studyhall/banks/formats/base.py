@@ -34,6 +34,20 @@ class ParsedQuestion:
         del data["external_id"], data["case_sensitive"]
         return data
 
+    def letters(self) -> list[str]:
+        """The option letters of a choice question's key; [] for another type's key."""
+        answer = self.answer
+        return [letter for letter in answer if isinstance(letter, str)] if isinstance(answer, list) else []
+
+    def blanks(self) -> list[list[str]]:
+        """The accepted texts of each blank of a fill-in question's key; [] for another type's key."""
+        answer = self.answer
+        return (
+            [accepted for accepted in answer if isinstance(accepted, list)]
+            if isinstance(answer, list)
+            else []
+        )
+
 
 @dataclass(frozen=True)
 class Issue:

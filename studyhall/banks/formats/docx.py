@@ -115,8 +115,8 @@ class _Numbering:
             for override in num.iterfind(qn("w:lvlOverride")):
                 start = _child_value(override, "w:startOverride")
                 if start is not None:
-                    level = _number(override.get(qn("w:ilvl")), 0)
-                    self.restarts.setdefault(num_id, {})[level] = _number(start, 1)
+                    overridden = _number(override.get(qn("w:ilvl")), 0)
+                    self.restarts.setdefault(num_id, {})[overridden] = _number(start, 1)
 
     def label(self, paragraph: Paragraph) -> str:
         """ "1. " or "A. " as Word shows it before the paragraph, or "" if it is not numbered."""

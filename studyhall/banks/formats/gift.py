@@ -448,7 +448,7 @@ def export(questions: list[ParsedQuestion]) -> bytes:
 def _skip_reason(question: ParsedQuestion) -> str | None:
     if not types.get(question.type).has_blanks:
         return None
-    blanks = question.answer if isinstance(question.answer, list) else []
+    blanks = question.blanks()
     stem = question.stem[:40]
     if len(blanks) != 1:
         return _(
@@ -456,7 +456,7 @@ def _skip_reason(question: ParsedQuestion) -> str | None:
             count=len(blanks),
             stem=stem,
         )
-    if any("->" in accepted for accepted in blanks[0]):  # type: ignore[union-attr]
+    if any("->" in accepted for accepted in blanks[0]):
         return _('Skipped: an answer with "->" would read as a matching question: %(stem)s', stem=stem)
     return None
 
@@ -480,7 +480,7 @@ def _write_question(question: ParsedQuestion) -> str:
 def _choice_prefix(question: ParsedQuestion, index: int, option: str) -> str:
     """ "=" for the one right option of a single choice; "~%w%" for each right option of a
     multiple choice, the weights adding up to 100; "~" for a wrong one."""
-    correct = question.answer if isinstance(question.answer, list) else []
+    correct = question.letters()
     if LETTERS[index] not in correct:
         # A wrong option that itself starts like a weight would lose its start when read back.
         return "~%0%" if _WEIGHT.match(option.strip()) else "~"
@@ -494,7 +494,7 @@ def _percent(value: float) -> str:
 
 
 def _write_blank(question: ParsedQuestion, name: str, general_line: str) -> str:
-    accepted: list[str] = question.answer[0]  # type: ignore[index, assignment]
+    accepted = question.blanks()[0]
     answers = "".join(f"\t={_write_accepted(text)}\n" for text in accepted)
     block = f"{{\n{answers}{general_line}}}"
     stem = _escape_text(question.stem)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 from xml.etree.ElementTree import Comment, Element, ParseError, SubElement, indent, tostring
 from xml.parsers import expat
 
@@ -33,7 +34,8 @@ from studyhall.banks.formats.base import (
     html_to_text,
 )
 from studyhall.questions import types
-from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS
+from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS, Answer
+from studyhall.questions.types import TypeKey
 
 FORMAT = "moodlexml"
 # Moodle's question_bank::fraction_options_full(), as percentages; their negatives are allowed too.
@@ -149,7 +151,7 @@ def _as_utf8(data: bytes, result: ParseResult) -> bytes | None:
 def _is_charset(name: str) -> bool:
     """A character set, not one of Python's codecs that transform text (escapes, IDNA…)."""
     codec = codecs.lookup(name)
-    return codec._is_text_encoding and not codec.name.endswith(NOT_CHARSETS)  # type: ignore[attr-defined]
+    return codec._is_text_encoding and not codec.name.endswith(NOT_CHARSETS)
 
 
 def _read_tree(data: bytes, result: ParseResult) -> Element | None:
@@ -271,13 +273,15 @@ def _formatted(field: Element | None, default_format: str) -> str:
     return text if text_format in NOT_HTML_FORMATS else html_to_text(text)
 
 
-def _common(source: _Source, kind: str, answer: object, options: list[str] | None = None) -> ParsedQuestion:
+def _common(
+    source: _Source, kind: TypeKey, answer: Answer, options: list[str] | None = None
+) -> ParsedQuestion:
     element = source.element
     _warn_about_files(source)
     return ParsedQuestion(
-        type=kind,  # type: ignore[arg-type]
+        type=kind,
         stem=source.stem,
-        answer=answer,  # type: ignore[arg-type]
+        answer=answer,
         options=options or [],
         explanation=_formatted(element.find("generalfeedback"), source.text_format),
         score=_score(element.findtext("defaultgrade")),
@@ -401,6 +405,7 @@ def _read_multichoice(source: _Source) -> ParsedQuestion | None:
         return None
     options = [answer.plain_text for answer in answers]
     grades = [answer.grade or 0.0 for answer in answers]
+    kind: TypeKey
     if _is_single(source.element.findtext("single")):
         letters = _single_key(source, options, grades)
         kind = "single"
@@ -587,7 +592,7 @@ def export(questions: list[ParsedQuestion]) -> bytes:
     written_category: str | None = None
     for question in sorted(questions, key=lambda question: bool(question.categories)):
         category = question.categories[0] if question.categories else None
-        if types.get(question.type).has_blanks and len(question.answer) != 1:  # type: ignore[arg-type]
+        if types.get(question.type).has_blanks and len(question.blanks()) != 1:
             quiz.append(_skipped(question))
             continue
         if category is not None and category != written_category:
@@ -599,9 +604,9 @@ def export(questions: list[ParsedQuestion]) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
 
 
-def _skipped(question: ParsedQuestion) -> Element:
+def _skipped(question: ParsedQuestion) -> Element[Any]:
     """A comment where a question Moodle cannot hold would be, so nobody wonders where it went."""
-    blanks = len(question.answer)  # type: ignore[arg-type]
+    blanks = len(question.blanks())
     stem = question.stem[:DEFAULT_NAME_LENGTH]
     return Comment(
         _comment_text(f"Not exported: “{stem}” has {blanks} blanks; a Moodle short-answer question has one.")
@@ -662,7 +667,7 @@ def _answer(parent: Element, fraction: str, text: str, text_format: str = "plain
 
 
 def _write_choice(element: Element, question: ParsedQuestion) -> None:
-    correct = set(question.answer)  # type: ignore[arg-type]
+    correct = set(question.letters())
     single = question.type == types.SINGLE.key
     SubElement(element, "single").text = "true" if single else "false"
     SubElement(element, "shuffleanswers").text = "true"  # studyhall shuffles options too
@@ -680,7 +685,7 @@ def _write_judge(element: Element, question: ParsedQuestion) -> None:
 
 def _write_blank(element: Element, question: ParsedQuestion) -> None:
     SubElement(element, "usecase").text = "1" if question.case_sensitive else "0"
-    for accepted in question.answer[0]:  # type: ignore[index, union-attr]
+    for accepted in question.blanks()[0]:
         if accepted.strip():
             _answer(element, "100", accepted.replace("*", "\\*"), "moodle_auto_format")  # "*" is a wildcard
 

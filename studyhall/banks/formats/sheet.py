@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from studyhall.banks.formats import fields
 from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
 from studyhall.questions import types
-from studyhall.questions.answers import LETTERS
+from studyhall.questions.answers import LETTERS, Answer
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, csv_bytes, find_header, read_rows, xlsx_bytes
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
@@ -100,7 +100,7 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
     while options and not options[-1]:
         options.pop()
     answer_text = cell("答案")
-    answer: object = None
+    answer: Answer | None = None
     if not answer_text:
         error("答案", _("empty."))
     elif kind is not None:
@@ -117,13 +117,13 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
         score = fields.score(cell("分值"))
         if score is None:
             error("分值", _("“%(value)s” is not a positive number.", value=cell("分值")))
-    if len(result.errors) > errors_before or kind is None:
+    if len(result.errors) > errors_before or kind is None or answer is None:
         return None
     return ParsedQuestion(
         type=kind.key,
         stem=stem,
         options=options if kind.has_options else [],
-        answer=answer,  # type: ignore[arg-type]
+        answer=answer,
         explanation=cell("解析"),
         categories=fields.categories(cell("知识点")),
         difficulty=difficulty,

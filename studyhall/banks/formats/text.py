@@ -283,11 +283,11 @@ class _Reader:
             self._question(number, kind)
         elif isinstance(kind, _Options):
             self._options(number, kind)
-        elif isinstance(kind, _Fields) and self.draft is None:
-            self._ignored(number)
-        elif isinstance(kind, _Fields):
+        elif isinstance(kind, _Fields) and self.draft is not None:
             for item in kind.items:
                 self._field(self.draft, number, item)
+        elif isinstance(kind, _Fields):
+            self._ignored(number)
         else:
             self._plain(number, text)
 

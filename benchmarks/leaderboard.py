@@ -291,9 +291,10 @@ def sum_totals(engine: Engine) -> None:
             Period.YEAR: "date(day, 'start of year')",
             Period.ALL: f"'{periods.ALL_TIME_START}'",
         }
-    with engine.begin() as connection:
+    with indexes_built_after(engine, PointTotal.__table__), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SET LOCAL work_mem = '512MB'"))
+            connection.execute(text("SET LOCAL session_replication_role = replica"))  # as for the ledger
         for period, start in starts.items():
             connection.execute(
                 text(

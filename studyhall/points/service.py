@@ -200,9 +200,11 @@ def settle(
 def _lock(session: Session, user_id: int) -> None:
     """Hold the person's row until the caller commits. SQLite has no row locks; a write there takes
     the database's one write lock (pysqlite opens the transaction at the first write), so the reads
-    that follow see every award committed before."""
+    that follow see every award committed before. The write rewrites a column no table refers to:
+    rewriting the key made SQLite check each table that refers to people, the ledger's unindexed
+    awarded_by_id among them (benchmarks/leaderboard.py)."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        session.execute(update(User).where(User.id == user_id).values(auth_version=User.auth_version))
     else:
         session.execute(select(User.id).where(User.id == user_id).with_for_update())
 

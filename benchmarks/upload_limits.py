@@ -10,7 +10,6 @@ a <dimension>, rows padded wide, millions of shared texts, a CSV). No database: 
 
 from __future__ import annotations
 
-import io
 import random
 import sys
 import time

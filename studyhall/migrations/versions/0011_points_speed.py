@@ -1,15 +1,15 @@
 """points_speed: the board index also holds the person, so a board and "my rank" count from it
 alone; an index of the people who have left, whose totals those counts take away
 
-Revision ID: 0009_points_speed
-Revises: 0008_points
+Revision ID: 0011_points_speed
+Revises: 0010_display
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_points_speed"
-down_revision = "0008_points"
+revision = "0011_points_speed"
+down_revision = "0010_display"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ import re
 from studyhall import PROJECT_ROOT
 from studyhall.accounts.audit_text import ACTIONS
 
-ACTION = re.compile(r"^(bank|branch|exam|password|points|question|user)\.[a-z_]+$")
+ACTION = re.compile(r"^(bank|branch|exam|password|points|publication|question|user)\.[a-z_]+$")
 
 
 def test_every_audited_action_in_the_code_has_words(app):

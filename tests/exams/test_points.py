@@ -35,6 +35,16 @@ def ledger(app) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
         return [tuple(row) for row in rows]
 
 
+def correct_the_judge_key(app, world, exam_id: int, now) -> None:  # type: ignore[no-untyped-def]
+    """T-003's key was wrong: it is 错. The administrator corrects it and every attempt is regraded."""
+    with app.app_context(), db.new_session() as session:
+        exam = session.get(Exam, exam_id)
+        admin = session.get(User, world["admin"].id)
+        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
+        regrade.apply_regrade(session, admin, exam, lineage, False, now=now)
+        session.commit()
+
+
 def sweep(app, now) -> int:  # type: ignore[no-untyped-def]
     with app.app_context(), db.new_session() as session:
         settled = exam_points.settle_due(session, now=now)
@@ -75,12 +85,7 @@ def test_a_better_attempt_and_a_regrade_settle_the_difference(app, make_exam, wo
     frozen_now(AFTER_CLOSE)
     sweep(app, AFTER_CLOSE)
     assert ledger(app) == [("10001", 0, 8)]
-    with app.app_context(), db.new_session() as session:  # T-003's key was wrong: it is 错
-        exam = session.get(Exam, exam_id)
-        admin = session.get(User, world["admin"].id)
-        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
-        regrade.apply_regrade(session, admin, exam, lineage, False, now=AFTER_CLOSE)
-        session.commit()
+    correct_the_judge_key(app, world, exam_id, AFTER_CLOSE)
     assert ledger(app) == [("10001", 0, 8), ("10001", 1, -3)]  # 6 at best now, under the pass mark: took part
 
 
@@ -95,12 +100,7 @@ def test_a_publication_is_unchanged_by_a_later_regrade(app, make_exam, world, fr
         session.commit()
         frozen = [(person["username"], person["points"]) for person in publication.people]
     assert ("10001", 9) in frozen  # 8 for passing and 1 for signing in
-    with app.app_context(), db.new_session() as session:  # T-003's key was wrong: it is 错
-        exam = session.get(Exam, exam_id)
-        admin = session.get(User, world["admin"].id)
-        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
-        regrade.apply_regrade(session, admin, exam, lineage, False, now=monday)
-        session.commit()
+    correct_the_judge_key(app, world, exam_id, monday)
     with app.app_context(), db.new_session() as session:
         live = {row.username: row.points for row in boards.people(session, week)}
         assert live["10001"] == 6  # the difference is dated when the test was taken: that week

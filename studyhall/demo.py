@@ -6,18 +6,26 @@ Loading twice changes nothing: each branch and account is created only if it is 
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import Branch, Role
+from studyhall.accounts.models import Branch, Role, User
 from studyhall.banks import service as banks
+from studyhall.banks.models import Question
+from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
-from studyhall.exams.models import Exam
+from studyhall.exams.models import Exam, ExamMode
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.points import service as points
+from studyhall.points.service import RuleKey
+from studyhall.questions import types
 from studyhall.questions.types import BLANK, JUDGE, MULTIPLE, SINGLE
 from studyhall.system import service as system
 
@@ -125,6 +133,7 @@ def load_demo(session: Session, *, now: datetime) -> int:
         added += 1
     banks.load_shipped_banks(session, now=now)
     _demo_exam(session, now)
+    _demo_history(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
 
@@ -156,6 +165,117 @@ def _demo_exam(session: Session, now: datetime) -> None:
         rules=rules,
     )
     exam_setup.publish(session, admin, exam_setup.save_exam(session, admin, spec, now=now), now=now)
+
+
+# Eight weeks of life before the demo starts, so that every board, chart and 积分公示 looks real.
+HISTORY_WEEKS = 8
+PAST_EXAMS = (
+    # title, bank, weeks ago, contest?
+    ("宪法知识测试（演示·已结束）", "宪法知识", 6, False),
+    ("党章党规知识竞赛（演示·已结束）", "党章党规知识", 3, True),
+)
+MANUAL_AWARDS = (
+    # 工号, points, reason, days ago
+    ("demo003", 3, "参加主题党日志愿服务", 40),
+    ("demo012", 5, "学习心得被机关党委转发", 25),
+    ("demo021", 3, "参加“宪法宣传周”宣讲", 9),
+    ("demo030", -2, "未按时提交学习笔记", 12),
+)
+
+
+def _demo_history(session: Session, now: datetime) -> None:
+    """Sign-ins on most days, two finished tests taken by most cadres, and a few manual awards with
+    reasons, spread over the weeks before `now`. Made once: a second load finds the first past test."""
+    if session.scalars(select(Exam.id).where(Exam.title == PAST_EXAMS[0][0])).first() is not None:
+        return
+    rng = random.Random(20261207)  # the same history on every demo server
+    people = list(
+        session.scalars(
+            select(User)
+            .where(User.username.in_([login.username for login in demo_logins()]))
+            .order_by(User.username)
+        )
+    )
+    cadres = [user for user in people if user.role == Role.CADRE]
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    first_day = (now.astimezone(zone) - timedelta(weeks=HISTORY_WEEKS)).date()
+    for user in people:
+        keen = rng.uniform(0.45, 0.95)
+        for offset in range(HISTORY_WEEKS * 7):
+            if rng.random() < keen:
+                day = first_day + timedelta(days=offset)
+                at = datetime.combine(day, time(7, 30), zone) + timedelta(minutes=rng.randrange(13 * 60))
+                points.award(session, user.id, RuleKey.LOGIN, f"day:{day.isoformat()}", at=at)
+    admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+    for title, bank_name, weeks_ago, contest in PAST_EXAMS:
+        _past_exam(session, admin, cadres, rng, title, bank_name, now - timedelta(weeks=weeks_ago), contest)
+    by_name = {user.username: user for user in people}
+    for username, amount, reason, days_ago in MANUAL_AWARDS:
+        points.settle(
+            session,
+            by_name[username].id,
+            RuleKey.MANUAL,
+            f"manual:demo-{username}-{days_ago}",
+            amount,
+            at=now - timedelta(days=days_ago),
+            reason=reason,
+            by=admin,
+        )
+
+
+def _past_exam(
+    session: Session,
+    admin: User,
+    cadres: list[User],
+    rng: random.Random,
+    title: str,
+    bank_name: str,
+    opened: datetime,
+    contest: bool,
+) -> None:
+    """A test that ran for two days from `opened`, taken through the real attempt service by about
+    nine cadres in ten, each answering right with their own probability."""
+    bank = banks.get_bank(session, bank_name)
+    if bank is None:
+        raise LookupError(f"the shipped bank {bank_name} is not loaded")
+    spec = ExamSpec(
+        title=title,
+        opens_at=opened,
+        closes_at=opened + timedelta(days=2),
+        time_limit_minutes=15,
+        mode=ExamMode.CONTEST if contest else ExamMode.EXAM,
+        pass_mark=60,
+        branch_ids=[by_root(session).id],
+        rules=[
+            RuleSpec(bank.id, count, score, type=kind.key)
+            for kind, count, score in ((SINGLE, 10, 5), (MULTIPLE, 5, 6), (JUDGE, 5, 4))
+        ],
+    )
+    exam = exam_setup.save_exam(session, admin, spec, now=opened)
+    exam_setup.publish(session, admin, exam, now=opened)
+    for cadre in cadres:
+        if rng.random() > 0.9:
+            continue  # 未参考: the roster shows them
+        skill = rng.uniform(0.5, 0.98)
+        start = opened + timedelta(minutes=rng.randrange(2 * 24 * 60 - 30))
+        attempt = exam_service.start_or_resume(session, exam.id, cadre, now=start).attempt
+        for item in attempt.items:
+            question = session.get_one(Question, item.question_id)
+            kind = types.get(question.type)
+            stored = question.answer if rng.random() < skill else _wrong(question.answer, rng)
+            response = kind.to_shown(item.option_order, stored)
+            exam_service.save_answer(session, attempt.id, cadre, item.position, response, 1, now=start)
+        exam_service.submit(
+            session, attempt.id, cadre, now=start + timedelta(seconds=rng.randrange(240, 840))
+        )
+
+
+def _wrong(answer: object, rng: random.Random) -> object:
+    """A plausible wrong answer in the question's own terms (letters, true/false)."""
+    if isinstance(answer, bool):
+        return not answer
+    letters = [letter for letter in "ABCD" if letter not in answer]  # type: ignore[operator]
+    return [rng.choice(letters)] if letters else ["A"]
 
 
 def by_root(session: Session) -> Branch:

@@ -8,7 +8,7 @@ only, and there is no attempt detail (the administrators' one shows the key).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from studyhall import clock, db
@@ -76,7 +76,10 @@ def roster_xlsx(exam_id: int) -> Response:
 @allow(SECRETARY)
 def results_page(exam_id: int) -> object:
     exam, visible = _exam_or_404(exam_id)
-    rows, ranking = reports.results_and_ranking(db.session(), exam, visible=visible)
+    session = db.session()
+    if not reports.scores_final(session, exam, now=clock.now()):
+        return render_template("exams/branch_results_wait.html", exam=exam)
+    rows, ranking = reports.results_and_ranking(session, exam, visible=visible)
     return render_template(
         "exams/admin_results.html",
         exam=exam,
@@ -88,8 +91,11 @@ def results_page(exam_id: int) -> object:
 
 @bp.route("/<int:exam_id>/results.xlsx")
 @allow(SECRETARY)
-def results_xlsx(exam_id: int) -> Response:
+def results_xlsx(exam_id: int) -> object:
     exam, visible = _exam_or_404(exam_id)
+    session = db.session()
+    if not reports.scores_final(session, exam, now=clock.now()):
+        return redirect(url_for("exams_branch.results_page", exam_id=exam.id))
     zone = clock.local_zone()
-    data, name, fallback = export.results_export(db.session(), exam, zone=zone, visible=visible)
+    data, name, fallback = export.results_export(session, exam, zone=zone, visible=visible)
     return attachment(data, XLSX, name, fallback)

@@ -29,7 +29,7 @@ from studyhall import clock
 from studyhall.banks.formats import fields
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import setup
-from studyhall.exams.models import ExamMode, Grading, ReviewPolicy
+from studyhall.exams.models import ExamMode, Grading, PointsMode, ReviewPolicy
 from studyhall.exams.setup import ExamSpec, RuleSpec
 from studyhall.questions import types
 from studyhall.questions.answers import fold
@@ -43,9 +43,9 @@ REVIEW_LABELS = {
     ReviewPolicy.NEVER: _l("Never"),
 }
 POINTS_MODE_LABELS = {
-    "tiers": _l("By result: full marks, passed, took part"),
-    "percent": _l("Score % × a factor"),
-    "none": _l("No points"),
+    PointsMode.TIERS: _l("By result: full marks, passed, took part"),
+    PointsMode.PERCENT: _l("Score % × a factor"),
+    PointsMode.NONE: _l("No points"),
 }
 TYPE_CHOICES = {
     "": _l("Any type"),
@@ -117,7 +117,9 @@ class ExamForm(FlaskForm):
         validators=[Optional()],
         render_kw={"rows": 2},
     )
-    points_mode = SelectField(_l("Points for taking it"), choices=_choices(POINTS_MODE_LABELS), default="tiers")
+    points_mode = SelectField(
+        _l("Points for taking it"), choices=_choices(POINTS_MODE_LABELS), default=PointsMode.TIERS.value
+    )
     points_full = _points_field(_l("Full marks"), 10)
     points_pass = _points_field(_l("Passed"), 8)
     points_taken = _points_field(_l("Took part"), 5)
@@ -162,7 +164,7 @@ class ExamForm(FlaskForm):
             one_per_page=self.one_per_page.data,
             tab_switch_limit=self.tab_switch_limit.data,
             access_code=(self.access_code.data or "").strip(),
-            points_mode=self.points_mode.data or "tiers",
+            points_mode=PointsMode(self.points_mode.data or PointsMode.TIERS),
             points_full=_or_default(self.points_full),
             points_pass=_or_default(self.points_pass),
             points_taken=_or_default(self.points_taken),

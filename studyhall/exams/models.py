@@ -30,6 +30,14 @@ class ReviewPolicy(enum.StrEnum):
     NEVER = "never"
 
 
+class PointsMode(enum.StrEnum):
+    """What taking a test earns (see exams.points)."""
+
+    TIERS = "tiers"  # full marks / passed / took part
+    PERCENT = "percent"  # score % × a factor
+    NONE = "none"
+
+
 class ExamStatus(enum.StrEnum):
     """Where a test stands by its window (not stored: worked out from the times)."""
 
@@ -92,7 +100,9 @@ class Exam(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Points for taking it (see exams.points): "tiers" (full marks / passed / took part), "percent"
     # (score % × factor, rounded) or "none".
-    points_mode: Mapped[str] = mapped_column(String(16), default="tiers", server_default="tiers")
+    points_mode: Mapped[PointsMode] = mapped_column(
+        string_enum(PointsMode, 16), default=PointsMode.TIERS, server_default=PointsMode.TIERS.value
+    )
     points_full: Mapped[int] = mapped_column(default=10, server_default="10")
     points_pass: Mapped[int] = mapped_column(default=8, server_default="8")
     points_taken: Mapped[int] = mapped_column(default=5, server_default="5")

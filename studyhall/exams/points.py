@@ -1,10 +1,12 @@
 """The points a test gives, by result, settled through the points service.
 
 A person's points for a test follow the attempt that counts (highest or last): a better attempt or a
-regrade settles the difference. They wait until the score they reveal may be seen: points by result
-are a score in another form, and a score seen while the test's questions can still be answered
-(here, or in another test holding them) tells a key. So submitting settles at once only when the
-result page would show the score; the sweep settles the rest as the window closes.
+regrade settles the difference. Points by result are a score in another form, so they wait until
+the person may see that score: at once when the result page shows it (score_shown), else once the
+review shows their marks — after nobody can answer the test any more, and with no other live test
+holding its questions. A test that never shows its score (no score after submitting, no review)
+gives everyone who took part its 参加 points, whatever the mode, once it is over: anything more
+would publish the hidden score on the boards.
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from studyhall.exams import service
-from studyhall.exams.models import Attempt, Exam
+from studyhall.exams.models import Attempt, AttemptState, Exam, PointsMode, ReviewPolicy
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 
 
-def earned(exam: Exam, counted: Attempt | None) -> int:
-    """The points the counted attempt earns under the test's settings (0 without one)."""
-    if counted is None or counted.score is None or exam.points_mode == "none":
+def earned(exam: Exam, counted: Attempt | None, *, by_result: bool = True) -> int:
+    """The points the counted attempt earns under the test's settings (0 without one); by_result
+    False: the 参加 points, which tell nothing of the score."""
+    if counted is None or counted.score is None or exam.points_mode == PointsMode.NONE:
         return 0
-    if exam.points_mode == "percent":
+    if not by_result:
+        return exam.points_taken
+    if exam.points_mode == PointsMode.PERCENT:
         share = counted.score / counted.max_score if counted.max_score else 0
         return int(share * exam.points_factor + 0.5)  # half up, as a person rounds
     if counted.score >= counted.max_score:
@@ -40,11 +45,11 @@ def source(exam: Exam) -> str:
     return f"exam:{exam.id}"
 
 
-def _settle(session: Session, exam: Exam, attempts: list[Attempt]) -> None:
+def _settle(session: Session, exam: Exam, attempts: list[Attempt], *, by_result: bool = True) -> None:
     """Settle one person's points for the test to what their counted attempt earns, dated when it
     was submitted (the week it was taken gets them, also when they wait or are backfilled)."""
     counted = service.counted_attempt(exam, attempts)
-    target = earned(exam, counted)
+    target = earned(exam, counted, by_result=by_result)
     at = counted.submitted_at if counted is not None and counted.submitted_at else attempts[-1].started_at
     points.settle(session, attempts[0].user_id, RuleKey.EXAM, source(exam), target, at=at, reason=exam.title)
     _mark(session, attempts, settled=True)
@@ -66,10 +71,9 @@ def settle_on_submit(session: Session, attempt: Attempt, *, now: datetime) -> No
 
 def settle_due(session: Session, *, now: datetime, exam_ids: set[int] | None = None) -> int:
     """Scheduler sweep, and `studyhall points backfill`: settle every submitted attempt whose points
-    are not settled, once nobody can answer its test any more and no other test still holds its
-    questions (or earlier, if the score is shown). Running it again settles nothing more. Returns
-    how many people's points were settled."""
-    query = select(Attempt).where(Attempt.state == "submitted", Attempt.points_settled.is_(False))
+    are not settled, as soon as the module's rules allow. Running it again settles nothing more.
+    Returns how many people's points were settled."""
+    query = select(Attempt).where(Attempt.state == AttemptState.SUBMITTED, Attempt.points_settled.is_(False))
     if exam_ids is not None:
         query = query.where(Attempt.exam_id.in_(exam_ids))
     waiting: dict[int, set[int]] = defaultdict(set)
@@ -79,8 +83,10 @@ def settle_due(session: Session, *, now: datetime, exam_ids: set[int] | None = N
     for exam_id, user_ids in sorted(waiting.items()):
         exam = session.get_one(Exam, exam_id)
         over = now > service.answering_ends_at(session, exam)
-        if not over and not exam.show_score:
-            continue  # nothing of this test is shown before it is over: a cheap sweep meanwhile
+        review = service.review_is_open(service.review_opens_at(session, exam), now=now)
+        never_shown = not exam.show_score and exam.review == ReviewPolicy.NEVER
+        if not (exam.show_score or review or (never_shown and over)):
+            continue  # nothing of this test may be shown yet: a cheap sweep meanwhile
         by_user: dict[int, list[Attempt]] = defaultdict(list)
         for attempt in session.scalars(
             select(Attempt)
@@ -88,15 +94,18 @@ def settle_due(session: Session, *, now: datetime, exam_ids: set[int] | None = N
             .order_by(Attempt.number)
         ):
             by_user[attempt.user_id].append(attempt)
-        held = _held_elsewhere(session, exam, by_user.values(), now=now) if over else set()
+        held = _held_elsewhere(session, exam, by_user.values(), now=now) if review else set()
         for _user_id, attempts in sorted(by_user.items()):
-            if any(attempt.state == "open" for attempt in attempts):
+            if any(attempt.state == AttemptState.OPEN for attempt in attempts):
                 continue  # their attempt in progress may still change which one counts
             lineages = {item.lineage for attempt in attempts for item in attempt.items}
-            free = over and not lineages & held
-            if free or service.score_shown(session, exam, attempts, now=now):
+            if (review and not lineages & held) or service.score_shown(session, exam, attempts, now=now):
                 _settle(session, exam, attempts)
-                settled += 1
+            elif never_shown and over:
+                _settle(session, exam, attempts, by_result=False)
+            else:
+                continue
+            settled += 1
     return settled
 
 

@@ -453,6 +453,17 @@ def branch_exam_rows(session: Session, visible: set[int], *, now: datetime) -> l
     return [row for row in exam_rows(session, now=now) if visible_to(session, row.exam, visible)]
 
 
+def scores_final(session: Session, exam: Exam, *, now: datetime) -> bool:
+    """Whether the test's scores may be shown to those who sit it alongside others (a branch
+    secretary, who may sit it too): once nobody can answer it any more and no other live test may put
+    its questions on a paper. Earlier, their own or a colleague's hidden score would tell a key."""
+    if now <= service.answering_ends_at(session, exam):
+        return False
+    on_papers = select(AttemptItem.lineage).where(AttemptItem.exam_id == exam.id).distinct()
+    lineages = set(session.scalars(on_papers))
+    return not lineages or not service.still_open_elsewhere(session, exam, lineages, now=now)
+
+
 def visible_to(session: Session, exam: Exam, visible: set[int]) -> bool:
     """Whether the test is published and expects anyone of the `visible` branches."""
     if exam.published_at is None:

@@ -328,6 +328,11 @@ def start_or_resume(
             _("Please change your password before you start a test."), ErrorCode.PASSWORD_CHANGE
         )
     exam = published_or_error(session, exam_id)
+    # Hold the test live until this start commits: setup.unpublish locks the row before it looks
+    # for attempts, so it either waits and then sees this one, or has already made the test a draft
+    # and this read sees that. (FOR SHARE: starts do not wait for one another.)
+    if session.scalar(select(Exam.published_at).where(Exam.id == exam_id).with_for_update(read=True)) is None:
+        raise DomainError(_("No such test."), ErrorCode.NOT_FOUND)
     if not person.in_audience:
         raise DomainError(_("This test is not open to you."), ErrorCode.NOT_IN_AUDIENCE)
     if person.open_attempt is not None:

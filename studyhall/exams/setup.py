@@ -27,6 +27,7 @@ from studyhall.exams.models import (
     ExamMode,
     ExamRule,
     Grading,
+    PointsMode,
     ReviewPolicy,
 )
 from studyhall.questions import types
@@ -49,7 +50,6 @@ PAPER_FIELDS = (
 )
 # What taking the test earns (see exams.points): may change at any time; points follow.
 POINTS_FIELDS = ("points_mode", "points_full", "points_pass", "points_taken", "points_factor")
-POINTS_MODES = ("tiers", "percent", "none")
 MAX_TEST_POINTS = 1000
 # Every scalar setting of a test, in the order the form shows them.
 SETTING_FIELDS = (
@@ -95,7 +95,7 @@ class ExamSpec:
     tab_switch_limit: int | None = None
     access_code: str = ""
     allowed_networks: str = ""
-    points_mode: str = "tiers"
+    points_mode: PointsMode = PointsMode.TIERS
     points_full: int = 10
     points_pass: int = 8
     points_taken: int = 5
@@ -125,7 +125,7 @@ def _check(spec: ExamSpec) -> None:
         spec.mode not in tuple(ExamMode)
         or spec.grading not in tuple(Grading)
         or spec.review not in tuple(ReviewPolicy)
-        or spec.points_mode not in POINTS_MODES
+        or spec.points_mode not in tuple(PointsMode)
     ):
         raise DomainError(_("Unknown test setting."), ErrorCode.INVALID)
     if not all(0 <= getattr(spec, name) <= MAX_TEST_POINTS for name in POINTS_FIELDS[1:]):
@@ -312,7 +312,10 @@ def unpublish(session: Session, actor: User, exam: Exam, *, now: datetime) -> No
     live: its review, sweeps and results). Audited."""
     if exam.published_at is None:
         return
-    # One statement: a start that commits first makes it change nothing.
+    # Lock the test first, then look for attempts in a statement of its own: a start holds the row
+    # (FOR SHARE) until it commits, so this either waits and then sees that attempt, or goes first and
+    # the start then reads a draft. (Checked within the UPDATE, a start not yet committed is missed.)
+    session.execute(select(Exam.id).where(Exam.id == exam.id).with_for_update())
     unstarted = ~exists().where(Attempt.exam_id == exam.id)
     done = session.execute(
         update(Exam).where(Exam.id == exam.id, unstarted).values(published_at=None)

@@ -97,14 +97,14 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
 def _person_rows(
     session: Session, rows: Sequence[Row[int, str, str, int | None, int]], offset: int = 0
 ) -> list[PersonRow]:
-    names = _branch_names(session, {row.branch_id for row in rows})
+    tree = Tree.read(session)
     return [
         PersonRow(
             offset + place,
             row.user_id,
             row.display_name,
             row.username,
-            names.get(row.branch_id, ""),
+            tree.path(row.branch_id),
             row.points,
             row.branch_id,
         )
@@ -203,6 +203,7 @@ class Tree:
     parent: dict[int, int | None]
     branches: list[int]  # 党支部, in branch order
     groups: list[int]  # 党小组, in branch order
+    single_top: bool
 
     @classmethod
     def read(cls, session: Session) -> Tree:
@@ -216,7 +217,19 @@ class Tree:
             level_one = tops
         chosen = set(level_one)
         groups = [branch.id for branch in ordered if branch.parent_id in chosen]
-        return cls(names, parent, level_one, groups)
+        return cls(names, parent, level_one, groups, len(tops) == 1)
+
+    def path(self, branch_id: int | None) -> str:
+        """Where a person is, below the one top branch: 第一党支部 / 第二党小组 (every 党支部 may have
+        a 第二党小组)."""
+        names: list[str] = []
+        current = branch_id
+        while current is not None and current in self.names and len(names) <= len(self.names):
+            names.append(self.names[current])
+            current = self.parent[current]
+        if len(names) > 1 and self.single_top:
+            names.pop()  # the 机关党委 that holds everyone
+        return " / ".join(reversed(names))
 
     def unit_of(self, branch_id: int, level: Level) -> int | None:
         """The 党支部 (or 党小组) a person of this branch counts for, if any."""
@@ -227,16 +240,6 @@ class Tree:
                 return current
             current = self.parent.get(current)
         return None
-
-
-def _branch_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
-    wanted = [branch_id for branch_id in ids if branch_id is not None]
-    if not wanted:
-        return {}
-    return {
-        row.id: row.name
-        for row in session.execute(select(Branch.id, Branch.name).where(Branch.id.in_(wanted)))
-    }
 
 
 def span_from(period: str | None, start: str | None, now: datetime, zone: ZoneInfo) -> Span:

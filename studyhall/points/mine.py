@@ -43,7 +43,7 @@ class Mine:
     weeks: list[Week]
 
 
-RANKED = (Period.WEEK, Period.MONTH, Period.YEAR)
+RANKED = (Period.WEEK, Period.MONTH, Period.YEAR, Period.ALL)
 
 
 def summary(session: Session, user: User, *, now: datetime) -> Mine:

@@ -334,13 +334,15 @@ def award_by_hand(
         raise DomainError(_("Name at least one person by 工号."), ErrorCode.INVALID)
     given = []
     for username in usernames:
-        row = settle(
+        # award(), not settle(): once a form's award exists, sending the form again (even after the
+        # award was taken back) gives nothing.
+        row = award(
             session,
             people[username].id,
             RuleKey.MANUAL,
             f"manual:{token}",
-            points,
             at=now,
+            points=points,
             reason=reason,
             by=actor,
         )

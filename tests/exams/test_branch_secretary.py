@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
 from studyhall.accounts.models import Role
+from tests.conftest import START
 from tests.exams.test_attempts import answer_all_correctly, sign_in, start
 
 
@@ -41,7 +43,7 @@ def people_on(page: str) -> set[str]:
     return set(re.findall(r'data-username="(\w+)"', page))
 
 
-def test_a_secretary_sees_the_roster_and_results_of_their_branch_subtree_only(app, branches):
+def test_a_secretary_sees_the_roster_and_results_of_their_branch_subtree_only(app, branches, frozen_now):
     secretary = sign_in(app, "sec1")
     exam_id = branches["exam"]
     listing = secretary.get("/branch/exams/").get_data(as_text=True)
@@ -58,6 +60,12 @@ def test_a_secretary_sees_the_roster_and_results_of_their_branch_subtree_only(ap
     ]
     assert "二支部" not in roster and "admin1" not in roster
 
+    # While anyone may still answer, scores wait: the secretary (who may sit it too) or a colleague
+    # could read a key from a hidden score.
+    waiting = secretary.get(f"/branch/exams/{exam_id}/results").get_data(as_text=True)
+    assert 'id="scores-wait"' in waiting and "data-score" not in waiting
+    assert secretary.get(f"/branch/exams/{exam_id}/results.xlsx").status_code == 302
+    frozen_now(START + timedelta(hours=3))  # the test closed at START + 2 h
     results = secretary.get(f"/branch/exams/{exam_id}/results").get_data(as_text=True)
     assert people_on(results) == {"10001", "10003"}
     # A contest's rank is among everyone who took it; only this branch's rows are shown.

@@ -77,6 +77,15 @@ def test_points_wait_until_a_hidden_score_may_be_seen_then_the_sweep_awards_them
         assert award.at == submitted  # counted in the week the test was taken
 
 
+def test_a_test_that_never_shows_its_score_gives_only_the_points_for_taking_part(app, make_exam, cadres):
+    exam_id = make_exam(show_score=False, review="never", points_mode="percent", points_factor=1000)
+    sit(app, "10001", exam_id, judge=True)  # 2 of 10: 200 points by result would tell the score
+    sit(app, "10002", exam_id, **ALL_RIGHT)
+    assert sweep(app, START + timedelta(hours=1)) == 0
+    assert sweep(app, AFTER_CLOSE) == 2
+    assert ledger(app) == [("10001", 0, 5), ("10002", 0, 5)]  # 参加, the same for both
+
+
 def test_a_better_attempt_and_a_regrade_settle_the_difference(app, make_exam, world, frozen_now):
     exam_id = make_exam(attempts_allowed=2, pass_mark=7.0)
     sit(app, "10001", exam_id, judge=True)  # 2: took part

@@ -14,8 +14,8 @@ from studyhall.access import Claim
 from studyhall.accounts.models import User
 from studyhall.accounts.service import begin_session
 from studyhall.errors import DomainError
-from studyhall.exams import service
-from studyhall.exams.models import Answer, Attempt
+from studyhall.exams import service, setup
+from studyhall.exams.models import Answer, Attempt, Exam
 from tests.conftest import START
 from tests.exams.test_attempts import by_type, sign_in, start
 
@@ -128,3 +128,34 @@ def test_two_starts_at_the_same_moment_give_one_attempt(app, make_exam):
         assert second_start.result(timeout=WAIT) == began
     with app.app_context(), db.new_session() as session:
         assert session.scalars(select(Attempt.id).where(Attempt.exam_id == exam_id)).all() == [began]
+
+
+def test_a_test_taken_back_to_draft_while_a_start_is_uncommitted_stays_live(app, make_exam, world):
+    """The start holds the test until it commits; taking it back to draft then finds the attempt."""
+    exam_id = make_exam()
+    with app.app_context(), db.new_session() as starting, ThreadPoolExecutor(1) as pool:
+        cadre = starting.scalars(select(User).where(User.username == "10001")).one()
+        begin_session(starting, cadre, now=START)
+        starting.commit()
+        holder = Claim(cadre.id, cadre.auth_version, cadre.session_key)
+        service.start_or_resume(starting, exam_id, holder, now=START)
+        finished = threading.Event()
+
+        def unpublish_now() -> str:
+            with app.app_context(), db.new_session() as editing:
+                admin = editing.get(User, world["admin"].id)
+                try:
+                    setup.unpublish(editing, admin, editing.get(Exam, exam_id), now=START)
+                    editing.commit()
+                    return "draft"
+                except DomainError as refused:
+                    return refused.code
+                finally:
+                    finished.set()
+
+        outcome = pool.submit(unpublish_now)
+        blocked_on_a_lock(app, finished)
+        starting.commit()
+        assert outcome.result(timeout=WAIT) == "started"
+    with app.app_context(), db.new_session() as session:
+        assert session.get(Exam, exam_id).published_at is not None

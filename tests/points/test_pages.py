@@ -105,6 +105,7 @@ def test_a_manual_award_needs_a_reason_is_made_once_per_form_and_is_taken_back_b
         assert [(a.points, a.reason) for a in given] == [(3, "学习标兵"), (3, "学习标兵")]
     admin.post(f"/admin/points/awards/{given[0].id}/reverse", data={"reason": "录入错误"})
     admin.post(f"/admin/points/awards/{given[0].id}/reverse", data={"reason": "录入错误"})
+    assert admin.post("/admin/points/award", data=data).status_code == 302  # the form, once more
     with app.app_context(), db.new_session() as session:
         manual = PointAward.source.like("manual:%")
         rows = session.execute(select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)).all()

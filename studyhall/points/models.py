@@ -115,9 +115,10 @@ class Publication(Base):
     it, so later awards, regrades and people leaving change nothing; once written it is never edited
     (see _refuse_edits), only withdrawn with a reason and kept.
 
-    `people` holds one dict per person with named fields (rank, user_id, name, username, branch,
-    group, section, points), so a later column (e.g. 学习强国 figures) is one more key; `sections`
-    one dict per 党支部 (branch_id, name, rank, members, total, average), in branch order.
+    `people` holds one dict per person in rank order, with named fields (rank, user_id, name,
+    username, branch and group: the 党支部 and 党小组 names, section: the 党支部's id, section_rank,
+    points), so a later column (e.g. 学习强国 figures) is one more key; `sections` one dict per
+    党支部 (branch_id, name, rank by average, members, total, average), in branch order.
     """
 
     __tablename__ = "publication"

@@ -84,33 +84,7 @@ def publish(
     for person in people:
         places[person["section"]] = places.get(person["section"], 0) + 1
         person["section_rank"] = places[person["section"]]
-    ranked = boards.branches(
-        session, span, boards.Level.BRANCH, within=None if branch_id is None else {branch_id}
-    )
-    order = {unit: index for index, unit in enumerate(tree.branches)}
-    sections: list[dict[str, Any]] = [
-        {
-            "branch_id": row.branch_id,
-            "name": row.name,
-            "rank": row.rank,
-            "members": row.members,
-            "total": row.total,
-            "average": row.average,
-        }
-        for row in sorted(ranked, key=lambda row: order[row.branch_id])
-    ]
-    outside = [person["points"] for person in people if person["section"] is None]
-    if outside:  # people of the 机关党委 itself, or of no branch: listed, not ranked as a 党支部
-        sections.append(
-            {
-                "branch_id": None,
-                "name": "",
-                "rank": None,
-                "members": len(outside),
-                "total": sum(outside),
-                "average": round(sum(outside) / len(outside), 1),
-            }
-        )
+    sections = _frozen_sections(session, span, tree, branch_id, people)
     branch_name = tree.names[branch_id] if branch_id is not None else ""
     publication = Publication(
         title=(title.strip() or default_title(span, branch_name))[:200],
@@ -142,6 +116,41 @@ def publish(
         threshold=highlights.threshold,
     )
     return publication
+
+
+def _frozen_sections(
+    session: Session, span: Span, tree: boards.Tree, branch_id: int | None, people: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each 党支部 in scope with its rank by average, in branch order; then, if any, the people in
+    no 党支部 (of the 机关党委 itself, or of no branch), listed but not ranked as a 党支部."""
+    ranked = boards.branches(
+        session, span, boards.Level.BRANCH, within=None if branch_id is None else {branch_id}
+    )
+    order = {unit: index for index, unit in enumerate(tree.branches)}
+    sections: list[dict[str, Any]] = [
+        {
+            "branch_id": row.branch_id,
+            "name": row.name,
+            "rank": row.rank,
+            "members": row.members,
+            "total": row.total,
+            "average": row.average,
+        }
+        for row in sorted(ranked, key=lambda row: order[row.branch_id])
+    ]
+    outside = [person["points"] for person in people if person["section"] is None]
+    if outside:
+        sections.append(
+            {
+                "branch_id": None,
+                "name": "",
+                "rank": None,
+                "members": len(outside),
+                "total": sum(outside),
+                "average": round(sum(outside) / len(outside), 1),
+            }
+        )
+    return sections
 
 
 def _frozen_person(row: boards.PersonRow, tree: boards.Tree) -> dict[str, Any]:
@@ -279,7 +288,9 @@ def publish_due(session: Session, *, now: datetime) -> list[Publication]:
     }
     if not due:
         return []
-    made = set(session.scalars(select(Publication.schedule_key).where(Publication.schedule_key.in_(due))))
+    made = set(
+        session.scalars(select(Publication.schedule_key).where(Publication.schedule_key.in_(list(due))))
+    )
     highlights = Highlights(plan.top_n, plan.threshold)
     return [
         publish(session, None, span, None, highlights, now=now, schedule_key=key)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from studyhall import clock, db
 from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
+from studyhall.points import publications
 from studyhall.system import service as system
 
 
@@ -51,6 +52,12 @@ JOBS = (
         "settle_exam_points",
         timedelta(minutes=1),
         lambda session, now: exam_points.settle_due(session, now=now),
+    ),
+    # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
+    Job(
+        "publish_publications",
+        timedelta(minutes=5),
+        lambda session, now: publications.publish_due(session, now=now),
     ),
 )
 

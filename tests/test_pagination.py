@@ -7,7 +7,7 @@ new paginated page is walked here as soon as it renders a pager, and fails until
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,11 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.points import publications
 from studyhall.points import service as points
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
+from studyhall.points.publications import Highlights
 from tests.banks.helpers import csv_bytes, row, sheet_rows
 from tests.conftest import People
 
@@ -93,12 +97,23 @@ def seed_ledger(app: Flask, people: People) -> tuple[dict[str, object], str, str
     return {}, "reason000", f"reason{ROWS - 1:03d}"  # newest first
 
 
+def seed_publications(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    week = Span(Period.WEEK, date(2026, 4, 6))
+    with app.app_context(), db.new_session() as session:
+        for n in range(ROWS):
+            at = datetime(2026, 4, 13, tzinfo=UTC) + timedelta(minutes=n)
+            publications.publish(session, None, week, None, Highlights(), now=at, title=f"notice{n:03d}")
+        session.commit()
+    return {}, "notice000", f"notice{ROWS - 1:03d}"  # newest first
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
     "banks.browse": seed_bank,
     "points.board": seed_board,
     "points.my_points": seed_ledger,
+    "publications.index": seed_publications,
 }
 
 

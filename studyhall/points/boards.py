@@ -7,12 +7,13 @@ People who have left (deactivated) are not on a board; their awards and totals s
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import branch_order
@@ -37,6 +38,7 @@ class PersonRow:
     username: str
     branch: str
     points: int
+    branch_id: int | None
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,28 @@ def people(
         .order_by(PointTotal.points.desc(), PointTotal.reached_at, PointTotal.user_id),
         branch_ids,
     )
-    rows = session.execute(query.limit(limit).offset(offset)).all()
+    return _person_rows(session, session.execute(query.limit(limit).offset(offset)).all(), offset)
+
+
+def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) -> list[PersonRow]:
+    """Every active person in scope, ranked as on the board, with those who have no points in the
+    period counted at 0 (after those who reached 0): a 积分公示 names those who did nothing too."""
+    points = func.coalesce(PointTotal.points, 0)
+    query = _scope(
+        select(
+            User.id.label("user_id"), User.display_name, User.username, User.branch_id, points.label("points")
+        )
+        .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
+        # Without points: after everyone at 0 who reached it, whichever way NULLs sort.
+        .order_by(points.desc(), PointTotal.reached_at.is_(None), PointTotal.reached_at, User.id),
+        branch_ids,
+    )
+    return _person_rows(session, session.execute(query).all())
+
+
+def _person_rows(
+    session: Session, rows: Sequence[Row[int, str, str, int | None, int]], offset: int = 0
+) -> list[PersonRow]:
     tree = Tree.read(session)
     return [
         PersonRow(
@@ -83,6 +106,7 @@ def people(
             row.username,
             tree.path(row.branch_id),
             row.points,
+            row.branch_id,
         )
         for place, row in enumerate(rows, start=1)
     ]

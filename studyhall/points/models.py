@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyhall.accounts.models import User
@@ -117,3 +118,72 @@ Index(
 Index(
     "ix_user_departed", User.id, postgresql_where=User.active.is_(False), sqlite_where=User.active.is_(False)
 )
+
+
+class Publication(Base):
+    """A 积分公示: a board frozen as it stood when published. Its people and sections are stored with
+    it, so later awards, regrades and people leaving change nothing; once written it is never edited
+    (see _refuse_edits), only withdrawn with a reason and kept.
+
+    `people` holds one dict per person in rank order, with named fields (rank, user_id, name,
+    username, branch and group: the 党支部 and 党小组 names, section: the 党支部's id, section_rank,
+    points), so a later column (e.g. 学习强国 figures) is one more key; `sections` one dict per
+    党支部 (branch_id, name, rank by average, members, total, average), in branch order.
+    """
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    period: Mapped[str] = mapped_column(String(8))
+    start: Mapped[date] = mapped_column(Date)
+    # The 党支部 it covers as it was then; no foreign key: the branch may be renamed or deleted later.
+    branch_id: Mapped[int | None]
+    branch_name: Mapped[str] = mapped_column(String(100), default="")  # "": the whole organisation
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the schedule
+    # "week:2026-04-13" for a scheduled one: unique, so the sweep publishes each period once.
+    schedule_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    top_n: Mapped[int | None]  # highlight the first N (表彰先进); None: off
+    threshold: Mapped[int | None]  # highlight those under this many points (鞭策后进); None: off
+    people: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def scheduled(self) -> bool:
+        return self.schedule_key is not None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+WITHDRAWAL = frozenset({"withdrawn_at", "withdrawn_by_id", "withdrawal_reason"})
+
+
+@event.listens_for(Publication, "before_update")
+def _refuse_edits(_mapper: object, _connection: object, target: Publication) -> None:
+    """A publication is a public record: only its withdrawal may be written after it."""
+    state = inspect(target)
+    edited = {attr.key for attr in state.attrs if attr.history.has_changes()} - WITHDRAWAL
+    if edited:
+        raise ValueError(f"a publication never changes: {sorted(edited)}")
+
+
+class PublicationSchedule(Base):
+    """The administrators' switch for publishing on a schedule (off until set): the weekly board on
+    Monday 08:00 for the week before, the monthly one on the 1st at 08:00 for the month before. A
+    `*_since` is when that schedule was switched on: periods due before it are not published by it."""
+
+    __tablename__ = "publication_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # one row, id 1
+    weekly_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    monthly_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    top_n: Mapped[int | None]
+    threshold: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

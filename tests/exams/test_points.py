@@ -3,7 +3,7 @@ changes settle the difference; `studyhall points backfill` awards what was grade
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -13,7 +13,9 @@ from studyhall.banks.models import Question
 from studyhall.exams import points as exam_points
 from studyhall.exams import regrade
 from studyhall.exams.models import Attempt, Exam
-from studyhall.points.models import PointAward
+from studyhall.points import boards, publications
+from studyhall.points.models import Period, PointAward, Publication
+from studyhall.points.periods import Span
 from tests.conftest import START
 from tests.exams.test_results import RIGHT_MULTIPLE, sit
 
@@ -31,6 +33,16 @@ def ledger(app) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
             .order_by(User.username, PointAward.seq)
         )
         return [tuple(row) for row in rows]
+
+
+def correct_the_judge_key(app, world, exam_id: int, now) -> None:  # type: ignore[no-untyped-def]
+    """T-003's key was wrong: it is 错. The administrator corrects it and every attempt is regraded."""
+    with app.app_context(), db.new_session() as session:
+        exam = session.get(Exam, exam_id)
+        admin = session.get(User, world["admin"].id)
+        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
+        regrade.apply_regrade(session, admin, exam, lineage, False, now=now)
+        session.commit()
 
 
 def sweep(app, now) -> int:  # type: ignore[no-untyped-def]
@@ -82,13 +94,27 @@ def test_a_better_attempt_and_a_regrade_settle_the_difference(app, make_exam, wo
     frozen_now(AFTER_CLOSE)
     sweep(app, AFTER_CLOSE)
     assert ledger(app) == [("10001", 0, 8)]
-    with app.app_context(), db.new_session() as session:  # T-003's key was wrong: it is 错
-        exam = session.get(Exam, exam_id)
-        admin = session.get(User, world["admin"].id)
-        lineage = session.scalars(select(Question.lineage).where(Question.external_id == "T-003")).one()
-        regrade.apply_regrade(session, admin, exam, lineage, False, now=AFTER_CLOSE)
-        session.commit()
+    correct_the_judge_key(app, world, exam_id, AFTER_CLOSE)
     assert ledger(app) == [("10001", 0, 8), ("10001", 1, -3)]  # 6 at best now, under the pass mark: took part
+
+
+def test_a_publication_is_unchanged_by_a_later_regrade(app, make_exam, world, frozen_now):
+    exam_id = make_exam(pass_mark=7.0)
+    sit(app, "10001", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)  # 8: passed
+    monday = frozen_now(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai, the week after
+    week = Span(Period.WEEK, date(2026, 4, 13))
+    with app.app_context(), db.new_session() as session:
+        admin = session.get(User, world["admin"].id)
+        publication = publications.publish(session, admin, week, None, publications.Highlights(), now=monday)
+        session.commit()
+        frozen = [(person["username"], person["points"]) for person in publication.people]
+    assert ("10001", 9) in frozen  # 8 for passing and 1 for signing in
+    correct_the_judge_key(app, world, exam_id, monday)
+    with app.app_context(), db.new_session() as session:
+        live = {row.username: row.points for row in boards.people(session, week)}
+        assert live["10001"] == 6  # the difference is dated when the test was taken: that week
+        kept = session.scalars(select(Publication)).one()
+        assert [(person["username"], person["points"]) for person in kept.people] == frozen
 
 
 def test_changing_a_tests_points_settles_everyone_again(app, make_exam, world):

@@ -1,0 +1,299 @@
+"""积分公示: a board frozen for a week or a month, by hand or on the schedule, never changed afterwards.
+
+The schedule is a sweep (see studyhall.scheduler): on each run it publishes every period whose
+moment (Monday 08:00 local for the week before, the 1st at 08:00 for the month before) has come
+since the schedule was switched on and that has no publication yet, so a server that was down
+catches up, and the unique schedule key makes a second run (or a second scheduler) add nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from studyhall import clock
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import User
+from studyhall.errors import DomainError, ErrorCode
+from studyhall.pagination import Page, paginate
+from studyhall.points import boards, periods
+from studyhall.points.models import Period, Publication, PublicationSchedule
+from studyhall.points.periods import Span
+
+PUBLISHABLE = (Period.WEEK, Period.MONTH)
+PUBLISHED_AT = time(8)  # local time on the Monday (week) or the 1st (month) after the period
+SCHEDULE_ID = 1  # the one schedule row
+
+
+@dataclass(frozen=True)
+class Highlights:
+    """表彰先进、鞭策后进: the first `top_n` (with points) and those under `threshold` points stand
+    out. Both off unless set."""
+
+    top_n: int | None = None
+    threshold: int | None = None
+
+
+def period_text(span: Span) -> str:
+    if span.period is Period.MONTH:
+        return _("%(year)d-%(month)02d", year=span.start.year, month=span.start.month)
+    last = span.end - timedelta(days=1)
+    return _("%(first)s to %(last)s", first=span.start.isoformat(), last=last.isoformat())
+
+
+def period_of(publication: Publication) -> str:
+    return period_text(Span(Period(publication.period), publication.start))
+
+
+def default_title(span: Span, branch_name: str) -> str:
+    if branch_name:
+        return _("Points notice, %(branch)s, %(period)s", branch=branch_name, period=period_text(span))
+    return _("Points notice, %(period)s", period=period_text(span))
+
+
+def publish(
+    session: Session,
+    actor: User | None,
+    span: Span,
+    branch_id: int | None,
+    highlights: Highlights,
+    *,
+    now: datetime,
+    title: str = "",
+    schedule_key: str | None = None,
+) -> Publication:
+    """Freeze the board of `span` for the whole organisation (branch_id None) or one 党支部, as it
+    stands now: everyone active in it, those without points too, and each 党支部's totals.
+    `actor` None is the schedule. One transaction: the caller commits."""
+    if span.period not in PUBLISHABLE:
+        raise DomainError(_("Only a week or a month can be published."), ErrorCode.INVALID)
+    if span.end > periods.local_day(now, clock.local_zone()):
+        raise DomainError(_("That period has not ended yet: publish it once it is over."), ErrorCode.INVALID)
+    tree = boards.Tree.read(session)
+    if branch_id is not None and branch_id not in tree.branches:
+        raise DomainError(_("No such 党支部."), ErrorCode.NOT_FOUND)
+    within = accounts.subtree_ids(session, branch_id) if branch_id is not None else None
+    people = [_frozen_person(row, tree) for row in boards.roll(session, span, branch_ids=within)]
+    places: dict[int | None, int] = {}
+    for person in people:
+        places[person["section"]] = places.get(person["section"], 0) + 1
+        person["section_rank"] = places[person["section"]]
+    sections = _frozen_sections(session, span, tree, branch_id, people)
+    branch_name = tree.names[branch_id] if branch_id is not None else ""
+    publication = Publication(
+        title=(title.strip() or default_title(span, branch_name))[:200],
+        period=span.period.value,
+        start=span.start,
+        branch_id=branch_id,
+        branch_name=branch_name,
+        published_at=now,
+        published_by_id=actor.id if actor else None,
+        schedule_key=schedule_key,
+        top_n=highlights.top_n,
+        threshold=highlights.threshold,
+        people=people,
+        sections=sections,
+    )
+    session.add(publication)
+    session.flush()
+    accounts.record(
+        session,
+        actor,
+        "publication.publish",
+        publication.title,
+        now=now,
+        publication_id=publication.id,
+        period=span.period.value,
+        start=span.start.isoformat(),
+        branch_id=branch_id,
+        top_n=highlights.top_n,
+        threshold=highlights.threshold,
+    )
+    return publication
+
+
+def _frozen_sections(
+    session: Session, span: Span, tree: boards.Tree, branch_id: int | None, people: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each 党支部 in scope with its rank by average, in branch order; then, if any, the people in
+    no 党支部 (of the 机关党委 itself, or of no branch), listed but not ranked as a 党支部."""
+    ranked = boards.branches(
+        session, span, boards.Level.BRANCH, within=None if branch_id is None else {branch_id}
+    )
+    order = {unit: index for index, unit in enumerate(tree.branches)}
+    sections: list[dict[str, Any]] = [
+        {
+            "branch_id": row.branch_id,
+            "name": row.name,
+            "rank": row.rank,
+            "members": row.members,
+            "total": row.total,
+            "average": row.average,
+        }
+        for row in sorted(ranked, key=lambda row: order[row.branch_id])
+    ]
+    outside = [person["points"] for person in people if person["section"] is None]
+    if outside:
+        sections.append(
+            {
+                "branch_id": None,
+                "name": "",
+                "rank": None,
+                "members": len(outside),
+                "total": sum(outside),
+                "average": round(sum(outside) / len(outside), 1),
+            }
+        )
+    return sections
+
+
+def _frozen_person(row: boards.PersonRow, tree: boards.Tree) -> dict[str, Any]:
+    branch = tree.unit_of(row.branch_id, boards.Level.BRANCH) if row.branch_id is not None else None
+    group = tree.unit_of(row.branch_id, boards.Level.GROUP) if row.branch_id is not None else None
+    return {
+        "rank": row.rank,
+        "user_id": row.user_id,
+        "name": row.name,
+        "username": row.username,
+        "branch": tree.names[branch] if branch is not None else "",
+        "group": tree.names[group] if group is not None else "",
+        "section": branch,
+        "points": row.points,
+    }
+
+
+def highlight(publication: Publication, person: dict[str, Any]) -> str:
+    """ "top", "below" or "": how a person's row stands out under the publication's highlights."""
+    top_n, threshold = publication.top_n, publication.threshold
+    if top_n is not None and person["rank"] <= top_n and person["points"] > 0:
+        return "top"
+    if threshold is not None and person["points"] < threshold:
+        return "below"
+    return ""
+
+
+def grouped(publication: Publication) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each section with its people, in rank order: one printed page per 党支部."""
+    members: dict[int | None, list[dict[str, Any]]] = {}
+    for person in publication.people:
+        members.setdefault(person["section"], []).append(person)
+    return [(section, members.get(section["branch_id"], [])) for section in publication.sections]
+
+
+def get(session: Session, publication_id: int) -> Publication:
+    found = session.get(Publication, publication_id)
+    if found is None:
+        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
+    return found
+
+
+def listing(session: Session, page: int) -> Page[Publication]:
+    """Newest first, withdrawn ones included (marked)."""
+    query = (
+        select(Publication)
+        .options(defer(Publication.people), defer(Publication.sections))  # a list shows no rows
+        .order_by(Publication.published_at.desc(), Publication.id.desc())
+    )
+    return paginate(session, query, page)
+
+
+def withdraw(
+    session: Session, actor: User, publication_id: int, reason: str, *, now: datetime
+) -> Publication:
+    """撤回: the publication stays, marked withdrawn with the reason; nothing of it is edited."""
+    found = session.get(Publication, publication_id, with_for_update=True)
+    if found is None:
+        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
+    if found.withdrawn:
+        raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for withdrawing it."), ErrorCode.INVALID)
+    found.withdrawn_at = now
+    found.withdrawn_by_id = actor.id
+    found.withdrawal_reason = reason.strip()
+    accounts.record(session, actor, "publication.withdraw", found.title, now=now, reason=reason.strip())
+    return found
+
+
+# ---- the schedule --------------------------------------------------------------------------------
+
+
+def schedule(session: Session) -> PublicationSchedule | None:
+    return session.get(PublicationSchedule, SCHEDULE_ID)
+
+
+def set_schedule(
+    session: Session, actor: User, *, weekly: bool, monthly: bool, highlights: Highlights, now: datetime
+) -> PublicationSchedule:
+    """Switch the weekly and monthly publications on or off. Switching one on publishes from the
+    next period's moment; periods due before it are the administrators' to publish by hand."""
+    row = session.get(PublicationSchedule, SCHEDULE_ID, with_for_update=True)
+    if row is None:
+        row = PublicationSchedule(id=SCHEDULE_ID)
+        session.add(row)
+    row.weekly_since = (row.weekly_since or now) if weekly else None
+    row.monthly_since = (row.monthly_since or now) if monthly else None
+    row.top_n, row.threshold = highlights.top_n, highlights.threshold
+    row.updated_at, row.updated_by_id = now, actor.id
+    accounts.record(
+        session,
+        actor,
+        "publication.schedule",
+        "",
+        now=now,
+        weekly=weekly,
+        monthly=monthly,
+        top_n=highlights.top_n,
+        threshold=highlights.threshold,
+    )
+    return row
+
+
+def moment(span: Span, zone: ZoneInfo) -> datetime:
+    """When the schedule publishes a period: 08:00 local on the day after it ends."""
+    return datetime.combine(span.end, PUBLISHED_AT, tzinfo=zone)
+
+
+def _due(kind: Period, since: datetime, now: datetime, zone: ZoneInfo) -> list[Span]:
+    """The periods whose moment came after `since` and by `now`, latest first."""
+    found: list[Span] = []
+    span = periods.current(kind, now, zone)
+    while True:
+        span = span.previous()
+        at = moment(span, zone)
+        if at <= since:
+            return found
+        if at <= now:
+            found.append(span)
+
+
+def publish_due(session: Session, *, now: datetime) -> list[Publication]:
+    """The scheduler's sweep: publish, for the whole organisation, each period due and not yet
+    published by the schedule. Nothing while the schedule is off."""
+    plan = schedule(session)
+    if plan is None:
+        return []
+    zone = clock.local_zone()
+    due = {
+        f"{span.period}:{span.start.isoformat()}": span
+        for kind, since in ((Period.WEEK, plan.weekly_since), (Period.MONTH, plan.monthly_since))
+        if since is not None
+        for span in _due(kind, since, now, zone)
+    }
+    if not due:
+        return []
+    made = set(
+        session.scalars(select(Publication.schedule_key).where(Publication.schedule_key.in_(list(due))))
+    )
+    highlights = Highlights(plan.top_n, plan.threshold)
+    return [
+        publish(session, None, span, None, highlights, now=now, schedule_key=key)
+        for key, span in sorted(due.items(), key=lambda item: item[1].start)
+        if key not in made
+    ]

@@ -1,0 +1,71 @@
+"""A 积分公示 on paper: A4, the site's header left off, each 党支部 on its own page."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from studyhall import db
+from studyhall.accounts.models import Role, User
+from studyhall.points import publications, service
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
+from studyhall.points.service import RuleKey
+from tests.browser.conftest import screenshot
+from tests.browser.test_accounts_browser import sign_in
+from tests.conftest import START
+
+
+def test_a_notice_prints_on_a4_with_a_page_per_branch_and_the_highlights_in_black_and_white(
+    app, page, people, frozen_now
+):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    second = people.branch("第二党支部", root)
+    admin = people.user("admin1", Role.ADMIN, first, name="党务干部")
+    people.user("10001", branch=first, name="王建国")
+    people.user("20001", branch=second, name="张三")
+    monday = frozen_now(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
+    with app.app_context(), db.new_session() as session:
+        for username, points in (("10001", 7), ("20001", 2)):
+            user_id = session.scalars(select(User.id).where(User.username == username)).one()
+            service.settle(session, user_id, RuleKey.MANUAL, "a", points, at=START, reason="测试")
+        publication = publications.publish(
+            session,
+            session.get(User, admin.id),
+            Span(Period.WEEK, date(2026, 4, 13)),
+            None,
+            publications.Highlights(top_n=1, threshold=3),
+            now=monday,
+        )
+        session.commit()
+        publication_id = publication.id
+
+    sign_in(page, "20001")
+    page.get_by_role("link", name="积分公示").click()
+    page.get_by_role("link", name=re.compile("积分公示")).last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("积分公示（2026-04-13 至 2026-04-19）")
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    screenshot(page, "publication")
+
+    page.emulate_media(media="print")
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+    sections = page.locator(".publication-branch")
+    expect(sections).to_have_count(2)
+    assert sections.nth(1).evaluate("s => getComputedStyle(s).breakBefore") == "page"
+    top = page.locator("tr.hl-top td").first
+    below = page.locator("tr.hl-below td").first
+    assert top.evaluate("td => getComputedStyle(td).fontWeight") == "700"
+    assert below.evaluate("td => getComputedStyle(td).fontStyle") == "italic"
+    expect(page.locator("tr.hl-top")).to_contain_text("★ 前 1 名")
+    expect(page.locator("tr.hl-below").first).to_contain_text("▽ 低于 3 分")
+    # The summary, then 第一党支部, then 第二党支部: three A4 pages (595 × 842 points).
+    pdf = page.pdf(prefer_css_page_size=True)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert len(boxes) == 3 and b"/Count 3" in pdf
+    assert all(round(float(width)) == 595 and round(float(height)) == 842 for width, height in boxes)
+    assert page.url.endswith(f"/points/publications/{publication_id}")

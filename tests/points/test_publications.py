@@ -1,0 +1,277 @@
+"""积分公示: frozen when published, published on schedule once per period, highlighted only when asked,
+exported and printed; cadres read them, administrators publish and withdraw."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from studyhall import PROJECT_ROOT, db, scheduler
+from studyhall.accounts.models import AuditEvent, User
+from studyhall.points import boards, publications
+from studyhall.points.models import Period, Publication
+from studyhall.points.periods import Span
+from tests.conftest import START
+from tests.points.test_pages import client_for, give
+
+WEEK = Span(Period.WEEK, date(2026, 4, 13))  # START's week, Monday 13 to Sunday 19 April
+MONDAY_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the Monday after
+
+
+def publish_week(app, **form) -> int:  # type: ignore[no-untyped-def]
+    """An administrator publishes START's week by hand; the new publication's id."""
+    response = client_for(app, "admin1").post(
+        "/admin/points/publications/new", data={"period": "week", "day": "2026-04-15", "branch": "0", **form}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def stored(app, publication_id: int) -> Publication:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        publication = session.get(Publication, publication_id)
+        session.expunge(publication)
+        return publication
+
+
+def notice(html: str) -> str:
+    """The publication itself, without the page around it (whose CSRF token changes each second)."""
+    return html[html.index('<article class="publication"') : html.index("</article>")]
+
+
+def rows(html: str) -> list[tuple[str, ...]]:
+    """(name, points, note) of every person's row on a publication page, branch by branch."""
+    return re.findall(
+        r'<tr(?: class="hl-\w+")?><td>\d+</td><td class="nowrap">([^<]+)</td><td class="nowrap">[^<]*</td>'
+        r'<td>(-?\d+)</td><td>\d+</td><td class="nowrap">([^<]*)</td></tr>',
+        html,
+    )
+
+
+def test_a_publication_keeps_the_board_as_published_whatever_happens_later(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    give(app, "20001", 5, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    cadre = client_for(app, "20001")
+    before = notice(cadre.get(f"/points/publications/{publication_id}").get_data(as_text=True))
+    # Each 党支部 with its members, those without points too: 王建国 7, then 书记甲 and 李晓燕 at 0.
+    assert rows(before) == [
+        ("王建国", "7", ""),
+        ("书记甲", "0", ""),
+        ("李晓燕", "0", ""),
+        ("张三", "5", ""),
+        ("管理员", "0", ""),  # of the 机关党委 itself: outside any 党支部
+    ]
+    assert "第一党小组" in before and "7 points, 2.3 per member" in before
+
+    give(app, "10002", 20, "late", at=START)  # a late award dated in that week
+    admin = client_for(app, "admin1")
+    with app.app_context(), db.new_session() as session:
+        leaver = session.scalars(select(User.id).where(User.username == "10001")).one()
+    admin.post(f"/admin/users/{leaver}/active", data={"active": "0"})
+
+    with app.app_context(), db.new_session() as session:  # the live board moved on
+        assert [row.name for row in boards.people(session, WEEK)] == ["李晓燕", "张三"]
+    assert notice(cadre.get(f"/points/publications/{publication_id}").get_data(as_text=True)) == before
+
+
+def test_a_publication_is_never_edited_only_withdrawn_with_a_reason_and_kept(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    with app.app_context(), db.new_session() as session:
+        publication = session.get(Publication, publication_id)
+        publication.people = []
+        with pytest.raises(ValueError, match="never changes"):
+            session.flush()
+    admin = client_for(app, "admin1")
+    assert (
+        admin.post(f"/admin/points/publications/{publication_id}/withdraw", data={"reason": ""}).status_code
+        == 302
+    )
+    assert not stored(app, publication_id).withdrawn
+    admin.post(f"/admin/points/publications/{publication_id}/withdraw", data={"reason": "统计口径有误"})
+    kept = stored(app, publication_id)
+    assert kept.withdrawn and kept.withdrawal_reason == "统计口径有误" and kept.people[0]["name"] == "王建国"
+    listing = admin.get("/points/publications/").get_data(as_text=True)
+    assert "Withdrawn" in listing and kept.title in listing
+    assert "统计口径有误" in admin.get(f"/points/publications/{publication_id}").get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("publication.%")))
+        assert sorted(actions) == ["publication.publish", "publication.withdraw"]
+
+
+def test_only_a_week_or_month_that_has_ended_can_be_published(app, org, frozen_now):
+    frozen_now(MONDAY_0800 - timedelta(hours=8, minutes=1))  # Sunday 23:59 in Shanghai: the week is not over
+    response = client_for(app, "admin1").post(
+        "/admin/points/publications/new", data={"period": "week", "day": "2026-04-15", "branch": "0"}
+    )
+    assert response.status_code == 200 and "has not ended yet" in response.get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(select(Publication)).all() == []
+
+
+def test_a_branch_publication_covers_that_branch_only(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    give(app, "20001", 5, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication = stored(app, publish_week(app, branch=str(org["second"].id)))
+    assert publication.branch_name == "第二党支部" and "第二党支部" in publication.title
+    assert [person["name"] for person in publication.people] == ["张三"]
+    assert [section["name"] for section in publication.sections] == ["第二党支部"]
+
+
+def test_highlights_are_off_by_default_and_mark_the_top_and_those_under_the_threshold_when_set(
+    app, org, frozen_now
+):
+    give(app, "10001", 7, "a")
+    give(app, "20001", 5, "a")
+    give(app, "10002", 2, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    cadre = client_for(app, "10001")
+    plain = cadre.get(f"/points/publications/{publish_week(app)}").get_data(as_text=True)
+    assert "hl-" not in plain and all(note == "" for _name, _points, note in rows(plain))
+    marked = cadre.get(f"/points/publications/{publish_week(app, top_n='1', threshold='3')}").get_data(
+        as_text=True
+    )
+    assert rows(marked) == [
+        ("王建国", "7", "★ First 1"),
+        ("李晓燕", "2", "▽ Under 3 points"),
+        ("书记甲", "0", "▽ Under 3 points"),
+        ("张三", "5", ""),
+        ("管理员", "0", "▽ Under 3 points"),
+    ]
+    assert '<tr class="hl-top"><td>1</td><td class="nowrap">王建国' in marked
+
+
+def test_the_xlsx_export_holds_the_frozen_rows_and_each_branchs_totals(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    give(app, "20001", 5, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app, threshold="1")
+    response = client_for(app, "10002").get(f"/points/publications/{publication_id}.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    people, branches = workbook.worksheets
+    lines = list(people.iter_rows(values_only=True))
+    assert lines[0][0] == "Points notice, 2026-04-13 to 2026-04-19"
+    assert lines[1][0] == "Published 2026-04-20 09:00"
+    assert lines[3] == ("Rank", "Full name", "工号", "党支部", "党小组", "Points", "Note")
+    assert lines[4] == (1, "王建国", "10001", "第一党支部", None, 7, None)
+    assert lines[6] == (3, "管理员", "admin1", None, None, 0, "Under 1 points")  # no points: after the rest
+    assert lines[8] == (5, "李晓燕", "10002", "第一党支部", "第一党小组", 0, "Under 1 points")
+    summary = list(branches.iter_rows(min_row=5, values_only=True))
+    assert summary == [
+        (1, "第二党支部", 1, 5, 5),
+        (2, "第一党支部", 3, 7, 2.3),
+        (None, "Outside any 党支部", 1, 0, 0),
+    ]
+
+
+def test_the_print_stylesheet_puts_each_branch_on_its_own_a4_page(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    html = client_for(app, "10001").get(f"/points/publications/{publish_week(app)}").get_data(as_text=True)
+    assert html.count('<section class="publication-branch"') == 3
+    assert 'class="dateline"' in html and "Published: 2026-04-20 09:00" in html
+    css = (PROJECT_ROOT / "static" / "css" / "app.css").read_text()
+    assert "@page { size: A4 portrait;" in css
+    print_rules = css.split("@media print {", 1)[1]
+    assert re.search(r"\.publication-branch \{ break-before: page;", print_rules)
+
+
+def test_cadres_and_secretaries_read_notices_but_only_administrators_publish_and_withdraw(
+    app, org, frozen_now
+):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    for username in ("10001", "sec1"):
+        reader = client_for(app, username)
+        assert reader.get("/points/publications/").status_code == 200
+        page = reader.get(f"/points/publications/{publication_id}").get_data(as_text=True)
+        assert "Withdraw this notice" not in page
+        assert reader.get("/admin/points/publications/new").status_code == 403
+        data = {"period": "week", "day": "2026-04-15", "branch": "0"}
+        assert reader.post("/admin/points/publications/new", data=data).status_code == 403
+        assert (
+            reader.post(
+                f"/admin/points/publications/{publication_id}/withdraw", data={"reason": "x"}
+            ).status_code
+            == 403
+        )
+        assert reader.post("/admin/points/publications/schedule", data={"weekly": "y"}).status_code == 403
+    assert "Withdraw this notice" in client_for(app, "admin1").get(
+        f"/points/publications/{publication_id}"
+    ).get_data(as_text=True)
+    assert len(stored(app, publication_id).people) == 5
+
+
+# ---- the schedule ------------------------------------------------------------------------------
+
+
+def sweep(app, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        made = [publication.schedule_key or "" for publication in publications.publish_due(session, now=now)]
+        session.commit()
+        return made
+
+
+def switch_on(app, **highlights) -> None:  # type: ignore[no-untyped-def]
+    """The administrator switches the weekly and monthly schedule on at START (Wednesday 15 April)."""
+    data = {"weekly": "y", "monthly": "y", **highlights}
+    assert client_for(app, "admin1").post("/admin/points/publications/schedule", data=data).status_code == 302
+
+
+def test_the_schedule_is_off_until_an_administrator_switches_it_on(app, org, frozen_now):
+    assert sweep(app, MONDAY_0800 + timedelta(days=30)) == []
+    switch_on(app)
+    assert sweep(app, START + timedelta(days=1)) == []  # nothing due before it was switched on is published
+
+
+def test_the_weekly_notice_is_published_at_monday_0800_in_shanghai_once(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    switch_on(app, top_n="3")
+    assert sweep(app, MONDAY_0800 - timedelta(minutes=1)) == []
+    assert sweep(app, MONDAY_0800) == ["week:2026-04-13"]
+    assert sweep(app, MONDAY_0800) == []
+    assert sweep(app, MONDAY_0800 + timedelta(hours=5)) == []
+    with app.app_context(), db.new_session() as session:
+        publication = session.scalars(select(Publication)).one()
+        assert publication.scheduled and publication.published_by_id is None and publication.top_n == 3
+        assert publication.people[0]["name"] == "王建国"
+    listing = client_for(app, "10001").get("/points/publications/").get_data(as_text=True)
+    assert "On schedule" in listing and "2026-04-13 to 2026-04-19" in listing
+
+
+def test_a_server_down_over_the_weekend_publishes_what_fell_due_when_it_is_back_once(app, org, frozen_now):
+    switch_on(app)
+    assert sweep(app, MONDAY_0800) == ["week:2026-04-13"]
+    # Down from Friday 24 April to Tuesday 5 May: the week of the 20th, the week of the 27th and April.
+    back = datetime(2026, 5, 5, 2, 30, tzinfo=UTC)
+    assert sweep(app, back) == ["month:2026-04-01", "week:2026-04-20", "week:2026-04-27"]
+    assert sweep(app, back) == []
+    assert sweep(app, back + timedelta(minutes=5)) == []
+
+
+def test_the_monthly_notice_is_published_on_the_1st_at_0800(app, org, frozen_now):
+    switch_on(app)
+    first_of_may = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)  # Friday 1 May, 08:00 in Shanghai
+    sweep(app, first_of_may - timedelta(days=4))  # the weeks until then
+    assert sweep(app, first_of_may - timedelta(minutes=1)) == []
+    assert sweep(app, first_of_may) == ["month:2026-04-01"]
+    assert sweep(app, first_of_may + timedelta(days=1)) == []
+
+
+def test_the_scheduler_runs_the_sweep_and_a_second_run_adds_nothing(app, org, frozen_now):
+    switch_on(app)
+    frozen_now(MONDAY_0800 + timedelta(minutes=3))
+    job = next(job for job in scheduler.JOBS if job.name == "publish_publications")
+    scheduler.run_job(app, job)
+    scheduler.run_job(app, job)
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(select(Publication.schedule_key)).all() == ["week:2026-04-13"]

@@ -381,13 +381,15 @@ def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(
     assert 'data-correct="4"' in first and 'data-rank="1"' in first
 
 
-def test_time_used_reads_in_minutes_and_seconds_and_past_an_hour_in_hours_too(app):
+def test_time_used_reads_in_seconds_under_a_minute_then_minutes_and_past_an_hour_in_hours_too(app):
     with app.test_request_context():
-        assert [export.duration_text(s) for s in (None, 59, 307, 3723)] == [
+        assert [export.duration_text(s) for s in (None, 0, 59, 307, 3723, 3605)] == [
             "—",
-            "0 分 59 秒",
+            "0 秒",
+            "59 秒",
             "5 分 7 秒",
             "1 小时 2 分 3 秒",
+            "1 小时 0 分 5 秒",
         ]
 
 

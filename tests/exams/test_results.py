@@ -146,6 +146,16 @@ def test_a_question_with_negative_discrimination_is_flagged_check_the_key(app, c
     assert '<desc id="branches-chart-desc">' in page and 'id="histogram-table"' in page
 
 
+def test_facility_and_the_other_item_figures_read_as_percentages(app, client, auth, known):
+    with database(app) as session:
+        analysis = analyse(session, session.get(Exam, known))
+    auth.login("admin1")
+    page = client.get(f"/admin/exams/{known}/analysis").get_data(as_text=True)
+    row = page.split(f'data-lineage="{analysis.questions[0].lineage}"')[1].split("</tr>")[0]
+    facility = analysis.questions[0].statistics.facility
+    assert f'<td class="nowrap">{facility:.1f}%</td>' in row
+
+
 def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_against_the_total_and_no_alpha(
     app, make_exam, world, cadres
 ):

@@ -232,8 +232,8 @@ def save_exam(
         raise DomainError(
             _(
                 "The pass mark (%(mark)s) is above the test’s total of %(total)s points: nobody could pass.",
-                mark="%g" % exam.pass_mark,
-                total="%g" % total,
+                mark=f"{exam.pass_mark:g}",
+                total=f"{total:g}",
             ),
             ErrorCode.INVALID,
         )

@@ -133,7 +133,9 @@ def edit_rule(session: Session, actor: User, rule_id: int, change: RuleChange, *
     if found is None:
         raise DomainError(_("No such rule."), ErrorCode.NOT_FOUND)
     if change.enabled and found.key not in READY:
-        raise DomainError(_("This rule's feature is not available yet: it cannot be put in use."), ErrorCode.INVALID)
+        raise DomainError(
+            _("This rule's feature is not available yet: it cannot be put in use."), ErrorCode.INVALID
+        )
     if change.points < 0 or any(cap is not None and cap < 0 for cap in (change.daily_cap, change.weekly_cap)):
         raise DomainError(_("Points and caps cannot be negative."), ErrorCode.INVALID)
     if (

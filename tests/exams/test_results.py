@@ -236,7 +236,7 @@ def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):
     admin = sign_in(app, "admin1")
     page = admin.get(f"/admin/exams/{exam_id}/results").get_data(as_text=True)
     assert re.findall(r'data-rank="(\d+)" data-username="(\d+)"', page) == [("1", "10002"), ("2", "10001")]
-    assert "<td>3 分 0 秒</td>" in page and "<td>5 分 0 秒</td>" in page
+    assert '<td class="nowrap">3 分 0 秒</td>' in page and '<td class="nowrap">5 分 0 秒</td>' in page
     workbook = load_workbook(io.BytesIO(admin.get(f"/admin/exams/{exam_id}/results.xlsx").data))
     ranking_sheet = workbook.worksheets[1]  # after the results sheet
     assert [row[:3] for row in ranking_sheet.iter_rows(min_row=2, values_only=True)] == [

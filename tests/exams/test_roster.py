@@ -54,7 +54,9 @@ def test_the_roster_lists_per_branch_who_has_not_started_is_in_progress_or_submi
     ]
 
 
-def test_the_note_on_second_attempts_shows_only_when_a_test_allows_more_than_one(app, admin_client, make_exam):
+def test_the_note_on_second_attempts_shows_only_when_a_test_allows_more_than_one(
+    app, admin_client, make_exam
+):
     note = "Someone with a second attempt in progress counts as in progress."
     for attempts, shown in ((1, False), (2, True)):
         exam_id = make_exam(attempts_allowed=attempts)

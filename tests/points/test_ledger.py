@@ -70,9 +70,7 @@ def test_caps_hold_per_day_and_per_week(app, cadre, admin):
     enable(app, admin, RuleKey.LOGIN, 2, daily=5, weekly=7)
     monday, tuesday = local(2026, 12, 7, 9, 0), local(2026, 12, 8, 9, 0)
     with app.app_context(), db.new_session() as session:
-        given = [
-            service.award(session, cadre.id, RuleKey.LOGIN, f"item:{n}", at=monday) for n in range(4)
-        ]
+        given = [service.award(session, cadre.id, RuleKey.LOGIN, f"item:{n}", at=monday) for n in range(4)]
         # 2 + 2 + 1 (the day's cap of 5) + nothing
         assert [award.points if award else None for award in given] == [2, 2, 1, None]
         later = [
@@ -175,4 +173,4 @@ def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
                 service.edit_rule(session, admin, rule.id, RuleChange(1, 5, None, True), now=START)
             assert refused.value.code == ErrorCode.INVALID
             assert not service.rule(session, key).enabled
-        assert service.READY == {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL}
+        assert {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL} == service.READY

@@ -16,7 +16,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks import lint as linting
 from studyhall.banks.formats import FORMATS
-from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import Glimpse, Issue, ParsedQuestion, ParseResult
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
@@ -192,25 +192,33 @@ class ImportPlan:
         return sum(1 for item in self.items if item.action == action)
 
     def rows(self) -> list[PreviewRow]:
-        """The file's questions and the rows (or lines) in error, in file order, each with its errors."""
-        errors: dict[int, list[Issue]] = {}
-        for issue in self.result.errors:
-            where = issue.row if issue.row is not None else issue.line
-            if where is not None:
-                errors.setdefault(where, []).append(issue)
-        rows = [
-            PreviewRow(item.question.line, item, errors.pop(item.question.line, []) if item.question.line else [])
-            for item in self.items
+        """The file's questions and every row (or line) an error or warning names, in file order,
+        each with its issues: the lists of issues link to these rows. A row that could not be read
+        as a question shows what could be read of it."""
+        placed: dict[int, tuple[list[Issue], list[Issue]]] = {}
+        for at, issues in ((0, self.result.errors), (1, self.result.warnings)):
+            for issue in issues:
+                where = issue.row if issue.row is not None else issue.line
+                if where is not None:
+                    placed.setdefault(where, ([], []))[at].append(issue)
+        rows = []
+        for item in self.items:
+            errors, warnings = placed.pop(item.question.line, ([], [])) if item.question.line else ([], [])
+            rows.append(PreviewRow(item.question.line, item, errors, warnings))
+        rows += [
+            PreviewRow(number, None, errors, warnings, self.result.glimpses.get(number))
+            for number, (errors, warnings) in placed.items()
         ]
-        rows += [PreviewRow(number, None, issues) for number, issues in errors.items()]
         return sorted(rows, key=lambda row: row.number or 0)
 
 
 @dataclass(frozen=True)
 class PreviewRow:
     number: int | None  # the row (sheets) or line (text formats); the preview's anchor
-    item: PlannedQuestion | None  # None: the row could not be read as a question
+    item: PlannedQuestion | None  # None: the row could not be read as a question, or was skipped
     errors: list[Issue]
+    warnings: list[Issue]
+    glimpse: Glimpse | None = None  # of a row in error: its type and stem, as far as they were read
 
 
 def plan_import(

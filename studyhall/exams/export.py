@@ -52,15 +52,17 @@ def roster_workbook(roster_groups: Sequence[RosterGroup]) -> bytes:
 
 
 def duration_text(seconds: int | None) -> str:
-    """12 分 5 秒, or 1 小时 2 分 3 秒 past an hour (a bare 12:05 reads as a time of day); an em dash
-    for none."""
+    """12 分 5 秒, or 1 小时 2 分 3 秒 past an hour (a bare 12:05 reads as a time of day), or 10 秒
+    under a minute (not "0 分 10 秒"); an em dash for none."""
     if seconds is None:
         return "—"
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     if hours:
         return _("%(h)d h %(m)d min %(s)d s", h=hours, m=minutes, s=seconds)
-    return _("%(m)d min %(s)d s", m=minutes, s=seconds)
+    if minutes:
+        return _("%(m)d min %(s)d s", m=minutes, s=seconds)
+    return _("%(s)d s", s=seconds)
 
 
 def export_names(exam: Exam, what: str, slug: str, *, zone: tzinfo) -> tuple[str, str]:

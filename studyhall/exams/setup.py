@@ -16,7 +16,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.exams import paper, service
+from studyhall.exams import paper, reports, service
 from studyhall.exams import points as exam_points
 from studyhall.exams.models import (
     Attempt,
@@ -228,6 +228,16 @@ def save_exam(
         _refuse_to_reopen(session, exam, now)
     if not exam.items and not exam.rules:
         raise DomainError(_("A test needs questions: pick some or add a drawing rule."), ErrorCode.INVALID)
+    total = reports.total_score(exam)
+    if exam.pass_mark is not None and exam.pass_mark > total:
+        raise DomainError(
+            _(
+                "The pass mark (%(mark)s) is above the test’s total of %(total)s points: nobody could pass.",
+                mark=f"{exam.pass_mark:g}",
+                total=f"{total:g}",
+            ),
+            ErrorCode.INVALID,
+        )
     # Drawing once now turns a pool that is too small into an error for the administrator,
     # not for the first cadre who starts; papers drawn ahead under the old settings go.
     paper.draw(session, exam, random.Random(0))

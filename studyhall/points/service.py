@@ -64,6 +64,21 @@ DEFAULTS: dict[RuleKey, Default] = {
 }
 
 
+# The rules a feature awards through: only these can be put in use. A feature still to come adds its
+# key here when it starts to award, so nobody switches on a rule that could never give a point.
+READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL}
+
+# What an administrator sets on each rule besides whether it is in use. A test sets its own points
+# and an administrator writes each manual award's, so those rules have no points per action, and
+# manual awards are not capped.
+_AMOUNTS = ("points", "daily_cap", "weekly_cap")
+_SETTINGS: dict[RuleKey, tuple[str, ...]] = {RuleKey.EXAM: ("daily_cap", "weekly_cap"), RuleKey.MANUAL: ()}
+
+
+def settings(key: RuleKey) -> tuple[str, ...]:
+    return _SETTINGS.get(key, _AMOUNTS)
+
+
 def _ensure_rules(session: Session) -> None:
     """Add the rules of any key that has no row yet (a new database, or a key a later version
     added), as DEFAULTS says; a row that exists keeps the administrators' numbers."""
@@ -117,6 +132,10 @@ def edit_rule(session: Session, actor: User, rule_id: int, change: RuleChange, *
     found = session.get(PointRule, rule_id, with_for_update=True)
     if found is None:
         raise DomainError(_("No such rule."), ErrorCode.NOT_FOUND)
+    if change.enabled and found.key not in READY:
+        raise DomainError(
+            _("This rule's feature is not available yet: it cannot be put in use."), ErrorCode.INVALID
+        )
     if change.points < 0 or any(cap is not None and cap < 0 for cap in (change.daily_cap, change.weekly_cap)):
         raise DomainError(_("Points and caps cannot be negative."), ErrorCode.INVALID)
     if (

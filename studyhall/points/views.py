@@ -23,7 +23,7 @@ from studyhall.headers import attachment
 from studyhall.pagination import Page
 from studyhall.points import boards, mine, periods, service
 from studyhall.points.forms import ManualAwardForm, ReverseForm, RuleForm
-from studyhall.points.models import Period
+from studyhall.points.models import Period, PointRule
 from studyhall.points.periods import Span
 from studyhall.points.service import RuleChange
 from studyhall.tabular import Sheet, xlsx_bytes
@@ -210,10 +210,10 @@ def board_xlsx() -> Response:
 @allow(Role.ADMIN)
 def admin_index() -> str:
     session = db.session()
-    forms = {}
-    for rule in service.rules(session):
-        form = RuleForm(
-            prefix=f"rule{rule.id}",
+    rules = service.rules(session)
+    forms = {
+        rule.id: _rule_form(
+            rule,
             data={
                 "points": rule.points,
                 "daily_cap": rule.daily_cap,
@@ -221,12 +221,24 @@ def admin_index() -> str:
                 "enabled": rule.enabled,
             },
         )
-        forms[rule.id] = (rule, form)
+        for rule in rules
+        if rule.key in service.READY
+    }
     return render_template(
         "points/admin.html",
+        rules=rules,
         forms=forms,
         awards=service.manual_awards(session),
     )
+
+
+def _rule_form(rule: PointRule, **kwargs: object) -> RuleForm:
+    """The rule's form with only what an administrator sets on it (service.settings)."""
+    form = RuleForm(prefix=f"rule{rule.id}", **kwargs)
+    for name in ("points", "daily_cap", "weekly_cap"):
+        if name not in service.settings(service.RuleKey(rule.key)):
+            delattr(form, name)
+    return form
 
 
 def _refused(refused: DomainError) -> ResponseReturnValue:
@@ -240,7 +252,10 @@ def _refused(refused: DomainError) -> ResponseReturnValue:
 @allow(Role.ADMIN)
 def edit_rule(rule_id: int) -> ResponseReturnValue:
     session = db.session()
-    form = RuleForm(prefix=f"rule{rule_id}")
+    found = session.get(PointRule, rule_id)
+    if found is None:
+        abort(404)
+    form = _rule_form(found)
     if not form.validate_on_submit():
         flash(
             _(
@@ -255,7 +270,12 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
             session,
             signed_in_user(),
             rule_id,
-            RuleChange(number(form.points), form.daily_cap.data, form.weekly_cap.data, form.enabled.data),
+            RuleChange(  # what the form does not hold stays as it is
+                form.data.get("points", found.points),
+                form.data.get("daily_cap", found.daily_cap),
+                form.data.get("weekly_cap", found.weekly_cap),
+                form.enabled.data,
+            ),
             now=clock.now(),
         )
     except DomainError as refused:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -147,6 +148,22 @@ def test_preview_marks_the_rows_in_error_and_the_error_list_links_to_them(admin,
         assert "row-error" in marked
         assert message in preview.split(f'id="row-{number}"')[1].split('class="question-row')[0]
     assert 'id="row-2"' in preview and "row-error" not in preview.split('id="row-2"')[0].rsplit("<div", 1)[1]
+
+
+def test_every_link_of_the_preview_lands_on_a_row_and_an_unreadable_row_shows_its_type_and_stem(
+    admin, client
+):
+    example = row("单选", "示例题干（ ）。", ["甲", "乙"], "A", id="示例-1")
+    unreadable = row("单选", "国家安全教育日是每年的哪一天（ ）？", ["4月15日", "5月4日"], "")
+    page = upload(client, xlsx(sheet_rows(example, *SAMPLE, unreadable))).get_data(as_text=True)
+    links = set(re.findall(r'href="#(row-\d+)"', page))
+    assert {"row-2", "row-7"} <= links  # the skipped example row's warning, the unreadable row's error
+    for anchor in links:
+        assert f'id="{anchor}"' in page, anchor
+    skipped = page.split('id="row-2"')[1].split('class="question-row')[0]
+    assert "示例" in skipped and "row-error" not in page.split('id="row-2"')[0].rsplit("<div", 1)[1]
+    card = page.split('id="row-7"')[1].split('class="question-row')[0]
+    assert '<p class="glimpse"><span class="tag">单选' in card and "国家安全教育日是每年的哪一天" in card
 
 
 def test_banks_are_for_administrators_only(people, auth, client):

@@ -71,3 +71,42 @@ def test_the_drawing_rules_choices_are_wide_enough_to_read_and_pick_on_a_phone(p
     for select in selects:
         assert select.evaluate("el => el.getBoundingClientRect().width") >= 150, select.get_attribute("name")
     expect(phone.locator("#paper .scroll-hint")).to_be_visible()  # the rules table scrolls sideways instead
+
+
+def test_branch_paths_dates_and_times_used_stay_whole_in_the_roster_results_and_tests_of_my_branch(
+    phone, app, people, world, make_exam
+):
+    group = people.branch("第二党小组", world["first"])
+    people.user("10003", branch=group, name="欧阳晓燕")
+    people.user("sec1", Role.SECRETARY, world["first"], name="一支部书记")
+    exam_id = make_exam()
+    sign_in(phone, "10003")  # an attempt in progress puts the person on the results
+    expect(phone).to_have_url("/")
+    phone.goto(f"/exams/{exam_id}")
+    phone.locator("#start").click()
+    phone.wait_for_url(re.compile(r"/attempts/\d+$"))
+    phone.context.clear_cookies()
+
+    def whole(selector: str) -> None:
+        cells = phone.locator(selector).all()
+        assert cells, selector
+        for cell in cells:
+            assert cell.evaluate(LINES) == 1, cell.inner_text()
+
+    sign_in(phone, "admin1")
+    path = "第一党支部 / 第二党小组"
+    phone.goto(f"/admin/exams/{exam_id}/roster")
+    whole(f'.roster tr[data-username="10003"] td:has-text("{path}")')
+    whole(".roster tbody .nowrap")
+    phone.goto(f"/admin/exams/{exam_id}/results")
+    whole(f'#results tr[data-username="10003"] td:has-text("{path}")')
+    whole("#results tbody .nowrap")
+    phone.goto("/admin/exams/")
+    whole("#exams time")
+    phone.context.clear_cookies()
+    sign_in(phone, "sec1")
+    phone.goto("/branch/exams/")
+    whole("#exams time")
+    phone.goto(f"/branch/exams/{exam_id}/roster")
+    whole(f'.roster tr[data-username="10003"] td:has-text("{path}")')
+    screenshot(phone, "roster-phone")

@@ -38,7 +38,7 @@ def test_a_cadre_reads_my_points_on_a_phone_and_finds_themself_on_the_board(phon
     expect(login_card.locator(".point-card-score")).to_have_text("1/1")
     expect(login_card).to_have_class("point-card done")
     expect(phone.locator('#totals [data-period="all"] .point-card-score')).to_have_text("6")
-    expect(phone.locator('#totals [data-period="all"]')).to_contain_text("全单位第 2 名（共 2 人）")
+    expect(phone.locator('#totals [data-period="all"]')).to_contain_text("全单位第 2 名（上榜 2 人）")
     expect(phone.locator("#weeks-chart rect")).to_have_count(8)
     expect(phone.locator("#ledger")).to_contain_text("参加主题党日志愿服务")
     # Nothing wider than the phone but the tables, which scroll under their hint.

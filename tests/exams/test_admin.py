@@ -136,6 +136,23 @@ def test_a_pool_too_small_and_bad_lines_are_shown_on_the_form_and_nothing_is_sav
         assert session.scalar(select(func.count()).select_from(Exam)) == 0
 
 
+def test_a_pass_mark_above_the_tests_total_is_refused_on_the_form(app, admin_client, world):
+    above = admin_client.post("/admin/exams/new", data=form_data(world, pass_mark="10.5"))  # of 10
+    assert above.status_code == 422
+    refusal = problem_of(above.get_data(as_text=True))
+    assert "The pass mark (10.5) is above the test’s total of 10 points" in refusal
+    with database(app) as session:
+        bank_id = session.scalars(select(Bank.id)).one()
+    drawn = {"rules-0-bank_id": str(bank_id), "rules-0-count": "1", "rules-0-score": "5"}
+    mixed = admin_client.post(
+        "/admin/exams/new", data=form_data(world, items="T-001 2", pass_mark="8", **drawn)
+    )
+    assert "total of 7 points" in problem_of(mixed.get_data(as_text=True))  # 2 picked + 1 drawn × 5
+    with database(app) as session:
+        assert session.scalar(select(func.count()).select_from(Exam)) == 0
+    assert admin_client.post("/admin/exams/new", data=form_data(world, pass_mark="10")).status_code == 302
+
+
 def test_after_a_start_window_limit_and_audience_change_but_the_paper_is_frozen(
     app, admin_client, world, make_exam
 ):
@@ -189,7 +206,7 @@ def test_extra_minutes_and_a_later_close_for_one_person(app, admin_client, make_
     )
     assert later.status_code == 302
     page = admin_client.get(f"/admin/exams/{exam_id}").get_data(as_text=True)
-    assert "2026-04-16 10:00" in page and page.count('<tr><th scope="row">') == 2
+    assert "2026-04-16 10:00" in page and page.count('<tr><th scope="row" class="nowrap">') == 2
     unknown = admin_client.post(
         f"/admin/exams/{exam_id}/extensions", data={"username": "nobody", "extra_minutes": "5"}
     )

@@ -129,3 +129,11 @@ def test_the_secretarys_pages_head_their_columns_plainly(app, branches):
     assert "分页" not in heads and "参考名单与成绩" in heads
     roster = secretary.get(f"/branch/exams/{branches['exam']}/roster").get_data(as_text=True)
     assert '<th scope="col">姓名</th>' in roster and "名称" not in roster
+
+
+def test_a_secretary_reaches_the_tests_of_their_branch_from_the_site_menu(app, branches):
+    page = sign_in(app, "sec1").get("/points/").get_data(as_text=True)
+    menu = page.split('<nav aria-label="')[1].split("</nav>")[0]
+    assert 'href="/branch/exams/"' in menu and "本支部的测试" in menu
+    cadre_menu = sign_in(app, "10001").get("/").get_data(as_text=True).split("<nav")[1].split("</nav>")[0]
+    assert "/branch/exams/" not in cadre_menu

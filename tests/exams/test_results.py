@@ -146,6 +146,16 @@ def test_a_question_with_negative_discrimination_is_flagged_check_the_key(app, c
     assert '<desc id="branches-chart-desc">' in page and 'id="histogram-table"' in page
 
 
+def test_facility_and_the_other_item_figures_read_as_percentages(app, client, auth, known):
+    with database(app) as session:
+        analysis = analyse(session, session.get(Exam, known))
+    auth.login("admin1")
+    page = client.get(f"/admin/exams/{known}/analysis").get_data(as_text=True)
+    row = page.split(f'data-lineage="{analysis.questions[0].lineage}"')[1].split("</tr>")[0]
+    facility = analysis.questions[0].statistics.facility
+    assert f'<td class="nowrap">{facility:.1f}%</td>' in row
+
+
 def test_drawn_papers_get_statistics_per_question_over_the_attempts_that_had_it_against_the_total_and_no_alpha(
     app, make_exam, world, cadres
 ):
@@ -226,7 +236,7 @@ def test_a_contest_ranks_by_score_then_time_used(app, make_exam, frozen_now):
     admin = sign_in(app, "admin1")
     page = admin.get(f"/admin/exams/{exam_id}/results").get_data(as_text=True)
     assert re.findall(r'data-rank="(\d+)" data-username="(\d+)"', page) == [("1", "10002"), ("2", "10001")]
-    assert "<td>3 分 0 秒</td>" in page and "<td>5 分 0 秒</td>" in page
+    assert '<td class="nowrap">3 分 0 秒</td>' in page and '<td class="nowrap">5 分 0 秒</td>' in page
     workbook = load_workbook(io.BytesIO(admin.get(f"/admin/exams/{exam_id}/results.xlsx").data))
     ranking_sheet = workbook.worksheets[1]  # after the results sheet
     assert [row[:3] for row in ranking_sheet.iter_rows(min_row=2, values_only=True)] == [
@@ -381,13 +391,15 @@ def test_the_result_page_shows_time_used_questions_correct_and_the_contest_rank(
     assert 'data-correct="4"' in first and 'data-rank="1"' in first
 
 
-def test_time_used_reads_in_minutes_and_seconds_and_past_an_hour_in_hours_too(app):
+def test_time_used_reads_in_seconds_under_a_minute_then_minutes_and_past_an_hour_in_hours_too(app):
     with app.test_request_context():
-        assert [export.duration_text(s) for s in (None, 59, 307, 3723)] == [
+        assert [export.duration_text(s) for s in (None, 0, 59, 307, 3723, 3605)] == [
             "—",
-            "0 分 59 秒",
+            "0 秒",
+            "59 秒",
             "5 分 7 秒",
             "1 小时 2 分 3 秒",
+            "1 小时 0 分 5 秒",
         ]
 
 

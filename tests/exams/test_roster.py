@@ -52,3 +52,14 @@ def test_the_roster_lists_per_branch_who_has_not_started_is_in_progress_or_submi
         ("第一党支部", 2, 0, 1, 1),
         ("第二党支部", 1, 1, 0, 0),
     ]
+
+
+def test_the_note_on_second_attempts_shows_only_when_a_test_allows_more_than_one(
+    app, admin_client, make_exam
+):
+    note = "Someone with a second attempt in progress counts as in progress."
+    for attempts, shown in ((1, False), (2, True)):
+        exam_id = make_exam(attempts_allowed=attempts)
+        for page in ("roster", "monitor"):
+            html = admin_client.get(f"/admin/exams/{exam_id}/{page}").get_data(as_text=True)
+            assert (note in html) is shown, (attempts, page)

@@ -33,3 +33,14 @@ def test_the_site_menu_is_hidden_during_an_attempt(app, make_exam):
     attempt_id = start(cadre, exam_id).get_json()["attempt"]
     page = cadre.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert 'id="attempt"' in page and '<nav aria-label="' not in page
+
+
+def test_language_password_and_sign_out_are_hidden_during_an_attempt(app, make_exam):
+    exam_id = make_exam()
+    cadre = sign_in(app, "10001")
+    home = cadre.get("/").get_data(as_text=True)
+    assert 'name="lang"' in home and 'href="/password"' in home and 'action="/logout"' in home
+    attempt_id = start(cadre, exam_id).get_json()["attempt"]
+    page = cadre.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'id="attempt"' in page
+    assert 'name="lang"' not in page and 'href="/password"' not in page and 'action="/logout"' not in page

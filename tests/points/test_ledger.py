@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from studyhall import db
 from studyhall.accounts.models import User
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import service
 from studyhall.points.models import PointAward, PointRuleVersion, PointTotal
 from studyhall.points.service import RuleChange, RuleKey
@@ -66,16 +67,14 @@ def test_an_award_is_made_once_per_source_and_counts_in_every_period(app, cadre)
 
 
 def test_caps_hold_per_day_and_per_week(app, cadre, admin):
-    enable(app, admin, RuleKey.PLAN_ITEM, 2, daily=5, weekly=7)
+    enable(app, admin, RuleKey.LOGIN, 2, daily=5, weekly=7)
     monday, tuesday = local(2026, 12, 7, 9, 0), local(2026, 12, 8, 9, 0)
     with app.app_context(), db.new_session() as session:
-        given = [
-            service.award(session, cadre.id, RuleKey.PLAN_ITEM, f"item:{n}", at=monday) for n in range(4)
-        ]
+        given = [service.award(session, cadre.id, RuleKey.LOGIN, f"item:{n}", at=monday) for n in range(4)]
         # 2 + 2 + 1 (the day's cap of 5) + nothing
         assert [award.points if award else None for award in given] == [2, 2, 1, None]
         later = [
-            service.award(session, cadre.id, RuleKey.PLAN_ITEM, f"item:{n}", at=tuesday) for n in range(4, 7)
+            service.award(session, cadre.id, RuleKey.LOGIN, f"item:{n}", at=tuesday) for n in range(4, 7)
         ]
         assert [award.points if award else None for award in later] == [2, None, None]  # the week's 7
         session.commit()
@@ -153,14 +152,25 @@ def award_together(app, user_id: int, sources: list[str], key: RuleKey) -> list[
 
 
 def test_caps_and_once_only_hold_when_awards_race(app, cadre, admin):
-    enable(app, admin, RuleKey.PRACTICE, 1, daily=5)
+    enable(app, admin, RuleKey.EXAM, 1, daily=5)
     with app.app_context(), db.new_session() as session:
         service.rule(session, RuleKey.LOGIN)  # rows in place before the race
         session.commit()
-    given = award_together(app, cadre.id, [f"answer:{n}" for n in range(8)], RuleKey.PRACTICE)
+    given = award_together(app, cadre.id, [f"answer:{n}" for n in range(8)], RuleKey.EXAM)
     assert sorted(points or 0 for points in given) == [0, 0, 0, 1, 1, 1, 1, 1]
     twice = award_together(app, cadre.id, ["day:2026-04-15"] * 6, RuleKey.LOGIN)
     assert sorted(points or 0 for points in twice) == [0, 0, 0, 0, 0, 1]
     with app.app_context(), db.new_session() as session:
         assert session.scalar(select(func.sum(PointAward.points))) == 6
         assert totals(session, cadre.id)[("day", date(2026, 4, 15))] == 6
+
+
+def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
+    with app.app_context(), db.new_session() as session:
+        for key in set(RuleKey) - service.READY:
+            rule = service.rule(session, key)
+            with pytest.raises(DomainError) as refused:
+                service.edit_rule(session, admin, rule.id, RuleChange(1, 5, None, True), now=START)
+            assert refused.value.code == ErrorCode.INVALID
+            assert not service.rule(session, key).enabled
+        assert {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL} == service.READY

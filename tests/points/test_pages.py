@@ -58,7 +58,7 @@ def test_the_people_board_ranks_by_points_then_who_got_there_first_and_drops_the
     client = client_for(app, "10001")
     html = client.get("/points/board?period=week").get_data(as_text=True)
     assert board_names(html)[:3] == ["王建国", "李晓燕", "张三"]
-    assert "place 1 of" in html
+    assert "place 1 (3 with points)" in html
     admin = client_for(app, "admin1")
     with app.app_context(), db.new_session() as session:
         leaver = session.scalars(select(User.id).where(User.username == "10002")).one()
@@ -124,3 +124,57 @@ def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org
     with app.app_context(), db.new_session() as session:
         changed = service.rule(session, RuleKey.LOGIN)
         assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)
+
+
+def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_as_coming(app, org):
+    admin = client_for(app, "admin1")
+    admin.post("/language", data={"lang": "zh_Hans_CN"})
+    page = admin.get("/admin/points/").get_data(as_text=True)
+    assert '<h2 id="rules-title">积分规则</h2>' in page
+
+    def section(key: str) -> str:
+        return page.split(f'id="rule-{key}"')[1].split("</form>")[0].split('class="rule-coming"')[0]
+
+    assert "-points" in section("login") and "-daily_cap" in section("login")
+    exam = section("exam")
+    assert "-points" not in exam and "-daily_cap" in exam and "-weekly_cap" in exam and "-enabled" in exam
+    manual = section("manual")
+    assert "-points" not in manual and "-daily_cap" not in manual and "-enabled" in manual
+    for key in ("plan_item", "reading", "reflection", "meeting", "practice"):
+        coming = page.split(f'id="rule-{key}"')[0].rsplit("<", 1)[1] + section(key)
+        assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
+
+
+def test_saving_the_exam_rule_keeps_its_points_and_an_unbuilt_rule_cannot_be_switched_on(app, org):
+    with app.app_context(), db.new_session() as session:
+        exam, reading = service.rule(session, RuleKey.EXAM), service.rule(session, RuleKey.READING)
+        session.commit()
+        exam_id, reading_id, exam_points = exam.id, reading.id, exam.points
+    admin = client_for(app, "admin1")
+    caps = {f"rule{exam_id}-daily_cap": "20", f"rule{exam_id}-enabled": "y"}
+    assert admin.post(f"/admin/points/rules/{exam_id}", data=caps).status_code == 302
+    switch_on = {f"rule{reading_id}-points": "1", f"rule{reading_id}-enabled": "y"}
+    refused = admin.post(f"/admin/points/rules/{reading_id}", data=switch_on, follow_redirects=True)
+    assert "not available yet" in refused.get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        exam = service.rule(session, RuleKey.EXAM)
+        assert (exam.points, exam.daily_cap, exam.enabled) == (exam_points, 20, True)
+        assert not service.rule(session, RuleKey.READING).enabled
+
+
+def test_a_place_counts_those_with_points_as_someone_without_points_ranks_after_them(app, org):
+    give(app, "10001", 7, "a")
+    give(app, "10002", 5, "a")
+    with app.app_context(), db.new_session() as session:  # no sign-in point: 20001 stays without points
+        login_rule = service.rule(session, RuleKey.LOGIN)
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        service.edit_rule(session, admin, login_rule.id, service.RuleChange(1, 1, None, False), now=START)
+        session.commit()
+    newcomer = client_for(app, "20001")
+    newcomer.post("/language", data={"lang": "zh_Hans_CN"})
+    totals = newcomer.get("/points/").get_data(as_text=True).split('id="totals"')[1].split("</ul>")[0]
+    assert "全单位第 3 名（上榜 2 人）" in totals and "共" not in totals
+    leader = client_for(app, "10001")
+    leader.post("/language", data={"lang": "zh_Hans_CN"})
+    board = leader.get("/points/board?period=week").get_data(as_text=True)
+    assert "你：7 分，第 1 名（上榜 2 人）。" in board

@@ -60,12 +60,21 @@ class Issue:
         return {**where, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Glimpse:
+    """What could be read of a row or question that is in error, so the preview can say which it is."""
+
+    type: str  # a type key, or the type as written; "" when none was given
+    stem: str
+
+
 @dataclass
 class ParseResult:
     format: str
     questions: list[ParsedQuestion] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    glimpses: dict[int, Glimpse] = field(default_factory=dict)  # by row (sheets) or line (text formats)
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from studyhall.banks.formats import fields
-from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
+from studyhall.banks.formats.base import Glimpse, Issue, ParsedQuestion, ParseResult
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS, Answer
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, csv_bytes, find_header, read_rows, xlsx_bytes
@@ -118,6 +118,7 @@ def _question(row: Row, columns: dict[str, int], result: ParseResult) -> ParsedQ
         if score is None:
             error("分值", _("“%(value)s” is not a positive number.", value=cell("分值")))
     if len(result.errors) > errors_before or kind is None or answer is None:
+        result.glimpses[row.number] = Glimpse(kind.key if kind else type_text, stem)
         return None
     return ParsedQuestion(
         type=kind.key,

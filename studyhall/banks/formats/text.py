@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from studyhall import tabular
 from studyhall.banks.formats import fields
 from studyhall.banks.formats.base import (
+    Glimpse,
     Issue,
     ParsedQuestion,
     ParseResult,
@@ -436,6 +437,8 @@ def _build(draft: _Draft, result: ParseResult) -> None:
     elif not draft.options_broken:  # the out-of-order option already explains what is wrong
         resolved = _resolve(draft, stem, options, declared, errors, result.warnings)
     result.errors.extend(errors)
+    if errors:
+        result.glimpses[draft.line] = Glimpse("" if declared in (None, "choice") else str(declared), stem)
     if errors or resolved is None:
         return
     question_type, answer, options = resolved

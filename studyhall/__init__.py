@@ -22,7 +22,7 @@ def data_path(name: str) -> Path:
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Configure the app. It never touches the database: migrations and the scheduler are run by
     the `studyhall` command, so starting many gunicorn workers has no side effects."""
-    from studyhall import access, accounts, cli, db, errors_pages, headers, i18n, inputs
+    from studyhall import access, accounts, cli, db, errors_pages, headers, i18n, inputs, pagination
     from studyhall import config as defaults
     from studyhall.extensions import babel, csrf, login_manager
     from studyhall.questions import types as question_types
@@ -79,6 +79,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.context_processor(_template_globals)
     # Templates render a question through its type's partials (templates/questions/macros.html).
     app.jinja_env.globals["question_type"] = question_types.get
+    # Links to the same list (another page, an export) carry its filters: see pagination.query_args.
+    app.jinja_env.globals["query_args"] = pagination.query_args
     cli.register(app)
     return app
 

@@ -30,3 +30,19 @@ def paginate(session: Session, query: Select, page: int, per_page: int = 50, *, 
     limited = query.limit(per_page).offset((page - 1) * per_page)
     items = [tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited))
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+# url_for's own keywords: a query string naming one would crash the page or change the link.
+_URL_FOR_KEYWORDS = {"endpoint", "values", "method"}
+
+
+def query_args() -> dict[str, str]:
+    """The request's query arguments that may be passed on to url_for for a link to the same list
+    (another page, an export): never url_for's own keywords (endpoint, _external, _anchor, …)."""
+    from flask import request
+
+    return {
+        key: value
+        for key, value in request.args.to_dict().items()
+        if not key.startswith("_") and key not in _URL_FOR_KEYWORDS
+    }

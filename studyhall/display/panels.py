@@ -78,7 +78,10 @@ def _people(context: Context) -> dict[str, object]:
             {
                 "rank": row.rank,
                 "name": shown_name(row.name, context.display.privacy),
-                "branch": row.branch,
+                # With surnames only, the 党支部 alone: a 党小组 of a few people would tell who it is.
+                "branch": row.branch
+                if context.display.privacy == Privacy.FULL_NAME
+                else row.branch.split(" / ")[0],
                 "points": row.points,
             }
             for row in rows

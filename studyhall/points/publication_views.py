@@ -106,14 +106,19 @@ def export(publication_id: int) -> Response:
         ),
         [],
     ]
+    # A notice is public within the organisation; the 工号 (everyone's sign-in name) is not.
+    with_username = signed_in_user().role == Role.ADMIN
     people = (
         heading
-        + [[_("Rank"), _("Full name"), _("工号"), _("党支部"), _("党小组"), _("Points"), _("Note")]]
         + [
-            [
-                person["rank"],
-                person["name"],
-                person["username"],
+            [_("Rank"), _("Full name")]
+            + ([_("工号")] if with_username else [])
+            + [_("党支部"), _("党小组"), _("Points"), _("Note")]
+        ]
+        + [
+            [person["rank"], person["name"]]
+            + ([person["username"]] if with_username else [])
+            + [
                 person["branch"],
                 person["group"],
                 person["points"],

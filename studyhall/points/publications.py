@@ -73,7 +73,10 @@ def publish(
     `actor` None is the schedule. One transaction: the caller commits."""
     if span.period not in PUBLISHABLE:
         raise DomainError(_("Only a week or a month can be published."), ErrorCode.INVALID)
-    if span.end > periods.local_day(now, clock.local_zone()):
+    if span.start < periods.ALL_TIME_START:
+        raise DomainError(_("There are no points from that long ago."), ErrorCode.INVALID)
+    today = periods.local_day(now, clock.local_zone())
+    if span.start >= today or span.end > today:  # the start first: the end of year 9999 overflows
         raise DomainError(_("That period has not ended yet: publish it once it is over."), ErrorCode.INVALID)
     tree = boards.Tree.read(session)
     if branch_id is not None and branch_id not in tree.branches:

@@ -219,11 +219,22 @@ def _day_in(text: str) -> date | None:
         return None
 
 
+# 学习强国 totals run to tens of thousands; anything past this is not a score (and would not fit the
+# database's integer columns).
+MAX_POINTS = 10**9
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
 def _number(text: str) -> int | None:
+    """A whole number of points as an export writes it (thousands separators, a spreadsheet's .0),
+    within ±MAX_POINTS; None for anything else."""
     cleaned = text.replace(",", "").replace("，", "").strip()
     if cleaned.endswith(".0"):
         cleaned = cleaned[:-2]
-    return int(cleaned) if cleaned.isascii() and cleaned.lstrip("-").isdigit() else None
+    if not _WHOLE_NUMBER.fullmatch(cleaned) or len(cleaned) > 12:
+        return None
+    value = int(cleaned)
+    return value if abs(value) <= MAX_POINTS else None
 
 
 def _read_row(

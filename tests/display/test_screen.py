@@ -78,7 +78,8 @@ def test_a_new_address_shuts_the_old_one_and_brings_a_revoked_screen_back(app, c
 
 
 def test_surname_mode_shows_no_full_name(app, client, register, people, world):
-    people.user("10003", branch=world["first"], name="欧阳明华")
+    group = people.branch("第一党小组", world["first"])
+    people.user("10003", branch=group, name="欧阳明华")
     give(app, "10001", 5, "manual:a")
     give(app, "10003", 3, "manual:b")
     token = register(privacy=Privacy.SURNAME)
@@ -86,6 +87,8 @@ def test_surname_mode_shows_no_full_name(app, client, register, people, world):
     assert "王建国" not in body and "欧阳明华" not in body and "10001" not in body
     board = client.get(f"/display/{token}/data.json").json
     assert [row["name"] for row in board["panels"][0]["rows"]] == ["王同志", "欧阳同志"]
+    assert "第一党小组" not in body  # a small group would tell who it is
+    assert [row["branch"] for row in board["panels"][0]["rows"]] == ["第一党支部", "第一党支部"]
 
 
 def test_a_compound_surname_is_kept_whole():

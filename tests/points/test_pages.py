@@ -178,3 +178,12 @@ def test_a_place_counts_those_with_points_as_someone_without_points_ranks_after_
     leader.post("/language", data={"lang": "zh_Hans_CN"})
     board = leader.get("/points/board?period=week").get_data(as_text=True)
     assert "你：7 分，第 1 名（上榜 2 人）。" in board
+
+
+def test_query_arguments_that_name_url_fors_own_keywords_do_not_break_a_page_or_its_links(app, org):
+    admin = client_for(app, "admin1")
+    for query in ("endpoint=1", "_method=POST", "_external=1&_scheme=https", "_anchor=x", "values=1"):
+        page = admin.get(f"/points/board?{query}")
+        assert page.status_code == 200, query
+        assert "https://" not in page.get_data(as_text=True) and "#x" not in page.get_data(as_text=True)
+    # Lists with a pager: tests/test_pagination.py walks each with such arguments.

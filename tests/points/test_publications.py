@@ -113,6 +113,11 @@ def test_only_a_week_or_month_that_has_ended_can_be_published(app, org, frozen_n
         "/admin/points/publications/new", data={"period": "week", "day": "2026-04-15", "branch": "0"}
     )
     assert response.status_code == 200 and "has not ended yet" in response.get_data(as_text=True)
+    for day, says in (("9999-12-31", "has not ended yet"), ("0001-01-01", "no points from that long ago")):
+        response = client_for(app, "admin1").post(
+            "/admin/points/publications/new", data={"period": "week", "day": day, "branch": "0"}
+        )
+        assert response.status_code == 200 and says in response.get_data(as_text=True), day
     with app.app_context(), db.new_session() as session:
         assert session.scalars(select(Publication)).all() == []
 
@@ -155,7 +160,10 @@ def test_the_xlsx_export_holds_the_frozen_rows_and_each_branchs_totals(app, org,
     give(app, "20001", 5, "a")
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     publication_id = publish_week(app, threshold="1")
-    response = client_for(app, "10002").get(f"/points/publications/{publication_id}.xlsx")
+    cadres = load_workbook(io.BytesIO(client_for(app, "10002").get(f"/points/publications/{publication_id}.xlsx").data))
+    header = list(cadres.worksheets[0].iter_rows(values_only=True))[3]
+    assert header == ("Rank", "Full name", "党支部", "党小组", "Points", "Note")  # no one's sign-in name
+    response = client_for(app, "admin1").get(f"/points/publications/{publication_id}.xlsx")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
     people, branches = workbook.worksheets

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -150,7 +151,21 @@ def plan_import(
             _choose(planned, choices[planned.row], plan)
         if planned.person is not None:
             _once(planned, matched_on, plan)
+    _identify_content(session, plan)
     return plan
+
+
+def _identify_content(session: Session, plan: XxqgPlan) -> None:
+    """Know the export by its rows, not by its bytes: the same export saved again, re-encoded, with a
+    BOM, a blank line, its rows in another order, or dated differently by hand, is the same snapshot
+    (plan.already). Two real exports never have every figure alike."""
+    rows = sorted(
+        [row.username, row.name, row.organisation, row.total or 0, sorted(row.periods.items())]
+        for row in plan.rows
+    )
+    content = json.dumps(rows, ensure_ascii=False)
+    plan.sha256 = hashlib.sha256(content.encode()).hexdigest()
+    plan.already = session.scalars(select(Snapshot).where(Snapshot.sha256 == plan.sha256)).first()
 
 
 def _date(

@@ -18,6 +18,7 @@ class Snapshot(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exported_on: Mapped[date] = mapped_column(Date, index=True)
+    # Of the export's content (its date and rows), not its bytes: see imports._identify_content.
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     filename: Mapped[str] = mapped_column(String(255))
     # The period columns of the export (今日积分, 本周积分 …) in the file's order, named as it names them.

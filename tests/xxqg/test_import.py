@@ -146,6 +146,10 @@ def test_importing_the_same_file_twice_changes_nothing(app, org, session):
     assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
     assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 2
     assert session.scalar(select(func.count()).where(AuditEvent.action == "xxqg.import")) == 1
+    # The same export saved again: as UTF-8 with a BOM, a blank line and its rows in another order.
+    header, *rows = GBK_EXPORT
+    resaved = ("\ufeff" + "\n".join([header, *reversed(rows), ""])).encode("utf-8")
+    assert plan(session, "学习强国积分_2026-04-14 (1).csv", resaved).already is not None
 
 
 def test_a_file_confirmed_twice_at_once_is_saved_once(app, org, session):

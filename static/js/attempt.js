@@ -96,7 +96,8 @@ function reloadWhenRestored() {
 class Store {
   constructor(key) {
     this.key = key;
-    this.data = { seq: {}, settled: {}, pending: {}, kept: {}, clock: null, flags: [], current: 0 };
+    // unsentSwitches: tab switches made offline, reported when the connection is back.
+    this.data = { seq: {}, settled: {}, pending: {}, kept: {}, clock: null, flags: [], current: 0, unsentSwitches: 0 };
     this.writable = true;
     try {
       const raw = window.localStorage.getItem(key);
@@ -203,6 +204,7 @@ class AttemptPage {
     if (this.state.one_per_page) this.enterOnePerPage();
     this.tick();
     this.pump();
+    this.sendSwitches(); // made offline before a reload
     this.resync(); // the page may be a copy (the service worker's, the browser's): the server decides
     this.keepOffline();
   }
@@ -307,7 +309,10 @@ class AttemptPage {
       event.preventDefault();
       this.signInAgain();
     });
-    window.addEventListener("online", () => this.retryNow());
+    window.addEventListener("online", () => {
+      this.retryNow();
+      this.sendSwitches();
+    });
     window.addEventListener("offline", () => {
       this.offline = true;
       this.renderStatus();
@@ -873,16 +878,35 @@ class AttemptPage {
 
   async reportTabSwitch() {
     if (this.stopped || this.leaving) return;
+    this.store.data.unsentSwitches += 1;
+    this.store.save();
+    await this.sendSwitches();
+  }
+
+  // Report the switches not yet reported, one event each: offline they wait (kept on the device),
+  // so that going offline does not get round the test's limit.
+  async sendSwitches() {
+    if (this.sendingSwitches) return;
+    this.sendingSwitches = true;
     try {
-      const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
-        keepalive: true,
-      });
-      const { state, tab_switches: count, tab_switch_limit: limit } = result.body;
-      if (!result.ok) return;
-      if (state === "submitted") await this.end(this.text.textSubmitted);
-      else if (limit) this.warnOfSwitches(limit - count);
+      while (this.store.data.unsentSwitches > 0 && !this.stopped) {
+        const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
+          keepalive: true,
+        });
+        if (!result.ok) return; // refused (the attempt ended, a session to renew): the page says so elsewhere
+        this.store.data.unsentSwitches -= 1;
+        this.store.save();
+        const { state, tab_switches: count, tab_switch_limit: limit } = result.body;
+        if (state === "submitted") {
+          await this.end(this.text.textSubmitted);
+          return;
+        }
+        if (limit && this.store.data.unsentSwitches === 0) this.warnOfSwitches(limit - count);
+      }
     } catch (_error) {
-      // offline: the switch goes unrecorded
+      // offline: they wait for the connection
+    } finally {
+      this.sendingSwitches = false;
     }
   }
 

@@ -153,3 +153,15 @@ def test_every_tab_switch_warns_how_many_more_the_test_allows_before_it_is_submi
     expect(dialog).to_contain_text("再切屏 1 次，将自动交卷")
     attempt = session.get(Attempt, attempt_id)
     assert (attempt.state, attempt.tab_switches) == ("open", 2)
+
+
+def test_tab_switches_made_offline_are_reported_when_the_connection_is_back(page, make_exam, session):
+    attempt_id = start_attempt(page, make_exam(tab_switch_limit=2))
+    page.context.set_offline(True)
+    leave_and_come_back(page)
+    leave_and_come_back(page)  # the limit, reached with no connection
+    page.context.set_offline(False)
+    page.wait_for_url(f"**/attempts/{attempt_id}/result")
+    expect(page.locator("#result")).to_have_attribute("data-ended-by", "tab_switches")
+    attempt = session.get(Attempt, attempt_id)
+    assert (attempt.state, attempt.tab_switches) == ("submitted", 2)

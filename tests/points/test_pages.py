@@ -112,6 +112,7 @@ def test_a_manual_award_needs_a_reason_is_made_once_per_form_and_is_taken_back_b
         assert [tuple(row) for row in rows] == [(0, 3), (0, 3), (1, -3)]
     mine = client_for(app, "10001").get("/points/").get_data(as_text=True)
     assert "学习标兵" in mine and "录入错误" in mine and "-3" in mine
+    assert mine.count('<span class="tag">Correction</span>') == 1  # the reversal reads as one
 
 
 def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org):

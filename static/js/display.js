@@ -208,8 +208,8 @@ function scheduleRotation() {
   clearTimeout(state.rotateTimer);
   const seconds = Math.max(1, Number(state.board.rotate_seconds) || 20);
   state.rotateTimer = setTimeout(() => {
+    scheduleRotation(); // first: a panel that fails to draw must not stop the rotation
     show(state.shown + 1);
-    scheduleRotation();
   }, seconds * 1000);
 }
 

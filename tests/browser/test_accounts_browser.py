@@ -12,7 +12,8 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:  # type: ign
     page.goto("/login")
     page.get_by_label("工号").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    with page.expect_navigation():  # the answer to the sign-in, before anything else is asked for
+        page.get_by_role("button", name="登录").click()
 
 
 def test_first_sign_in_asks_for_a_new_password_then_opens_home(page, people):

@@ -94,6 +94,7 @@ def test_branch_paths_dates_and_times_used_stay_whole_in_the_roster_results_and_
             assert cell.evaluate(LINES) == 1, cell.inner_text()
 
     sign_in(phone, "admin1")
+    expect(phone).to_have_url("/")  # signed in before the next page is asked for
     path = "第一党支部 / 第二党小组"
     phone.goto(f"/admin/exams/{exam_id}/roster")
     whole(f'.roster tr[data-username="10003"] td:has-text("{path}")')
@@ -105,6 +106,7 @@ def test_branch_paths_dates_and_times_used_stay_whole_in_the_roster_results_and_
     whole("#exams time")
     phone.context.clear_cookies()
     sign_in(phone, "sec1")
+    expect(phone).to_have_url("/")
     phone.goto("/branch/exams/")
     whole("#exams time")
     phone.goto(f"/branch/exams/{exam_id}/roster")

@@ -48,20 +48,30 @@ class Default:
 
 # Modelled on 学习强国's published rules. Rules for features still to come (plans, reading,
 # reflections, meetings, practice) are shipped disabled, ready for those features to award through.
+# The descriptions say what earns the points; how many, and the caps, are read from the rule's
+# numbers (numbers_text), so an administrator's edit never leaves a description saying otherwise.
 DEFAULTS: dict[RuleKey, Default] = {
-    RuleKey.LOGIN: Default("登录", "每日首次登录积 1 分。", 1, daily_cap=1),
+    RuleKey.LOGIN: Default("登录", "每日首次登录。", 1, daily_cap=1),
     RuleKey.EXAM: Default("闭卷测试与知识竞赛", "按成绩积分，分值由每场测试设定；成绩可查看时到账。", 0),
     RuleKey.MANUAL: Default("管理员奖惩", "管理员加分或扣分，须写明理由。", 0),
-    RuleKey.PLAN_ITEM: Default(
-        "完成学习计划", "每完成一项学习计划积 1 分，每日上限 5 分。", 1, 5, enabled=False
-    ),
-    RuleKey.READING: Default("阅读学习", "每有效阅读一篇积 1 分，每日上限 6 分。", 1, 6, enabled=False),
-    RuleKey.REFLECTION: Default(
-        "心得体会", "心得体会经审阅通过积 2 分，每周上限 4 分。", 2, None, 4, enabled=False
-    ),
-    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日每次积 2 分。", 2, enabled=False),
-    RuleKey.PRACTICE: Default("每日答题", "每答对一题积 1 分，每日上限 5 分。", 1, 5, enabled=False),
+    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项本周学习计划。", 1, 5, enabled=False),
+    RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
+    RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4, enabled=False),
+    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2, enabled=False),
+    RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5, enabled=False),
 }
+# Rules whose points each award decides (a test's settings, an administrator's form).
+AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL}
+
+
+def numbers_text(found: PointRule) -> str:
+    """The rule's points and caps in words: 每次 1 分，每日上限 5 分."""
+    parts = [] if found.key in AMOUNT_BY_AWARD else [_("%(n)d points each time", n=found.points)]
+    if found.daily_cap is not None:
+        parts.append(_("at most %(n)d a day", n=found.daily_cap))
+    if found.weekly_cap is not None:
+        parts.append(_("at most %(n)d a week", n=found.weekly_cap))
+    return _("; ").join(parts)
 
 
 # The rules a feature awards through: only these can be put in use. A feature still to come adds its

@@ -70,7 +70,12 @@ def span_label(span: Span) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, object]:
-    return {"span_label": span_label, "period_labels": PERIOD_LABELS, "board_labels": BOARD_LABELS}
+    return {
+        "span_label": span_label,
+        "period_labels": PERIOD_LABELS,
+        "board_labels": BOARD_LABELS,
+        "numbers_text": service.numbers_text,
+    }
 
 
 @bp.route("/points/")

@@ -125,6 +125,8 @@ def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org
     with app.app_context(), db.new_session() as session:
         changed = service.rule(session, RuleKey.LOGIN)
         assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)
+    # What the rule gives is read from its numbers, so a cadre never reads the old ones.
+    assert "2 points each time; at most 2 a day" in client_for(app, "10001").get("/points/").get_data(as_text=True)
 
 
 def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_as_coming(app, org):

@@ -64,6 +64,8 @@ def test_config(database_url: str, tmp_path) -> dict[str, object]:  # type: igno
         # Real hashing costs 0.15 s a password; the hashing itself is not under test here.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "INITIAL_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # A screen's poll reads the database afresh each time: tests change it between two polls.
+        "DISPLAY_FRESH_SECONDS": 0,
     }
 
 

@@ -11,20 +11,25 @@ import functools
 import hashlib
 import json
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
+from typing import cast
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyhall import data_path
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import User
+from studyhall.accounts.models import AuditEvent, User
 from studyhall.display.models import Display, Privacy
 from studyhall.display.panels import PANELS, Context, offered
 from studyhall.errors import DomainError, ErrorCode
+from studyhall.points.models import PointAward
 
 ROTATE_MIN_SECONDS = 3
 ROTATE_MAX_SECONDS = 600
@@ -165,6 +170,83 @@ def board(session: Session, display: Display, *, now: datetime) -> dict[str, obj
         "rotate_seconds": display.rotate_seconds,
         "panels": shown,
     }
+
+
+# What a board is made of changes only through the ledger, an administrator's action (every one is
+# audited: publishing a test, a rule, an import, a person leaving, this screen's settings) or the
+# clock (a new day or week, a test opening): a screen's poll compares these first and builds the
+# board, a hundred milliseconds for a large organisation, only when one of them moved. The ledger's
+# and the audit log's last ids are read at most once a second per process, so that twenty screens
+# polling an unchanged board cost no query at all (revoking a screen is seen within that second too).
+BoardKey = tuple[str, int, datetime, int | None, int | None, datetime, str]
+FRESH_SECONDS = 1.0
+_etags: dict[BoardKey, str] = {}  # per process; a few screens a minute
+_ETAGS_KEPT = 4096
+
+
+@dataclass
+class _Recent:
+    """A reading of the database, and when (time.monotonic) it was taken."""
+
+    at: float
+    value: object
+
+
+_recent: dict[str, _Recent] = {}
+
+
+def _fresh(name: str, read: Callable[[], object]) -> object:
+    reading = _recent.get(name)
+    fresh_for = current_app.config.get("DISPLAY_FRESH_SECONDS", FRESH_SECONDS)
+    if reading is None or time.monotonic() - reading.at >= fresh_for:
+        reading = _recent[name] = _Recent(time.monotonic(), read())
+    return reading.value
+
+
+def board_key(session: Session, token: str, *, now: datetime) -> BoardKey | None:
+    """What this screen's board is made of, or None for an unknown or revoked token."""
+    screen = _fresh(
+        f"screen:{token}",
+        lambda: (
+            session.execute(
+                select(Display.id, Display.updated_at).where(
+                    Display.token == token, Display.revoked_at.is_(None)
+                )
+            ).first()
+            if len(token) <= TOKEN_LENGTH
+            else None
+        ),
+    )
+    if screen is None:
+        return None
+    last_award, last_change = cast(
+        tuple[int | None, int | None],
+        _fresh(
+            "last ids",
+            lambda: tuple(
+                session.execute(
+                    select(
+                        select(func.max(PointAward.id)).scalar_subquery(),
+                        select(func.max(AuditEvent.id)).scalar_subquery(),
+                    )
+                ).one()
+            ),
+        ),
+    )
+    display_id, updated_at = cast(tuple[int, datetime], tuple(screen))  # type: ignore[arg-type]
+    minute = now.replace(second=0, microsecond=0)
+    return (token, display_id, updated_at, last_award, last_change, minute, app_version())
+
+
+def known_etag(key: BoardKey) -> str | None:
+    """The ETag of the board built for this key, if this process built it."""
+    return _etags.get(key)
+
+
+def remember_etag(key: BoardKey, tag: str) -> None:
+    if len(_etags) >= _ETAGS_KEPT:
+        _etags.clear()  # older minutes' keys: never asked for again
+    _etags[key] = tag
 
 
 def etag(payload: dict[str, object]) -> str:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from studyhall import clock, db
 from studyhall.access import PUBLIC, allow
@@ -52,15 +53,26 @@ def screen(token: str) -> ResponseReturnValue:
 @allow(PUBLIC)
 def data(token: str) -> ResponseReturnValue:
     session = db.session()
-    display = service.by_token(session, token)
-    if display is None:
-        return _not_registered(as_json=True)
-    payload = service.board(session, display, now=clock.now())
-    response = jsonify(payload)
-    response.set_etag(service.etag(payload))
+    now = clock.now()
+    key = service.board_key(session, token, now=now)
+    known = service.known_etag(key) if key is not None else None
+    response: WerkzeugResponse
+    if key is not None and known is not None and known in request.if_none_match:
+        response = current_app.response_class(status=304)  # nothing moved: no board built
+        response.set_etag(known)
+    else:
+        display = service.by_token(session, token)
+        if display is None or key is None:
+            return _not_registered(as_json=True)
+        payload = service.board(session, display, now=now)
+        response = jsonify(payload)
+        tag = service.etag(payload)
+        service.remember_etag(key, tag)
+        response.set_etag(tag)
+        response = response.make_conditional(request)
     # Kept, but asked about every time: an unchanged board then costs a 304 and no body.
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    return response
 
 
 # ---- administrators ----------------------------------------------------------------------------

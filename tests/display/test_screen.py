@@ -37,6 +37,18 @@ def test_board_is_200_with_an_etag_then_304_until_an_award_changes_it(app, clien
     assert [row["name"] for row in changed.json["panels"][0]["rows"]] == ["李晓燕", "王建国"]
 
 
+def test_an_unchanged_board_is_answered_without_building_it(app, client, register, monkeypatch):
+    token = register()
+    give(app, "10001", 5, "manual:a")
+    etag = client.get(f"/display/{token}/data.json").headers["ETag"]
+
+    def not_again(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the board was built again though nothing changed")
+
+    monkeypatch.setattr(service, "board", not_again)
+    assert client.get(f"/display/{token}/data.json", headers={"If-None-Match": etag}).status_code == 304
+
+
 def test_the_board_carries_the_app_version_so_screens_reload_after_an_upgrade(app, client, register):
     token = register()
     board = client.get(f"/display/{token}/data.json").json

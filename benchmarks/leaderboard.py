@@ -58,7 +58,7 @@ from sqlalchemy.schema import AddConstraint, DropConstraint
 from studyhall import clock, create_app, db, migrations
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.points import boards, periods, service
-from studyhall.points.models import Period, PointAward, PointRule, PointTotal
+from studyhall.points.models import Period, PointAward, PointCount, PointRule, PointTotal
 from studyhall.points.service import RuleKey
 
 BRANCHES = 99  # 党支部 under the one 机关党委
@@ -307,6 +307,13 @@ def sum_totals(engine: Engine) -> None:
                     f" GROUP BY {start}, user_id"
                 )
             )
+        # The counts of people per total, as the migration that introduced them fills them.
+        connection.execute(
+            text(
+                "INSERT INTO point_count (period, start, points, people)"
+                " SELECT period, start, points, COUNT(*) FROM point_total GROUP BY period, start, points"
+            )
+        )
     # As autovacuum would have on a live database: statistics, and the visibility map that lets
     # PostgreSQL count from an index alone.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -322,6 +329,9 @@ def check_totals(session: Session) -> None:
         )
         if kept != ledger_sum:
             sys.exit(f"the {period.value} totals sum to {kept}, the ledger to {ledger_sum}")
+    people = session.scalar(select(func.coalesce(func.sum(PointCount.people), 0)))
+    if people != session.scalar(select(func.count()).select_from(PointTotal)):
+        sys.exit(f"the counts of people per total hold {people} people, not one per total")
 
 
 # ---- the measurements ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, Engine, Enum, MetaData, Table, create_engine, e
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter, Map
@@ -200,6 +200,23 @@ def discard_session() -> None:
 
 def _close_session(_exc: BaseException | None) -> None:
     discard_session()
+
+
+_TRANSACTION_INFO = "studyhall.transaction"
+
+
+def transaction_info(db_session: Session) -> dict[str, Any]:
+    """A dict that lasts as long as the session's transaction: what it has read that may not
+    change under it, and what it must still write before it commits. Gone when it commits or
+    rolls back, so nothing of it outlives the transaction's snapshot."""
+    info: dict[str, Any] = db_session.info.setdefault(_TRANSACTION_INFO, {})
+    return info
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_info(db_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        db_session.info.pop(_TRANSACTION_INFO, None)
 
 
 def _note_commit(db_session: Session) -> None:

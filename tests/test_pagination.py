@@ -85,8 +85,9 @@ def _give(app: Flask, username: str, amount: int, reason: str, at: datetime) -> 
 
 
 def seed_board(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    branch = people.branch("第一党支部")  # the boards rank the members of a 党支部
     for n in range(ROWS):
-        people.user(f"person{n:03d}")
+        people.user(f"person{n:03d}", branch=branch)
         _give(app, f"person{n:03d}", ROWS - n, f"seed{n}", datetime(2026, 1, 5, tzinfo=UTC))
     return {"period": "all"}, f"person{ROWS - 1:03d}", "person000"  # most points first
 

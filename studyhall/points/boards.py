@@ -7,19 +7,21 @@ People who have left (deactivated) are not on a board; their awards and totals s
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from studyhall import db
 from studyhall.accounts import branch_order
 from studyhall.accounts.models import Branch, User
-from studyhall.points import periods
-from studyhall.points.models import Period, PointTotal
+from studyhall.points import periods, service
+from studyhall.points.models import Period, PointCount, PointTotal
 from studyhall.points.periods import Span
 
 _Ts = TypeVarTuple("_Ts")
@@ -59,28 +61,61 @@ def _in_span(span: Span) -> ColumnElement[bool]:
     return and_(PointTotal.period == span.period.value, PointTotal.start == span.start)
 
 
-def _scope(query: Select[*_Ts], branch_ids: set[int] | None) -> Select[*_Ts]:
-    query = query.where(User.active.is_(True))
-    return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
+def _scope(query: Select[*_Ts], tree: Tree, branch_ids: set[int] | None) -> Select[*_Ts]:
+    """Those on a board: active members of a 党支部 (in `branch_ids`, if given). Someone placed above
+    the 党支部, such as an administrator in the 机关党委 itself, studies for no branch and is on none."""
+    within = tree.members if branch_ids is None else branch_ids & tree.members
+    return query.where(User.active.is_(True), User.branch_id.in_(within))
+
+
+def on_board(session: Session, user: User, branch_ids: set[int] | None = None) -> bool:
+    """Whether the person is ranked on the board of `branch_ids` (None: the whole organisation)."""
+    tree = Tree.read(session)
+    within = tree.members if branch_ids is None else branch_ids & tree.members
+    return user.active and user.branch_id in within
+
+
+def _off_board(tree: Tree) -> ColumnElement[bool]:
+    """People whose totals are kept but who are on no board: those who have left, and those in no
+    党支部 (see _scope). Few, found through ix_user_departed and the branch index."""
+    return or_(User.active.is_(False), User.branch_id.is_(None), User.branch_id.in_(tree.outside))
+
+
+def _off_board_tally(session: Session, span: Span, tree: Tree, ahead: ColumnElement[bool]) -> tuple[int, int]:
+    """Of those off the board (a few thousand of 100,000), how many have a total ahead and how many
+    have one. Each is probed once through the totals' key: as a join, PostgreSQL misjudged the
+    board's size and hashed all 100,000 totals (benchmarks/leaderboard.py)."""
+    total = (
+        select(case((ahead, 2), else_=1))  # NULL: no total in the period
+        .where(_in_span(span), PointTotal.user_id == User.id)
+        .scalar_subquery()
+        .label("total")
+    )
+    rows = session.execute(select(total, func.count()).where(_off_board(tree)).group_by(total)).all()
+    counts: dict[int | None, int] = {value: people for value, people in rows}
+    return counts.get(2, 0), counts.get(1, 0) + counts.get(2, 0)
 
 
 def people(
     session: Session, span: Span, *, branch_ids: set[int] | None = None, limit: int = 50, offset: int = 0
 ) -> list[PersonRow]:
     """The top of the people board (those with points in the period), from `offset`."""
+    tree = Tree.read(session)
     query = _scope(
         select(PointTotal.user_id, User.display_name, User.username, User.branch_id, PointTotal.points)
         .join(User, User.id == PointTotal.user_id)
         .where(_in_span(span))
         .order_by(PointTotal.points.desc(), PointTotal.reached_at, PointTotal.user_id),
+        tree,
         branch_ids,
     )
-    return _person_rows(session, session.execute(query.limit(limit).offset(offset)).all(), offset)
+    return _person_rows(tree, session.execute(query.limit(limit).offset(offset)).all(), offset)
 
 
 def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) -> list[PersonRow]:
-    """Every active person in scope, ranked as on the board, with those who have no points in the
-    period counted at 0 (after those who reached 0): a 积分公示 names those who did nothing too."""
+    """Everyone on the board in scope, ranked, with those who have no points in the period counted
+    at 0 (after those who reached 0): a 积分公示 names those who did nothing too."""
+    tree = Tree.read(session)
     points = func.coalesce(PointTotal.points, 0)
     query = _scope(
         select(
@@ -89,15 +124,15 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
         .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
         # Without points: after everyone at 0 who reached it, whichever way NULLs sort.
         .order_by(points.desc(), PointTotal.reached_at.is_(None), PointTotal.reached_at, User.id),
+        tree,
         branch_ids,
     )
-    return _person_rows(session, session.execute(query).all())
+    return _person_rows(tree, session.execute(query).all())
 
 
 def _person_rows(
-    session: Session, rows: Sequence[Row[int, str, str, int | None, int]], offset: int = 0
+    tree: Tree, rows: Sequence[Row[int, str, str, int | None, int]], offset: int = 0
 ) -> list[PersonRow]:
-    tree = Tree.read(session)
     return [
         PersonRow(
             offset + place,
@@ -114,24 +149,7 @@ def _person_rows(
 
 def count(session: Session, span: Span, *, branch_ids: set[int] | None = None) -> int:
     """How many people have points on the board."""
-    (people,) = _tally(session, span, branch_ids, func.count())
-    return people
-
-
-def _tally(
-    session: Session, span: Span, branch_ids: set[int] | None, *counts: ColumnElement[int]
-) -> list[int]:
-    """Counts over the totals on a board: those of active people (in `branch_ids`, if given).
-    The whole organisation's board is counted from the board index alone, less the totals of the
-    few who have left: joining each of a year's 100,000 totals to its person costs ten times more
-    (benchmarks/leaderboard.py)."""
-    totals = select(*counts).select_from(PointTotal).where(_in_span(span))
-    people = totals.join(User, User.id == PointTotal.user_id)
-    if branch_ids is not None:
-        return list(session.execute(_scope(people, branch_ids)).one())
-    everyone = session.execute(totals).one()
-    departed = session.execute(people.where(User.active.is_(False))).one()
-    return [all_ - gone for all_, gone in zip(everyone, departed, strict=True)]
+    return standing(session, span, None, branch_ids=branch_ids).of
 
 
 @dataclass(frozen=True)
@@ -141,12 +159,20 @@ class Standing:
     of: int  # people on the board (with points in the period)
 
 
-def standing(session: Session, span: Span, user_id: int, *, branch_ids: set[int] | None = None) -> Standing:
-    """A person's points and place on a board: one pass over the board's totals counts both those
-    ahead and everyone."""
-    mine = session.execute(
-        select(PointTotal.points, PointTotal.reached_at).where(_in_span(span), PointTotal.user_id == user_id)
-    ).first()
+def standing(
+    session: Session, span: Span, user_id: int | None, *, branch_ids: set[int] | None = None
+) -> Standing:
+    """A person's points and place on a board (of nobody: the place after everyone)."""
+    tree = Tree.read(session)
+    mine = (
+        session.execute(
+            select(PointTotal.points, PointTotal.reached_at).where(
+                _in_span(span), PointTotal.user_id == user_id
+            )
+        ).first()
+        if user_id is not None
+        else None
+    )
     if mine is None:
         points, ahead = 0, PointTotal.points >= 0  # every total on the board, a negative one aside
     else:
@@ -160,8 +186,34 @@ def standing(session: Session, span: Span, user_id: int, *, branch_ids: set[int]
                 PointTotal.user_id < user_id,
             ),
         )
-    before, everyone = _tally(session, span, branch_ids, func.count().filter(ahead), func.count())
-    return Standing(points, before + 1, everyone)
+    tally = select(func.count().filter(ahead), func.count()).select_from(PointTotal).where(_in_span(span))
+    tally = tally.join(User, User.id == PointTotal.user_id)
+    if branch_ids is not None:  # a branch's board: a few thousand totals at most, counted
+        before, everyone = session.execute(_scope(tally, tree, branch_ids)).one()
+        return Standing(points, before + 1, everyone)
+    # The whole organisation's board, of up to 100,000: the counts of people per total above mine,
+    # those of my total who reached it first, less those off the board (benchmarks/leaderboard.py).
+    service.write_counts(session)  # moves this transaction made (an award just now) counted too
+    above = PointCount.points > points if mine is not None else PointCount.points >= 0
+    counted_above, counted = session.execute(
+        select(
+            func.coalesce(func.sum(PointCount.people).filter(above), 0),
+            func.coalesce(func.sum(PointCount.people), 0),
+        ).where(PointCount.period == span.period.value, PointCount.start == span.start)
+    ).one()
+    tied_ahead = 0
+    if mine is not None:
+        tied_ahead = (
+            session.scalar(
+                select(func.count())
+                .select_from(PointTotal)
+                .where(_in_span(span), PointTotal.points == mine.points, ahead)
+            )
+            or 0
+        )
+    gone_ahead, gone = _off_board_tally(session, span, tree, ahead)
+    before = int(counted_above) + tied_ahead - gone_ahead
+    return Standing(points, before + 1, int(counted) - gone)
 
 
 def branches(
@@ -199,6 +251,9 @@ def branches(
     ]
 
 
+_TREE = "studyhall.points.tree"
+
+
 @dataclass
 class Tree:
     """The organisation's levels: the 党支部 are the children of a top branch (the 机关党委), or a
@@ -211,7 +266,18 @@ class Tree:
 
     @classmethod
     def read(cls, session: Session) -> Tree:
-        ordered = branch_order.ordered(session.scalars(select(Branch)))
+        """The tree as this transaction sees it, read once: a page asks for several boards."""
+        cache = db.transaction_info(session)
+        if _TREE not in cache:
+            cache[_TREE] = cls._read(session)
+        tree: Tree = cache[_TREE]
+        return tree
+
+    @classmethod
+    def _read(cls, session: Session) -> Tree:
+        # Plain rows, not Branch objects: loading 500 of them took longer than the board.
+        rows = session.execute(select(Branch.id, Branch.name, Branch.parent_id, Branch.sort_order)).all()
+        ordered = sorted(rows, key=lambda branch: branch_order.name_key(branch.name, branch.sort_order))
         names = {branch.id: branch.name for branch in ordered}
         parent = {branch.id: branch.parent_id for branch in ordered}
         tops = {branch.id for branch in ordered if branch.parent_id is None}
@@ -224,6 +290,16 @@ class Tree:
         chosen = set(level_one)
         groups = [branch.id for branch in ordered if branch.parent_id in chosen]
         return cls(names, parent, level_one, groups)
+
+    @functools.cached_property
+    def members(self) -> set[int]:
+        """Every branch at or below a 党支部: its people are on the boards."""
+        return {branch for branch in self.names if self.unit_of(branch, Level.BRANCH) is not None}
+
+    @functools.cached_property
+    def outside(self) -> set[int]:
+        """The branches above the 党支部 (the 机关党委)."""
+        return set(self.names) - self.members
 
     def path(self, branch_id: int | None) -> str:
         """Where a person is, from their 党支部 down: 第一党支部 / 第二党小组 (every 党支部 may have a

@@ -38,8 +38,9 @@ class Week:
 class Mine:
     cards: list[Card]
     totals: dict[Period, int]
-    in_organisation: dict[Period, boards.Standing]
-    in_branch: dict[Period, boards.Standing] | None  # None: not in a 党支部
+    # Both None for someone in no 党支部 (an administrator of the 机关党委 itself): on no board.
+    in_organisation: dict[Period, boards.Standing] | None
+    in_branch: dict[Period, boards.Standing] | None
     weeks: list[Week]
 
 
@@ -79,7 +80,9 @@ def summary(session: Session, user: User, *, now: datetime) -> Mine:
     return Mine(
         cards,
         totals,
-        {period: boards.standing(session, spans[period], user.id) for period in RANKED},
+        {period: boards.standing(session, spans[period], user.id) for period in RANKED}
+        if boards.on_board(session, user)
+        else None,
         {period: boards.standing(session, spans[period], user.id, branch_ids=branch_ids) for period in RANKED}
         if branch_ids is not None
         else None,

@@ -101,6 +101,20 @@ class PointTotal(Base):
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PointCount(Base):
+    """How many people have a total of exactly `points` in one period: "my rank" on a board of
+    100,000 adds up a few hundred of these instead of counting everyone ahead (service._count_moves
+    keeps them; benchmarks/leaderboard.py). People who have left are counted too: a board takes
+    away the few who are off it (points.boards)."""
+
+    __tablename__ = "point_count"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    points: Mapped[int] = mapped_column(primary_key=True)
+    people: Mapped[int]
+
+
 # A board reads this index in order: the most points first, and of equal totals the earliest reached
 # (then the person, so every place is distinct). Holding every column a board orders and ranks by,
 # it also counts a board and the people ahead of someone without reading the table.

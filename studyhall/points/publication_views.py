@@ -133,7 +133,7 @@ def export(publication_id: int) -> Response:
         + [
             [
                 section["rank"] or "",
-                section["name"] or _("Outside any 党支部"),
+                section["name"],
                 section["members"],
                 section["total"],
                 section["average"],

@@ -87,7 +87,7 @@ def publish(
     for person in people:
         places[person["section"]] = places.get(person["section"], 0) + 1
         person["section_rank"] = places[person["section"]]
-    sections = _frozen_sections(session, span, tree, branch_id, people)
+    sections = _frozen_sections(session, span, tree, branch_id)
     branch_name = tree.names[branch_id] if branch_id is not None else ""
     publication = Publication(
         title=(title.strip() or default_title(span, branch_name))[:200],
@@ -122,10 +122,9 @@ def publish(
 
 
 def _frozen_sections(
-    session: Session, span: Span, tree: boards.Tree, branch_id: int | None, people: list[dict[str, Any]]
+    session: Session, span: Span, tree: boards.Tree, branch_id: int | None
 ) -> list[dict[str, Any]]:
-    """Each 党支部 in scope with its rank by average, in branch order; then, if any, the people in
-    no 党支部 (of the 机关党委 itself, or of no branch), listed but not ranked as a 党支部."""
+    """Each 党支部 in scope with its rank by average, in branch order."""
     ranked = boards.branches(
         session, span, boards.Level.BRANCH, within=None if branch_id is None else {branch_id}
     )
@@ -141,18 +140,6 @@ def _frozen_sections(
         }
         for row in sorted(ranked, key=lambda row: order[row.branch_id])
     ]
-    outside = [person["points"] for person in people if person["section"] is None]
-    if outside:
-        sections.append(
-            {
-                "branch_id": None,
-                "name": "",
-                "rank": None,
-                "members": len(outside),
-                "total": sum(outside),
-                "average": round(sum(outside) / len(outside), 1),
-            }
-        )
     return sections
 
 

@@ -8,19 +8,22 @@ is append-only: a correction is a new row holding the difference.
 from __future__ import annotations
 
 import enum
+import functools
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Insert, Select, and_, bindparam, event, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from studyhall import clock
+from studyhall import clock, db
 from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import periods
-from studyhall.points.models import Period, PointAward, PointRule, PointRuleVersion, PointTotal
+from studyhall.points.models import Period, PointAward, PointCount, PointRule, PointRuleVersion, PointTotal
 
 
 class RuleKey(enum.StrEnum):
@@ -194,14 +197,16 @@ def award(
     """Award the rule's points (or `points`, for a rule whose amount the caller decides) once for
     this source, within the rule's daily and weekly caps. Returns the ledger row, or None when the
     source was awarded already, the rule is disabled or a cap is reached. The caller commits."""
-    found = rule(session, key)
-    if not found.enabled or _given(session, user_id, found.id, source)[1]:
+    found, given_before = _rule_and_given(session, key, user_id, source)
+    if not found.enabled or given_before:
         return None  # the usual repeat (a reload, a retry) costs no lock
     _lock(session, user_id)
-    if _given(session, user_id, found.id, source)[1]:
+    day = periods.local_day(at, clock.local_zone())
+    state = _state(session, found, user_id, source, day)
+    if state.rows:
         return None  # given while this waited for the lock
     amount = found.points if points is None else points
-    return _add(session, found, user_id, source, 0, amount, at=at, reason=reason, by=by)
+    return _add(session, found, user_id, source, state, amount, at=at, day=day, reason=reason, by=by)
 
 
 def settle(
@@ -220,10 +225,13 @@ def settle(
     adds nothing. Corrections are not capped; a rise is, like any award. The caller commits."""
     found = rule(session, key)
     _lock(session, user_id)
-    given, rows = _given(session, user_id, found.id, source)
-    if target == given or (not found.enabled and not rows):
+    day = periods.local_day(at, clock.local_zone())
+    state = _state(session, found, user_id, source, day)
+    if target == state.given or (not found.enabled and not state.rows):
         return None
-    return _add(session, found, user_id, source, rows, target - given, at=at, reason=reason, by=by)
+    return _add(
+        session, found, user_id, source, state, target - state.given, at=at, day=day, reason=reason, by=by
+    )
 
 
 def _lock(session: Session, user_id: int) -> None:
@@ -238,33 +246,99 @@ def _lock(session: Session, user_id: int) -> None:
         session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
-def _given(session: Session, user_id: int, rule_id: int, source: str) -> tuple[int, int]:
-    """Points this source has given the person so far, and in how many rows."""
-    total, rows = session.execute(
-        select(func.coalesce(func.sum(PointAward.points), 0), func.count()).where(
-            PointAward.user_id == user_id, PointAward.rule_id == rule_id, PointAward.source == source
-        )
-    ).one()
-    return int(total), int(rows)
+# The statements every award runs are built once, with named parameters: building them anew took
+# longer than running them (benchmarks/leaderboard.py).
+_RULE_AND_GIVEN = select(
+    PointRule,
+    exists().where(
+        PointAward.user_id == bindparam("user_id"),
+        PointAward.rule_id == PointRule.id,
+        PointAward.source == bindparam("source"),
+    ),
+).where(PointRule.key == bindparam("key"))
 
 
-def _room(session: Session, found: PointRule, user_id: int, day: date) -> int | None:
-    """How many more points the rule may give the person on `day`: None, no cap."""
-    rooms = []
-    for cap, period in ((found.daily_cap, Period.DAY), (found.weekly_cap, Period.WEEK)):
-        if cap is None:
-            continue
-        span = periods.Span(period, periods.start_of(period, day))
-        earned = session.scalar(
-            select(func.coalesce(func.sum(PointAward.points), 0)).where(
-                PointAward.user_id == user_id,
-                PointAward.rule_id == found.id,
-                PointAward.day >= span.start,
-                PointAward.day < span.end,
+def _rule_and_given(session: Session, key: RuleKey, user_id: int, source: str) -> tuple[PointRule, bool]:
+    """The rule, and whether this source has given the person anything yet: one round trip."""
+    row = session.execute(_RULE_AND_GIVEN, {"key": key.value, "user_id": user_id, "source": source}).first()
+    if row is None:
+        return rule(session, key), False  # a database without the rules yet: nothing given
+    return row[0], bool(row[1])
+
+
+def _state_statement() -> Select[*tuple[Any, ...]]:
+    mine = and_(
+        PointAward.user_id == bindparam("user_id"),
+        PointAward.rule_id == bindparam("rule_id"),
+    )
+    given = and_(mine, PointAward.source == bindparam("source"))
+    return select(
+        select(func.coalesce(func.sum(PointAward.points), 0)).where(given).scalar_subquery(),
+        select(func.count()).select_from(PointAward).where(given).scalar_subquery(),
+        *(
+            # What the rule gave this day (this week), for its daily (weekly) cap.
+            select(func.coalesce(func.sum(PointAward.points), 0))
+            .where(
+                mine,
+                PointAward.day >= bindparam(f"{period}_from"),
+                PointAward.day < bindparam(f"{period}_to"),
             )
-        )
-        rooms.append(max(0, cap - int(earned or 0)))
-    return min(rooms) if rooms else None
+            .scalar_subquery()
+            for period in _CAPPED
+        ),
+        *(
+            select(PointTotal.points)
+            .where(
+                PointTotal.period == period.value,
+                PointTotal.start == bindparam(f"{period}_start"),
+                PointTotal.user_id == bindparam("user_id"),
+            )
+            .scalar_subquery()
+            for period in Period
+        ),
+    )
+
+
+_CAPPED = (Period.DAY, Period.WEEK)
+_STATE = _state_statement()
+
+
+@dataclass(frozen=True)
+class _State:
+    """What an award needs to know, read under the person's lock in one round trip."""
+
+    given: int  # points this source has given so far
+    rows: int  # in how many ledger rows
+    room: int | None  # how many more points the rule may give today (None: no cap)
+    totals: dict[str, int]  # the person's totals in the award day's periods, by period; absent: none
+
+
+def _state(session: Session, found: PointRule, user_id: int, source: str, day: date) -> _State:
+    starts = periods.starts(day)
+    spans = {period: periods.Span(period, starts[period]) for period in _CAPPED}
+    values = session.execute(
+        _STATE,
+        {
+            "user_id": user_id,
+            "rule_id": found.id,
+            "source": source,
+            **{f"{period}_from": span.start for period, span in spans.items()},
+            **{f"{period}_to": span.end for period, span in spans.items()},
+            **{f"{period}_start": start for period, start in starts.items()},
+        },
+    ).one()
+    given, rows, day_earned, week_earned, *totals = values
+    rooms = [
+        max(0, cap - int(earned))
+        for cap, earned in ((found.daily_cap, day_earned), (found.weekly_cap, week_earned))
+        if cap is not None
+    ]
+    return _State(
+        int(given),
+        int(rows),
+        min(rooms, default=None),
+        {period.value: int(total) for period, total in zip(Period, totals, strict=True) if total is not None},
+    )
 
 
 def _add(
@@ -272,16 +346,16 @@ def _add(
     found: PointRule,
     user_id: int,
     source: str,
-    seq: int,
+    state: _State,
     amount: int,
     *,
     at: datetime,
+    day: date,
     reason: str,
     by: User | None,
 ) -> PointAward | None:
-    day = periods.local_day(at, clock.local_zone())
-    if amount > 0 and (room := _room(session, found, user_id, day)) is not None:
-        amount = min(amount, room)
+    if amount > 0 and state.room is not None:
+        amount = min(amount, state.room)
     if amount == 0:
         return None
     row = PointAward(
@@ -289,7 +363,7 @@ def _add(
         rule_id=found.id,
         rule_version=found.version,
         source=source,
-        seq=seq,
+        seq=state.rows,
         points=amount,
         at=at,
         day=day,
@@ -297,30 +371,81 @@ def _add(
         awarded_by_id=by.id if by else None,
     )
     session.add(row)
-    _add_to_totals(session, user_id, amount, at, day)
+    _add_to_totals(session, user_id, amount, at, day, state.totals)
     session.flush()
     return row
 
 
-def _add_to_totals(session: Session, user_id: int, amount: int, at: datetime, day: date) -> None:
+def _add_to_totals(
+    session: Session, user_id: int, amount: int, at: datetime, day: date, before: dict[str, int]
+) -> None:
     """One upsert per period: the total grows by `amount`, and `reached_at` moves to this award's
-    time unless a later award already moved it (a backfill adds to the past)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    latest = func.greatest if dialect == "postgresql" else func.max
+    time unless a later award already moved it (a backfill adds to the past). The person moves from
+    one count of people per total to the next (written at commit: see write_counts)."""
+    starts = periods.starts(day)
     rows = [
         {"period": period.value, "start": start, "user_id": user_id, "points": amount, "reached_at": at}
-        for period, start in periods.starts(day).items()
+        for period, start in starts.items()
     ]
-    statement = insert(PointTotal).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["period", "start", "user_id"],
-        set_={
-            "points": PointTotal.points + statement.excluded.points,
-            "reached_at": latest(PointTotal.reached_at, statement.excluded.reached_at),
-        },
+    session.execute(_upserts(session.get_bind().dialect.name).totals, rows)
+    moves: Counter[tuple[str, date, int]] = db.transaction_info(session).setdefault(_COUNT_MOVES, Counter())
+    for period, start in starts.items():
+        old = before.get(period.value)
+        if old is not None:
+            moves[(period.value, start, old)] -= 1
+        moves[(period.value, start, (old or 0) + amount)] += 1
+
+
+@dataclass(frozen=True)
+class _Upserts:
+    totals: Insert
+    counts: Insert
+
+
+@functools.cache
+def _upserts(dialect: str) -> _Upserts:
+    """The two upserts of an award, per database (their ON CONFLICT is each database's own)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    latest = func.greatest if dialect == "postgresql" else func.max
+    totals = insert(PointTotal)
+    counts = insert(PointCount)
+    return _Upserts(
+        totals.on_conflict_do_update(
+            index_elements=["period", "start", "user_id"],
+            set_={
+                "points": PointTotal.points + totals.excluded.points,
+                "reached_at": latest(PointTotal.reached_at, totals.excluded.reached_at),
+            },
+        ),
+        counts.on_conflict_do_update(
+            index_elements=["period", "start", "points"],
+            set_={"people": PointCount.people + counts.excluded.people},
+        ),
     )
-    session.execute(statement)
+
+
+# The counts of people per total are a few hot rows that every award of the day moves someone
+# between. Each transaction writes its moves once, just before it commits, in one statement in key
+# order: a count row is held only for that last moment, and two transactions can never wait on each
+# other's count rows in opposite orders (a deadlock), however many people each awards to.
+_COUNT_MOVES = "studyhall.points.count_moves"
+
+
+def write_counts(session: Session) -> None:
+    """Write the moves between counts this transaction has made so far (see _COUNT_MOVES)."""
+    moves: Counter[tuple[str, date, int]] | None = db.transaction_info(session).pop(_COUNT_MOVES, None)
+    rows = [
+        {"period": period, "start": start, "points": points, "people": change}
+        for (period, start, points), change in sorted((moves or Counter()).items())
+        if change
+    ]
+    if rows:
+        session.execute(_upserts(session.get_bind().dialect.name).counts, rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_counts(session)
 
 
 def award_daily_sign_in(session: Session, user_id: int, *, now: datetime) -> PointAward | None:
@@ -349,7 +474,9 @@ def award_by_hand(
     `token` comes with the form, so submitting it twice (a double click, a resend) awards once."""
     reason = reason.strip()
     if not reason:
-        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID)
+        raise DomainError(
+            _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
+        )
     if points == 0 or abs(points) > MAX_MANUAL_POINTS:
         raise DomainError(
             _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), ErrorCode.INVALID
@@ -389,7 +516,9 @@ def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: d
     if found is None or found.rule_id != manual.id or found.seq != 0:
         raise DomainError(_("No such award."), ErrorCode.NOT_FOUND)
     if not reason.strip():
-        raise DomainError(_("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID)
+        raise DomainError(
+            _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
+        )
     row = settle(
         session, found.user_id, RuleKey.MANUAL, found.source, 0, at=now, reason=reason.strip(), by=actor
     )

@@ -141,7 +141,12 @@ def board() -> str:
             session, span, branch_ids=within, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE
         )
         page = Page(items=list(rows), total=total, page=page_number, per_page=PER_PAGE)
-        me = boards.standing(session, span, signed_in_user().id, branch_ids=within)
+        viewer = signed_in_user()
+        me = (
+            boards.standing(session, span, viewer.id, branch_ids=within)
+            if boards.on_board(session, viewer, within)
+            else None
+        )
         figures = xxqg.figures(session, [row.user_id for row in rows])
     else:
         level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP

@@ -1,14 +1,18 @@
-"""The board's counts: "my rank" and the number on the board, for the whole organisation (counted
-from the board index less the departed) and within a branch (counted through the people)."""
+"""The board's counts: "my rank" and the number on the board, for the whole organisation (from the
+counts of people per total, less those off the board) and within a branch (counted through the
+people)."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 
 from studyhall import db
-from studyhall.accounts.models import User
+from studyhall.accounts.models import Role, User
 from studyhall.points import boards, periods, service
-from studyhall.points.models import Period, PointTotal
+from studyhall.points.models import Period, PointCount, PointTotal
 from studyhall.points.service import RuleKey
 from tests.conftest import START
 
@@ -53,3 +57,78 @@ def test_the_board_index_holds_every_column_a_board_orders_and_ranks_by():
         "point_total.reached_at",
         "point_total.user_id",
     ]
+
+
+def counts_agree(session: Session) -> None:
+    """The kept counts of people per total are the totals, counted."""
+    kept = {
+        (row.period, row.start, row.points): row.people
+        for row in session.scalars(select(PointCount)).all()
+        if row.people
+    }
+    counted = session.execute(
+        select(PointTotal.period, PointTotal.start, PointTotal.points, func.count()).group_by(
+            PointTotal.period, PointTotal.start, PointTotal.points
+        )
+    ).all()
+    assert kept == {(period, start, points): people for period, start, points, people in counted}
+
+
+def test_every_place_on_the_whole_board_is_the_one_the_board_shows(app, people):
+    """Equal totals placed by who reached them first, a negative total, someone who left and an
+    administrator of the 机关党委 itself (on no board): my rank, from the kept counts, is my row's
+    place on the board for each person, and the counts stay the totals counted."""
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    admin = people.user("admin1", Role.ADMIN, root)
+    cadres = [people.user(f"1000{n}", branch=group if n % 2 else first) for n in range(8)]
+    awards = [(0, 5), (1, 3), (2, 5), (3, 3), (4, -2), (5, 5), (6, 3), (0, -2), (5, 2)]
+    with app.app_context(), db.new_session() as session:
+        for minutes, (who, points) in enumerate(awards):
+            at = START + timedelta(minutes=minutes)
+            service.award(
+                session, cadres[who].id, RuleKey.MANUAL, f"m{minutes}", at=at, points=points, reason="测试"
+            )
+        service.award(session, admin.id, RuleKey.MANUAL, "admin", at=START, points=50, reason="测试")
+        session.commit()
+        service.award(session, cadres[1].id, RuleKey.MANUAL, "undone", at=START, points=40, reason="测试")
+        session.rollback()  # an award rolled back moves nobody
+        session.execute(update(User).where(User.id == cadres[2].id).values(active=False))
+        session.commit()
+
+        counts_agree(session)
+        board = boards.people(session, WEEK, limit=100)
+        # 10005: 7; then the 3s in the order they reached 3 (10000 last: it fell from 5 to 3).
+        assert [(row.username, row.points) for row in board] == [
+            ("10005", 7),
+            ("10001", 3),
+            ("10003", 3),
+            ("10006", 3),
+            ("10000", 3),
+            ("10004", -2),
+        ]
+        for row in board:
+            assert boards.standing(session, WEEK, row.user_id) == boards.Standing(row.points, row.rank, 6)
+        assert boards.count(session, WEEK) == 6
+        nobody = boards.standing(session, WEEK, cadres[7].id)
+        assert (nobody.points, nobody.rank) == (0, 6)  # after every total of 0 or more
+        assert admin.id not in {row.user_id for row in boards.roll(session, WEEK)}
+
+
+def test_an_award_writes_its_counts_of_people_only_as_it_commits(app, people):
+    """The counts are a few rows every award moves someone between: written only as an award
+    commits, an award still waiting on anything else holds none of them up for everyone else."""
+    first = people.branch("第一党支部")
+    slow, quick = people.user("10001", branch=first), people.user("10002", branch=first)
+    with app.app_context(), db.new_session() as waiting:
+        service.award(waiting, slow.id, RuleKey.MANUAL, "a", at=START, points=1, reason="测试")
+        waiting.flush()
+        assert waiting.scalars(select(PointCount)).all() == []  # the ledger and totals are written
+        if db.engine().dialect.name == "postgresql":  # SQLite: one writer at a time, nothing to see
+            with db.new_session() as other:
+                other.execute(text("SET LOCAL lock_timeout = '5s'"))  # fails, not hangs, if it waits
+                service.award(other, quick.id, RuleKey.MANUAL, "a", at=START, points=1, reason="测试")
+                other.commit()
+        waiting.commit()
+        counts_agree(waiting)

@@ -17,6 +17,7 @@ from studyhall.points import service
 from studyhall.points.models import PointAward, PointRuleVersion, PointTotal
 from studyhall.points.service import RuleChange, RuleKey
 from tests.conftest import START
+from tests.points.test_boards import counts_agree
 
 SHANGHAI = timedelta(hours=8)
 
@@ -163,6 +164,7 @@ def test_caps_and_once_only_hold_when_awards_race(app, cadre, admin):
     with app.app_context(), db.new_session() as session:
         assert session.scalar(select(func.sum(PointAward.points))) == 6
         assert totals(session, cadre.id)[("day", date(2026, 4, 15))] == 6
+        counts_agree(session)
 
 
 def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):

@@ -67,6 +67,17 @@ def test_the_people_board_ranks_by_points_then_who_got_there_first_and_drops_the
     assert "李晓燕" not in html and board_names(html)[:2] == ["王建国", "张三"]
 
 
+def test_an_administrator_of_the_organisation_itself_is_on_no_board(app, org):
+    admin = client_for(app, "admin1")  # in the 机关党委, above the 党支部; signing in gives a point
+    give(app, "10001", 7, "a")
+    mine = admin.get("/points/").get_data(as_text=True)
+    assert 'id="not-ranked"' in mine and "place" not in mine.split('id="totals"')[1].split("</ul>")[0]
+    board = admin.get("/points/board?period=week").get_data(as_text=True)
+    assert board_names(board) == ["王建国"] and 'id="my-place"' not in board
+    cadre = client_for(app, "10001").get("/points/").get_data(as_text=True)
+    assert 'id="not-ranked"' not in cadre and "place 1 (1 with points)" in cadre
+
+
 def test_branch_boards_rank_by_the_average_per_member(app, org):
     give(app, "10001", 6, "a")
     give(app, "10002", 0, "a")

@@ -60,13 +60,13 @@ def test_a_publication_keeps_the_board_as_published_whatever_happens_later(app, 
     publication_id = publish_week(app)
     cadre = client_for(app, "20001")
     before = notice(cadre.get(f"/points/publications/{publication_id}").get_data(as_text=True))
-    # Each 党支部 with its members, those without points too: 王建国 7, then 书记甲 and 李晓燕 at 0.
+    # Each 党支部 with its members, those without points too: 王建国 7, then 书记甲 and 李晓燕 at 0;
+    # not the administrator in the 机关党委 itself, who studies for no 党支部.
     assert rows(before) == [
         ("王建国", "7", ""),
         ("书记甲", "0", ""),
         ("李晓燕", "0", ""),
         ("张三", "5", ""),
-        ("管理员", "0", ""),  # of the 机关党委 itself: outside any 党支部
     ]
     assert "第一党小组" in before and "7 points, 2.3 per member" in before
 
@@ -150,7 +150,6 @@ def test_highlights_are_off_by_default_and_mark_the_top_and_those_under_the_thre
         ("李晓燕", "2", "▽ Under 3 points"),
         ("书记甲", "0", "▽ Under 3 points"),
         ("张三", "5", ""),
-        ("管理员", "0", "▽ Under 3 points"),
     ]
     assert '<tr class="hl-top"><td>1</td><td class="nowrap">王建国' in marked
 
@@ -172,20 +171,18 @@ def test_the_xlsx_export_holds_the_frozen_rows_and_each_branchs_totals(app, org,
     assert lines[1][0] == "Published 2026-04-20 09:00"
     assert lines[3] == ("Rank", "Full name", "工号", "党支部", "党小组", "Points", "Note")
     assert lines[4] == (1, "王建国", "10001", "第一党支部", None, 7, None)
-    assert lines[6] == (3, "管理员", "admin1", None, None, 0, "Under 1 points")  # no points: after the rest
-    assert lines[8] == (5, "李晓燕", "10002", "第一党支部", "第一党小组", 0, "Under 1 points")
+    assert lines[7] == (4, "李晓燕", "10002", "第一党支部", "第一党小组", 0, "Under 1 points")
     summary = list(branches.iter_rows(min_row=5, values_only=True))
     assert summary == [
         (1, "第二党支部", 1, 5, 5),
         (2, "第一党支部", 3, 7, 2.3),
-        (None, "Outside any 党支部", 1, 0, 0),
     ]
 
 
 def test_the_print_stylesheet_puts_each_branch_on_its_own_a4_page(app, org, frozen_now):
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     html = client_for(app, "10001").get(f"/points/publications/{publish_week(app)}").get_data(as_text=True)
-    assert html.count('<section class="publication-branch"') == 3
+    assert html.count('<section class="publication-branch"') == 2
     assert 'class="dateline"' in html and "Published: 2026-04-20 09:00" in html
     css = (PROJECT_ROOT / "static" / "css" / "app.css").read_text()
     assert "@page { size: A4 portrait;" in css
@@ -216,7 +213,7 @@ def test_cadres_and_secretaries_read_notices_but_only_administrators_publish_and
     assert "Withdraw this notice" in client_for(app, "admin1").get(
         f"/points/publications/{publication_id}"
     ).get_data(as_text=True)
-    assert len(stored(app, publication_id).people) == 5
+    assert len(stored(app, publication_id).people) == 4
 
 
 # ---- the schedule ------------------------------------------------------------------------------

@@ -122,6 +122,8 @@ def test_an_award_writes_its_counts_of_people_only_as_it_commits(app, people):
     first = people.branch("第一党支部")
     slow, quick = people.user("10001", branch=first), people.user("10002", branch=first)
     with app.app_context(), db.new_session() as waiting:
+        service.rules(waiting)  # the rules' rows in place, as on any database in use
+        waiting.commit()
         service.award(waiting, slow.id, RuleKey.MANUAL, "a", at=START, points=1, reason="测试")
         waiting.flush()
         assert waiting.scalars(select(PointCount)).all() == []  # the ledger and totals are written

@@ -122,6 +122,7 @@ def board() -> str:
     page_number = max(1, request.args.get("page", 1, type=int))
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
+    previous = xxqg.previous_snapshot(session, snapshot) if snapshot else None
     figures: dict[int, xxqg.Figure] = {}
     if kind == "xxqg":
         total = xxqg.board_count(session, snapshot, branch_ids=within) if snapshot else 0
@@ -160,7 +161,9 @@ def board() -> str:
         page=page,
         me=me,
         snapshot=snapshot,
-        previous=xxqg.previous_snapshot(session, snapshot) if snapshot else None,
+        previous=previous,
+        total_label=xxqg.total_label(snapshot) if snapshot else "",
+        gain_label=xxqg.gain_label(previous),
         figures=figures,
         branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
         may_export=signed_in_user().role in (Role.ADMIN, Role.SECRETARY),
@@ -177,8 +180,14 @@ def board_xlsx() -> Response:
     snapshot = xxqg.latest_snapshot(session)
     if kind == "xxqg":
         title = f"{BOARD_LABELS[kind]} {snapshot.exported_on.isoformat() if snapshot else ''}".strip()
-        table = [[_("Rank"), _("Full name"), _("工号"), _("Branch"), _("学习强国 total"), _("Gain")]]
-        if snapshot is not None:
+        table: list[list[object]] = [[_("Rank"), _("Full name"), _("工号"), _("Branch")]]
+        if snapshot is None:
+            table[0] += [_("学习强国 total"), _("Gain")]
+        else:
+            table[0] += [
+                xxqg.total_label(snapshot),
+                xxqg.gain_label(xxqg.previous_snapshot(session, snapshot)),
+            ]
             table += [
                 [row.rank, row.name, row.username, row.branch, row.total, row.gain]
                 for row in xxqg.board(

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from studyhall import i18n
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.errors import DomainError, ErrorCode
@@ -58,6 +59,18 @@ def people_counts(session: Session) -> dict[int, int]:
     """How many people each snapshot holds."""
     query = select(SnapshotRow.snapshot_id, func.count()).group_by(SnapshotRow.snapshot_id)
     return {snapshot_id: people for snapshot_id, people in session.execute(query)}
+
+
+def total_label(snapshot: Snapshot) -> str:
+    """The heading of a 学习强国 total: whose export it is."""
+    return _("学习强国 total (export of %(day)s)", day=i18n.day_text(snapshot.exported_on))
+
+
+def gain_label(previous: Snapshot | None) -> str:
+    """The heading of a gain: between two exports, since the one before, never a board's period."""
+    if previous is None:
+        return _("Gain (no earlier export)")
+    return _("Gain since the previous export (%(day)s)", day=i18n.day_text(previous.exported_on))
 
 
 def people_count(session: Session, snapshot: Snapshot) -> int:

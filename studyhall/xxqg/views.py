@@ -49,11 +49,14 @@ def snapshot(snapshot_id: int) -> str:
     rows = service.board(
         session, found, branch_ids=within, limit=service.board_count(session, found, branch_ids=within)
     )
+    previous = service.previous_snapshot(session, found)
     return render_template(
         "xxqg/snapshot.html",
         snapshot=found,
         rows=rows,
-        previous=service.previous_snapshot(session, found),
+        previous=previous,
+        total_label=service.total_label(found),
+        gain_label=service.gain_label(previous),
         may_delete=signed_in_user().role == Role.ADMIN,
     )
 

@@ -161,7 +161,8 @@ def test_an_administrator_deletes_a_snapshot_after_confirming_and_the_one_before
         "The 学习强国 export of 2026-04-14 was deleted; the latest is now the export of 2026-04-07." in done
     )
     board = client.get("/points/board?board=xxqg").get_data(as_text=True)
-    assert "学习强国: the export of 2026-04-07" in board and "张三" in board
+    assert "学习强国 figures are those of the export of Apr 7, the first one imported" in board
+    assert "张三" in board
     again = client.post(f"/admin/xxqg/{latest.id}/delete", follow_redirects=True)
     assert again.status_code == 200 and "This 学习强国 snapshot was deleted already." in again.get_data(
         as_text=True
@@ -180,3 +181,35 @@ def test_only_administrators_delete_a_snapshot(app, org, session, username):
     assert client.get(f"/admin/xxqg/{snapshot_id}/delete").status_code == 403
     assert client.post(f"/admin/xxqg/{snapshot_id}/delete").status_code == 403
     assert session.scalar(select(func.count()).select_from(Snapshot)) == 1
+
+
+def test_a_学习强国_gain_is_labelled_as_between_two_exports_naming_their_days_not_the_period(
+    app, org, session
+):
+    save(app, "2026-04-07.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,100"]))
+    save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160"]))
+    client = client_for(app, "admin1")
+    tab = client.get("/points/board?board=xxqg").get_data(as_text=True)
+    assert (
+        '<th scope="col">学习强国 total (export of Apr 14)</th>'
+        '<th scope="col">Gain since the previous export (Apr 7)</th>'
+    ) in tab
+    as_of = tab.split('id="xxqg-as-of">')[1].split("</p>")[0]
+    assert (
+        "the export of Apr 14; a gain is counted since the previous export (Apr 7), whatever the period"
+        in as_of
+    )
+    week = client.get("/points/board?board=people&period=week").get_data(as_text=True)
+    assert "in brackets: Gain since the previous export (Apr 7)" in week
+    snapshot_id = session.scalars(select(Snapshot.id).where(Snapshot.filename == "2026-04-14.csv")).one()
+    page = client.get(f"/xxqg/{snapshot_id}").get_data(as_text=True)
+    assert '<th scope="col">Gain since the previous export (Apr 7)</th>' in page
+    sheet = load_workbook(io.BytesIO(client.get("/points/board.xlsx?board=xxqg").data)).active
+    assert sheet is not None
+    assert [cell.value for cell in sheet[1]][-2:] == [
+        "学习强国 total (export of Apr 14)",
+        "Gain since the previous export (Apr 7)",
+    ]
+    client.post("/language", data={"lang": "zh_Hans_CN"})
+    chinese = client.get("/points/board?board=xxqg").get_data(as_text=True)
+    assert "较上次导出（4月7日）增加" in chinese and "4月14日" in chinese

@@ -98,13 +98,33 @@ def _board_request() -> tuple[str, Span, int | None]:
     span = boards.span_from(
         request.args.get("period"), request.args.get("start"), clock.now(), clock.local_zone()
     )
-    branch = request.args.get("branch", type=int)
+    if "branch" not in request.args:
+        return kind, span, _default_branch(kind)
+    branch = request.args.get("branch", type=int)  # empty: the whole organisation, chosen
     return kind, span, branch if branch in boards.Tree.read(db.session()).names else None
 
 
+def _default_branch(kind: str) -> int | None:
+    """Where a board opens when no branch is chosen: a secretary's own branch (their people are
+    what they follow), everyone else the whole organisation. The 党支部 board compares branches,
+    so it always opens on all of them."""
+    viewer = signed_in_user()
+    if viewer.role == Role.SECRETARY and kind != "branch":
+        return viewer.branch_id
+    return None
+
+
+# Who sees which board, the same for the in-house boards and the 学习强国 board: the office posts
+# both on the corridor screens, the 积分公示 and the 学习强国 app itself, so
+# - reading a board (points.board, any tab): everyone signed in, for the whole organisation or any
+#   branch they choose;
+# - its .xlsx export, which adds each person's 工号: administrators for any scope, a secretary for
+#   their own branch and below only, a cadre not at all (points.board_xlsx's @allow);
+# - a 学习强国 snapshot's own page (xxqg.snapshot), with 工号 and every column of the export, is
+#   read like the export: administrators, and a secretary for their own branch.
 def _within(session: Session, branch: int | None, *, export: bool) -> set[int] | None:
-    """The branches a board shows: the chosen one and below, and for a secretary's export never more
-    than their own."""
+    """The branches a board shows: the chosen one and below (None: all), and for a secretary's
+    export never more than their own."""
     chosen = accounts.subtree_ids(session, branch) if branch is not None else None
     if export and signed_in_user().role == Role.SECRETARY:
         own = accounts.visible_branch_ids(session, signed_in_user()) or set()
@@ -158,6 +178,8 @@ def board() -> str:
         kind=kind,
         span=span,
         branch=branch,
+        # The tabs keep the choice as made: none (the default scope), the whole organisation ("") or a branch.
+        branch_arg=request.args.get("branch"),
         page=page,
         me=me,
         snapshot=snapshot,

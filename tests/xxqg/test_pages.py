@@ -213,3 +213,25 @@ def test_a_学习强国_gain_is_labelled_as_between_two_exports_naming_their_day
     client.post("/language", data={"lang": "zh_Hans_CN"})
     chinese = client.get("/points/board?board=xxqg").get_data(as_text=True)
     assert "较上次导出（4月7日）增加" in chinese and "4月14日" in chinese
+
+
+@pytest.mark.parametrize("board", ["people", "xxqg"])
+def test_cadres_and_secretaries_read_the_学习强国_board_as_the_in_house_one_and_export_only_their_own(
+    app, org, board
+):
+    from tests.points.test_pages import give
+
+    save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160", "20001,张三,400"]))
+    give(app, "10001", 5, "a")
+    give(app, "20001", 4, "a")
+    whole = f"/points/board?board={board}&period=week&branch="
+    for reader in ("10001", "sec1"):
+        client = client_for(app, reader)
+        page = client.get(whole).get_data(as_text=True).split('id="board"')[1]
+        assert "王建国" in page and "张三" in page, reader
+    assert client_for(app, "10001").get(whole.replace("board?", "board.xlsx?")).status_code == 403
+    exported = client_for(app, "sec1").get(whole.replace("board?", "board.xlsx?"))
+    sheet = load_workbook(io.BytesIO(exported.data)).active
+    assert sheet is not None
+    names = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert "王建国" in names and "张三" not in names

@@ -108,9 +108,7 @@ def test_a_manual_award_needs_a_reason_is_made_once_per_form_and_is_taken_back_b
     assert admin.post("/admin/points/award", data=data).status_code == 302  # the form, once more
     with app.app_context(), db.new_session() as session:
         manual = PointAward.source.like("manual:%")
-        rows = session.execute(
-            select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)
-        ).all()
+        rows = session.execute(select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)).all()
         assert [tuple(row) for row in rows] == [(0, 3), (0, 3), (1, -3)]
     mine = client_for(app, "10001").get("/points/").get_data(as_text=True)
     assert "学习标兵" in mine and "录入错误" in mine and "-3" in mine
@@ -121,22 +119,14 @@ def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org
     with app.app_context(), db.new_session() as session:
         login_rule = service.rule(session, RuleKey.LOGIN)
         session.commit()
-    change = {
-        f"rule{login_rule.id}-{k}": v for k, v in {"points": "2", "daily_cap": "2", "enabled": "y"}.items()
-    }
-    assert (
-        client_for(app, "10001").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 403
-    )
-    assert (
-        client_for(app, "admin1").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 302
-    )
+    change = {f"rule{login_rule.id}-{k}": v for k, v in {"points": "2", "daily_cap": "2", "enabled": "y"}.items()}
+    assert client_for(app, "10001").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 403
+    assert client_for(app, "admin1").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 302
     with app.app_context(), db.new_session() as session:
         changed = service.rule(session, RuleKey.LOGIN)
         assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)
     # What the rule gives is read from its numbers, so a cadre never reads the old ones.
-    assert "2 points each time; at most 2 a day" in client_for(app, "10001").get("/points/").get_data(
-        as_text=True
-    )
+    assert "2 points each time; at most 2 a day" in client_for(app, "10001").get("/points/").get_data(as_text=True)
 
 
 def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_as_coming(app, org):

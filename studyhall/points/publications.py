@@ -9,10 +9,11 @@ catches up, and the unique schedule key makes a second run (or a second schedule
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -102,6 +103,8 @@ def publish(
         threshold=highlights.threshold,
         people=people,
         sections=sections,
+        issuer=issuer(tree),
+        objection_days=max(1, int(current_app.config["PUBLICATION_OBJECTION_DAYS"])),
     )
     session.add(publication)
     session.flush()
@@ -119,6 +122,18 @@ def publish(
         threshold=highlights.threshold,
     )
     return publication
+
+
+def issuer(tree: boards.Tree) -> str:
+    """Who signs a notice: the configured name (中共某某人民检察院机关委员会), else the top branch's."""
+    tops = [branch_id for branch_id, parent in tree.parent.items() if parent is None]
+    return (current_app.config["PUBLICATION_ISSUER"] or (tree.names[min(tops)] if tops else ""))[:200]
+
+
+def objection_period(publication: Publication) -> tuple[date, date]:
+    """The 公示期: from the day it was published, for its number of days (both days included)."""
+    first = publication.published_at.astimezone(clock.local_zone()).date()
+    return first, first + timedelta(days=publication.objection_days - 1)
 
 
 def _frozen_sections(

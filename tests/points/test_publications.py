@@ -188,7 +188,7 @@ def test_the_print_stylesheet_puts_each_branch_on_its_own_a4_page(app, org, froz
     assert html.count('<section class="publication-branch"') == 3
     assert 'class="dateline"' in html and "Published: 2026-04-20 09:00" in html
     css = (PROJECT_ROOT / "static" / "css" / "app.css").read_text()
-    assert "@page { size: A4 portrait;" in css
+    assert re.search(r"@page \{\s*size: A4 portrait;", css)
     print_rules = css.split("@media print {", 1)[1]
     assert re.search(r"\.publication-branch \{ break-before: page;", print_rules)
 
@@ -283,3 +283,35 @@ def test_the_scheduler_runs_the_sweep_and_a_second_run_adds_nothing(app, org, fr
     scheduler.run_job(app, job)
     with app.app_context(), db.new_session() as session:
         assert session.scalars(select(Publication.schedule_key)).all() == ["week:2026-04-13"]
+
+
+def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_points_are_placed(
+    app, org, frozen_now
+):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    first = publish_week(app)
+    app.config.update(PUBLICATION_ISSUER="中共某某人民检察院机关委员会", PUBLICATION_OBJECTION_DAYS=5)
+    second = publish_week(app, title="第二次")
+    reader = client_for(app, "10001")
+    page = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
+    # Published on Monday 20 April: seven days for objections, the 20th to the 26th.
+    assert (
+        "Objection period (公示期): Apr 20 to Apr 26. Any objection may be raised with 机关党委 within it."
+        in page
+    )
+    assert re.search(
+        r'<footer class="publication-foot" id="issued">\s*<p>机关党委</p>\s*<p>Apr 20, 2026</p>', page
+    )
+    assert "whoever reached that score first is placed first, so no two people share a place" in page
+    configured = notice(reader.get(f"/points/publications/{second}").get_data(as_text=True))
+    assert (
+        "Apr 20 to Apr 24. Any objection may be raised with 中共某某人民检察院机关委员会 within it."
+        in configured
+    )
+    assert "<p>中共某某人民检察院机关委员会</p>" in configured
+    # What a notice says was fixed when it was published.
+    assert stored(app, first).issuer == "机关党委" and stored(app, first).objection_days == 7
+    reader.post("/language", data={"lang": "zh_Hans_CN"})
+    chinese = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
+    assert "公示期：4月20日至4月26日" in chinese and "<p>2026年4月20日</p>" in chinese
+    assert "同分者按先达到该分数者在前" in chinese

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer
 
 from studyhall import clock
@@ -224,17 +224,25 @@ def listing(session: Session, page: int) -> Page[Publication]:
 def withdraw(
     session: Session, actor: User, publication_id: int, reason: str, *, now: datetime
 ) -> Publication:
-    """撤回: the publication stays, marked withdrawn with the reason; nothing of it is edited."""
-    found = session.get(Publication, publication_id, with_for_update=True)
-    if found is None:
-        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
-    if found.withdrawn:
-        raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
+    """撤回: the publication stays, marked withdrawn with the reason; nothing of it is edited.
+
+    Of two withdrawals at once, one writes it and the other is told it was withdrawn already: the
+    UPDATE itself requires that it is not, so the second, even having read it before the first
+    committed, changes no row (SQLite runs the two one after the other; PostgreSQL makes the second
+    wait for the first's row and then finds it withdrawn)."""
     if not reason.strip():
         raise DomainError(_("Give the reason for withdrawing it."), ErrorCode.INVALID)
-    found.withdrawn_at = now
-    found.withdrawn_by_id = actor.id
-    found.withdrawal_reason = reason.strip()
+    found = session.get(Publication, publication_id)
+    if found is None:
+        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
+    withdrawn = session.connection().execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip())
+    )
+    if withdrawn.rowcount == 0:
+        raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
+    session.refresh(found)
     accounts.record(session, actor, "publication.withdraw", found.title, now=now, reason=reason.strip())
     return found
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from studyhall import PROJECT_ROOT, db, scheduler
 from studyhall.accounts.models import AuditEvent, User
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import boards, publications
 from studyhall.points.models import Period, Publication
 from studyhall.points.periods import Span
@@ -21,6 +24,7 @@ from tests.points.test_pages import client_for, give
 
 WEEK = Span(Period.WEEK, date(2026, 4, 13))  # START's week, Monday 13 to Sunday 19 April
 MONDAY_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the Monday after
+WAIT = 30  # seconds: the longest a step of a race may take before the test fails
 
 
 def publish_week(app, **form) -> int:  # type: ignore[no-untyped-def]
@@ -105,6 +109,46 @@ def test_a_publication_is_never_edited_only_withdrawn_with_a_reason_and_kept(app
     with app.app_context(), db.new_session() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("publication.%")))
         assert sorted(actions) == ["publication.publish", "publication.withdraw"]
+
+
+def test_of_two_withdrawals_at_once_one_is_written_and_the_other_is_told_it_was_withdrawn_already(
+    app, org, frozen_now
+):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    with app.app_context(), db.new_session() as first, ThreadPoolExecutor(1) as pool:
+        admin_id = first.scalars(select(User.id).where(User.username == "admin1")).one()
+        publications.withdraw(
+            first, first.get(User, admin_id), publication_id, "统计口径有误", now=MONDAY_0800
+        )
+        read = threading.Event()
+
+        def withdraw_too() -> DomainError | None:
+            """The second request, which reads the notice while the first is not yet committed."""
+            with app.app_context(), db.new_session() as second:
+                admin = second.get(User, admin_id)
+                event.listen(second, "do_orm_execute", lambda _state: read.set())
+                try:
+                    publications.withdraw(second, admin, publication_id, "重复撤回", now=MONDAY_0800)
+                    second.commit()
+                except DomainError as refused:
+                    return refused
+                return None
+
+        outcome = pool.submit(withdraw_too)
+        assert read.wait(WAIT), "the second withdrawal never read the notice"
+        first.commit()
+        refused = outcome.result(timeout=WAIT)
+    assert refused is not None and refused.code == ErrorCode.REFUSED  # the page says so; no server error
+    assert stored(app, publication_id).withdrawal_reason == "统计口径有误"
+    with app.app_context(), db.new_session() as session:
+        withdrawals = session.scalars(select(AuditEvent).where(AuditEvent.action == "publication.withdraw"))
+        assert [audit.detail["reason"] for audit in withdrawals] == ["统计口径有误"]
+    again = client_for(app, "admin1").post(
+        f"/admin/points/publications/{publication_id}/withdraw", data={"reason": "再"}, follow_redirects=True
+    )
+    assert again.status_code == 200
+    assert "This publication was withdrawn already." in again.get_data(as_text=True)
 
 
 def test_only_a_week_or_month_that_has_ended_can_be_published(app, org, frozen_now):

@@ -81,6 +81,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.jinja_env.globals["question_type"] = question_types.get
     # Links to the same list (another page, an export) carry its filters: see pagination.query_args.
     app.jinja_env.globals["query_args"] = pagination.query_args
+    app.jinja_env.filters["day_text"] = i18n.day_text
+    app.jinja_env.filters["long_day_text"] = i18n.long_day_text
     cli.register(app)
     return app
 

@@ -49,6 +49,10 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "SCHEDULER_HEARTBEAT_SECONDS": 60,
         # How often a corridor screen asks for its board; an unchanged board costs a 304.
         "DISPLAY_POLL_SECONDS": int(env.get("STUDYHALL_DISPLAY_POLL_SECONDS", "30")),
+        # Who signs a 积分公示 (e.g. 中共某某人民检察院机关委员会); empty: the top branch's name.
+        "PUBLICATION_ISSUER": env.get("STUDYHALL_PUBLICATION_ISSUER", "").strip(),
+        # A 积分公示's 公示期: the days from its publication during which objections may be raised.
+        "PUBLICATION_OBJECTION_DAYS": int(env.get("STUDYHALL_PUBLICATION_OBJECTION_DAYS", "7")),
     }
 
 

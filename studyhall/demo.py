@@ -92,6 +92,19 @@ def logins_by_role() -> list[tuple[Role, list[str]]]:
     return list(by_role.items())
 
 
+def xxqg_sample_people() -> list[tuple[str, str]]:
+    """姓名 and 所在组织 of the people in the sample 学习强国 export the upload page offers: the first
+    cadre of each 党小组, their organisation written as an export writes it (机关党委/第一党支部/第一党小组),
+    so that on a demo server every row matches its person."""
+    seen: set[str] = set()
+    people: list[tuple[str, str]] = []
+    for index, login in enumerate(demo_logins()):
+        if login.role is Role.CADRE and login.branch not in seen:
+            seen.add(login.branch)
+            people.append((_display_name(login.username, index), f"{ROOT}/{login.branch}"))
+    return people
+
+
 def _display_name(username: str, index: int) -> str:
     if username == "demo-admin":
         return "演示管理员"

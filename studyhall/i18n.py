@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, session
+from flask_babel import get_locale
+
+from studyhall import clock
 
 CATALOGS = Path(__file__).parent / "translations"
 
@@ -48,3 +53,15 @@ def init_app(app: Flask) -> None:
 
 def html_lang() -> str:
     return select_locale().replace("_", "-")
+
+
+def day_text(day: date) -> str:
+    """A day as a notice says it: 12月1日 (Dec 1), with its year when that is not this one
+    (2025年12月1日)."""
+    this_year = clock.now().astimezone(clock.local_zone()).year
+    return format_skeleton("MMMd" if day.year == this_year else "yMMMd", day, locale=get_locale())
+
+
+def long_day_text(day: date) -> str:
+    """A day with its year, as a dated signature says it: 2026年12月8日 (Dec 8, 2026)."""
+    return format_skeleton("yMMMd", day, locale=get_locale())

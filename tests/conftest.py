@@ -177,3 +177,20 @@ def admin(people: People, auth: Auth) -> User:
     user = people.user("admin1", Role.ADMIN, name="管理员甲")
     auth.login("admin1")
     return user
+
+
+@pytest.fixture
+def org(people: People, frozen_now) -> dict[str, Branch]:  # type: ignore[no-untyped-def]
+    """The organisation the points, 学习强国 and 积分公示 tests share: 机关党委 with two 党支部 (the
+    first with a 党小组); an administrator, the first 党支部's secretary, 王建国 in the first,
+    李晓燕 in its 党小组 and 张三 in the second."""
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    second = people.branch("第二党支部", root)
+    people.user("admin1", Role.ADMIN, root, name="管理员")
+    people.user("sec1", Role.SECRETARY, first, name="书记甲")
+    people.user("10001", branch=first, name="王建国")
+    people.user("10002", branch=group, name="李晓燕")
+    people.user("20001", branch=second, name="张三")
+    return {"root": root, "first": first, "group": group, "second": second}

@@ -11,6 +11,7 @@ from sqlalchemy import MetaData, Table, select
 from studyhall import db, migrations
 from studyhall.exams.models import Exam
 from studyhall.models import metadata
+from studyhall.points.models import Publication
 
 
 def test_migrations_match_the_models(app):
@@ -48,4 +49,32 @@ def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
     migrations.upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(select(Exam.__table__.c.published_at)).scalar_one() == created
+    engine.dispose()
+
+
+def test_notices_published_before_their_issuer_was_kept_are_signed_by_the_top_branch(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrations.upgrade(engine, "0012_publications")
+    published = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
+    branch = Table("branch", MetaData(), autoload_with=engine)
+    publication = Table("publication", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        connection.execute(branch.insert().values(id=1, name="机关党委", parent_id=None))
+        connection.execute(branch.insert().values(id=2, name="第一党支部", parent_id=1))
+        connection.execute(
+            publication.insert().values(
+                title="积分公示",
+                period="week",
+                start=published.date(),
+                branch_name="",
+                published_at=published,
+                people=[],
+                sections=[],
+                withdrawal_reason="",
+            )
+        )
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(select(Publication.issuer, Publication.objection_days)).one()
+    assert tuple(row) == ("机关党委", 7)
     engine.dispose()

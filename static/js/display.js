@@ -1,27 +1,41 @@
 // The corridor screen (plain ES module, no build step, no libraries). A TV in kiosk mode runs it
 // all day with nobody to press a key, so it must never stop by itself:
+//   - one clock drives everything: a tick every second updates the time and the countdowns, turns
+//     to the next panel when the current one's time is up and polls when a poll is due. Each is a
+//     moment to reach (state.turnAt, state.pollAt), not a timer to keep alive, so a tick that is
+//     late (a throttled background tab, a frozen page, a slow render) catches up at the next one,
+//     and nothing that polling does (a new board every poll, a failure, a hung request) can stop
+//     the rotation;
 //   - it polls the board (data-url) with If-None-Match; an unchanged board is a 304 and no body;
+//     a poll that gets no answer within FETCH_TIMEOUT_MS is abandoned as failed;
 //   - when a poll fails (network down, server stopped or upgrading) the last good board stays up
 //     with a discreet "更新于 hh:mm" line, and polls go on with capped exponential back-off (and at
-//     once when the browser says it is online again), so the screen recovers by itself;
-//   - a board from a newer version of the app reloads the page (new script and styles);
-//   - a 404 means the address was revoked: reloading shows the server's 此屏幕未登记 page;
+//     once when the browser says it is online again, or the page is shown again), so the screen
+//     recovers by itself;
+//   - a board from a newer version of the app reloads the page (new script and styles), and a 404
+//     from the app means the address was revoked: reloading shows the server's 此屏幕未登记 page.
+//     Either reload happens only once the page itself answers, so a server still starting never
+//     leaves the TV on a browser error page, with no script to bring it back;
 //   - a payload it cannot read is treated as a failed poll, never thrown at the page.
-// The panels rotate every rotate_seconds, with an indicator of which is shown. Each panel kind has
-// one renderer in RENDERERS, as each has one function in studyhall/display/panels.py.
+// The panels rotate every rotate_seconds, with an indicator of which is shown; a new board redraws
+// the panel on screen with its new figures and leaves its time running. Each panel kind has one
+// renderer in RENDERERS, as each has one function in studyhall/display/panels.py.
 // Words come from the page's data-text-* attributes (translated server-side).
 
 const root = document.getElementById("display");
 const text = root.dataset;
 const POLL_MS = Math.max(1, Number(text.pollSeconds) || 30) * 1000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
+const FETCH_TIMEOUT_MS = Math.min(20_000, Math.max(5_000, POLL_MS));
 const RELOADED_KEY = "studyhall-display-reloaded-for";
 
 const state = {
   board: null, // the last good payload
   etag: null,
   shown: 0, // index of the panel on screen
-  rotateTimer: null,
+  turnAt: null, // when the panel on screen gives way to the next (Date.now() time)
+  pollAt: 0, // when the next poll is due
+  polling: false, // a poll is on its way
   failures: 0,
   updatedAt: null, // the server's time of the last good poll
   offsetMs: 0, // the server's clock minus this one (the Date header), for the countdowns
@@ -170,6 +184,10 @@ function renderable(board) {
   return board.panels.filter((panel) => panel && Object.hasOwn(RENDERERS, panel.kind));
 }
 
+function rotateMs() {
+  return Math.max(1, Number(state.board.rotate_seconds) || 20) * 1000;
+}
+
 function show(index) {
   const panels = renderable(state.board);
   if (!panels.length) {
@@ -201,26 +219,27 @@ function show(index) {
       return dot;
     }),
   );
-  indicator.style.setProperty("--rotate", `${state.board.rotate_seconds}s`);
+  // The bar under the panel's name fills over its whole time, from as far as that time has run.
+  const left = Math.max(0, Math.min(rotateMs(), (state.turnAt ?? Date.now() + rotateMs()) - Date.now()));
+  indicator.style.setProperty("--rotate", `${rotateMs() / 1000}s`);
+  indicator.style.setProperty("--elapsed", `${(left - rotateMs()) / 1000}s`);
 }
 
-function scheduleRotation() {
-  clearTimeout(state.rotateTimer);
-  const seconds = Math.max(1, Number(state.board.rotate_seconds) || 20);
-  state.rotateTimer = setTimeout(() => {
-    scheduleRotation(); // first: a panel that fails to draw must not stop the rotation
-    show(state.shown + 1);
-  }, seconds * 1000);
+function turn() {
+  state.turnAt = Date.now() + rotateMs(); // first: a panel that fails to draw must not stop the rotation
+  show(state.shown + 1);
 }
 
-// A new board keeps the panel on screen where it is (re-drawn with the new figures).
+// A new board keeps the panel on screen where it is, re-drawn with the new figures, and its time
+// running: a board that changes at every poll must not hold the screen on one panel.
 function adopt(board) {
   const before = state.board ? renderable(state.board)[state.shown] : null;
   state.board = board;
   const panels = renderable(board);
   const keep = before ? panels.findIndex((panel) => panel.kind === before.kind) : -1;
+  // A shorter time set by the administrators applies at once; a first board starts the clock.
+  state.turnAt = Math.min(state.turnAt ?? Infinity, Date.now() + rotateMs());
   show(keep >= 0 ? keep : 0);
-  scheduleRotation(); // the panel's time starts again with its new figures, as its indicator does
 }
 
 function valid(board) {
@@ -247,34 +266,61 @@ function markStale() {
   stale.hidden = false;
 }
 
-function reloadFor(version) {
-  // Once per version: two servers of different versions behind one address must not make the
-  // screen reload at every poll.
-  if (sessionStorage.getItem(RELOADED_KEY) === version) return false;
-  sessionStorage.setItem(RELOADED_KEY, version);
-  window.location.reload();
-  return true;
+async function fetchWithin(url, options) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+  try {
+    return await fetch(url, { ...options, cache: "no-store", credentials: "omit", signal: abort.signal });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-let pollTimer = null;
+// Reload the page once the server answers for it as it should (200, or the 404 of a revoked
+// address): reloaded while the server is still starting, the TV would show a browser error page,
+// with no script left to bring it back. Until then, throws: the poll counts as failed.
+async function reloadOnceServed(expected) {
+  const page = await fetchWithin(window.location.href, {});
+  if (page.status !== expected) throw new Error(`the page answers HTTP ${page.status}`);
+  window.location.reload();
+}
+
+function reloadedFor(version) {
+  // Once per version: two servers of different versions behind one address must not make the
+  // screen reload at every poll.
+  return sessionStorage.getItem(RELOADED_KEY) === version;
+}
 
 async function poll() {
-  clearTimeout(pollTimer);
+  if (state.polling) return;
+  state.polling = true;
   let delay = POLL_MS;
   try {
     const headers = state.etag ? { "If-None-Match": state.etag } : {};
-    const response = await fetch(text.url, { headers, cache: "no-store", credentials: "omit" });
+    const response = await fetchWithin(text.url, { headers });
     if (response.status === 404) {
-      window.location.reload();
+      // The app's own answer for an address it does not know; anything else is a failed poll.
+      const answer = await response.json();
+      if (answer?.code !== "not_found") throw new Error("HTTP 404");
+      await reloadOnceServed(404);
       return;
     }
     if (response.status !== 304) {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const board = await response.json();
       if (!valid(board)) throw new Error("unreadable board");
-      if (board.version !== text.version && reloadFor(board.version)) return;
-      state.etag = response.headers.get("ETag");
+      if (board.version !== text.version && !reloadedFor(board.version)) {
+        sessionStorage.setItem(RELOADED_KEY, board.version);
+        try {
+          await reloadOnceServed(200);
+        } catch (notYet) {
+          sessionStorage.removeItem(RELOADED_KEY); // not reloaded: the next poll tries again
+          throw notYet;
+        }
+        return;
+      }
       adopt(board);
+      state.etag = response.headers.get("ETag"); // after: a board not shown is asked for again
     }
     noteServerTime(response);
     state.failures = 0;
@@ -284,16 +330,44 @@ async function poll() {
     markStale();
     // Spread the retries of many screens after an outage, and slow them while it lasts.
     delay = Math.min(RETRY_MAX_MS, POLL_MS * 2 ** (state.failures - 1)) * (0.8 + Math.random() * 0.4);
+  } finally {
+    state.polling = false;
+    state.pollAt = Date.now() + delay;
   }
-  pollTimer = setTimeout(poll, delay);
+}
+
+// ---- the clock that drives it all -------------------------------------------------------------------
+
+// Each step on its own: one that fails (a panel that cannot be drawn) is tried again at the next
+// tick and keeps neither the others nor the clock from going on.
+function safely(step) {
+  try {
+    step();
+  } catch {
+    // nothing to do: the next tick tries again
+  }
 }
 
 function tick() {
-  clock.textContent = timeText(serverNow(), HOURS_MINUTES);
-  for (const node of panelArea.querySelectorAll(".exam-countdown")) tickCountdown(node);
+  safely(() => {
+    clock.textContent = timeText(serverNow(), HOURS_MINUTES);
+    for (const node of panelArea.querySelectorAll(".exam-countdown")) tickCountdown(node);
+  });
+  safely(() => {
+    if (state.board && state.turnAt !== null && Date.now() >= state.turnAt) turn();
+  });
+  if (!state.polling && Date.now() >= state.pollAt) poll();
 }
 
-window.addEventListener("online", poll);
-tick();
+function pollNow() {
+  state.pollAt = 0;
+  tick();
+}
+
+window.addEventListener("online", pollNow);
+// A page shown again after being hidden (its timers slowed by the browser) catches up at once.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") pollNow();
+});
 setInterval(tick, 1000);
-poll();
+tick();

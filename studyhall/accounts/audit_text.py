@@ -50,6 +50,7 @@ ACTIONS = {
     "user.import": _l("People imported"),
     "user.reset_password": _l("Password reset"),
     "user.update": _l("Person changed"),
+    "xxqg.delete": _l("学习强国 export deleted"),
     "xxqg.import": _l("学习强国 points imported"),
 }
 

@@ -165,6 +165,10 @@ class Publication(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # Who issues it (signed at its foot) and its 公示期, the days from publication during which
+    # objections may be raised: as they were when it was published.
+    issuer: Mapped[str] = mapped_column(String(200), server_default="")
+    objection_days: Mapped[int] = mapped_column(server_default="7")
 
     @property
     def scheduled(self) -> bool:

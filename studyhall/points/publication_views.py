@@ -79,6 +79,7 @@ def show(publication_id: int) -> str:
         "points/publication.html",
         publication=publication,
         period=publications.period_of(publication),
+        objection=publications.objection_period(publication),
         grouped=publications.grouped(publication),
         highlight=lambda person: publications.highlight(publication, person),
         names=_names({publication.published_by_id, publication.withdrawn_by_id}),

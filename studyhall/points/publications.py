@@ -9,12 +9,13 @@ catches up, and the unique schedule key makes a second run (or a second schedule
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer
 
 from studyhall import clock
@@ -102,6 +103,8 @@ def publish(
         threshold=highlights.threshold,
         people=people,
         sections=sections,
+        issuer=issuer(tree),
+        objection_days=max(1, int(current_app.config["PUBLICATION_OBJECTION_DAYS"])),
     )
     session.add(publication)
     session.flush()
@@ -119,6 +122,18 @@ def publish(
         threshold=highlights.threshold,
     )
     return publication
+
+
+def issuer(tree: boards.Tree) -> str:
+    """Who signs a notice: the configured name (中共某某人民检察院机关委员会), else the top branch's."""
+    tops = [branch_id for branch_id, parent in tree.parent.items() if parent is None]
+    return (current_app.config["PUBLICATION_ISSUER"] or (tree.names[min(tops)] if tops else ""))[:200]
+
+
+def objection_period(publication: Publication) -> tuple[date, date]:
+    """The 公示期: from the day it was published, for its number of days (both days included)."""
+    first = publication.published_at.astimezone(clock.local_zone()).date()
+    return first, first + timedelta(days=publication.objection_days - 1)
 
 
 def _frozen_sections(
@@ -196,17 +211,25 @@ def listing(session: Session, page: int) -> Page[Publication]:
 def withdraw(
     session: Session, actor: User, publication_id: int, reason: str, *, now: datetime
 ) -> Publication:
-    """撤回: the publication stays, marked withdrawn with the reason; nothing of it is edited."""
-    found = session.get(Publication, publication_id, with_for_update=True)
-    if found is None:
-        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
-    if found.withdrawn:
-        raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
+    """撤回: the publication stays, marked withdrawn with the reason; nothing of it is edited.
+
+    Of two withdrawals at once, one writes it and the other is told it was withdrawn already: the
+    UPDATE itself requires that it is not, so the second, even having read it before the first
+    committed, changes no row (SQLite runs the two one after the other; PostgreSQL makes the second
+    wait for the first's row and then finds it withdrawn)."""
     if not reason.strip():
         raise DomainError(_("Give the reason for withdrawing it."), ErrorCode.INVALID)
-    found.withdrawn_at = now
-    found.withdrawn_by_id = actor.id
-    found.withdrawal_reason = reason.strip()
+    found = session.get(Publication, publication_id)
+    if found is None:
+        raise DomainError(_("No such publication."), ErrorCode.NOT_FOUND)
+    withdrawn = session.connection().execute(
+        update(Publication)
+        .where(Publication.id == publication_id, Publication.withdrawn_at.is_(None))
+        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip())
+    )
+    if withdrawn.rowcount == 0:
+        raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
+    session.refresh(found)
     accounts.record(session, actor, "publication.withdraw", found.title, now=now, reason=reason.strip())
     return found
 

@@ -74,7 +74,7 @@ def numbers_text(found: PointRule) -> str:
         parts.append(_("at most %(n)d a day", n=found.daily_cap))
     if found.weekly_cap is not None:
         parts.append(_("at most %(n)d a week", n=found.weekly_cap))
-    return _("; ").join(parts)
+    return _(", ").join(parts)
 
 
 # The rules a feature awards through: only these can be put in use. A feature still to come adds its

@@ -98,13 +98,33 @@ def _board_request() -> tuple[str, Span, int | None]:
     span = boards.span_from(
         request.args.get("period"), request.args.get("start"), clock.now(), clock.local_zone()
     )
-    branch = request.args.get("branch", type=int)
+    if "branch" not in request.args:
+        return kind, span, _default_branch(kind)
+    branch = request.args.get("branch", type=int)  # empty: the whole organisation, chosen
     return kind, span, branch if branch in boards.Tree.read(db.session()).names else None
 
 
+def _default_branch(kind: str) -> int | None:
+    """Where a board opens when no branch is chosen: a secretary's own branch (their people are
+    what they follow), everyone else the whole organisation. The 党支部 board compares branches,
+    so it always opens on all of them."""
+    viewer = signed_in_user()
+    if viewer.role == Role.SECRETARY and kind != "branch":
+        return viewer.branch_id
+    return None
+
+
+# Who sees which board, the same for the in-house boards and the 学习强国 board: the office posts
+# both on the corridor screens, the 积分公示 and the 学习强国 app itself, so
+# - reading a board (points.board, any tab): everyone signed in, for the whole organisation or any
+#   branch they choose;
+# - its .xlsx export, which adds each person's 工号: administrators for any scope, a secretary for
+#   their own branch and below only, a cadre not at all (points.board_xlsx's @allow);
+# - a 学习强国 snapshot's own page (xxqg.snapshot), with 工号 and every column of the export, is
+#   read like the export: administrators, and a secretary for their own branch.
 def _within(session: Session, branch: int | None, *, export: bool) -> set[int] | None:
-    """The branches a board shows: the chosen one and below, and for a secretary's export never more
-    than their own."""
+    """The branches a board shows: the chosen one and below (None: all), and for a secretary's
+    export never more than their own."""
     chosen = accounts.subtree_ids(session, branch) if branch is not None else None
     if export and signed_in_user().role == Role.SECRETARY:
         own = accounts.visible_branch_ids(session, signed_in_user()) or set()
@@ -122,6 +142,7 @@ def board() -> str:
     page_number = max(1, request.args.get("page", 1, type=int))
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
+    previous = xxqg.previous_snapshot(session, snapshot) if snapshot else None
     figures: dict[int, xxqg.Figure] = {}
     if kind == "xxqg":
         total = xxqg.board_count(session, snapshot, branch_ids=within) if snapshot else 0
@@ -162,10 +183,14 @@ def board() -> str:
         kind=kind,
         span=span,
         branch=branch,
+        # The tabs keep the choice as made: none (the default scope), the whole organisation ("") or a branch.
+        branch_arg=request.args.get("branch"),
         page=page,
         me=me,
         snapshot=snapshot,
-        previous=xxqg.previous_snapshot(session, snapshot) if snapshot else None,
+        previous=previous,
+        total_label=xxqg.total_label(snapshot) if snapshot else "",
+        gain_label=xxqg.gain_label(previous),
         figures=figures,
         branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
         may_export=signed_in_user().role in (Role.ADMIN, Role.SECRETARY),
@@ -182,8 +207,14 @@ def board_xlsx() -> Response:
     snapshot = xxqg.latest_snapshot(session)
     if kind == "xxqg":
         title = f"{BOARD_LABELS[kind]} {snapshot.exported_on.isoformat() if snapshot else ''}".strip()
-        table = [[_("Rank"), _("Full name"), _("工号"), _("Branch"), _("学习强国 total"), _("Gain")]]
-        if snapshot is not None:
+        table: list[list[object]] = [[_("Rank"), _("Full name"), _("工号"), _("Branch")]]
+        if snapshot is None:
+            table[0] += [_("学习强国 total"), _("Gain")]
+        else:
+            table[0] += [
+                xxqg.total_label(snapshot),
+                xxqg.gain_label(xxqg.previous_snapshot(session, snapshot)),
+            ]
             table += [
                 [row.rank, row.name, row.username, row.branch, row.total, row.gain]
                 for row in xxqg.board(

@@ -26,6 +26,7 @@ from studyhall.accounts.models import Branch, User
 from studyhall.accounts.user_import import Problem
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.tabular import FileProblem, Limits, Row, Sheet, find_header, read_rows, xlsx_bytes
+from studyhall.xxqg import service
 from studyhall.xxqg.models import Snapshot, SnapshotRow
 
 # Canonical column → the header texts 学习强国's exports (and the offices' own copies) use for it.
@@ -51,6 +52,10 @@ REQUIRED = ("姓名", "总积分")
 PERIOD_MARK = "积分"
 # An organisation of 学习强国's users: a small office exports dozens of rows, a province thousands.
 LIMITS = Limits(rows=20_000, cells=20_000 * 20)
+# A snapshot is a whole export: the latest one is the 学习强国 board and the base of every gain. An
+# export holding fewer than this share of the latest one's people (one branch's, a sample) is
+# named in the preview before it takes that place.
+SHRINKS_BELOW = 0.8
 _PATH_SEPARATORS = re.compile(r"\s*[/／>＞\\|]\s*")
 _DATE = re.compile(r"(20\d\d)\s*[-/.年_]\s*(\d{1,2})\s*[-/.月_]\s*(\d{1,2})|(20\d\d)(\d\d)(\d\d)")
 
@@ -84,6 +89,15 @@ class PlannedRow:
     candidates: list[Candidate] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Shrink:
+    """The export about to become the latest holds far fewer people than the latest one."""
+
+    latest: Snapshot
+    before: int  # people the latest export holds
+    now: int  # people this one would hold
+
+
 @dataclass
 class XxqgPlan:
     filename: str
@@ -95,6 +109,7 @@ class XxqgPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     already: Snapshot | None = None  # this very file, imported before
+    shrink: Shrink | None = None
 
     def with_outcome(self, outcome: Outcome) -> list[PlannedRow]:
         return [row for row in self.rows if row.outcome == outcome]
@@ -152,7 +167,32 @@ def plan_import(
         if planned.person is not None:
             _once(planned, matched_on, plan)
     _identify_content(session, plan)
+    _check_coverage(session, plan)
     return plan
+
+
+def _check_coverage(session: Session, plan: XxqgPlan) -> None:
+    """Refuse an export that matches nobody (another organisation's, the sample on a real server):
+    saved, it would empty the board. Note one that would replace the latest export with far fewer
+    people."""
+    if plan.already is not None or plan.problems:
+        return
+    matched = len(plan.with_outcome(Outcome.MATCHED))
+    if not matched and not plan.with_outcome(Outcome.CHOOSE):
+        plan.problems.append(
+            Problem(
+                None,
+                "",
+                _("No row matches anyone here: nothing would be saved. Is it this organisation's export?"),
+            )
+        )
+        return
+    latest = service.latest_snapshot(session)
+    if latest is None or (plan.exported_on is not None and plan.exported_on < latest.exported_on):
+        return  # an older export does not replace the latest
+    before = service.people_count(session, latest)
+    if matched < before * SHRINKS_BELOW:
+        plan.shrink = Shrink(latest, before, matched)
 
 
 def _identify_content(session: Session, plan: XxqgPlan) -> None:
@@ -452,19 +492,20 @@ def apply_import(session: Session, actor: User, plan: XxqgPlan, *, now: datetime
     return Saved(snapshot, True, len(matched))
 
 
-def sample_workbook(today: date) -> bytes:
-    """A made-up export in the shape 学习强国's organisation administrators download, dated today so
-    that it imports as it is (the names and figures are the demo's kind, not real ones)."""
+def sample_workbook(today: date, people: list[tuple[str, str]]) -> bytes:
+    """A made-up export in the shape 学习强国's organisation administrators download, for these
+    people (姓名, 所在组织), dated today so that it imports as it is."""
     rows: list[tuple[object, ...]] = [
         ("学习强国 组织成员积分（示例文件，非真实数据）",),
         (f"导出时间：{today.isoformat()} 18:00",),
         ("序号", "姓名", "所在组织", "总积分", "今日积分", "本周积分", "本月积分"),
-        (1, "王建国", "机关党委/第一党支部", 16842, 42, 210, 905),
-        (2, "李晓燕", "机关党委/第一党支部/第一党小组", 15210, 38, 197, 850),
-        (3, "张三", "机关党委/第二党支部", 12977, 30, 160, 702),
-        (4, "赵敏", "机关党委/第二党支部", 9120, 12, 88, 410),
-        (5, "陈立新", "机关党委/第三党支部", 7354, 25, 121, 533),
     ]
+    for number, (name, organisation) in enumerate(people, start=1):
+        # Plausible, decreasing figures: a keen reader earns 30–40 points a day.
+        step = number - 1
+        rows.append(
+            (number, name, organisation, 16842 - 1207 * step, 42 - 3 * step, 210 - 14 * step, 905 - 61 * step)
+        )
     notes = [
         ("列", "说明"),
         ("姓名", "必填。与本系统中的姓名一致；有“工号”列时按工号匹配。"),

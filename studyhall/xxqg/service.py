@@ -1,21 +1,27 @@
-"""What the rest of the app reads of 学习强国: the latest snapshot, a person's figures and the board.
+"""What the rest of the app reads of 学习强国: the latest snapshot, a person's figures and the board;
+and taking a snapshot back.
 
 A figure is a person's 学习强国 total in a snapshot and their gain since the snapshot before it (None
-when that one did not hold them). These figures are shown beside the in-house points, never added
-to the ledger: they are the 学习强国 app's, not earned here.
+when that one did not hold them): a gain between two exports, whatever days they were made, never a
+week's or a month's. These figures are shown beside the in-house points, never added to the
+ledger: they are the 学习强国 app's, not earned here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from studyhall import i18n
+from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.xxqg.models import Snapshot, SnapshotRow
 
 
@@ -53,6 +59,52 @@ def people_counts(session: Session) -> dict[int, int]:
     """How many people each snapshot holds."""
     query = select(SnapshotRow.snapshot_id, func.count()).group_by(SnapshotRow.snapshot_id)
     return {snapshot_id: people for snapshot_id, people in session.execute(query)}
+
+
+def total_label(snapshot: Snapshot) -> str:
+    """The heading of a 学习强国 total: whose export it is."""
+    return _("学习强国 total (export of %(day)s)", day=i18n.day_text(snapshot.exported_on))
+
+
+def gain_label(previous: Snapshot | None) -> str:
+    """The heading of a gain: between two exports, since the one before, never a board's period."""
+    if previous is None:
+        return _("Gain (no earlier export)")
+    return _("Gain since the previous export (%(day)s)", day=i18n.day_text(previous.exported_on))
+
+
+def people_count(session: Session, snapshot: Snapshot) -> int:
+    """How many people one snapshot holds."""
+    query = select(func.count()).select_from(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot.id)
+    return session.scalar(query) or 0
+
+
+def delete_snapshot(session: Session, actor: User, snapshot_id: int, *, now: datetime) -> date:
+    """Take an imported export back (a wrong or partial file): its rows go, and the snapshot before
+    it is the latest again if it was the latest; its file can be imported again. Audited; the
+    caller commits. Returns the day of the export deleted."""
+    gone = DomainError(_("This 学习强国 snapshot was deleted already."), ErrorCode.NOT_FOUND)
+    found = session.get(Snapshot, snapshot_id)
+    if found is None:
+        raise gone
+    exported_on, filename, held = found.exported_on, found.filename, people_count(session, found)
+    # By statements, through the connection (a result with a row count): of two deletions at once
+    # (a double click), the second deletes nothing and is told so instead of failing.
+    connection = session.connection()
+    connection.execute(delete(SnapshotRow).where(SnapshotRow.snapshot_id == snapshot_id))
+    if connection.execute(delete(Snapshot).where(Snapshot.id == snapshot_id)).rowcount == 0:
+        raise gone
+    session.expunge(found)
+    accounts.record(
+        session,
+        actor,
+        "xxqg.delete",
+        f"{exported_on.isoformat()} {filename}",
+        now=now,
+        exported_on=exported_on.isoformat(),
+        people=held,
+    )
+    return exported_on
 
 
 def figures(

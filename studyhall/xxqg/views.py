@@ -1,5 +1,5 @@
-"""The administrators' 学习强国 import (upload → preview → confirm), its sample file and the list
-of snapshots, which a branch secretary sees for their own branch."""
+"""The administrators' 学习强国 import (upload → preview → confirm), its sample file, the list of
+snapshots, which a branch secretary sees for their own branch, and taking a snapshot back."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from studyhall import clock, db
+from studyhall import clock, db, demo
 from studyhall.access import allow
 from studyhall.accounts import service as accounts
 from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
+from studyhall.errors import DomainError
 from studyhall.forms import filled
 from studyhall.headers import attachment, no_store
 from studyhall.uploads import stage_upload, staged_upload
@@ -48,8 +49,50 @@ def snapshot(snapshot_id: int) -> str:
     rows = service.board(
         session, found, branch_ids=within, limit=service.board_count(session, found, branch_ids=within)
     )
+    previous = service.previous_snapshot(session, found)
     return render_template(
-        "xxqg/snapshot.html", snapshot=found, rows=rows, previous=service.previous_snapshot(session, found)
+        "xxqg/snapshot.html",
+        snapshot=found,
+        rows=rows,
+        previous=previous,
+        total_label=service.total_label(found),
+        gain_label=service.gain_label(previous),
+        may_delete=signed_in_user().role == Role.ADMIN,
+    )
+
+
+@bp.route("/admin/xxqg/<int:snapshot_id>/delete", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def delete(snapshot_id: int) -> ResponseReturnValue:
+    """A page that says what deleting does, and its button."""
+    session = db.session()
+    if request.method == "POST":
+        try:
+            day = service.delete_snapshot(session, signed_in_user(), snapshot_id, now=clock.now())
+        except DomainError as refused:
+            flash(refused.message, "info")
+            return redirect(url_for("xxqg.snapshots"))
+        session.commit()
+        latest = service.latest_snapshot(session)
+        flash(
+            _(
+                "The 学习强国 export of %(day)s was deleted; the latest is now the export of %(latest)s.",
+                day=day.isoformat(),
+                latest=latest.exported_on.isoformat(),
+            )
+            if latest is not None
+            else _("The 学习强国 export of %(day)s was deleted; no export is left.", day=day.isoformat()),
+            "success",
+        )
+        return redirect(url_for("xxqg.snapshots"))
+    found = session.get(Snapshot, snapshot_id) or abort(404)
+    latest = service.latest_snapshot(session)
+    return render_template(
+        "xxqg/delete.html",
+        snapshot=found,
+        people=service.people_count(session, found),
+        is_latest=latest is not None and latest.id == found.id,
+        previous=service.previous_snapshot(session, found),
     )
 
 
@@ -131,6 +174,10 @@ def confirm() -> ResponseReturnValue:
 @bp.route("/admin/xxqg/sample.xlsx")
 @allow(Role.ADMIN)
 def sample() -> ResponseReturnValue:
+    # The demo organisation's people: on a demo server every row of the sample matches.
     return attachment(
-        imports.sample_workbook(_today()), XLSX, "学习强国积分导出示例.xlsx", "xxqg-sample.xlsx"
+        imports.sample_workbook(_today(), demo.xxqg_sample_people()),
+        XLSX,
+        "学习强国积分导出示例.xlsx",
+        "xxqg-sample.xlsx",
     )

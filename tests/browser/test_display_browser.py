@@ -1,10 +1,12 @@
-"""The corridor screen in a real Chromium at 1920×1080: it rotates its panels, keeps the board up
-while the server is stopped, picks up the new figures when it is back, reloads itself after an
-upgrade and turns to 此屏幕未登记 once revoked. Screenshots of each panel go to
-docs/screenshots/display-*.png for review."""
+"""The corridor screen in a real Chromium at 1920×1080: it rotates its panels whatever its polls do
+(a new board at every poll, a stopped server, a poll that never answers), keeps the board up while
+the server is stopped, picks up the new figures when it is back, reloads itself after an upgrade —
+once the server serves its page — and turns to 此屏幕未登记 once revoked. Screenshots of each panel
+go to docs/screenshots/display-*.png for review."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -117,6 +119,16 @@ def organisation(app, people) -> None:  # type: ignore[no-untyped-def]
         session.commit()
 
 
+def goes_round(screen, kinds=("people", "branches", "next_exam", "notice")) -> None:  # type: ignore[no-untyped-def]
+    """The screen shows each panel in turn, from the one after the panel on screen now, round to it
+    again: it is rotating, not stuck."""
+    display = screen.locator("#display")
+    now = display.get_attribute("data-shown")
+    start = kinds.index(now) + 1
+    for kind in kinds[start:] + kinds[:start]:
+        expect(display).to_have_attribute("data-shown", kind, timeout=WAIT_MS)
+
+
 def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_back(
     app, people, frozen_now, server, screen, monkeypatch
 ):
@@ -154,7 +166,8 @@ def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_bac
     expect(stale).to_be_visible(timeout=WAIT_MS)
     expect(stale).to_contain_text("更新于")
     expect(screen.locator("#display-panel section")).to_have_count(1)  # the last good board stays up
-    expect(first_row).to_contain_text("张伟", timeout=WAIT_MS)  # and keeps rotating
+    goes_round(screen)  # and keeps rotating after the failed polls
+    expect(first_row).to_contain_text("张伟", timeout=WAIT_MS)
     screen.screenshot(path=str(DOCS_SCREENSHOTS / "display-offline.png"))
 
     give(app, "30003", 60, "manual:late")  # 李晓燕, while the server is down
@@ -173,3 +186,99 @@ def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_bac
         found.revoked_at = clock.now()
         session.commit()
     expect(screen.get_by_role("heading", name="此屏幕未登记")).to_be_visible(timeout=WAIT_MS)
+
+
+def small_screen(app, people) -> str:  # type: ignore[no-untyped-def]
+    """Two 党支部 with points this week on a screen turning every 3 seconds (the shortest allowed)
+    through people, branches and a notice; its token."""
+    root = people.branch("机关党委")
+    for number, (branch_name, name) in enumerate((("第一党支部", "张伟"), ("第二党支部", "刘芳")), start=1):
+        people.user(f"1000{number}", branch=people.branch(branch_name, root), name=name)
+        give(app, f"1000{number}", 10 * number, f"manual:{number}")
+    with app.app_context(), db.new_session() as session:
+        token = service.register(
+            session,
+            None,
+            screen_spec(panels=["people", "branches", "notice"], rotate_seconds=3),
+            now=clock.now(),
+        ).token
+        session.commit()
+    return token
+
+
+PANELS = ("people", "branches", "notice")
+
+
+def test_the_panels_keep_turning_when_every_poll_brings_a_new_board(
+    app, people, frozen_now, server, screen, monkeypatch
+):
+    """A busy office changes the board between most polls; each new board is drawn on the panel
+    on screen and must not start that panel's time again, or the screen never turns."""
+    token = small_screen(app, people)
+    polls = itertools.count()
+    built = service.board
+    monkeypatch.setattr(service, "known_etag", lambda _key: None)
+    monkeypatch.setattr(
+        service,
+        "board",
+        lambda session, display, *, now: {**built(session, display, now=now), "poll": next(polls)},
+    )
+    boards = []
+    screen.on(
+        "response",
+        lambda response: (
+            boards.append(response) if response.status == 200 and "data.json" in response.url else None
+        ),
+    )
+    screen.goto(f"/display/{token}")
+    expect(screen.locator("#display")).to_have_attribute("data-shown", "people", timeout=WAIT_MS)
+    goes_round(screen, PANELS)
+    goes_round(screen, PANELS)
+    assert len(boards) > 3  # new boards came all the while (a poll a second, a panel every three)
+
+
+def test_a_poll_that_never_answers_is_given_up_and_the_screen_goes_on(
+    app, people, frozen_now, server, screen
+):
+    """A request the network swallows (no answer, no error) must not stop the polling for good."""
+    token = small_screen(app, people)
+    screen.goto(f"/display/{token}")
+    display = screen.locator("#display")
+    expect(display).to_have_attribute("data-shown", "people", timeout=WAIT_MS)
+    swallowed = []
+
+    def swallow(route) -> None:  # type: ignore[no-untyped-def]
+        swallowed.append(route)  # and never answered
+
+    screen.route("**/data.json", swallow)
+    stale = screen.locator("#display-stale")
+    expect(stale).to_be_visible(timeout=WAIT_MS)  # the poll was given up as failed
+    assert swallowed
+    goes_round(screen, PANELS)
+    screen.unroute("**/data.json")
+    give(app, "10001", 50, "manual:late")  # 张伟 overtakes 刘芳
+    expect(stale).to_be_hidden(timeout=WAIT_MS)
+    expect(screen.locator('#display[data-shown="people"] tbody tr').first).to_contain_text(
+        "张伟", timeout=WAIT_MS
+    )
+
+
+def test_after_an_upgrade_the_screen_reloads_only_once_its_page_is_served(
+    app, people, frozen_now, server, screen, monkeypatch
+):
+    """A server still starting (a proxy answering 502) must not leave the TV on an error page: the
+    screen keeps its board and reloads when the page is there."""
+    token = small_screen(app, people)
+    screen.goto(f"/display/{token}")
+    display = screen.locator("#display")
+    version = display.get_attribute("data-version")
+    expect(display).to_have_attribute("data-shown", "people", timeout=WAIT_MS)
+    screen.route(f"**/display/{token}", lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    monkeypatch.setattr(service, "app_version", lambda: "0.2.0+upgraded")
+    stale = screen.locator("#display-stale")
+    expect(stale).to_be_visible(timeout=WAIT_MS)  # the page was not served: no reload, a failed poll
+    expect(display).to_have_attribute("data-version", version)
+    goes_round(screen, PANELS)
+    screen.unroute(f"**/display/{token}")
+    expect(display).to_have_attribute("data-version", "0.2.0+upgraded", timeout=WAIT_MS)
+    expect(display).to_have_attribute("data-shown", "people", timeout=WAIT_MS)

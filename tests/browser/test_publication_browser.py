@@ -1,4 +1,5 @@
-"""A 积分公示 on paper: A4, the site's header left off, each 党支部 on its own page."""
+"""A 积分公示 on paper: A4, the site's header left off, each 党支部 on its own page, every page
+numbered, the 公示期 under the title and the issuer and date at the foot."""
 
 from __future__ import annotations
 
@@ -63,6 +64,18 @@ def test_a_notice_prints_on_a4_with_a_page_per_branch_and_the_highlights_in_blac
     assert below.evaluate("td => getComputedStyle(td).fontStyle") == "italic"
     expect(page.locator("tr.hl-top")).to_contain_text("★ 前 1 名")
     expect(page.locator("tr.hl-below").first).to_contain_text("▽ 低于 3 分")
+    expect(page.locator("#objection-period")).to_have_text(
+        "公示期：4月20日至4月26日。如有异议，请在公示期内向机关党委反映。"
+    )
+    expect(page.locator("#tie-rule")).to_contain_text("同分者按先达到该分数者在前，名次不并列")
+    expect(page.locator("#issued")).to_have_text(re.compile(r"机关党委\s*2026年4月20日"))
+    # Chromium keeps a page-margin box only if it can lay it out: the foot of every page says 2 / 3.
+    margins = page.evaluate(
+        """() => [...document.styleSheets].flatMap(sheet => [...sheet.cssRules])
+               .filter(rule => rule instanceof CSSPageRule).flatMap(rule => [...rule.cssRules])
+               .map(margin => [margin.name, margin.style.content])"""
+    )
+    assert margins == [["bottom-center", 'counter(page) " / " counter(pages)']]
     # The summary, then 第一党支部, then 第二党支部: three A4 pages (595 × 842 points).
     pdf = page.pdf(prefer_css_page_size=True)
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)

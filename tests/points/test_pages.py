@@ -137,7 +137,7 @@ def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org
         changed = service.rule(session, RuleKey.LOGIN)
         assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)
     # What the rule gives is read from its numbers, so a cadre never reads the old ones.
-    assert "2 points each time; at most 2 a day" in client_for(app, "10001").get("/points/").get_data(as_text=True)
+    assert "2 points each time, at most 2 a day" in client_for(app, "10001").get("/points/").get_data(as_text=True)
 
 
 def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_as_coming(app, org):
@@ -201,3 +201,24 @@ def test_query_arguments_that_name_url_fors_own_keywords_do_not_break_a_page_or_
         assert page.status_code == 200, query
         assert "https://" not in page.get_data(as_text=True) and "#x" not in page.get_data(as_text=True)
     # Lists with a pager: tests/test_pagination.py walks each with such arguments.
+
+
+def test_a_secretary_opens_the_boards_on_their_own_branch_and_may_still_choose_the_whole_organisation(
+    app, org
+):
+    give(app, "10001", 6, "a")
+    give(app, "20001", 5, "a")
+    secretary = client_for(app, "sec1")
+    own = secretary.get("/points/board?period=week").get_data(as_text=True)
+    assert "张三" not in board_names(own) and "王建国" in board_names(own)
+    assert f'<option value="{org["first"].id}" selected>' in own
+    everyone = secretary.get("/points/board?period=week&branch=").get_data(as_text=True)
+    assert {"王建国", "张三"} <= set(board_names(everyone))
+    # The tabs keep the choice of the whole organisation rather than falling back to the branch.
+    assert re.search(r'href="/points/board\?[^"]*board=xxqg[^"]*branch=(&|")', everyone)
+    branches = secretary.get("/points/board?board=branch&period=week").get_data(as_text=True)
+    assert "第二党支部" in branches.split('id="board"')[1]  # the 党支部 board compares them all
+    for others in ("10001", "admin1"):
+        assert {"王建国", "张三"} <= set(
+            board_names(client_for(app, others).get("/points/board?period=week").get_data(as_text=True))
+        )

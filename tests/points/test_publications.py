@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from studyhall import PROJECT_ROOT, db, scheduler
 from studyhall.accounts.models import AuditEvent, User
+from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import boards, publications
 from studyhall.points.models import Period, Publication
 from studyhall.points.periods import Span
@@ -21,6 +24,7 @@ from tests.points.test_pages import client_for, give
 
 WEEK = Span(Period.WEEK, date(2026, 4, 13))  # START's week, Monday 13 to Sunday 19 April
 MONDAY_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the Monday after
+WAIT = 30  # seconds: the longest a step of a race may take before the test fails
 
 
 def publish_week(app, **form) -> int:  # type: ignore[no-untyped-def]
@@ -107,6 +111,46 @@ def test_a_publication_is_never_edited_only_withdrawn_with_a_reason_and_kept(app
         assert sorted(actions) == ["publication.publish", "publication.withdraw"]
 
 
+def test_of_two_withdrawals_at_once_one_is_written_and_the_other_is_told_it_was_withdrawn_already(
+    app, org, frozen_now
+):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    with app.app_context(), db.new_session() as first, ThreadPoolExecutor(1) as pool:
+        admin_id = first.scalars(select(User.id).where(User.username == "admin1")).one()
+        publications.withdraw(
+            first, first.get(User, admin_id), publication_id, "统计口径有误", now=MONDAY_0800
+        )
+        read = threading.Event()
+
+        def withdraw_too() -> DomainError | None:
+            """The second request, which reads the notice while the first is not yet committed."""
+            with app.app_context(), db.new_session() as second:
+                admin = second.get(User, admin_id)
+                event.listen(second, "do_orm_execute", lambda _state: read.set())
+                try:
+                    publications.withdraw(second, admin, publication_id, "重复撤回", now=MONDAY_0800)
+                    second.commit()
+                except DomainError as refused:
+                    return refused
+                return None
+
+        outcome = pool.submit(withdraw_too)
+        assert read.wait(WAIT), "the second withdrawal never read the notice"
+        first.commit()
+        refused = outcome.result(timeout=WAIT)
+    assert refused is not None and refused.code == ErrorCode.REFUSED  # the page says so; no server error
+    assert stored(app, publication_id).withdrawal_reason == "统计口径有误"
+    with app.app_context(), db.new_session() as session:
+        withdrawals = session.scalars(select(AuditEvent).where(AuditEvent.action == "publication.withdraw"))
+        assert [audit.detail["reason"] for audit in withdrawals] == ["统计口径有误"]
+    again = client_for(app, "admin1").post(
+        f"/admin/points/publications/{publication_id}/withdraw", data={"reason": "再"}, follow_redirects=True
+    )
+    assert again.status_code == 200
+    assert "This publication was withdrawn already." in again.get_data(as_text=True)
+
+
 def test_only_a_week_or_month_that_has_ended_can_be_published(app, org, frozen_now):
     frozen_now(MONDAY_0800 - timedelta(hours=8, minutes=1))  # Sunday 23:59 in Shanghai: the week is not over
     response = client_for(app, "admin1").post(
@@ -185,7 +229,7 @@ def test_the_print_stylesheet_puts_each_branch_on_its_own_a4_page(app, org, froz
     assert html.count('<section class="publication-branch"') == 2
     assert 'class="dateline"' in html and "Published: 2026-04-20 09:00" in html
     css = (PROJECT_ROOT / "static" / "css" / "app.css").read_text()
-    assert "@page { size: A4 portrait;" in css
+    assert re.search(r"@page \{\s*size: A4 portrait;", css)
     print_rules = css.split("@media print {", 1)[1]
     assert re.search(r"\.publication-branch \{ break-before: page;", print_rules)
 
@@ -280,3 +324,35 @@ def test_the_scheduler_runs_the_sweep_and_a_second_run_adds_nothing(app, org, fr
     scheduler.run_job(app, job)
     with app.app_context(), db.new_session() as session:
         assert session.scalars(select(Publication.schedule_key)).all() == ["week:2026-04-13"]
+
+
+def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_points_are_placed(
+    app, org, frozen_now
+):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    first = publish_week(app)
+    app.config.update(PUBLICATION_ISSUER="中共某某人民检察院机关委员会", PUBLICATION_OBJECTION_DAYS=5)
+    second = publish_week(app, title="第二次")
+    reader = client_for(app, "10001")
+    page = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
+    # Published on Monday 20 April: seven days for objections, the 20th to the 26th.
+    assert (
+        "Objection period (公示期): Apr 20 to Apr 26. Any objection may be raised with 机关党委 within it."
+        in page
+    )
+    assert re.search(
+        r'<footer class="publication-foot" id="issued">\s*<p>机关党委</p>\s*<p>Apr 20, 2026</p>', page
+    )
+    assert "whoever reached that score first is placed first, so no two people share a place" in page
+    configured = notice(reader.get(f"/points/publications/{second}").get_data(as_text=True))
+    assert (
+        "Apr 20 to Apr 24. Any objection may be raised with 中共某某人民检察院机关委员会 within it."
+        in configured
+    )
+    assert "<p>中共某某人民检察院机关委员会</p>" in configured
+    # What a notice says was fixed when it was published.
+    assert stored(app, first).issuer == "机关党委" and stored(app, first).objection_days == 7
+    reader.post("/language", data={"lang": "zh_Hans_CN"})
+    chinese = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
+    assert "公示期：4月20日至4月26日" in chinese and "<p>2026年4月20日</p>" in chinese
+    assert "同分者按先达到该分数者在前" in chinese

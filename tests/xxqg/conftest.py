@@ -1,25 +1,17 @@
-"""The organisation the 学习强国 tests import exports for."""
+"""The shared organisation (tests/conftest.py) with namesakes, for matching by name."""
 
 from __future__ import annotations
 
 import pytest
 
-from studyhall.accounts.models import Role
+from studyhall.accounts.models import Branch
+from tests.conftest import People
 
 
 @pytest.fixture
-def org(app, people, frozen_now):  # type: ignore[no-untyped-def]
-    """机关党委 with two 党支部, each with a 第一党小组; two people called 张三 in the second."""
-    root = people.branch("机关党委")
-    first = people.branch("第一党支部", root)
-    first_group = people.branch("第一党小组", first)
-    second = people.branch("第二党支部", root)
-    second_group = people.branch("第一党小组", second)
-    people.user("admin1", Role.ADMIN, root, name="管理员")
-    people.user("sec1", Role.SECRETARY, first, name="书记甲")
-    people.user("10001", branch=first, name="王建国")
-    people.user("10002", branch=first_group, name="李晓燕")
-    people.user("20001", branch=second, name="张三")
+def org(org: dict[str, Branch], people: People) -> dict[str, Branch]:
+    """The second 党支部 gets a 第一党小组 (as the first has) with another 张三 and another 李晓燕."""
+    second_group = people.branch("第一党小组", org["second"])
     people.user("20002", branch=second_group, name="张三")
     people.user("20003", branch=second_group, name="李晓燕")
-    return {"root": root, "first": first, "second": second, "second_group": second_group}
+    return {**org, "second_group": second_group}

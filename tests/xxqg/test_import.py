@@ -233,8 +233,55 @@ def test_the_board_ranks_by_total_and_filters_by_branch(app, org, session):
     assert [row.username for row in service.board(session, snapshot)] == ["20001", "10001"]
 
 
-def test_the_sample_export_imports_as_it_is(app, org, session):
-    checked = plan(session, "sample.xlsx", imports.sample_workbook(TODAY))
-    assert checked.problems == [] and checked.exported_on == TODAY
-    assert {row.person.username for row in checked.rows if row.person} == {"10001", "10002"}
-    assert len(checked.rows) == 5
+def test_an_export_that_matches_nobody_cannot_be_saved(app, org, session):
+    """Saved, it would be the latest export and empty the 学习强国 board."""
+    checked = plan(
+        session, "2026-04-14.csv", csv_bytes(["姓名,所在组织,总积分", "赵敏,机关党委/第三党支部,9120"])
+    )
+    assert [problem.message for problem in checked.problems] == [
+        "No row matches anyone here: nothing would be saved. Is it this organisation's export?"
+    ]
+    assert not checked.ok
+
+
+def test_an_export_of_far_fewer_people_than_the_latest_is_noted_before_it_replaces_it(app, org, session):
+    save(
+        app,
+        "2026-04-07.csv",
+        csv_bytes(["工号,姓名,总积分", "10001,王建国,100", "10002,李晓燕,90", "20001,张三,80"]),
+    )
+    one_branch = plan(session, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160"]))
+    assert one_branch.shrink is not None and one_branch.ok
+    assert (one_branch.shrink.latest.exported_on, one_branch.shrink.before, one_branch.shrink.now) == (
+        date(2026, 4, 7),
+        3,
+        1,
+    )
+    whole = plan(
+        session,
+        "2026-04-14.csv",
+        csv_bytes(["工号,姓名,总积分", "10001,王建国,160", "10002,李晓燕,95", "20001,张三,81"]),
+    )
+    assert whole.shrink is None
+    older = plan(session, "2026-04-01.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,60"]))
+    assert older.shrink is None  # it does not replace the latest
+
+
+def test_deleting_the_latest_snapshot_makes_the_one_before_the_latest_again(app, org, session):
+    save(app, "2026-04-07.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,100", "20001,张三,80"]))
+    save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160"]))
+    latest = service.latest_snapshot(session)
+    assert latest is not None and latest.exported_on == date(2026, 4, 14)
+    admin = session.scalars(select(User).where(User.username == "admin1")).one()
+    assert service.delete_snapshot(session, admin, latest.id, now=START) == date(2026, 4, 14)
+    session.commit()
+    again = service.latest_snapshot(session)
+    assert again is not None and again.exported_on == date(2026, 4, 7)
+    assert service.figures(session, [user_id(session, "20001")]) == {user_id(session, "20001"): (80, None)}
+    assert session.scalar(select(func.count()).select_from(SnapshotRow)) == 2
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "xxqg.delete")).one()
+    assert event.detail == {"exported_on": "2026-04-14", "people": 1}
+    with pytest.raises(DomainError, match="deleted already"):
+        service.delete_snapshot(session, admin, latest.id, now=START)
+    # Its file can be imported again.
+    assert save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160"]))

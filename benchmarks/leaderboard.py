@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from studyhall import clock, create_app, db, migrations
+from studyhall.accounts import levels
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.points import boards, periods, service
 from studyhall.points.models import Period, PointAward, PointCount, PointRule, PointTotal
@@ -393,8 +394,8 @@ def measure_boards(session: Session, iterations: int) -> dict[str, float]:
             "top": lambda s, span=span: boards.people(s, span, limit=50),
             "median": lambda s, span=span, who=median: boards.standing(s, span, who),
             "last": lambda s, span=span, who=last: boards.standing(s, span, who),
-            "branch": lambda s, span=span: boards.branches(s, span, boards.Level.BRANCH),
-            "group": lambda s, span=span: boards.branches(s, span, boards.Level.GROUP),
+            "branch": lambda s, span=span: boards.branches(s, span, levels.Level.BRANCH),
+            "group": lambda s, span=span: boards.branches(s, span, levels.Level.GROUP),
         }
         for call in calls.values():  # warm the caches; the first call of each is not counted
             timed(session, call, [])

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from studyhall import clock
+from studyhall.accounts import levels
 from studyhall.display.models import Display, Privacy
 from studyhall.exams import service as exams
 from studyhall.points import boards, periods
@@ -90,7 +91,7 @@ def _people(context: Context) -> dict[str, object]:
 
 
 def _branches(context: Context) -> dict[str, object]:
-    rows = boards.branches(context.session, context.week, boards.Level.BRANCH)[:TOP_BRANCHES]
+    rows = boards.branches(context.session, context.week, levels.Level.BRANCH)[:TOP_BRANCHES]
     return {
         "week": context.week.start.isoformat(),
         "rows": [

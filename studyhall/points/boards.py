@@ -6,8 +6,6 @@ People who have left (deactivated) are not on a board; their awards and totals s
 
 from __future__ import annotations
 
-import enum
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,19 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from studyhall import db
-from studyhall.accounts import branch_order
-from studyhall.accounts.models import Branch, User
+from studyhall.accounts import levels
+from studyhall.accounts.levels import Level, Tree
+from studyhall.accounts.models import User
 from studyhall.points import periods, service
 from studyhall.points.models import Period, PointCount, PointTotal
 from studyhall.points.periods import Span
 
 _Ts = TypeVarTuple("_Ts")
-
-
-class Level(enum.StrEnum):
-    BRANCH = "branch"  # 党支部
-    GROUP = "group"  # 党小组
 
 
 @dataclass(frozen=True)
@@ -61,18 +54,10 @@ def _in_span(span: Span) -> ColumnElement[bool]:
     return and_(PointTotal.period == span.period.value, PointTotal.start == span.start)
 
 
-def _scope(query: Select[*_Ts], tree: Tree, branch_ids: set[int] | None) -> Select[*_Ts]:
-    """Those on a board: active members of a 党支部 (in `branch_ids`, if given). Someone placed above
-    the 党支部, such as an administrator in the 机关党委 itself, studies for no branch and is on none."""
-    within = tree.members if branch_ids is None else branch_ids & tree.members
+def _scope(session: Session, query: Select[*_Ts], branch_ids: set[int] | None) -> Select[*_Ts]:
+    """Those on a board: active members of a 党支部 (in `branch_ids`, if given; see accounts.levels)."""
+    within = levels.ranked_branches(session, branch_ids)
     return query.where(User.active.is_(True), User.branch_id.in_(within))
-
-
-def on_board(session: Session, user: User, branch_ids: set[int] | None = None) -> bool:
-    """Whether the person is ranked on the board of `branch_ids` (None: the whole organisation)."""
-    tree = Tree.read(session)
-    within = tree.members if branch_ids is None else branch_ids & tree.members
-    return user.active and user.branch_id in within
 
 
 def _off_board(tree: Tree) -> ColumnElement[bool]:
@@ -102,11 +87,11 @@ def people(
     """The top of the people board (those with points in the period), from `offset`."""
     tree = Tree.read(session)
     query = _scope(
+        session,
         select(PointTotal.user_id, User.display_name, User.username, User.branch_id, PointTotal.points)
         .join(User, User.id == PointTotal.user_id)
         .where(_in_span(span))
         .order_by(PointTotal.points.desc(), PointTotal.reached_at, PointTotal.user_id),
-        tree,
         branch_ids,
     )
     return _person_rows(tree, session.execute(query.limit(limit).offset(offset)).all(), offset)
@@ -118,13 +103,13 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
     tree = Tree.read(session)
     points = func.coalesce(PointTotal.points, 0)
     query = _scope(
+        session,
         select(
             User.id.label("user_id"), User.display_name, User.username, User.branch_id, points.label("points")
         )
         .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
         # Without points: after everyone at 0 who reached it, whichever way NULLs sort.
         .order_by(points.desc(), PointTotal.reached_at.is_(None), PointTotal.reached_at, User.id),
-        tree,
         branch_ids,
     )
     return _person_rows(tree, session.execute(query).all())
@@ -189,7 +174,7 @@ def standing(
     tally = select(func.count().filter(ahead), func.count()).select_from(PointTotal).where(_in_span(span))
     tally = tally.join(User, User.id == PointTotal.user_id)
     if branch_ids is not None:  # a branch's board: a few thousand totals at most, counted
-        before, everyone = session.execute(_scope(tally, tree, branch_ids)).one()
+        before, everyone = session.execute(_scope(session, tally, branch_ids)).one()
         return Standing(points, before + 1, everyone)
     # The whole organisation's board, of up to 100,000: the counts of people per total above mine,
     # those of my total who reached it first, less those off the board (benchmarks/leaderboard.py).
@@ -249,81 +234,6 @@ def branches(
         )
         for place, unit in enumerate(shown, start=1)
     ]
-
-
-_TREE = "studyhall.points.tree"
-
-
-@dataclass
-class Tree:
-    """The organisation's levels: the 党支部 are the children of a top branch (the 机关党委), or a
-    top branch with none (a 党支部 on its own); their children are 党小组."""
-
-    names: dict[int, str]
-    parent: dict[int, int | None]
-    branches: list[int]  # 党支部, in branch order
-    groups: list[int]  # 党小组, in branch order
-
-    @classmethod
-    def read(cls, session: Session) -> Tree:
-        """The tree as this transaction sees it, read once: a page asks for several boards."""
-        cache = db.transaction_info(session)
-        if _TREE not in cache:
-            cache[_TREE] = cls._read(session)
-        tree: Tree = cache[_TREE]
-        return tree
-
-    @classmethod
-    def _read(cls, session: Session) -> Tree:
-        # Plain rows, not Branch objects: loading 500 of them took longer than the board.
-        rows = session.execute(select(Branch.id, Branch.name, Branch.parent_id, Branch.sort_order)).all()
-        ordered = sorted(rows, key=lambda branch: branch_order.name_key(branch.name, branch.sort_order))
-        names = {branch.id: branch.name for branch in ordered}
-        parent = {branch.id: branch.parent_id for branch in ordered}
-        tops = {branch.id for branch in ordered if branch.parent_id is None}
-        with_children = {branch.parent_id for branch in ordered}
-        level_one = [
-            branch.id
-            for branch in ordered
-            if branch.parent_id in tops or (branch.id in tops and branch.id not in with_children)
-        ]
-        chosen = set(level_one)
-        groups = [branch.id for branch in ordered if branch.parent_id in chosen]
-        return cls(names, parent, level_one, groups)
-
-    @functools.cached_property
-    def members(self) -> set[int]:
-        """Every branch at or below a 党支部: its people are on the boards."""
-        return {branch for branch in self.names if self.unit_of(branch, Level.BRANCH) is not None}
-
-    @functools.cached_property
-    def outside(self) -> set[int]:
-        """The branches above the 党支部 (the 机关党委)."""
-        return set(self.names) - self.members
-
-    def path(self, branch_id: int | None) -> str:
-        """Where a person is, from their 党支部 down: 第一党支部 / 第二党小组 (every 党支部 may have a
-        第二党小组); above the 党支部 level, the branch itself."""
-        names: list[str] = []
-        current = branch_id
-        while current is not None and current in self.names and len(names) <= len(self.names):
-            names.append(self.names[current])
-            if current in self.branches:
-                break
-            current = self.parent[current]
-        else:
-            names = names[:1]  # in the 机关党委 itself, or in no 党支部
-        return " / ".join(reversed(names))
-
-    def unit_of(self, branch_id: int, level: Level) -> int | None:
-        """The 党支部 (or 党小组) a person of this branch counts for, if any."""
-        units = self.branches if level is Level.BRANCH else self.groups
-        current: int | None = branch_id
-        while current is not None:
-            if current in units:
-                return current
-            current = self.parent.get(current)
-        return None
 
 
 def span_from(period: str | None, start: str | None, now: datetime, zone: ZoneInfo) -> Span:

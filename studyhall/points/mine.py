@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyhall import clock
+from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.pagination import Page, paginate
@@ -69,7 +70,7 @@ def summary(session: Session, user: User, *, now: datetime) -> Mine:
         for row in session.scalars(select(PointTotal).where(PointTotal.user_id == user.id))
     }
     totals = {period: kept.get((period.value, span.start), 0) for period, span in spans.items()}
-    unit = boards.Tree.read(session).unit_of(user.branch_id, boards.Level.BRANCH) if user.branch_id else None
+    unit = levels.Tree.read(session).unit_of(user.branch_id, levels.Level.BRANCH) if user.branch_id else None
     branch_ids = accounts.subtree_ids(session, unit) if unit is not None else None
     weeks = [
         Week(start, kept.get((Period.WEEK.value, start), 0))
@@ -81,7 +82,7 @@ def summary(session: Session, user: User, *, now: datetime) -> Mine:
         cards,
         totals,
         {period: boards.standing(session, spans[period], user.id) for period in RANKED}
-        if boards.on_board(session, user)
+        if levels.on_board(session, user)
         else None,
         {period: boards.standing(session, spans[period], user.id, branch_ids=branch_ids) for period in RANKED}
         if branch_ids is not None

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from studyhall import clock, db
 from studyhall.access import SIGNED_IN, allow
-from studyhall.accounts import signed_in_user
+from studyhall.accounts import levels, signed_in_user
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import filled
 from studyhall.headers import attachment
-from studyhall.points import boards, periods, publications
+from studyhall.points import periods, publications
 from studyhall.points.forms import HighlightFields, PublishForm, ScheduleForm, WithdrawForm
 from studyhall.points.models import Period, Publication
 from studyhall.points.periods import Span
@@ -161,7 +161,7 @@ def export(publication_id: int) -> Response:
 @allow(Role.ADMIN)
 def publish() -> ResponseReturnValue:
     session = db.session()
-    tree = boards.Tree.read(session)
+    tree = levels.Tree.read(session)
     form = PublishForm()
     form.offer_branches([(unit, tree.names[unit]) for unit in tree.branches])
     now = clock.now()

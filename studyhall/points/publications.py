@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, defer
 
 from studyhall import clock
+from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
@@ -79,7 +80,7 @@ def publish(
     today = periods.local_day(now, clock.local_zone())
     if span.start >= today or span.end > today:  # the start first: the end of year 9999 overflows
         raise DomainError(_("That period has not ended yet: publish it once it is over."), ErrorCode.INVALID)
-    tree = boards.Tree.read(session)
+    tree = levels.Tree.read(session)
     if branch_id is not None and branch_id not in tree.branches:
         raise DomainError(_("No such 党支部."), ErrorCode.NOT_FOUND)
     within = accounts.subtree_ids(session, branch_id) if branch_id is not None else None
@@ -124,7 +125,7 @@ def publish(
     return publication
 
 
-def issuer(tree: boards.Tree) -> str:
+def issuer(tree: levels.Tree) -> str:
     """Who signs a notice: the configured name (中共某某人民检察院机关委员会), else the top branch's."""
     tops = [branch_id for branch_id, parent in tree.parent.items() if parent is None]
     return (current_app.config["PUBLICATION_ISSUER"] or (tree.names[min(tops)] if tops else ""))[:200]
@@ -137,11 +138,11 @@ def objection_period(publication: Publication) -> tuple[date, date]:
 
 
 def _frozen_sections(
-    session: Session, span: Span, tree: boards.Tree, branch_id: int | None
+    session: Session, span: Span, tree: levels.Tree, branch_id: int | None
 ) -> list[dict[str, Any]]:
     """Each 党支部 in scope with its rank by average, in branch order."""
     ranked = boards.branches(
-        session, span, boards.Level.BRANCH, within=None if branch_id is None else {branch_id}
+        session, span, levels.Level.BRANCH, within=None if branch_id is None else {branch_id}
     )
     order = {unit: index for index, unit in enumerate(tree.branches)}
     sections: list[dict[str, Any]] = [
@@ -158,9 +159,9 @@ def _frozen_sections(
     return sections
 
 
-def _frozen_person(row: boards.PersonRow, tree: boards.Tree) -> dict[str, Any]:
-    branch = tree.unit_of(row.branch_id, boards.Level.BRANCH) if row.branch_id is not None else None
-    group = tree.unit_of(row.branch_id, boards.Level.GROUP) if row.branch_id is not None else None
+def _frozen_person(row: boards.PersonRow, tree: levels.Tree) -> dict[str, Any]:
+    branch = tree.unit_of(row.branch_id, levels.Level.BRANCH) if row.branch_id is not None else None
+    group = tree.unit_of(row.branch_id, levels.Level.GROUP) if row.branch_id is not None else None
     return {
         "rank": row.rank,
         "user_id": row.user_id,

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from studyhall import clock, db
 from studyhall.access import SIGNED_IN, allow
+from studyhall.accounts import levels, signed_in_user
 from studyhall.accounts import service as accounts
-from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import filled, number
@@ -101,7 +101,7 @@ def _board_request() -> tuple[str, Span, int | None]:
     if "branch" not in request.args:
         return kind, span, _default_branch(kind)
     branch = request.args.get("branch", type=int)  # empty: the whole organisation, chosen
-    return kind, span, branch if branch in boards.Tree.read(db.session()).names else None
+    return kind, span, branch if branch in levels.Tree.read(db.session()).names else None
 
 
 def _default_branch(kind: str) -> int | None:
@@ -138,7 +138,7 @@ def board() -> str:
     session = db.session()
     kind, span, branch = _board_request()
     within = _within(session, branch, export=False)
-    tree = boards.Tree.read(session)
+    tree = levels.Tree.read(session)
     page_number = max(1, request.args.get("page", 1, type=int))
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
@@ -165,12 +165,12 @@ def board() -> str:
         viewer = signed_in_user()
         me = (
             boards.standing(session, span, viewer.id, branch_ids=within)
-            if boards.on_board(session, viewer, within)
+            if levels.on_board(session, viewer, within)
             else None
         )
         figures = xxqg.figures(session, [row.user_id for row in rows])
     else:
-        level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
+        level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         page = Page(
             items=list(boards.branches(session, span, level, within=within)),
             total=0,
@@ -232,7 +232,7 @@ def board_xlsx() -> Response:
             [row.rank, row.name, row.username, row.branch, row.points] for row in rows
         ]
     else:
-        level = boards.Level.BRANCH if kind == "branch" else boards.Level.GROUP
+        level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         table = [[_("Rank"), _("Name"), _("党支部"), _("Members"), _("Total"), _("Average per member")]] + [
             [row.rank, row.name, row.parent, row.members, row.total, row.average]
             for row in boards.branches(session, span, level, within=within)

@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from studyhall import i18n
+from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.errors import DomainError, ErrorCode
@@ -146,14 +147,17 @@ class BoardRow:
     periods: dict[str, int] = field(default_factory=dict)
 
 
-def _board_query(snapshot: Snapshot, branch_ids: set[int] | None) -> Select[SnapshotRow, str, str, str]:
+def _board_query(
+    session: Session, snapshot: Snapshot, branch_ids: set[int] | None
+) -> Select[SnapshotRow, str, str, str]:
     query = (
         select(SnapshotRow, User.display_name, User.username, Branch.name)
         .join(User, User.id == SnapshotRow.user_id)
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(SnapshotRow.snapshot_id == snapshot.id, User.active.is_(True))
     )
-    return query if branch_ids is None else query.where(User.branch_id.in_(branch_ids))
+    # Ranked as on the points boards: the active members of the 党支部 in scope.
+    return query.where(User.branch_id.in_(levels.ranked_branches(session, branch_ids)))
 
 
 def board(
@@ -165,9 +169,9 @@ def board(
     offset: int = 0,
 ) -> list[BoardRow]:
     """The people of a snapshot ranked by their 学习强国 total (of equal totals, in the export's
-    order), from `offset`; `branch_ids` limits it to those branches, as the points boards do.
-    People who have left are not on it."""
-    query = _board_query(snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
+    order), from `offset`; `branch_ids` limits it to those branches. Like the points boards, it
+    ranks the active members of the 党支部 (accounts.levels)."""
+    query = _board_query(session, snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     gains = _figures(session, snapshot, {row.user_id for row, *_rest in rows})
     return [
@@ -187,5 +191,5 @@ def board(
 
 def board_count(session: Session, snapshot: Snapshot, *, branch_ids: set[int] | None = None) -> int:
     """How many people are on a snapshot's board."""
-    query = _board_query(snapshot, branch_ids).with_only_columns(func.count())
+    query = _board_query(session, snapshot, branch_ids).with_only_columns(func.count())
     return session.scalar(query) or 0

@@ -213,6 +213,7 @@ def test_the_board_ranks_by_total_and_filters_by_branch(app, org, session):
                 "20001,张三,300",
                 "10002,李晓燕,500",
                 "10001,王建国,300",  # as much as 张三, after him in the export
+                "admin1,管理员,900",  # of the 机关党委 itself, above the 党支部: ranked nowhere
             ]
         ),
     )
@@ -223,6 +224,7 @@ def test_the_board_ranks_by_total_and_filters_by_branch(app, org, session):
         (2, "20001", 300),
         (3, "10001", 300),
     ]
+    assert service.board_count(session, snapshot) == 3
     first = accounts.subtree_ids(session, org["first"].id)
     assert [row.username for row in service.board(session, snapshot, branch_ids=first)] == ["10002", "10001"]
     assert service.board_count(session, snapshot, branch_ids=first) == 2

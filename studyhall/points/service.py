@@ -57,14 +57,14 @@ DEFAULTS: dict[RuleKey, Default] = {
     RuleKey.LOGIN: Default("登录", "每日首次登录。", 1, daily_cap=1),
     RuleKey.EXAM: Default("闭卷测试与知识竞赛", "按成绩积分，分值由每场测试设定；成绩可查看时到账。", 0),
     RuleKey.MANUAL: Default("管理员奖惩", "管理员加分或扣分，须写明理由。", 0),
-    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项本周学习计划。", 1, 5, enabled=False),
+    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项学习计划，分值由每项设定。", 0),
     RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
     RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4, enabled=False),
     RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2, enabled=False),
     RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5, enabled=False),
 }
-# Rules whose points each award decides (a test's settings, an administrator's form).
-AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL}
+# Rules whose points each award decides (a test's settings, an administrator's form, a plan item's).
+AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM}
 
 
 def numbers_text(found: PointRule) -> str:
@@ -79,13 +79,17 @@ def numbers_text(found: PointRule) -> str:
 
 # The rules a feature awards through: only these can be put in use. A feature still to come adds its
 # key here when it starts to award, so nobody switches on a rule that could never give a point.
-READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL}
+READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM}
 
-# What an administrator sets on each rule besides whether it is in use. A test sets its own points
-# and an administrator writes each manual award's, so those rules have no points per action, and
-# manual awards are not capped.
+# What an administrator sets on each rule besides whether it is in use. A test and a plan item set
+# their own points and an administrator writes each manual award's, so those rules have no points
+# per action, and manual awards are not capped.
 _AMOUNTS = ("points", "daily_cap", "weekly_cap")
-_SETTINGS: dict[RuleKey, tuple[str, ...]] = {RuleKey.EXAM: ("daily_cap", "weekly_cap"), RuleKey.MANUAL: ()}
+_SETTINGS: dict[RuleKey, tuple[str, ...]] = {
+    RuleKey.EXAM: ("daily_cap", "weekly_cap"),
+    RuleKey.PLAN_ITEM: ("daily_cap", "weekly_cap"),
+    RuleKey.MANUAL: (),
+}
 
 
 def settings(key: RuleKey) -> tuple[str, ...]:

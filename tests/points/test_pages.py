@@ -154,7 +154,9 @@ def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_
     assert "-points" not in exam and "-daily_cap" in exam and "-weekly_cap" in exam and "-enabled" in exam
     manual = section("manual")
     assert "-points" not in manual and "-daily_cap" not in manual and "-enabled" in manual
-    for key in ("plan_item", "reading", "reflection", "meeting", "practice"):
+    plan_item = section("plan_item")  # each item sets its points
+    assert "-points" not in plan_item and "-daily_cap" in plan_item and "-enabled" in plan_item
+    for key in ("reading", "reflection", "meeting", "practice"):
         coming = page.split(f'id="rule-{key}"')[0].rsplit("<", 1)[1] + section(key)
         assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -26,6 +26,7 @@ from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam, ExamMode
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 from studyhall.questions import types
@@ -108,7 +109,9 @@ def xxqg_sample_people() -> list[tuple[str, str]]:
 def _display_name(username: str, index: int) -> str:
     if username == "demo-admin":
         return "演示管理员"
-    return _SURNAMES[index % len(_SURNAMES)] + _GIVEN[(index * 7) % len(_GIVEN)]
+    # Past the twentieth person the given name shifts by one more, so no two people share a name.
+    given = (index * 7 + index // len(_SURNAMES)) % len(_GIVEN)
+    return _SURNAMES[index % len(_SURNAMES)] + _GIVEN[given]
 
 
 def _ensure_branch(session: Session, name: str, parent: Branch | None, now: datetime) -> Branch:
@@ -145,7 +148,8 @@ def load_demo(session: Session, *, now: datetime) -> int:
             branch_id=by_path[login.branch].id,
             password=PASSWORD,
             must_change_password=False,
-            now=now,
+            # In the organisation before the history below: past boards count those there then.
+            now=now - timedelta(weeks=HISTORY_WEEKS + 1),
         )
         added += 1
     banks.load_shipped_banks(session, now=now)
@@ -205,7 +209,9 @@ def _demo_history(session: Session, now: datetime) -> None:
     reasons, spread over the weeks before `now`. Made once: a second load finds the first past test."""
     if session.scalars(select(Exam.id).where(Exam.title == PAST_EXAMS[0][0])).first() is not None:
         return
-    rng = random.Random(20261207)  # the same history on every demo server
+    # The same history on every demo server: each part draws from its own stream, so the tests'
+    # papers (drawn by the attempt service) cannot shift the 学习强国 figures that follow.
+    rng = random.Random(20261207)
     people = list(
         session.scalars(
             select(User)
@@ -224,9 +230,12 @@ def _demo_history(session: Session, now: datetime) -> None:
                 at = datetime.combine(day, time(7, 30), zone) + timedelta(minutes=rng.randrange(13 * 60))
                 points.award(session, user.id, RuleKey.LOGIN, f"day:{day.isoformat()}", at=at)
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
-    for title, bank_name, weeks_ago, contest in PAST_EXAMS:
-        _past_exam(session, admin, cadres, rng, title, bank_name, now - timedelta(weeks=weeks_ago), contest)
-    _xxqg_snapshots(session, admin, people, rng, now)
+    today = now.astimezone(zone).date()
+    for number, (title, bank_name, weeks_ago, contest) in enumerate(PAST_EXAMS):
+        # Opened at 09:00 on a weekday of that week, as an office would set it.
+        opened = _local(today - timedelta(weeks=weeks_ago, days=today.weekday() - 1), time(9), zone)
+        _past_exam(session, admin, cadres, random.Random(number), title, bank_name, opened, contest)
+    _xxqg_snapshots(session, admin, people, random.Random(7), now)
     by_name = {user.username: user for user in people}
     for username, amount, reason, days_ago in MANUAL_AWARDS:
         points.settle(
@@ -235,10 +244,27 @@ def _demo_history(session: Session, now: datetime) -> None:
             RuleKey.MANUAL,
             f"manual:demo-{username}-{days_ago}",
             amount,
-            at=now - timedelta(days=days_ago),
+            at=_local(today - timedelta(days=days_ago), time(10, 15), zone),
             reason=reason,
             by=admin,
         )
+    # The weekly and monthly 积分公示 of those weeks, as the schedule would have published them.
+    publications.set_schedule(
+        session,
+        admin,
+        weekly=True,
+        monthly=True,
+        highlights=publications.Highlights(),
+        now=_local(first_day, time(0), zone),
+    )
+    for offset in range(HISTORY_WEEKS * 7 + 1):  # each morning's sweep, just after 08:00
+        moment = _local(first_day + timedelta(days=offset), time(8, 1), zone)
+        if moment <= now:
+            publications.publish_due(session, now=moment)
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, zone)
 
 
 def _past_exam(
@@ -291,14 +317,17 @@ def _past_exam(
 def _xxqg_snapshots(
     session: Session, admin: User, people: list[User], rng: random.Random, now: datetime
 ) -> None:
-    """Two 学习强国 exports, four weeks and three days old, imported as an administrator would."""
+    """Two 学习强国 exports, four weeks and three days old, imported as an administrator would: each
+    person earns a steady number of points a day (学习强国 gives at most about 50), so a total grows
+    by about 25 days of it between them and a week's figure is about seven days of it."""
     base = {user.id: rng.randrange(5000, 18000) for user in people}
-    for days_ago, grown in ((28, 0), (3, 1)):
+    daily = {user.id: rng.randrange(8, 45) for user in people}
+    for days_ago, grown in ((28, 0), (3, 25)):
         day = (now - timedelta(days=days_ago)).date()
         lines = ["工号,姓名,所在组织,总积分,本周积分"]
         for user in people:
-            week = rng.randrange(60, 260)
-            base[user.id] += grown * rng.randrange(150, 900)
+            base[user.id] += grown * daily[user.id] + rng.randrange(-grown, grown + 1)
+            week = 7 * daily[user.id] + rng.randrange(-10, 11)
             lines.append(
                 f"{user.username},{user.display_name},{accounts.branch_path(user.branch)},{base[user.id]},{week}"
             )

@@ -9,8 +9,8 @@ come, whether or not the scheduler's sweep has marked it published yet (a server
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, CursorResult, and_, exists, inspect, or_, select, update

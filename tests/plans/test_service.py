@@ -70,7 +70,7 @@ def test_a_draft_is_seen_by_nobody_and_an_empty_plan_cannot_be_published(app, or
 
 def test_each_item_reaches_its_audience_only(app, org):
     with app.app_context(), db.new_session() as session:
-        first, group, second = org["first"].id, org["group"].id, org["second"].id
+        first, group = org["first"].id, org["group"].id
         plan = make_plan(
             session,
             "admin1",

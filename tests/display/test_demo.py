@@ -35,4 +35,11 @@ def test_serve_demo_registers_one_demo_screen_and_prints_its_address(
     for output in outputs:
         assert f"corridor screen: http://127.0.0.1:5123/display/{token}" in output
     board = client.get(f"/display/{token}/data.json").json
-    assert [panel["kind"] for panel in board["panels"]] == ["people", "branches", "next_exam", "notice"]
+    # No 积分公示 published yet: that panel waits for the first.
+    assert [panel["kind"] for panel in board["panels"]] == [
+        "people",
+        "branches",
+        "xuexi",
+        "next_exam",
+        "notice",
+    ]

@@ -85,7 +85,7 @@ def test_notices_published_before_their_issuer_was_kept_are_signed_by_the_top_br
 
 def test_notices_and_the_schedule_from_before_学习强国_figures_carry_none(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    migrations.upgrade(engine, "0014_publication_notice")
+    migrations.upgrade(engine, "0016_one_live_notice")
     published = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
     publication = Table("publication", MetaData(), autoload_with=engine)
     schedule = Table("publication_schedule", MetaData(), autoload_with=engine)

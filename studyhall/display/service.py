@@ -198,10 +198,16 @@ _recent: dict[str, _Recent] = {}
 
 
 def _fresh(name: str, read: Callable[[], object]) -> object:
+    """A reading at most FRESH_SECONDS old. A reading that found nothing is not kept: anyone may ask
+    for made-up tokens, and each kept would stay in memory for good."""
     reading = _recent.get(name)
     fresh_for = current_app.config.get("DISPLAY_FRESH_SECONDS", FRESH_SECONDS)
     if reading is None or time.monotonic() - reading.at >= fresh_for:
-        reading = _recent[name] = _Recent(time.monotonic(), read())
+        value = read()
+        if value is None:
+            _recent.pop(name, None)
+            return None
+        reading = _recent[name] = _Recent(time.monotonic(), value)
     return reading.value
 
 

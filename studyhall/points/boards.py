@@ -205,7 +205,8 @@ def branches(
     session: Session, span: Span, level: Level, *, within: set[int] | None = None
 ) -> list[BranchRow]:
     """Each 党支部 (or 党小组) with its active members, their total and the average per member, ranked
-    by the average so that a small branch competes fairly; `within` limits it to those branches."""
+    by the average so that a small branch competes fairly; `within` limits the rows to those
+    branches, each with its place among all."""
     tree = Tree.read(session)
     units = tree.branches if level is Level.BRANCH else tree.groups
     members: dict[int, int] = dict.fromkeys(units, 0)
@@ -221,8 +222,10 @@ def branches(
         if unit is not None:
             members[unit] += people_count
             totals[unit] += int(points)
-    shown = [unit for unit in units if within is None or unit in within]
-    shown.sort(key=lambda unit: (-(totals[unit] / members[unit] if members[unit] else 0), -totals[unit]))
+    # Every unit is ranked, then those asked for are kept: a 党支部 shown alone keeps its place.
+    ranked = sorted(
+        units, key=lambda unit: (-(totals[unit] / members[unit] if members[unit] else 0), -totals[unit])
+    )
     return [
         BranchRow(
             place,
@@ -232,7 +235,8 @@ def branches(
             members[unit],
             totals[unit],
         )
-        for place, unit in enumerate(shown, start=1)
+        for place, unit in enumerate(ranked, start=1)
+        if within is None or unit in within
     ]
 
 

@@ -166,6 +166,10 @@ class Publication(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # "week:2026-04-13:0" (0: the whole organisation, else the 党支部's id) while in force, None once
+    # withdrawn: unique, so a period and scope have one notice in force — publishing it again (a
+    # double click, two administrators, the schedule after a hand-made one) is refused.
+    live_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     # Who issues it (signed at its foot) and its 公示期, the days from publication during which
     # objections may be raised: as they were when it was published.
     issuer: Mapped[str] = mapped_column(String(200), server_default="")
@@ -186,7 +190,7 @@ class Publication(Base):
         return self.withdrawn_at is not None
 
 
-WITHDRAWAL = frozenset({"withdrawn_at", "withdrawn_by_id", "withdrawal_reason"})
+WITHDRAWAL = frozenset({"withdrawn_at", "withdrawn_by_id", "withdrawal_reason", "live_key"})
 
 
 @event.listens_for(Publication, "before_update")

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from studyhall import clock
+from studyhall import clock, i18n
 from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
@@ -60,6 +61,30 @@ def default_title(span: Span, branch_name: str) -> str:
     return _("Points notice, %(period)s", period=period_text(span))
 
 
+def live_key(span: Span, branch_id: int | None) -> str:
+    return f"{span.period.value}:{span.start.isoformat()}:{branch_id or 0}"
+
+
+def in_force(session: Session, key: str) -> Publication | None:
+    """The notice in force for a period and scope, if any."""
+    return session.scalars(select(Publication).where(Publication.live_key == key)).first()
+
+
+def _published_already(earlier: Publication | None) -> DomainError:
+    if earlier is None:  # withdrawn in the meantime: publishing again is for a fresh try
+        return DomainError(
+            _("Someone published this at the same moment: reload the list."), ErrorCode.REFUSED
+        )
+    return DomainError(
+        _(
+            "“%(title)s” (published %(when)s) is in force for this period: withdraw it first to publish it again.",
+            title=earlier.title,
+            when=i18n.day_text(periods.local_day(earlier.published_at, clock.local_zone())),
+        ),
+        ErrorCode.REFUSED,
+    )
+
+
 def publish(
     session: Session,
     actor: User | None,
@@ -86,6 +111,9 @@ def publish(
     tree = levels.Tree.read(session)
     if branch_id is not None and branch_id not in tree.branches:
         raise DomainError(_("No such 党支部."), ErrorCode.NOT_FOUND)
+    key = live_key(span, branch_id)
+    if (earlier := in_force(session, key)) is not None:
+        raise _published_already(earlier)
     snapshot = xxqg.latest_snapshot(session) if with_xxqg else None
     if with_xxqg and snapshot is None and actor is not None:
         # By hand it is a mistake to point out; the schedule publishes without them, saying so.
@@ -120,12 +148,16 @@ def publish(
         sections=sections,
         issuer=issuer(tree),
         objection_days=max(1, int(current_app.config["PUBLICATION_OBJECTION_DAYS"])),
+        live_key=key,
         with_xxqg=with_xxqg,
         xxqg_exported_on=snapshot.exported_on if snapshot is not None else None,
         xxqg_previous_on=previous.exported_on if previous is not None else None,
     )
-    session.add(publication)
-    session.flush()
+    try:
+        with session.begin_nested():  # a second publisher got here first: refused as above
+            session.add(publication)
+    except IntegrityError:
+        raise _published_already(in_force(session, key)) from None
     accounts.record(
         session,
         actor,
@@ -285,7 +317,7 @@ def withdraw(
     withdrawn = session.connection().execute(
         update(Publication)
         .where(Publication.id == publication_id, Publication.withdrawn_at.is_(None))
-        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip())
+        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip(), live_key=None)
     )
     if withdrawn.rowcount == 0:
         raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
@@ -371,9 +403,10 @@ def publish_due(session: Session, *, now: datetime) -> list[Publication]:
     }
     if not due:
         return []
+    # Published by the schedule before (even if withdrawn since), or in force by hand: not again.
     made = set(
         session.scalars(select(Publication.schedule_key).where(Publication.schedule_key.in_(list(due))))
-    )
+    ) | {key for key, span in due.items() if in_force(session, live_key(span, None)) is not None}
     highlights = Highlights(plan.top_n, plan.threshold)
     return [
         publish(session, None, span, None, highlights, now=now, schedule_key=key, with_xxqg=plan.with_xxqg)

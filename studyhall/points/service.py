@@ -57,14 +57,14 @@ DEFAULTS: dict[RuleKey, Default] = {
     RuleKey.LOGIN: Default("登录", "每日首次登录。", 1, daily_cap=1),
     RuleKey.EXAM: Default("闭卷测试与知识竞赛", "按成绩积分，分值由每场测试设定；成绩可查看时到账。", 0),
     RuleKey.MANUAL: Default("管理员奖惩", "管理员加分或扣分，须写明理由。", 0),
-    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项本周学习计划。", 1, 5, enabled=False),
+    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项学习计划，分值由每项设定。", 0),
     RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
     RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4, enabled=False),
     RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2, enabled=False),
     RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5, enabled=False),
 }
-# Rules whose points each award decides (a test's settings, an administrator's form).
-AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL}
+# Rules whose points each award decides (a test's settings, an administrator's form, a plan item's).
+AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM}
 
 
 def numbers_text(found: PointRule) -> str:
@@ -79,13 +79,17 @@ def numbers_text(found: PointRule) -> str:
 
 # The rules a feature awards through: only these can be put in use. A feature still to come adds its
 # key here when it starts to award, so nobody switches on a rule that could never give a point.
-READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL}
+READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM}
 
-# What an administrator sets on each rule besides whether it is in use. A test sets its own points
-# and an administrator writes each manual award's, so those rules have no points per action, and
-# manual awards are not capped.
+# What an administrator sets on each rule besides whether it is in use. A test and a plan item set
+# their own points and an administrator writes each manual award's, so those rules have no points
+# per action, and manual awards are not capped.
 _AMOUNTS = ("points", "daily_cap", "weekly_cap")
-_SETTINGS: dict[RuleKey, tuple[str, ...]] = {RuleKey.EXAM: ("daily_cap", "weekly_cap"), RuleKey.MANUAL: ()}
+_SETTINGS: dict[RuleKey, tuple[str, ...]] = {
+    RuleKey.EXAM: ("daily_cap", "weekly_cap"),
+    RuleKey.PLAN_ITEM: ("daily_cap", "weekly_cap"),
+    RuleKey.MANUAL: (),
+}
 
 
 def settings(key: RuleKey) -> tuple[str, ...]:
@@ -477,6 +481,11 @@ def award_by_hand(
         raise DomainError(
             _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
         )
+    if not rule(session, RuleKey.MANUAL).enabled:
+        raise DomainError(
+            _("Manual awards are switched off in the point rules: switch the rule on to award."),
+            ErrorCode.REFUSED,
+        )
     if points == 0 or abs(points) > MAX_MANUAL_POINTS:
         raise DomainError(
             _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), ErrorCode.INVALID
@@ -509,8 +518,10 @@ def award_by_hand(
     return given
 
 
-def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: datetime) -> PointAward:
-    """Take back a manual award: a row of the opposite sign; the award itself stays on the ledger."""
+def reverse(session: Session, actor: User, award_id: int, reason: str) -> PointAward:
+    """Take back a manual award: a row of the opposite sign; the award itself stays on the ledger.
+    The correction counts in the award's own periods, as a regrade does: an award taken back as a
+    mistake must not keep topping the week it was given (nor put the person below zero the next)."""
     found = session.get(PointAward, award_id)
     manual = rule(session, RuleKey.MANUAL)
     if found is None or found.rule_id != manual.id or found.seq != 0:
@@ -520,7 +531,7 @@ def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: d
             _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
         )
     row = settle(
-        session, found.user_id, RuleKey.MANUAL, found.source, 0, at=now, reason=reason.strip(), by=actor
+        session, found.user_id, RuleKey.MANUAL, found.source, 0, at=found.at, reason=reason.strip(), by=actor
     )
     if row is None:
         raise DomainError(_("This award has been taken back already."), ErrorCode.INVALID)

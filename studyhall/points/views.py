@@ -390,7 +390,7 @@ def reverse(award_id: int) -> ResponseReturnValue:
         flash(_("Give the reason: it is shown to the person and on the ledger."), "error")
         return redirect(url_for("points.admin_index"))
     try:
-        row = service.reverse(session, signed_in_user(), award_id, filled(form.reason), now=clock.now())
+        row = service.reverse(session, signed_in_user(), award_id, filled(form.reason))
     except DomainError as refused:
         return _refused(refused)
     accounts.record(

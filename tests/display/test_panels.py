@@ -19,15 +19,18 @@ from tests.points.test_publications import MONDAY_0800, WEEK
 from tests.xxqg.test_import import csv_bytes, save
 
 
-def publish(app, highlights: Highlights | None = None, **options) -> int:  # type: ignore[no-untyped-def]
-    """START's week published by the administrator, an hour after it could be; its id."""
+def publish(  # type: ignore[no-untyped-def]
+    app, highlights: Highlights | None = None, branch_id: int | None = None, **options
+) -> int:
+    """START's week (of the whole organisation, or of one 党支部) published by the administrator,
+    an hour after it could be; its id."""
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()
         publication = publications.publish(
             session,
             admin,
             WEEK,
-            None,
+            branch_id,
             highlights or Highlights(),
             now=MONDAY_0800 + timedelta(hours=1),
             **options,
@@ -90,13 +93,14 @@ def test_with_highlights_on_the_screen_names_only_the_first_never_those_under_th
     points_week(app)
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     token = register(app, panels=["publication"])
-    publish(app, Highlights(top_n=1, threshold=3))
+    first = publish(app, Highlights(top_n=1, threshold=3))
     shown = panel(client, token, "publication")
     assert shown is not None
     assert shown["people_title"] == "前 1 名"
     assert [person["name"] for person in shown["people"]] == ["王建国"]
 
-    publish(app, Highlights(threshold=6))  # 张三 (5) and 李晓燕 (2) are under it: the notice marks them
+    withdraw(app, first)  # and published again: 张三 (5) and 李晓燕 (2) are under its threshold
+    publish(app, Highlights(threshold=6))
     shown = panel(client, token, "publication")
     assert shown is not None
     assert [person["name"] for person in shown["people"]] == ["王建国"]
@@ -113,11 +117,11 @@ def test_the_notice_panel_shows_the_latest_not_withdrawn_and_is_left_out_when_th
     assert panel(client, token, "publication") is None  # nothing published yet: the panel is skipped
     assert panel(client, token, "notice") is not None
 
-    first = publish(app, title="第一份公示")
-    second = publish(app, title="第二份公示")
-    assert panel(client, token, "publication")["notice_title"] == "第二份公示"  # type: ignore[index]
+    first = publish(app, branch_id=org["first"].id, title="第一党支部的公示")
+    second = publish(app, title="全单位的公示")
+    assert panel(client, token, "publication")["notice_title"] == "全单位的公示"  # type: ignore[index]
     withdraw(app, second)
-    assert panel(client, token, "publication")["notice_title"] == "第一份公示"  # type: ignore[index]
+    assert panel(client, token, "publication")["notice_title"] == "第一党支部的公示"  # type: ignore[index]
     withdraw(app, first)
     assert panel(client, token, "publication") is None
 
@@ -125,10 +129,7 @@ def test_the_notice_panel_shows_the_latest_not_withdrawn_and_is_left_out_when_th
 def test_a_notice_of_one_党支部_shows_its_people_without_a_ranking_of_党支部(app, org, client, frozen_now):
     points_week(app)
     frozen_now(MONDAY_0800 + timedelta(hours=1))
-    with app.app_context(), db.new_session() as session:
-        admin = session.scalars(select(User).where(User.username == "admin1")).one()
-        publications.publish(session, admin, WEEK, org["first"].id, Highlights(), now=clock.now())
-        session.commit()
+    publish(app, branch_id=org["first"].id)
     shown = panel(client, register(app, panels=["publication"]), "publication")
     assert shown is not None
     assert shown["branches"] == []

@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from studyhall import PROJECT_ROOT, db, scheduler
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import boards, publications
-from studyhall.points.models import Period, Publication
+from studyhall.points.models import Period, Publication, PublicationSchedule
 from studyhall.points.periods import Span
+from studyhall.points.publications import Highlights
 from tests.conftest import START
 from tests.points.test_pages import client_for, give
 from tests.xxqg.test_import import csv_bytes
@@ -186,8 +187,11 @@ def test_highlights_are_off_by_default_and_mark_the_top_and_those_under_the_thre
     give(app, "10002", 2, "a")
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     cadre = client_for(app, "10001")
-    plain = cadre.get(f"/points/publications/{publish_week(app)}").get_data(as_text=True)
+    plain_id = publish_week(app)
+    plain = cadre.get(f"/points/publications/{plain_id}").get_data(as_text=True)
     assert "hl-" not in plain and all(note == "" for _name, _points, note in rows(plain))
+    withdraw = {"reason": "改为标注先进与后进"}  # one notice in force per period: withdrawn to publish again
+    client_for(app, "admin1").post(f"/admin/points/publications/{plain_id}/withdraw", data=withdraw)
     marked = cadre.get(f"/points/publications/{publish_week(app, top_n='1', threshold='3')}").get_data(
         as_text=True
     )
@@ -336,7 +340,7 @@ def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     first = publish_week(app)
     app.config.update(PUBLICATION_ISSUER="中共某某人民检察院机关委员会", PUBLICATION_OBJECTION_DAYS=5)
-    second = publish_week(app, title="第二次")
+    second = publish_week(app, title="第二次", branch=str(org["first"].id))
     reader = client_for(app, "10001")
     page = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
     # Published on Monday 20 April: seven days for objections, the 20th to the 26th.
@@ -360,6 +364,52 @@ def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_
     chinese = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
     assert "公示期：4月20日至4月26日" in chinese and "<p>2026年4月20日</p>" in chinese
     assert "同分者按先达到该分数者在前" in chinese
+
+
+def test_a_period_has_one_notice_in_force_whoever_publishes_it_again(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    first = publish_week(app)
+    admin = client_for(app, "admin1")
+    again = admin.post(
+        "/admin/points/publications/new", data={"period": "week", "day": "2026-04-15", "branch": "0"}
+    )
+    assert again.status_code == 200 and "is in force for this period" in again.get_data(as_text=True)
+    assert publish_week(app, branch=str(org["first"].id))  # another scope is another notice
+    # The schedule, switched on before that Monday, finds the week in force and publishes nothing.
+    with app.app_context(), db.new_session() as session:
+        assert session.get(Publication, first).live_key == "week:2026-04-13:0"
+        session.add(
+            PublicationSchedule(id=1, weekly_since=MONDAY_0800 - timedelta(hours=1), updated_at=START)
+        )
+        session.commit()
+        assert publications.publish_due(session, now=MONDAY_0800 + timedelta(hours=1)) == []
+    admin.post(f"/admin/points/publications/{first}/withdraw", data={"reason": "数据有误"})
+    assert publish_week(app) != first  # withdrawn: the period may be published afresh
+
+
+def test_two_administrators_publishing_the_same_period_at_once_make_one_notice(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    with app.app_context(), db.new_session() as session:
+        boards.count(session, WEEK)  # the rules and tree read once before the race
+    ready = threading.Barrier(2, timeout=15)
+
+    def publish() -> str:
+        with app.app_context(), db.new_session() as session:
+            admin = session.scalars(select(User).where(User.username == "admin1")).one()
+            ready.wait()
+            try:
+                publications.publish(session, admin, WEEK, None, Highlights(), now=MONDAY_0800)
+                session.commit()
+                return "published"
+            except DomainError as refused:
+                session.rollback()
+                return refused.code
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _n: publish(), range(2)))
+    assert outcomes == ["published", "refused"]
+    with app.app_context(), db.new_session() as session:
+        assert session.scalar(select(func.count()).select_from(Publication)) == 1
 
 
 # ---- 学习强国 figures ----------------------------------------------------------------------------

@@ -2,15 +2,15 @@
 export they are from and of the one before it; the schedule may ask for them. Off for the notices
 published before and for the schedule as it was.
 
-Revision ID: 0015_publication_xxqg
-Revises: 0014_publication_notice
+Revision ID: 0017_publication_xxqg
+Revises: 0016_one_live_notice
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_publication_xxqg"
-down_revision = "0014_publication_notice"
+revision = "0017_publication_xxqg"
+down_revision = "0016_one_live_notice"
 branch_labels = None
 depends_on = None
 

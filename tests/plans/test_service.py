@@ -1,0 +1,195 @@
+"""Plans: scheduled publication (the server down at 08:00 included), who sees which item, items
+done once with their points, and what editing keeps."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from studyhall import db
+from studyhall.accounts.models import User
+from studyhall.errors import DomainError
+from studyhall.plans import service
+from studyhall.plans.models import ItemKind, Plan, PlanPeriod, PlanStatus
+from studyhall.plans.service import ItemSpec, PlanSpec
+from studyhall.points.models import PointAward
+from tests.conftest import START
+
+MONDAY = date(2026, 4, 13)  # START's week
+MONDAY_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the Monday after
+DUE = datetime(2026, 4, 26, 14, 0, tzinfo=UTC)  # Sunday 22:00 in Shanghai
+
+
+def user(session, username: str) -> User:  # type: ignore[no-untyped-def]
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def read(title: str, **audience) -> ItemSpec:  # type: ignore[no-untyped-def]
+    return ItemSpec(ItemKind.READ, title, DUE, points=2, body_html="<p>学习内容</p>", **audience)
+
+
+def make_plan(session, actor: str, items: list[ItemSpec], *, start=MONDAY, branch_id=None) -> Plan:  # type: ignore[no-untyped-def]
+    spec = PlanSpec(PlanPeriod.WEEK, start, "学习贯彻宪法", branch_id, items=items)
+    return service.save_plan(session, user(session, actor), spec, now=START)
+
+
+def titles(session, username: str, day: date, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
+    return [mine.item.title for mine in service.week_of(session, user(session, username), day, now=now)]
+
+
+def test_a_scheduled_plan_appears_at_its_time_even_if_the_server_was_down_then(app, org):
+    with app.app_context(), db.new_session() as session:
+        plan = make_plan(session, "admin1", [read("宪法全文")], start=MONDAY + timedelta(weeks=1))
+        service.schedule(session, user(session, "admin1"), plan.id, MONDAY_0800, now=START)
+        session.commit()
+        next_week = MONDAY + timedelta(weeks=1)
+        assert titles(session, "10001", next_week, MONDAY_0800 - timedelta(seconds=1)) == []
+        # 08:00 came while the server was down: no sweep ran; at 10:00 the plan shows all the same,
+        assert titles(session, "10001", next_week, MONDAY_0800 + timedelta(hours=2)) == ["宪法全文"]
+        # and the sweep, run late and twice, publishes it once, as of 08:00.
+        assert service.publish_due(session, now=MONDAY_0800 + timedelta(hours=2)) == 1
+        assert service.publish_due(session, now=MONDAY_0800 + timedelta(hours=2)) == 0
+        session.commit()
+        published = session.get(Plan, plan.id)
+        assert published.status is PlanStatus.PUBLISHED and published.published_at == MONDAY_0800
+
+
+def test_a_draft_is_seen_by_nobody_and_an_empty_plan_cannot_be_published(app, org):
+    with app.app_context(), db.new_session() as session:
+        make_plan(session, "admin1", [read("草稿中的文章")])
+        empty = make_plan(session, "admin1", [])
+        session.commit()
+        assert titles(session, "10001", MONDAY, START) == []
+        with pytest.raises(DomainError, match="at least one item"):
+            service.schedule(session, user(session, "admin1"), empty.id, None, now=START)
+
+
+def test_each_item_reaches_its_audience_only(app, org):
+    with app.app_context(), db.new_session() as session:
+        first, group, second = org["first"].id, org["group"].id, org["second"].id
+        plan = make_plan(
+            session,
+            "admin1",
+            [
+                read("全体"),
+                read("第一党支部及其党小组", branch_ids=[first]),
+                read("第一党小组", branch_ids=[group]),
+                read("张三本人", usernames=["20001"]),
+            ],
+        )
+        service.schedule(session, user(session, "admin1"), plan.id, None, now=START)
+        own = make_plan(session, "sec1", [read("支部自学")], branch_id=first)
+        service.schedule(session, user(session, "sec1"), own.id, None, now=START)
+        session.commit()
+        assert titles(session, "10001", MONDAY, START) == ["全体", "第一党支部及其党小组", "支部自学"]
+        assert titles(session, "10002", MONDAY, START) == ["全体", "第一党支部及其党小组", "第一党小组", "支部自学"]
+        assert titles(session, "20001", MONDAY, START) == ["全体", "张三本人"]
+        with pytest.raises(DomainError):  # not theirs: as if it did not exist
+            service.item_for(session, user(session, "20001"), own.items[0].id, now=START)
+
+
+def test_a_secretary_plans_for_their_own_branch_only(app, org):
+    with app.app_context(), db.new_session() as session:
+        with pytest.raises(DomainError, match="own 党支部"):
+            make_plan(session, "sec1", [read("x")], branch_id=org["second"].id)
+        with pytest.raises(DomainError, match="own 党支部"):
+            make_plan(session, "sec1", [read("x")])  # the whole organisation
+        with pytest.raises(DomainError, match="outside your 党支部"):
+            make_plan(session, "sec1", [read("x", branch_ids=[org["second"].id])], branch_id=org["first"].id)
+        with pytest.raises(DomainError, match="outside your 党支部"):
+            make_plan(session, "sec1", [read("x", usernames=["20001"])], branch_id=org["first"].id)
+        plan = make_plan(session, "admin1", [read("x")])
+        with pytest.raises(DomainError, match="No such plan"):
+            service.schedule(session, user(session, "sec1"), plan.id, None, now=START)
+
+
+def test_an_item_done_twice_is_done_once_with_its_points_once(app, org):
+    with app.app_context(), db.new_session() as session:
+        plan = make_plan(session, "admin1", [read("宪法全文")])
+        service.schedule(session, user(session, "admin1"), plan.id, None, now=START)
+        session.commit()
+        cadre = user(session, "10001")
+        mine = service.item_for(session, cadre, plan.items[0].id, now=START)
+        assert service.mark_done(session, cadre, mine.item, now=START) is True
+        assert service.mark_done(session, cadre, mine.item, now=START) is False
+        session.commit()
+        awards = session.scalars(select(PointAward).where(PointAward.user_id == cadre.id)).all()
+        assert [(award.source, award.points, award.reason) for award in awards] == [
+            (f"plan_item:{plan.items[0].id}", 2, "宪法全文")
+        ]
+        assert service.week_of(session, cadre, MONDAY, now=START)[0].done
+
+
+def test_two_devices_reporting_an_item_done_at_once_do_it_once(app, org):
+    with app.app_context(), db.new_session() as session:
+        plan = make_plan(session, "admin1", [read("宪法全文")])
+        service.schedule(session, user(session, "admin1"), plan.id, None, now=START)
+        service.mark_done(session, user(session, "20001"), plan.items[0], now=START)  # rules in place
+        session.commit()
+        item_id = plan.items[0].id
+    ready = threading.Barrier(2, timeout=15)
+
+    def report() -> bool:
+        with app.app_context(), db.new_session() as session:
+            cadre = user(session, "10001")
+            item = service.item_for(session, cadre, item_id, now=START).item
+            ready.wait()
+            done = service.mark_done(session, cadre, item, now=START)
+            session.commit()
+            return done
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _n: report(), range(2)))
+    assert sorted(results) == [False, True]
+    with app.app_context(), db.new_session() as session:
+        given = select(func.count()).where(PointAward.user_id == user(session, "10001").id)
+        assert session.scalar(given) == 1
+
+
+def test_editing_keeps_progress_and_refuses_to_remove_a_started_item(app, org):
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        plan = make_plan(session, "admin1", [read("第一篇"), read("第二篇")])
+        service.schedule(session, admin, plan.id, None, now=START)
+        cadre = user(session, "10001")
+        service.mark_done(session, cadre, plan.items[1], now=START)
+        session.commit()
+        spec = PlanSpec(PlanPeriod.WEEK, MONDAY, "学习贯彻宪法", items=[read("第一篇"), read("第二篇（修订）")])
+        service.save_plan(session, admin, spec, plan_id=plan.id, now=START)
+        session.commit()
+        mine = service.week_of(session, cadre, MONDAY, now=START)
+        assert [(m.item.title, m.done) for m in mine] == [("第一篇", False), ("第二篇（修订）", True)]
+        with pytest.raises(DomainError, match="already started"):
+            spec.items = [read("第一篇")]
+            service.save_plan(session, admin, spec, plan_id=plan.id, now=START)
+
+
+def test_last_weeks_plan_is_the_start_of_this_weeks(app, org):
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        make_plan(session, "admin1", [read("第一篇", branch_ids=[org["first"].id])])
+        session.commit()
+        next_week = MONDAY + timedelta(weeks=1)
+        found = service.previous(session, admin, PlanPeriod.WEEK, next_week, None)
+        assert found is not None
+        copied = service.copy_spec(found, next_week)
+        assert copied.start == next_week and copied.items[0].due_at == DUE + timedelta(weeks=1)
+        assert copied.items[0].branch_ids == [org["first"].id]
+
+
+def test_each_kind_names_what_it_lacks_by_item(app, org):
+    with app.app_context(), db.new_session() as session:
+        lacking = [
+            (ItemSpec(ItemKind.READ, "空", DUE), "Item 1: write the text or attach a document."),
+            (ItemSpec(ItemKind.WATCH, "视频", DUE, link_url="javascript:alert(1)"), "Item 1: the address must"),
+            (ItemSpec(ItemKind.MEETING, "党课", DUE, meeting_kind="lecture"), "Item 1: give the meeting's time."),
+            (ItemSpec(ItemKind.REFLECTION, "心得", DUE), "Item 1: say what to reflect on."),
+            (ItemSpec(ItemKind.TEST, "测试", DUE, exam_id=999), "Item 1: choose the test."),
+        ]
+        for spec, message in lacking:
+            with pytest.raises(DomainError, match=message.replace("(", r"\(").replace("?", r"\?")):
+                make_plan(session, "admin1", [spec])

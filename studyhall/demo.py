@@ -362,7 +362,14 @@ def demo_screen(session: Session, *, now: datetime) -> Display:
         return found
     spec = displays.ScreenSpec(
         name=DEMO_SCREEN,
-        panels=[PanelKind.PEOPLE, PanelKind.BRANCHES, PanelKind.NEXT_EXAM, PanelKind.NOTICE],
+        panels=[
+            PanelKind.PEOPLE,
+            PanelKind.BRANCHES,
+            PanelKind.PUBLICATION,  # from the first 积分公示 published on
+            PanelKind.XUEXI,
+            PanelKind.NEXT_EXAM,
+            PanelKind.NOTICE,
+        ],
         rotate_seconds=15,
         privacy=Privacy.SURNAME,
         notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",

@@ -35,7 +35,16 @@ def test_serve_demo_registers_one_demo_screen_and_prints_its_address(
     for output in outputs:
         assert f"corridor screen: http://127.0.0.1:5123/display/{token}" in output
     board = client.get(f"/display/{token}/data.json").json
-    assert [panel["kind"] for panel in board["panels"]] == ["people", "branches", "next_exam", "notice"]
+    # The demo's history has published its 积分公示 and imported two 学习强国 exports.
+    assert [panel["kind"] for panel in board["panels"]] == [
+        "people",
+        "branches",
+        "publication",
+        "xuexi",
+        "next_exam",
+        "notice",
+    ]
+
 
 
 def test_serve_on_a_port_in_use_says_so_in_one_line_and_starts_no_scheduler(app, runner, monkeypatch):

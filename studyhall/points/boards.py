@@ -125,6 +125,24 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
     return _person_rows(tree, session.execute(query).all())
 
 
+def without_points(
+    session: Session, span: Span, *, branch_ids: set[int] | None = None, limit: int = 200
+) -> tuple[int, list[tuple[str, str]]]:
+    """Those on the board in scope without points in the period: how many, and up to `limit` of
+    them (by name; name and where, in branch order) — a board ranks those with points, and an
+    office wants to see who did nothing too (a 积分公示 lists them at its end)."""
+    tree = Tree.read(session)
+    none = ~select(PointTotal.user_id).where(PointTotal.user_id == User.id, _in_span(span)).exists()
+    query = _scope(session, select(User.id).where(none, _there_by_its_end(span)), branch_ids)
+    counted = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = {branch: place for place, branch in enumerate(tree.names)}
+    people = session.execute(
+        query.with_only_columns(User.display_name, User.branch_id).order_by(User.display_name).limit(limit)
+    ).all()
+    people = sorted(people, key=lambda person: order.get(person.branch_id, len(order)))
+    return counted, [(person.display_name, tree.path(person.branch_id)) for person in people]
+
+
 def _person_rows(
     tree: Tree, rows: Sequence[Row[int, str, str, int | None, int]], offset: int = 0
 ) -> list[PersonRow]:

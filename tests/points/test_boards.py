@@ -151,3 +151,24 @@ def test_a_past_periods_averages_and_roll_are_of_the_people_there_then(app, peop
         assert [row.user_id for row in boards.roll(session, WEEK)] == [there.id]
         this_week = periods.Span(Period.WEEK, WEEK.start + timedelta(weeks=2))
         assert [row.user_id for row in boards.roll(session, this_week)] == [there.id, later.id]
+
+
+def test_those_without_points_are_counted_and_named_apart_from_the_ranking(app, people, frozen_now):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    second = people.branch("第二党支部", root)
+    people.user("admin1", Role.ADMIN, root, name="管理员")  # on no board: not counted
+    busy = people.user("10001", branch=first, name="王建国")
+    people.user("10002", branch=group, name="李晓燕")
+    people.user("20001", branch=second, name="张三")
+    gone = people.user("20002", branch=second, name="赵六")
+    with app.app_context(), db.new_session() as session:
+        service.settle(session, busy.id, RuleKey.MANUAL, "a", 3, at=START, reason="测试")
+        session.execute(update(User).where(User.id == gone.id).values(active=False))
+        session.commit()
+        assert boards.without_points(session, WEEK) == (
+            2,
+            [("李晓燕", "第一党支部 / 第一党小组"), ("张三", "第二党支部")],
+        )
+        assert boards.without_points(session, WEEK, branch_ids={second.id}) == (1, [("张三", "第二党支部")])

@@ -459,11 +459,8 @@ def _demo_plans(session: Session, now: datetime) -> None:
         now=now,
     )
     plans.schedule(session, admin, upcoming.id, _local(after, 8), now=now)
-    cadres = list(
-        session.scalars(
-            select(User).where(User.role == Role.CADRE, User.username.like("demo%")).order_by(User.username)
-        )
-    )
+    usernames = [login.username for login in demo_logins() if login.role is Role.CADRE]
+    cadres = list(session.scalars(select(User).where(User.username.in_(usernames)).order_by(User.username)))
     rng = random.Random(20260413)
     _done_by_some(session, last, cadres, rng, share=0.8, since=_local(before, 8), until=_local(monday, 0))
     if now > this_morning:  # demo001 has all of this week before them

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from studyhall import clock, db, demo
 from studyhall.plans.models import ItemKind, Plan, PlanStatus, Progress
-from tests.conftest import START
 
 MONDAY = date(2026, 4, 13)  # START's week
 

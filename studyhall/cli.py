@@ -64,9 +64,14 @@ def serve(demo: bool, host: str, port: int) -> None:
             f"  administrator: demo-admin   secretaries: demo-sec1 … demo-sec4   "
             f"cadres: demo001 … demo040   password: {demo_data.PASSWORD}"
         )
+    try:  # before the scheduler starts: a port in use is one clear line, not a scheduler's traceback
+        server = make_server(host, port, app, threaded=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot serve on {host}:{port} ({error.strerror}): choose another --port"
+        ) from None
     background = scheduler.build(app, blocking=False)
     background.start()
-    server = make_server(host, port, app, threaded=True)
     click.echo(f"studyhall is serving on http://{host}:{server.server_port}/  (Ctrl+C stops it)")
     if screen_token:
         click.echo(f"  corridor screen: http://{host}:{server.server_port}/display/{screen_token}")

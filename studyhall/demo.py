@@ -29,6 +29,7 @@ from studyhall.exams.setup import ExamSpec, RuleSpec
 from studyhall.plans import service as plans
 from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
+from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 from studyhall.questions import types
@@ -111,7 +112,9 @@ def xxqg_sample_people() -> list[tuple[str, str]]:
 def _display_name(username: str, index: int) -> str:
     if username == "demo-admin":
         return "演示管理员"
-    return _SURNAMES[index % len(_SURNAMES)] + _GIVEN[(index * 7) % len(_GIVEN)]
+    # Past the twentieth person the given name shifts by one more, so no two people share a name.
+    given = (index * 7 + index // len(_SURNAMES)) % len(_GIVEN)
+    return _SURNAMES[index % len(_SURNAMES)] + _GIVEN[given]
 
 
 def _ensure_branch(session: Session, name: str, parent: Branch | None, now: datetime) -> Branch:
@@ -148,7 +151,8 @@ def load_demo(session: Session, *, now: datetime) -> int:
             branch_id=by_path[login.branch].id,
             password=PASSWORD,
             must_change_password=False,
-            now=now,
+            # In the organisation before the history below: past boards count those there then.
+            now=now - timedelta(weeks=HISTORY_WEEKS + 1),
         )
         added += 1
     banks.load_shipped_banks(session, now=now)
@@ -209,7 +213,9 @@ def _demo_history(session: Session, now: datetime) -> None:
     reasons, spread over the weeks before `now`. Made once: a second load finds the first past test."""
     if session.scalars(select(Exam.id).where(Exam.title == PAST_EXAMS[0][0])).first() is not None:
         return
-    rng = random.Random(20261207)  # the same history on every demo server
+    # The same history on every demo server: each part draws from its own stream, so the tests'
+    # papers (drawn by the attempt service) cannot shift the 学习强国 figures that follow.
+    rng = random.Random(20261207)
     people = list(
         session.scalars(
             select(User)
@@ -228,9 +234,12 @@ def _demo_history(session: Session, now: datetime) -> None:
                 at = datetime.combine(day, time(7, 30), zone) + timedelta(minutes=rng.randrange(13 * 60))
                 points.award(session, user.id, RuleKey.LOGIN, f"day:{day.isoformat()}", at=at)
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
-    for title, bank_name, weeks_ago, contest in PAST_EXAMS:
-        _past_exam(session, admin, cadres, rng, title, bank_name, now - timedelta(weeks=weeks_ago), contest)
-    _xxqg_snapshots(session, admin, people, rng, now)
+    today = now.astimezone(zone).date()
+    for number, (title, bank_name, weeks_ago, contest) in enumerate(PAST_EXAMS):
+        # Opened at 09:00 on a weekday of that week, as an office would set it.
+        opened = _local(today - timedelta(weeks=weeks_ago, days=today.weekday() - 1), time(9), zone)
+        _past_exam(session, admin, cadres, random.Random(number), title, bank_name, opened, contest)
+    _xxqg_snapshots(session, admin, people, random.Random(7), now)
     by_name = {user.username: user for user in people}
     for username, amount, reason, days_ago in MANUAL_AWARDS:
         points.settle(
@@ -239,10 +248,27 @@ def _demo_history(session: Session, now: datetime) -> None:
             RuleKey.MANUAL,
             f"manual:demo-{username}-{days_ago}",
             amount,
-            at=now - timedelta(days=days_ago),
+            at=_local(today - timedelta(days=days_ago), time(10, 15), zone),
             reason=reason,
             by=admin,
         )
+    # The weekly and monthly 积分公示 of those weeks, as the schedule would have published them.
+    publications.set_schedule(
+        session,
+        admin,
+        weekly=True,
+        monthly=True,
+        highlights=publications.Highlights(),
+        now=_local(first_day, time(0), zone),
+    )
+    for offset in range(HISTORY_WEEKS * 7 + 1):  # each morning's sweep, just after 08:00
+        moment = _local(first_day + timedelta(days=offset), time(8, 1), zone)
+        if moment <= now:
+            publications.publish_due(session, now=moment)
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, zone)
 
 
 def _past_exam(
@@ -295,14 +321,17 @@ def _past_exam(
 def _xxqg_snapshots(
     session: Session, admin: User, people: list[User], rng: random.Random, now: datetime
 ) -> None:
-    """Two 学习强国 exports, four weeks and three days old, imported as an administrator would."""
+    """Two 学习强国 exports, four weeks and three days old, imported as an administrator would: each
+    person earns a steady number of points a day (学习强国 gives at most about 50), so a total grows
+    by about 25 days of it between them and a week's figure is about seven days of it."""
     base = {user.id: rng.randrange(5000, 18000) for user in people}
-    for days_ago, grown in ((28, 0), (3, 1)):
+    daily = {user.id: rng.randrange(8, 45) for user in people}
+    for days_ago, grown in ((28, 0), (3, 25)):
         day = (now - timedelta(days=days_ago)).date()
         lines = ["工号,姓名,所在组织,总积分,本周积分"]
         for user in people:
-            week = rng.randrange(60, 260)
-            base[user.id] += grown * rng.randrange(150, 900)
+            base[user.id] += grown * daily[user.id] + rng.randrange(-grown, grown + 1)
+            week = 7 * daily[user.id] + rng.randrange(-10, 11)
             lines.append(
                 f"{user.username},{user.display_name},{accounts.branch_path(user.branch)},{base[user.id]},{week}"
             )
@@ -393,6 +422,7 @@ def _demo_plans(session: Session, now: datetime) -> None:
     if session.scalars(select(Plan.id).where(Plan.theme == THIS_WEEK_THEME)).first() is not None:
         return
     admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
     monday = plans.period_start(PlanPeriod.WEEK, plans.local_today(now))
     before, after = monday - timedelta(weeks=1), monday + timedelta(weeks=1)
     exam_id = session.scalars(select(Exam.id).where(Exam.title == DEMO_EXAM)).one()
@@ -415,7 +445,7 @@ def _demo_plans(session: Session, now: datetime) -> None:
         ],
         now=now,
     )
-    plans.schedule(session, admin, last.id, None, now=_local(before, 8))
+    plans.schedule(session, admin, last.id, None, now=_local(before, time(8), zone))
     current = _demo_plan(
         session,
         admin,
@@ -430,7 +460,7 @@ def _demo_plans(session: Session, now: datetime) -> None:
                 _due(monday, 4),
                 points=3,
                 meeting_kind=MeetingKind.THEME_DAY,
-                starts_at=_local(monday + timedelta(days=4), 15),
+                starts_at=_local(monday + timedelta(days=4), time(15), zone),
                 place="机关三楼会议室",
             ),
             ItemSpec(
@@ -445,7 +475,7 @@ def _demo_plans(session: Session, now: datetime) -> None:
         ],
         now=now,
     )
-    this_morning = _local(monday, 8)
+    this_morning = _local(monday, time(8), zone)
     if now < this_morning:  # loaded early on a Monday: it appears at 08:00 like any plan
         plans.schedule(session, admin, current.id, this_morning, now=now)
     else:
@@ -458,11 +488,19 @@ def _demo_plans(session: Session, now: datetime) -> None:
         [_read("宪法第三十三条：公民在法律面前一律平等", CONSTITUTION_CITIZENS, _due(after, 2))],
         now=now,
     )
-    plans.schedule(session, admin, upcoming.id, _local(after, 8), now=now)
+    plans.schedule(session, admin, upcoming.id, _local(after, time(8), zone), now=now)
     usernames = [login.username for login in demo_logins() if login.role is Role.CADRE]
     cadres = list(session.scalars(select(User).where(User.username.in_(usernames)).order_by(User.username)))
     rng = random.Random(20260413)
-    _done_by_some(session, last, cadres, rng, share=0.8, since=_local(before, 8), until=_local(monday, 0))
+    _done_by_some(
+        session,
+        last,
+        cadres,
+        rng,
+        share=0.8,
+        since=_local(before, time(8), zone),
+        until=_local(monday, time(0), zone),
+    )
     if now > this_morning:  # demo001 has all of this week before them
         _done_by_some(session, current, cadres[1:], rng, share=0.3, since=this_morning, until=now)
 
@@ -479,13 +517,9 @@ def _read(title: str, text: str, due: datetime, *, minutes: int | None = None) -
     )
 
 
-def _local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), ZoneInfo(current_app.config["TIMEZONE"]))
-
-
 def _due(monday: date, days: int) -> datetime:
     """22:00 on the week's day `days` after its Monday (6: Sunday)."""
-    return _local(monday + timedelta(days=days), 22)
+    return _local(monday + timedelta(days=days), time(22), ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _done_by_some(
@@ -520,7 +554,14 @@ def demo_screen(session: Session, *, now: datetime) -> Display:
         return found
     spec = displays.ScreenSpec(
         name=DEMO_SCREEN,
-        panels=[PanelKind.PEOPLE, PanelKind.BRANCHES, PanelKind.NEXT_EXAM, PanelKind.NOTICE],
+        panels=[
+            PanelKind.PEOPLE,
+            PanelKind.BRANCHES,
+            PanelKind.PUBLICATION,  # from the first 积分公示 published on
+            PanelKind.XUEXI,
+            PanelKind.NEXT_EXAM,
+            PanelKind.NOTICE,
+        ],
         rotate_seconds=15,
         privacy=Privacy.SURNAME,
         notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",

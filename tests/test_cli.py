@@ -4,6 +4,9 @@ from sqlalchemy import func, select
 
 from studyhall import demo, migrations
 from studyhall.accounts.models import Branch, Role, User
+from studyhall.exams.models import Exam
+from studyhall.points.models import Publication
+from studyhall.xxqg.models import Snapshot, SnapshotRow
 
 
 def test_db_upgrade_brings_the_database_to_the_newest_revision(app, runner):
@@ -59,6 +62,35 @@ def test_demo_organisation_has_fixed_logins_and_loading_twice_adds_nothing(app, 
     response = client.post("/login", data={"username": "demo001", "password": demo.PASSWORD})
     assert response.headers["Location"] == "/"  # no forced password change for demo accounts
     assert "演示数据" in client.get("/").get_data(as_text=True)
+
+
+def test_the_demo_history_looks_like_an_offices(app, session, frozen_now):
+    from studyhall import clock, db
+
+    with app.app_context(), db.new_session() as writer:
+        demo.load_demo(writer, now=clock.now())
+        writer.commit()
+    names = session.scalars(select(User.display_name)).all()
+    assert len(names) == len(set(names)) == 45
+    with app.app_context():
+        zone = clock.local_zone()
+    past = session.scalars(select(Exam).where(Exam.title.in_([title for title, *_ in demo.PAST_EXAMS]))).all()
+    assert [exam.opens_at.astimezone(zone).strftime("%H:%M") for exam in past] == ["09:00", "09:00"]
+    notices = session.scalars(select(Publication).order_by(Publication.start)).all()
+    weekly = [notice for notice in notices if notice.period == "week"]
+    assert len(weekly) >= 7 and any(notice.period == "month" for notice in notices)
+    # Each of the 40 cadres and 4 secretaries, in their 党支部 for the whole history; published at 08:01.
+    assert {len(notice.people) for notice in notices} == {44}
+    assert {notice.published_at.astimezone(zone).strftime("%H:%M") for notice in notices} == {"08:01"}
+    latest, earlier = session.scalars(select(Snapshot).order_by(Snapshot.exported_on.desc())).all()
+    before = dict(
+        session.execute(
+            select(SnapshotRow.user_id, SnapshotRow.total).where(SnapshotRow.snapshot_id == earlier.id)
+        ).all()
+    )
+    for row in session.scalars(select(SnapshotRow).where(SnapshotRow.snapshot_id == latest.id)):
+        gain = row.total - before[row.user_id]
+        assert 0 < row.periods["本周积分"] < gain  # a week's points, fewer than 25 days'
 
 
 def test_no_demo_banner_without_demo_data(people, auth, client):

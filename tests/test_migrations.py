@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, Table, select
 from studyhall import db, migrations
 from studyhall.exams.models import Exam
 from studyhall.models import metadata
-from studyhall.points.models import Publication
+from studyhall.points.models import Publication, PublicationSchedule
 
 
 def test_migrations_match_the_models(app):
@@ -52,6 +52,20 @@ def test_tests_saved_before_drafts_existed_stay_published(tmp_path):
     engine.dispose()
 
 
+def old_notice(published: datetime) -> dict[str, object]:
+    """A publication row as the first revisions of that table hold one."""
+    return {
+        "title": "积分公示",
+        "period": "week",
+        "start": published.date(),
+        "branch_name": "",
+        "published_at": published,
+        "people": [],
+        "sections": [],
+        "withdrawal_reason": "",
+    }
+
+
 def test_notices_published_before_their_issuer_was_kept_are_signed_by_the_top_branch(tmp_path):
     engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrations.upgrade(engine, "0012_publications")
@@ -61,20 +75,28 @@ def test_notices_published_before_their_issuer_was_kept_are_signed_by_the_top_br
     with engine.begin() as connection:
         connection.execute(branch.insert().values(id=1, name="机关党委", parent_id=None))
         connection.execute(branch.insert().values(id=2, name="第一党支部", parent_id=1))
-        connection.execute(
-            publication.insert().values(
-                title="积分公示",
-                period="week",
-                start=published.date(),
-                branch_name="",
-                published_at=published,
-                people=[],
-                sections=[],
-                withdrawal_reason="",
-            )
-        )
+        connection.execute(publication.insert().values(old_notice(published)))
     migrations.upgrade(engine)
     with engine.connect() as connection:
         row = connection.execute(select(Publication.issuer, Publication.objection_days)).one()
     assert tuple(row) == ("机关党委", 7)
+    engine.dispose()
+
+
+def test_notices_and_the_schedule_from_before_学习强国_figures_carry_none(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrations.upgrade(engine, "0016_one_live_notice")
+    published = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
+    publication = Table("publication", MetaData(), autoload_with=engine)
+    schedule = Table("publication_schedule", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        connection.execute(publication.insert().values(old_notice(published)))
+        connection.execute(schedule.insert().values(id=1, weekly_since=published, updated_at=published))
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Publication.with_xxqg, Publication.xxqg_exported_on, Publication.xxqg_previous_on)
+        ).one()
+        assert tuple(row) == (False, None, None)
+        assert connection.execute(select(PublicationSchedule.with_xxqg)).scalar_one() is False
     engine.dispose()

@@ -112,9 +112,9 @@ def seed_plans(app: Flask, people: People) -> tuple[dict[str, object], str, str]
 
 
 def seed_publications(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
-    week = Span(Period.WEEK, date(2026, 4, 6))
     with app.app_context(), db.new_session() as session:
-        for n in range(ROWS):
+        for n in range(ROWS):  # one notice in force per period: a week each
+            week = Span(Period.WEEK, date(2025, 1, 6) + timedelta(weeks=n))
             at = datetime(2026, 4, 13, tzinfo=UTC) + timedelta(minutes=n)
             publications.publish(session, None, week, None, Highlights(), now=at, title=f"notice{n:03d}")
         session.commit()

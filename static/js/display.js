@@ -99,6 +99,19 @@ function rankClass(rank) {
   return rank <= 3 ? `rank rank-${rank}` : "rank";
 }
 
+// A gain as the leaderboard writes it (+12, +0, -3); none when the export before did not hold the person.
+function gainText(gain) {
+  if (gain === null || gain === undefined) return "—";
+  return `${gain >= 0 ? "+" : ""}${gain}`;
+}
+
+// One of a panel's side-by-side columns: its heading over its content.
+function column(className, heading, content) {
+  const node = element("div", `display-column ${className}`);
+  node.append(element("h2", "column-title", heading), content);
+  return node;
+}
+
 // ---- one renderer per panel kind ------------------------------------------------------------------
 
 const RENDERERS = {
@@ -133,6 +146,69 @@ const RENDERERS = {
         [row.name, "name"],
         [row.members, "number"],
         [Number(row.average).toFixed(1), "number"],
+      ]),
+    );
+  },
+
+  publication(panel) {
+    if (!Array.isArray(panel.branches) || !Array.isArray(panel.people)) throw new Error("unreadable notice");
+    const head = element("div", "notice-head");
+    head.append(element("p", "notice-title", panel.notice_title));
+    // A title made from the period names it already.
+    if (!panel.notice_title.includes(panel.period)) head.append(element("p", "notice-period", panel.period));
+    const columns = element("div", "display-columns");
+    if (panel.branches.length) {
+      const branches = table(
+        [
+          [text.textRank, "rank"],
+          [text.textBranch, "name"],
+          [text.textAverage, "number"],
+        ],
+        panel.branches.map((row) => [
+          [row.rank, rankClass(row.rank)],
+          [row.name, "name"],
+          [Number(row.average).toFixed(1), "number"],
+        ]),
+      );
+      columns.append(column("column-branches", text.textBranchesByAverage, branches));
+    }
+    const people = panel.people.length
+      ? table(
+          [
+            [text.textRank, "rank"],
+            [text.textName, "name"],
+            [text.textBranch, "branch"],
+            [text.textPoints, "number"],
+          ],
+          panel.people.map((row) => [
+            [row.rank, rankClass(row.rank)],
+            [row.name, "name"],
+            [row.branch, "branch"],
+            [row.points, "number"],
+          ]),
+        )
+      : element("p", "display-empty", text.textNoLeaders);
+    columns.append(column("column-people", panel.people_title, people));
+    const box = element("div", "display-publication");
+    box.append(head, columns);
+    return box;
+  },
+
+  xuexi(panel) {
+    return table(
+      [
+        [text.textRank, "rank"],
+        [text.textName, "name"],
+        [text.textBranch, "branch"],
+        [panel.total_label, "number"],
+        [panel.gain_label, "number"],
+      ],
+      panel.rows.map((row) => [
+        [row.rank, rankClass(row.rank)],
+        [row.name, "name"],
+        [row.branch, "branch"],
+        [row.total, "number"],
+        [gainText(row.gain), "number gain"],
       ]),
     );
   },

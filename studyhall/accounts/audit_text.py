@@ -103,6 +103,7 @@ KEYS = {
     "versions": _l("New versions"),
     "weekly": _l("Weekly"),
     "weekly_cap": _l("Weekly cap"),
+    "with_xxqg": _l("With the 学习强国 figures"),
 }
 
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}

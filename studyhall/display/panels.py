@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -19,11 +20,13 @@ from studyhall import clock
 from studyhall.accounts import levels
 from studyhall.display.models import Display, Privacy
 from studyhall.exams import service as exams
-from studyhall.points import boards, periods
+from studyhall.points import boards, periods, publications
 from studyhall.points.models import Period
+from studyhall.xxqg import service as xxqg
 
 TOP_PEOPLE = 10
 TOP_BRANCHES = 12  # a 1080-line screen holds this many rows at a size read from three metres
+NOTICE_ROWS = 8  # each column of the 积分公示 panel, under the notice's title
 
 # Two-character surnames (复姓) common enough to meet in an organisation; any other name's surname
 # is its first character.
@@ -38,6 +41,12 @@ def shown_name(name: str, privacy: Privacy) -> str:
         return name
     surname = name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
     return f"{surname}同志"
+
+
+def shown_branch(path: str, privacy: Privacy) -> str:
+    """Where a person is, as the screen says it: 党支部 / 党小组 with full names; with surnames only,
+    the 党支部 alone, since a 党小组 of a few people would tell who it is."""
+    return path if privacy is Privacy.FULL_NAME else path.split(" / ")[0]
 
 
 class PanelKind(enum.StrEnum):
@@ -79,10 +88,7 @@ def _people(context: Context) -> dict[str, object]:
             {
                 "rank": row.rank,
                 "name": shown_name(row.name, context.display.privacy),
-                # With surnames only, the 党支部 alone: a 党小组 of a few people would tell who it is.
-                "branch": row.branch
-                if context.display.privacy == Privacy.FULL_NAME
-                else row.branch.split(" / ")[0],
+                "branch": shown_branch(row.branch, context.display.privacy),
                 "points": row.points,
             }
             for row in rows
@@ -96,6 +102,64 @@ def _branches(context: Context) -> dict[str, object]:
         "week": context.week.start.isoformat(),
         "rows": [
             {"rank": row.rank, "name": row.name, "members": row.members, "average": row.average}
+            for row in rows
+        ],
+    }
+
+
+def _publication(context: Context) -> dict[str, object] | None:
+    publication = publications.latest(context.session)
+    if publication is None:
+        return None
+    privacy = context.display.privacy
+    ranked = sorted(publication.sections, key=lambda section: section["rank"])
+    return {
+        "notice_title": publication.title,
+        "period": publications.period_of(publication),
+        # A notice of one 党支部 has no ranking of 党支部 to show.
+        "branches": [
+            {"rank": section["rank"], "name": section["name"], "average": section["average"]}
+            for section in ranked[:NOTICE_ROWS]
+        ]
+        if len(ranked) > 1
+        else [],
+        "people_title": _("First %(n)d", n=publication.top_n) if publication.top_n else _("Leading people"),
+        "people": [
+            {
+                "rank": person["rank"],
+                "name": shown_name(person["name"], privacy),
+                "branch": shown_branch(
+                    " / ".join(filter(None, (person["branch"], person["group"]))), privacy
+                ),
+                "points": person["points"],
+            }
+            for person in publications.leaders(publication, NOTICE_ROWS)
+        ],
+    }
+
+
+def _xuexi(context: Context) -> dict[str, object] | None:
+    snapshot = xxqg.latest_snapshot(context.session)
+    if snapshot is None:
+        return None
+    rows = xxqg.board(context.session, snapshot, limit=TOP_PEOPLE)
+    if not rows:
+        return None
+    previous = xxqg.previous_snapshot(context.session, snapshot)
+    tree = levels.Tree.read(context.session)
+    privacy = context.display.privacy
+    return {
+        # Headed as everywhere else: whose export the totals are, and since which one a gain counts.
+        "total_label": xxqg.total_label(snapshot.exported_on),
+        "gain_label": xxqg.gain_label(previous.exported_on if previous else None),
+        "rows": [
+            {
+                "rank": row.rank,
+                "name": shown_name(row.name, privacy),
+                "branch": shown_branch(tree.path(row.branch_id), privacy),
+                "total": row.total,
+                "gain": row.gain,
+            }
             for row in rows
         ],
     }
@@ -125,10 +189,8 @@ PANELS: dict[str, Panel] = {
     for panel in (
         Panel(PanelKind.PEOPLE, _l("Top people this week"), _people),
         Panel(PanelKind.BRANCHES, _l("党支部 ranking this week"), _branches),
-        # TODO(issue 11): the latest 积分公示, once publications exist.
-        Panel(PanelKind.PUBLICATION, _l("Latest 积分公示"), None),
-        # TODO(issue 11): the 学习强国 ranking, once its export is imported.
-        Panel(PanelKind.XUEXI, _l("学习强国 ranking"), None),
+        Panel(PanelKind.PUBLICATION, _l("Latest 积分公示"), _publication),
+        Panel(PanelKind.XUEXI, _l("学习强国 ranking"), _xuexi),
         Panel(PanelKind.NEXT_EXAM, _l("Next test"), _next_exam),
         Panel(PanelKind.NOTICE, _l("Notice"), _notice),
         # TODO(issue 11): this week's study plan, once plans exist.

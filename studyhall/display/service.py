@@ -173,11 +173,13 @@ def board(session: Session, display: Display, *, now: datetime) -> dict[str, obj
 
 
 # What a board is made of changes only through the ledger, an administrator's action (every one is
-# audited: publishing a test, a rule, an import, a person leaving, this screen's settings) or the
-# clock (a new day or week, a test opening): a screen's poll compares these first and builds the
-# board, a hundred milliseconds for a large organisation, only when one of them moved. The ledger's
-# and the audit log's last ids are read at most once a second per process, so that twenty screens
-# polling an unchanged board cost no query at all (revoking a screen is seen within that second too).
+# audited: publishing a test, a rule, an import, a person leaving, a 积分公示 published or withdrawn
+# (by the schedule too: audited without an actor), a 学习强国 export imported or deleted, this
+# screen's settings) or the clock (a new day or week, a test opening): a screen's poll compares
+# these first and builds the board, a hundred milliseconds for a large organisation, only when one
+# of them moved. The ledger's and the audit log's last ids are read at most once a second per
+# process, so that twenty screens polling an unchanged board cost no query at all (revoking a
+# screen is seen within that second too).
 BoardKey = tuple[str, int, datetime, int | None, int | None, datetime, str]
 FRESH_SECONDS = 1.0
 _etags: dict[BoardKey, str] = {}  # per process; a few screens a minute
@@ -196,10 +198,16 @@ _recent: dict[str, _Recent] = {}
 
 
 def _fresh(name: str, read: Callable[[], object]) -> object:
+    """A reading at most FRESH_SECONDS old. A reading that found nothing is not kept: anyone may ask
+    for made-up tokens, and each kept would stay in memory for good."""
     reading = _recent.get(name)
     fresh_for = current_app.config.get("DISPLAY_FRESH_SECONDS", FRESH_SECONDS)
     if reading is None or time.monotonic() - reading.at >= fresh_for:
-        reading = _recent[name] = _Recent(time.monotonic(), read())
+        value = read()
+        if value is None:
+            _recent.pop(name, None)
+            return None
+        reading = _recent[name] = _Recent(time.monotonic(), value)
     return reading.value
 
 

@@ -15,19 +15,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from studyhall.exams import service
-from studyhall.exams.models import Attempt, AttemptState, Exam, PointsMode, ReviewPolicy
+from studyhall.exams.models import Answer, Attempt, AttemptState, Exam, PointsMode, ReviewPolicy
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 
 
-def earned(exam: Exam, counted: Attempt | None, *, by_result: bool = True) -> int:
-    """The points the counted attempt earns under the test's settings (0 without one); by_result
-    False: the 参加 points, which tell nothing of the score."""
-    if counted is None or counted.score is None or exam.points_mode == PointsMode.NONE:
+def earned(exam: Exam, counted: Attempt | None, *, answered: bool, by_result: bool = True) -> int:
+    """The points the counted attempt earns under the test's settings (0 without one, or for a paper
+    handed in without a single answer: opening a test and submitting it blank is not taking part);
+    by_result False: the 参加 points, which tell nothing of the score."""
+    if counted is None or counted.score is None or exam.points_mode == PointsMode.NONE or not answered:
         return 0
     if not by_result:
         return exam.points_taken
@@ -49,7 +50,10 @@ def _settle(session: Session, exam: Exam, attempts: list[Attempt], *, by_result:
     """Settle one person's points for the test to what their counted attempt earns, dated when it
     was submitted (the week it was taken gets them, also when they wait or are backfilled)."""
     counted = service.counted_attempt(exam, attempts)
-    target = earned(exam, counted, by_result=by_result)
+    answered = counted is not None and bool(
+        session.scalar(select(exists().where(Answer.attempt_id == counted.id)))
+    )
+    target = earned(exam, counted, answered=answered, by_result=by_result)
     at = counted.submitted_at if counted is not None and counted.submitted_at else attempts[-1].started_at
     points.settle(session, attempts[0].user_id, RuleKey.EXAM, source(exam), target, at=at, reason=exam.title)
     _mark(session, attempts, settled=True)

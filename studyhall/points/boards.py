@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from studyhall import clock
 from studyhall.accounts import levels
 from studyhall.accounts.levels import Level, Tree
 from studyhall.accounts.models import User
@@ -58,6 +59,14 @@ def _scope(session: Session, query: Select[*_Ts], branch_ids: set[int] | None) -
     """Those on a board: active members of a 党支部 (in `branch_ids`, if given; see accounts.levels)."""
     within = levels.ranked_branches(session, branch_ids)
     return query.where(User.active.is_(True), User.branch_id.in_(within))
+
+
+def _there_by_its_end(span: Span) -> ColumnElement[bool]:
+    """People whose account existed by the end of the period: a past week's 党支部 averages and its
+    notice are of those who were there, not of people imported since."""
+    if span.period is Period.ALL:
+        return true()
+    return User.created_at < datetime.combine(span.end, time(0), tzinfo=clock.local_zone())
 
 
 def _off_board(tree: Tree) -> ColumnElement[bool]:
@@ -108,6 +117,7 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
             User.id.label("user_id"), User.display_name, User.username, User.branch_id, points.label("points")
         )
         .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
+        .where(_there_by_its_end(span))
         # Without points: after everyone at 0 who reached it, whichever way NULLs sort.
         .order_by(points.desc(), PointTotal.reached_at.is_(None), PointTotal.reached_at, User.id),
         branch_ids,
@@ -205,7 +215,8 @@ def branches(
     session: Session, span: Span, level: Level, *, within: set[int] | None = None
 ) -> list[BranchRow]:
     """Each 党支部 (or 党小组) with its active members, their total and the average per member, ranked
-    by the average so that a small branch competes fairly; `within` limits it to those branches."""
+    by the average so that a small branch competes fairly; `within` limits the rows to those
+    branches, each with its place among all."""
     tree = Tree.read(session)
     units = tree.branches if level is Level.BRANCH else tree.groups
     members: dict[int, int] = dict.fromkeys(units, 0)
@@ -213,7 +224,7 @@ def branches(
     query = (
         select(User.branch_id, func.count(User.id), func.coalesce(func.sum(PointTotal.points), 0))
         .outerjoin(PointTotal, and_(PointTotal.user_id == User.id, _in_span(span)))
-        .where(User.active.is_(True), User.branch_id.is_not(None))
+        .where(User.active.is_(True), User.branch_id.is_not(None), _there_by_its_end(span))
         .group_by(User.branch_id)
     )
     for branch_id, people_count, points in session.execute(query):
@@ -221,8 +232,10 @@ def branches(
         if unit is not None:
             members[unit] += people_count
             totals[unit] += int(points)
-    shown = [unit for unit in units if within is None or unit in within]
-    shown.sort(key=lambda unit: (-(totals[unit] / members[unit] if members[unit] else 0), -totals[unit]))
+    # Every unit is ranked, then those asked for are kept: a 党支部 shown alone keeps its place.
+    ranked = sorted(
+        units, key=lambda unit: (-(totals[unit] / members[unit] if members[unit] else 0), -totals[unit])
+    )
     return [
         BranchRow(
             place,
@@ -232,7 +245,8 @@ def branches(
             members[unit],
             totals[unit],
         )
-        for place, unit in enumerate(shown, start=1)
+        for place, unit in enumerate(ranked, start=1)
+        if within is None or unit in within
     ]
 
 

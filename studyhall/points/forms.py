@@ -62,7 +62,14 @@ class HighlightFields(FlaskForm):
     )
 
 
-class PublishForm(HighlightFields):
+class NoticeOptions(HighlightFields):
+    """What a notice carries besides the points: the highlights, and the 学习强国 figures (off
+    unless ticked)."""
+
+    with_xxqg = BooleanField(_l("Include the 学习强国 figures (the latest export’s total and gain)"))
+
+
+class PublishForm(NoticeOptions):
     period = SelectField(
         _l("Period"), choices=[SelectChoice("week", _l("A week")), SelectChoice("month", _l("A month"))]
     )
@@ -77,7 +84,7 @@ class PublishForm(HighlightFields):
         ]
 
 
-class ScheduleForm(HighlightFields):
+class ScheduleForm(NoticeOptions):
     weekly = BooleanField(_l("Every Monday at 08:00: the week before"))
     monthly = BooleanField(_l("On the 1st at 08:00: the month before"))
 

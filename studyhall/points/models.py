@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, false, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from studyhall.accounts.models import User
@@ -141,7 +141,8 @@ class Publication(Base):
 
     `people` holds one dict per person in rank order, with named fields (rank, user_id, name,
     username, branch and group: the 党支部 and 党小组 names, section: the 党支部's id, section_rank,
-    points), so a later column (e.g. 学习强国 figures) is one more key; `sections` one dict per
+    points; with 学习强国 figures, xxqg_total and xxqg_gain, None where the export did not hold the
+    person or the one before it did not), so a later column is one more key; `sections` one dict per
     党支部 (branch_id, name, rank by average, members, total, average), in branch order.
     """
 
@@ -165,10 +166,20 @@ class Publication(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # "week:2026-04-13:0" (0: the whole organisation, else the 党支部's id) while in force, None once
+    # withdrawn: unique, so a period and scope have one notice in force — publishing it again (a
+    # double click, two administrators, the schedule after a hand-made one) is refused.
+    live_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     # Who issues it (signed at its foot) and its 公示期, the days from publication during which
     # objections may be raised: as they were when it was published.
     issuer: Mapped[str] = mapped_column(String(200), server_default="")
     objection_days: Mapped[int] = mapped_column(server_default="7")
+    # 学习强国 figures beside the points, if asked for: the export's day and the day of the one before
+    # (the gain's start), as they were when it was published. Asked for with no export imported
+    # then, both are None and the notice says so.
+    with_xxqg: Mapped[bool] = mapped_column(default=False, server_default=false())
+    xxqg_exported_on: Mapped[date | None] = mapped_column(Date)
+    xxqg_previous_on: Mapped[date | None] = mapped_column(Date)
 
     @property
     def scheduled(self) -> bool:
@@ -179,7 +190,7 @@ class Publication(Base):
         return self.withdrawn_at is not None
 
 
-WITHDRAWAL = frozenset({"withdrawn_at", "withdrawn_by_id", "withdrawal_reason"})
+WITHDRAWAL = frozenset({"withdrawn_at", "withdrawn_by_id", "withdrawal_reason", "live_key"})
 
 
 @event.listens_for(Publication, "before_update")
@@ -203,5 +214,6 @@ class PublicationSchedule(Base):
     monthly_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     top_n: Mapped[int | None]
     threshold: Mapped[int | None]
+    with_xxqg: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -59,6 +59,7 @@ def index() -> str:
                 "monthly": bool(plan and plan.monthly_since),
                 "top_n": plan.top_n if plan else None,
                 "threshold": plan.threshold if plan else None,
+                "with_xxqg": bool(plan and plan.with_xxqg),
             }
         )
     return render_template(
@@ -82,6 +83,7 @@ def show(publication_id: int) -> str:
         objection=publications.objection_period(publication),
         grouped=publications.grouped(publication),
         highlight=lambda person: publications.highlight(publication, person),
+        xxqg_labels=publications.xxqg_labels(publication),
         names=_names({publication.published_by_id, publication.withdrawn_by_id}),
         withdraw_form=WithdrawForm() if signed_in_user().role == Role.ADMIN else None,
     )
@@ -109,24 +111,28 @@ def export(publication_id: int) -> Response:
     ]
     # A notice is public within the organisation; the 工号 (everyone's sign-in name) is not.
     with_username = signed_in_user().role == Role.ADMIN
+    xxqg_labels = publications.xxqg_labels(publication)
     people = (
         heading
         + [
             [_("Rank"), _("Full name")]
             + ([_("工号")] if with_username else [])
-            + [_("党支部"), _("党小组"), _("Points"), _("Note")]
+            + [_("党支部"), _("党小组"), _("Points")]
+            + (list(xxqg_labels) if xxqg_labels else [])
+            + [_("Note")]
         ]
         + [
             [person["rank"], person["name"]]
             + ([person["username"]] if with_username else [])
-            + [
-                person["branch"],
-                person["group"],
-                person["points"],
-                notes.get(publications.highlight(publication, person), ""),
-            ]
+            + [person["branch"], person["group"], person["points"]]
+            + ([person["xxqg_total"], person["xxqg_gain"]] if xxqg_labels else [])
+            + [notes.get(publications.highlight(publication, person), "")]
             for person in publication.people
         ]
+    )
+    # Each column's width, as the heading row has them: the 学习强国 headings name two days.
+    widths = (
+        [8, 14] + ([12] if with_username else []) + [20, 20, 8] + ([26, 26] if xxqg_labels else []) + [12]
     )
     branches = (
         heading
@@ -143,7 +149,7 @@ def export(publication_id: int) -> Response:
         ]
     )
     data = xlsx_bytes(
-        Sheet(_("People"), people, {"A": 8, "B": 14, "C": 12, "D": 20, "E": 20, "F": 8, "G": 12}),
+        Sheet(_("People"), people, dict(zip("ABCDEFGHIJ", widths, strict=False))),
         Sheet(_("党支部"), branches, {"A": 8, "B": 24, "C": 10, "D": 10, "E": 16}),
     )
     return attachment(
@@ -179,6 +185,7 @@ def publish() -> ResponseReturnValue:
                 _highlights(form),
                 now=now,
                 title=form.title.data or "",
+                with_xxqg=form.with_xxqg.data,
             )
         except DomainError as refused:
             form.day.errors = [refused.message]
@@ -209,6 +216,7 @@ def set_schedule() -> ResponseReturnValue:
         weekly=form.weekly.data,
         monthly=form.monthly.data,
         highlights=_highlights(form),
+        with_xxqg=form.with_xxqg.data,
         now=clock.now(),
     )
     session.commit()

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from studyhall import clock
+from studyhall import clock, i18n
 from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
@@ -27,6 +28,7 @@ from studyhall.pagination import Page, paginate
 from studyhall.points import boards, periods
 from studyhall.points.models import Period, Publication, PublicationSchedule
 from studyhall.points.periods import Span
+from studyhall.xxqg import service as xxqg
 
 PUBLISHABLE = (Period.WEEK, Period.MONTH)
 PUBLISHED_AT = time(8)  # local time on the Monday (week) or the 1st (month) after the period
@@ -59,6 +61,30 @@ def default_title(span: Span, branch_name: str) -> str:
     return _("Points notice, %(period)s", period=period_text(span))
 
 
+def live_key(span: Span, branch_id: int | None) -> str:
+    return f"{span.period.value}:{span.start.isoformat()}:{branch_id or 0}"
+
+
+def in_force(session: Session, key: str) -> Publication | None:
+    """The notice in force for a period and scope, if any."""
+    return session.scalars(select(Publication).where(Publication.live_key == key)).first()
+
+
+def _published_already(earlier: Publication | None) -> DomainError:
+    if earlier is None:  # withdrawn in the meantime: publishing again is for a fresh try
+        return DomainError(
+            _("Someone published this at the same moment: reload the list."), ErrorCode.REFUSED
+        )
+    return DomainError(
+        _(
+            "“%(title)s” (published %(when)s) is in force for this period: withdraw it first to publish it again.",
+            title=earlier.title,
+            when=i18n.day_text(periods.local_day(earlier.published_at, clock.local_zone())),
+        ),
+        ErrorCode.REFUSED,
+    )
+
+
 def publish(
     session: Session,
     actor: User | None,
@@ -69,10 +95,12 @@ def publish(
     now: datetime,
     title: str = "",
     schedule_key: str | None = None,
+    with_xxqg: bool = False,
 ) -> Publication:
     """Freeze the board of `span` for the whole organisation (branch_id None) or one 党支部, as it
-    stands now: everyone active in it, those without points too, and each 党支部's totals.
-    `actor` None is the schedule. One transaction: the caller commits."""
+    stands now: everyone active in it, those without points too, and each 党支部's totals; with
+    `with_xxqg`, each person's 学习强国 figures in the latest export too. `actor` None is the
+    schedule. One transaction: the caller commits."""
     if span.period not in PUBLISHABLE:
         raise DomainError(_("Only a week or a month can be published."), ErrorCode.INVALID)
     if span.start < periods.ALL_TIME_START:
@@ -83,8 +111,22 @@ def publish(
     tree = levels.Tree.read(session)
     if branch_id is not None and branch_id not in tree.branches:
         raise DomainError(_("No such 党支部."), ErrorCode.NOT_FOUND)
+    key = live_key(span, branch_id)
+    if (earlier := in_force(session, key)) is not None:
+        raise _published_already(earlier)
+    snapshot = xxqg.latest_snapshot(session) if with_xxqg else None
+    if with_xxqg and snapshot is None and actor is not None:
+        # By hand it is a mistake to point out; the schedule publishes without them, saying so.
+        raise DomainError(
+            _("No 学习强国 export has been imported yet: publish without its figures, or import one first."),
+            ErrorCode.INVALID,
+        )
     within = accounts.subtree_ids(session, branch_id) if branch_id is not None else None
     people = [_frozen_person(row, tree) for row in boards.roll(session, span, branch_ids=within)]
+    previous = None
+    if snapshot is not None:
+        previous = xxqg.previous_snapshot(session, snapshot)
+        _add_figures(people, xxqg.figures_in(session, snapshot))
     places: dict[int | None, int] = {}
     for person in people:
         places[person["section"]] = places.get(person["section"], 0) + 1
@@ -106,9 +148,16 @@ def publish(
         sections=sections,
         issuer=issuer(tree),
         objection_days=max(1, int(current_app.config["PUBLICATION_OBJECTION_DAYS"])),
+        live_key=key,
+        with_xxqg=with_xxqg,
+        xxqg_exported_on=snapshot.exported_on if snapshot is not None else None,
+        xxqg_previous_on=previous.exported_on if previous is not None else None,
     )
-    session.add(publication)
-    session.flush()
+    try:
+        with session.begin_nested():  # a second publisher got here first: refused as above
+            session.add(publication)
+    except IntegrityError:
+        raise _published_already(in_force(session, key)) from None
     accounts.record(
         session,
         actor,
@@ -121,6 +170,7 @@ def publish(
         branch_id=branch_id,
         top_n=highlights.top_n,
         threshold=highlights.threshold,
+        with_xxqg=with_xxqg,
     )
     return publication
 
@@ -174,6 +224,22 @@ def _frozen_person(row: boards.PersonRow, tree: levels.Tree) -> dict[str, Any]:
     }
 
 
+def _add_figures(people: list[dict[str, Any]], figures: dict[int, xxqg.Figure]) -> None:
+    """Each person's 学习强国 total and gain, None where the export does not hold them."""
+    for person in people:
+        figure = figures.get(person["user_id"])
+        person["xxqg_total"] = figure.total if figure else None
+        person["xxqg_gain"] = figure.gain if figure else None
+
+
+def xxqg_labels(publication: Publication) -> tuple[str, str] | None:
+    """The headings of its 学习强国 columns, naming the days of the exports it froze; None: it has
+    no such columns."""
+    if publication.xxqg_exported_on is None:
+        return None
+    return xxqg.total_label(publication.xxqg_exported_on), xxqg.gain_label(publication.xxqg_previous_on)
+
+
 def highlight(publication: Publication, person: dict[str, Any]) -> str:
     """ "top", "below" or "": how a person's row stands out under the publication's highlights."""
     top_n, threshold = publication.top_n, publication.threshold
@@ -184,12 +250,37 @@ def highlight(publication: Publication, person: dict[str, Any]) -> str:
     return ""
 
 
+def leaders(publication: Publication, limit: int) -> list[dict[str, Any]]:
+    """The first people of a notice, in rank order, as a public screen may name them: those with
+    points; with highlights on, only the first N it marks (表彰先进), and never anyone under its
+    threshold: 鞭策后进 is for the notice itself, not for a corridor."""
+    found: list[dict[str, Any]] = []
+    for person in publication.people:
+        if len(found) == limit:
+            break
+        mark = highlight(publication, person)
+        if (mark == "top") if publication.top_n is not None else (mark != "below" and person["points"] > 0):
+            found.append(person)
+    return found
+
+
 def grouped(publication: Publication) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Each section with its people, in rank order: one printed page per 党支部."""
     members: dict[int | None, list[dict[str, Any]]] = {}
     for person in publication.people:
         members.setdefault(person["section"], []).append(person)
     return [(section, members.get(section["branch_id"], [])) for section in publication.sections]
+
+
+def latest(session: Session) -> Publication | None:
+    """The publication published last and not withdrawn."""
+    query = (
+        select(Publication)
+        .where(Publication.withdrawn_at.is_(None))
+        .order_by(Publication.published_at.desc(), Publication.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
 
 
 def get(session: Session, publication_id: int) -> Publication:
@@ -226,7 +317,7 @@ def withdraw(
     withdrawn = session.connection().execute(
         update(Publication)
         .where(Publication.id == publication_id, Publication.withdrawn_at.is_(None))
-        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip())
+        .values(withdrawn_at=now, withdrawn_by_id=actor.id, withdrawal_reason=reason.strip(), live_key=None)
     )
     if withdrawn.rowcount == 0:
         raise DomainError(_("This publication was withdrawn already."), ErrorCode.REFUSED)
@@ -243,10 +334,18 @@ def schedule(session: Session) -> PublicationSchedule | None:
 
 
 def set_schedule(
-    session: Session, actor: User, *, weekly: bool, monthly: bool, highlights: Highlights, now: datetime
+    session: Session,
+    actor: User,
+    *,
+    weekly: bool,
+    monthly: bool,
+    highlights: Highlights,
+    with_xxqg: bool = False,
+    now: datetime,
 ) -> PublicationSchedule:
-    """Switch the weekly and monthly publications on or off. Switching one on publishes from the
-    next period's moment; periods due before it are the administrators' to publish by hand."""
+    """Switch the weekly and monthly publications on or off, and say whether they carry the
+    学习强国 figures. Switching one on publishes from the next period's moment; periods due before
+    it are the administrators' to publish by hand."""
     row = session.get(PublicationSchedule, SCHEDULE_ID, with_for_update=True)
     if row is None:
         row = PublicationSchedule(id=SCHEDULE_ID)
@@ -254,6 +353,7 @@ def set_schedule(
     row.weekly_since = (row.weekly_since or now) if weekly else None
     row.monthly_since = (row.monthly_since or now) if monthly else None
     row.top_n, row.threshold = highlights.top_n, highlights.threshold
+    row.with_xxqg = with_xxqg
     row.updated_at, row.updated_by_id = now, actor.id
     accounts.record(
         session,
@@ -265,6 +365,7 @@ def set_schedule(
         monthly=monthly,
         top_n=highlights.top_n,
         threshold=highlights.threshold,
+        with_xxqg=with_xxqg,
     )
     return row
 
@@ -302,12 +403,13 @@ def publish_due(session: Session, *, now: datetime) -> list[Publication]:
     }
     if not due:
         return []
+    # Published by the schedule before (even if withdrawn since), or in force by hand: not again.
     made = set(
         session.scalars(select(Publication.schedule_key).where(Publication.schedule_key.in_(list(due))))
-    )
+    ) | {key for key, span in due.items() if in_force(session, live_key(span, None)) is not None}
     highlights = Highlights(plan.top_n, plan.threshold)
     return [
-        publish(session, None, span, None, highlights, now=now, schedule_key=key)
+        publish(session, None, span, None, highlights, now=now, schedule_key=key, with_xxqg=plan.with_xxqg)
         for key, span in sorted(due.items(), key=lambda item: item[1].start)
         if key not in made
     ]

@@ -481,6 +481,11 @@ def award_by_hand(
         raise DomainError(
             _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
         )
+    if not rule(session, RuleKey.MANUAL).enabled:
+        raise DomainError(
+            _("Manual awards are switched off in the point rules: switch the rule on to award."),
+            ErrorCode.REFUSED,
+        )
     if points == 0 or abs(points) > MAX_MANUAL_POINTS:
         raise DomainError(
             _("Points must be between -%(n)d and %(n)d, and not 0.", n=MAX_MANUAL_POINTS), ErrorCode.INVALID
@@ -513,8 +518,10 @@ def award_by_hand(
     return given
 
 
-def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: datetime) -> PointAward:
-    """Take back a manual award: a row of the opposite sign; the award itself stays on the ledger."""
+def reverse(session: Session, actor: User, award_id: int, reason: str) -> PointAward:
+    """Take back a manual award: a row of the opposite sign; the award itself stays on the ledger.
+    The correction counts in the award's own periods, as a regrade does: an award taken back as a
+    mistake must not keep topping the week it was given (nor put the person below zero the next)."""
     found = session.get(PointAward, award_id)
     manual = rule(session, RuleKey.MANUAL)
     if found is None or found.rule_id != manual.id or found.seq != 0:
@@ -524,7 +531,7 @@ def reverse(session: Session, actor: User, award_id: int, reason: str, *, now: d
             _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
         )
     row = settle(
-        session, found.user_id, RuleKey.MANUAL, found.source, 0, at=now, reason=reason.strip(), by=actor
+        session, found.user_id, RuleKey.MANUAL, found.source, 0, at=found.at, reason=reason.strip(), by=actor
     )
     if row is None:
         raise DomainError(_("This award has been taken back already."), ErrorCode.INVALID)

@@ -189,8 +189,8 @@ def board() -> str:
         me=me,
         snapshot=snapshot,
         previous=previous,
-        total_label=xxqg.total_label(snapshot) if snapshot else "",
-        gain_label=xxqg.gain_label(previous),
+        total_label=xxqg.total_label(snapshot.exported_on) if snapshot else "",
+        gain_label=xxqg.gain_label(previous.exported_on if previous else None),
         figures=figures,
         branch_choices=[(unit, tree.names[unit]) for unit in tree.branches],
         may_export=signed_in_user().role in (Role.ADMIN, Role.SECRETARY),
@@ -211,9 +211,10 @@ def board_xlsx() -> Response:
         if snapshot is None:
             table[0] += [_("学习强国 total"), _("Gain")]
         else:
+            previous = xxqg.previous_snapshot(session, snapshot)
             table[0] += [
-                xxqg.total_label(snapshot),
-                xxqg.gain_label(xxqg.previous_snapshot(session, snapshot)),
+                xxqg.total_label(snapshot.exported_on),
+                xxqg.gain_label(previous.exported_on if previous else None),
             ]
             table += [
                 [row.rank, row.name, row.username, row.branch, row.total, row.gain]
@@ -389,7 +390,7 @@ def reverse(award_id: int) -> ResponseReturnValue:
         flash(_("Give the reason: it is shown to the person and on the ledger."), "error")
         return redirect(url_for("points.admin_index"))
     try:
-        row = service.reverse(session, signed_in_user(), award_id, filled(form.reason), now=clock.now())
+        row = service.reverse(session, signed_in_user(), award_id, filled(form.reason))
     except DomainError as refused:
         return _refused(refused)
     accounts.record(

@@ -62,16 +62,18 @@ def people_counts(session: Session) -> dict[int, int]:
     return {snapshot_id: people for snapshot_id, people in session.execute(query)}
 
 
-def total_label(snapshot: Snapshot) -> str:
-    """The heading of a 学习强国 total: whose export it is."""
-    return _("学习强国 total (export of %(day)s)", day=i18n.day_text(snapshot.exported_on))
+def total_label(exported_on: date) -> str:
+    """The heading of a 学习强国 total: the day of the export it is from (a snapshot's, or the one a
+    积分公示 froze)."""
+    return _("学习强国 total (export of %(day)s)", day=i18n.day_text(exported_on))
 
 
-def gain_label(previous: Snapshot | None) -> str:
-    """The heading of a gain: between two exports, since the one before, never a board's period."""
-    if previous is None:
+def gain_label(previous_on: date | None) -> str:
+    """The heading of a gain: between two exports, since the one before (of that day; None: there
+    was none), never a board's period."""
+    if previous_on is None:
         return _("Gain (no earlier export)")
-    return _("Gain since the previous export (%(day)s)", day=i18n.day_text(previous.exported_on))
+    return _("Gain since the previous export (%(day)s)", day=i18n.day_text(previous_on))
 
 
 def people_count(session: Session, snapshot: Snapshot) -> int:
@@ -117,14 +119,17 @@ def figures(
     wanted = set(user_ids)
     if snapshot is None or not wanted:
         return {}
-    return _figures(session, snapshot, wanted)
+    return figures_in(session, snapshot, wanted)
 
 
-def _figures(session: Session, snapshot: Snapshot, user_ids: set[int]) -> dict[int, Figure]:
+def figures_in(session: Session, snapshot: Snapshot, user_ids: set[int] | None = None) -> dict[int, Figure]:
+    """The people's figures in this snapshot (None: of everyone it holds, read without a list of
+    ids, however many); people it does not hold are left out."""
+
     def totals(of: Snapshot) -> dict[int, int]:
-        query = select(SnapshotRow.user_id, SnapshotRow.total).where(
-            SnapshotRow.snapshot_id == of.id, SnapshotRow.user_id.in_(user_ids)
-        )
+        query = select(SnapshotRow.user_id, SnapshotRow.total).where(SnapshotRow.snapshot_id == of.id)
+        if user_ids is not None:
+            query = query.where(SnapshotRow.user_id.in_(user_ids))
         return dict(session.execute(query).all())
 
     previous = previous_snapshot(session, snapshot)
@@ -141,7 +146,8 @@ class BoardRow:
     user_id: int
     name: str
     username: str
-    branch: str
+    branch: str  # the name of their own branch (a 党小组's, for its members)
+    branch_id: int | None
     total: int
     gain: int | None
     periods: dict[str, int] = field(default_factory=dict)
@@ -149,9 +155,9 @@ class BoardRow:
 
 def _board_query(
     session: Session, snapshot: Snapshot, branch_ids: set[int] | None
-) -> Select[SnapshotRow, str, str, str]:
+) -> Select[SnapshotRow, str, str, str, int | None]:
     query = (
-        select(SnapshotRow, User.display_name, User.username, Branch.name)
+        select(SnapshotRow, User.display_name, User.username, Branch.name, User.branch_id)
         .join(User, User.id == SnapshotRow.user_id)
         .outerjoin(Branch, Branch.id == User.branch_id)
         .where(SnapshotRow.snapshot_id == snapshot.id, User.active.is_(True))
@@ -173,7 +179,7 @@ def board(
     ranks the active members of the 党支部 (accounts.levels)."""
     query = _board_query(session, snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
     rows = session.execute(query.limit(limit).offset(offset)).all()
-    gains = _figures(session, snapshot, {row.user_id for row, *_rest in rows})
+    gains = figures_in(session, snapshot, {row.user_id for row, *_rest in rows})
     return [
         BoardRow(
             offset + place,
@@ -181,11 +187,12 @@ def board(
             name,
             username,
             branch or "",
+            branch_id,
             row.total,
             gains[row.user_id].gain,
             dict(row.periods),
         )
-        for place, (row, name, username, branch) in enumerate(rows, start=1)
+        for place, (row, name, username, branch, branch_id) in enumerate(rows, start=1)
     ]
 
 

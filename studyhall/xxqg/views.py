@@ -55,8 +55,8 @@ def snapshot(snapshot_id: int) -> str:
         snapshot=found,
         rows=rows,
         previous=previous,
-        total_label=service.total_label(found),
-        gain_label=service.gain_label(previous),
+        total_label=service.total_label(found.exported_on),
+        gain_label=service.gain_label(previous.exported_on if previous else None),
         may_delete=signed_in_user().role == Role.ADMIN,
     )
 

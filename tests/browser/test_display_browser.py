@@ -1,17 +1,18 @@
 """The corridor screen in a real Chromium at 1920×1080: it rotates its panels whatever its polls do
 (a new board at every poll, a stopped server, a poll that never answers), keeps the board up while
 the server is stopped, picks up the new figures when it is back, reloads itself after an upgrade —
-once the server serves its page — and turns to 此屏幕未登记 once revoked. Screenshots of each panel
-go to docs/screenshots/display-*.png for review."""
+once the server serves its page — and turns to 此屏幕未登记 once revoked; the 积分公示 and 学习强国
+panels fit the screen. Screenshots of each panel go to docs/screenshots/display-*.png for review."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from studyhall import PROJECT_ROOT, clock, db
@@ -22,9 +23,15 @@ from studyhall.display import service
 from studyhall.display.models import Privacy
 from studyhall.exams import setup
 from studyhall.exams.setup import ExamSpec
+from studyhall.points import publications
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
 from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
 from tests.browser.conftest import csp_violations
-from tests.display.conftest import give, screen_spec
+from tests.conftest import START
+from tests.display.conftest import give, registered
+from tests.xxqg.test_import import csv_bytes
+from tests.xxqg.test_import import save as import_export
 
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 WAIT_MS = 20_000  # generous: expectations return as soon as the page gets there
@@ -133,19 +140,13 @@ def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_bac
     app, people, frozen_now, server, screen, monkeypatch
 ):
     organisation(app, people)
-    with app.app_context(), db.new_session() as session:
-        token = service.register(
-            session,
-            None,
-            screen_spec(
-                panels=["people", "branches", "next_exam", "notice"],
-                rotate_seconds=3,
-                privacy=Privacy.FULL_NAME,
-                notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",
-            ),
-            now=clock.now(),
-        ).token
-        session.commit()
+    token = registered(
+        app,
+        panels=["people", "branches", "next_exam", "notice"],
+        rotate_seconds=3,
+        privacy=Privacy.FULL_NAME,
+        notice="学习贯彻党的二十大精神，争当学习标兵。\n本周五下午 3 点在三楼会议室召开支部党员大会。",
+    )
 
     screen.goto(f"/display/{token}")
     display = screen.locator("#display")
@@ -188,6 +189,69 @@ def test_the_screen_rotates_survives_a_stopped_server_and_updates_when_it_is_bac
     expect(screen.get_by_role("heading", name="此屏幕未登记")).to_be_visible(timeout=WAIT_MS)
 
 
+def fits_on_screen(screen) -> None:  # type: ignore[no-untyped-def]
+    """Every row of the panel on screen is inside its area: nothing cut off at the foot."""
+    area = screen.locator("#display-panel").bounding_box()
+    assert area is not None
+    for row in screen.locator("#display-panel tr").all():
+        box = row.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= area["y"] + area["height"] + 1, (
+            row.inner_text()
+        )
+
+
+def test_the_notice_and_学习强国_panels_fit_a_1920x1080_screen(app, people, frozen_now, server, screen):
+    """START's week published as a 积分公示 (three 党支部, twelve people with points) and two
+    学习强国 exports, on a screen showing both in turn."""
+    organisation(app, people)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        week = Span(Period.WEEK, date(2026, 4, 13))
+        publications.publish(
+            session, admin, week, None, publications.Highlights(), now=START + timedelta(days=5)
+        )
+        session.commit()
+    with app.app_context(), db.new_session() as session:
+        cadres = session.execute(
+            select(User.username, User.display_name).where(User.role == Role.CADRE).order_by(User.username)
+        ).all()
+    totals = (16842, 15210, 14980, 13702, 15533, 12004, 11870, 14261, 13329, 9120, 10875, 12648)
+    gains = (210, 197, 185, 96, 203, 88, 140, 176, 158, 35, 120, 149)
+    for day, minus in (("2026-04-07", gains), ("2026-04-14", (0,) * len(gains))):
+        lines = [
+            f"{username},{name},{total - less}"
+            for (username, name), total, less in zip(cadres, totals, minus, strict=True)
+        ]
+        import_export(app, f"学习强国积分_{day}.csv", csv_bytes(["工号,姓名,总积分", *lines]))
+    token = registered(app, panels=["publication", "xuexi"], rotate_seconds=6, privacy=Privacy.FULL_NAME)
+
+    screen.goto(f"/display/{token}")
+    display = screen.locator("#display")
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    expect(display).to_have_attribute("data-shown", "publication", timeout=WAIT_MS)
+    expect(screen.locator("#display-title")).to_have_text("最新积分公示")
+    expect(screen.locator(".notice-title")).to_have_text("积分公示（2026-04-13 至 2026-04-19）")
+    expect(screen.locator(".column-branches tbody tr")).to_have_count(3)
+    expect(screen.locator(".column-branches tbody tr").first).to_contain_text("第一党支部")
+    expect(screen.locator(".column-people .column-title")).to_have_text("积分前列")
+    expect(screen.locator(".column-people tbody tr")).to_have_count(8)
+    expect(screen.locator(".column-people tbody tr").first).to_contain_text("张伟")
+    fits_on_screen(screen)
+    screen.screenshot(path=str(DOCS_SCREENSHOTS / "display-publication.png"))
+
+    expect(display).to_have_attribute("data-shown", "xuexi", timeout=WAIT_MS)
+    expect(screen.locator("#display-title")).to_have_text("学习强国积分排行")
+    headings = screen.locator(".display-table th")
+    expect(headings.nth(3)).to_have_text("学习强国总积分（4月14日导出）")
+    expect(headings.nth(4)).to_have_text("较上次导出（4月7日）增加")
+    expect(screen.locator(".display-table tbody tr")).to_have_count(10)
+    expect(screen.locator(".display-table tbody tr").first).to_contain_text("张伟")
+    expect(screen.locator(".display-table tbody tr").first).to_contain_text("+210")
+    fits_on_screen(screen)
+    screen.screenshot(path=str(DOCS_SCREENSHOTS / "display-xuexi.png"))
+
+
 def small_screen(app, people) -> str:  # type: ignore[no-untyped-def]
     """Two 党支部 with points this week on a screen turning every 3 seconds (the shortest allowed)
     through people, branches and a notice; its token."""
@@ -195,15 +259,7 @@ def small_screen(app, people) -> str:  # type: ignore[no-untyped-def]
     for number, (branch_name, name) in enumerate((("第一党支部", "张伟"), ("第二党支部", "刘芳")), start=1):
         people.user(f"1000{number}", branch=people.branch(branch_name, root), name=name)
         give(app, f"1000{number}", 10 * number, f"manual:{number}")
-    with app.app_context(), db.new_session() as session:
-        token = service.register(
-            session,
-            None,
-            screen_spec(panels=["people", "branches", "notice"], rotate_seconds=3),
-            now=clock.now(),
-        ).token
-        session.commit()
-    return token
+    return registered(app, panels=["people", "branches", "notice"], rotate_seconds=3)
 
 
 PANELS = ("people", "branches", "notice")

@@ -133,7 +133,7 @@ def test_an_administrator_writes_a_plan_item_by_item_and_schedules_it(page, app,
     page.get_by_label("会议类型").select_option(label="主题党日")
     page.get_by_label("会议地点").fill("机关三楼会议室")
     page.get_by_role("button", name="保存学习任务").click()
-    expect(page.locator("#form-problem")).to_contain_text("第3项“主题党日：重温宪法宣誓誓词”，会议时间：请填写会议时间。")
+    expect(page.locator("#form-problem")).to_contain_text("第 3 项“主题党日：重温宪法宣誓誓词”，会议时间：请填写会议时间。")
     page.get_by_label("会议时间").fill("2026-04-24T15:00")
     page.locator("#audience [name=branch_ids]").nth(1).check()  # 第一党支部
     page.get_by_role("button", name="保存学习任务").click()

@@ -18,6 +18,8 @@ from studyhall.points.service import RuleKey
 from tests.browser.conftest import screenshot
 from tests.browser.test_accounts_browser import sign_in
 from tests.conftest import START
+from tests.xxqg.test_import import csv_bytes
+from tests.xxqg.test_import import save as import_export
 
 
 def test_a_notice_prints_on_a4_with_a_page_per_branch_and_the_highlights_in_black_and_white(
@@ -82,3 +84,49 @@ def test_a_notice_prints_on_a4_with_a_page_per_branch_and_the_highlights_in_blac
     assert len(boxes) == 3 and b"/Count 3" in pdf
     assert all(round(float(width)) == 595 and round(float(height)) == 842 for width, height in boxes)
     assert page.url.endswith(f"/points/publications/{publication_id}")
+
+
+def test_a_notice_with_学习强国_figures_prints_their_two_columns_headed_by_the_exports_days_within_a4(
+    app, page, people, frozen_now
+):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    group = people.branch("第一党小组", first)
+    admin = people.user("admin1", Role.ADMIN, root, name="党务干部")
+    people.user("10001", branch=group, name="欧阳明华")
+    people.user("10002", branch=first, name="王建国")
+    for day, totals in (("2026-04-07", (15020, 9000)), ("2026-04-14", (15210, 9120))):
+        lines = [
+            f"1000{number},{name},{total}"
+            for number, (name, total) in enumerate(zip(("欧阳明华", "王建国"), totals, strict=True), start=1)
+        ]
+        import_export(app, f"{day}.csv", csv_bytes(["工号,姓名,总积分", *lines]))
+    monday = frozen_now(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
+    with app.app_context(), db.new_session() as session:
+        user_id = session.scalars(select(User.id).where(User.username == "10001")).one()
+        service.settle(session, user_id, RuleKey.MANUAL, "a", 7, at=START, reason="测试")
+        publication = publications.publish(
+            session,
+            session.get(User, admin.id),
+            Span(Period.WEEK, date(2026, 4, 13)),
+            None,
+            publications.Highlights(top_n=1),
+            now=monday,
+            with_xxqg=True,
+        )
+        session.commit()
+        publication_id = publication.id
+
+    sign_in(page, "10002")
+    page.goto(f"/points/publications/{publication_id}")
+    headings = page.locator(".publication-branch th")
+    expect(headings).to_contain_text(["学习强国总积分（4月14日导出）", "较上次导出（4月7日）增加"])
+    expect(page.locator(".publication-branch tbody tr").first).to_contain_text("15210")
+    expect(page.locator(".publication-branch tbody tr").first).to_contain_text("+190")
+    # A4 portrait within its margins (210 − 2 × 12 mm) is about 703 CSS pixels wide: the table,
+    # two columns wider, still fits it.
+    page.set_viewport_size({"width": 703, "height": 994})
+    page.emulate_media(media="print")
+    table = page.locator(".publication-branch table").first
+    assert table.evaluate("t => t.getBoundingClientRect().right") <= 703
+    screenshot(page, "publication-xxqg-print")

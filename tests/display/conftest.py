@@ -31,16 +31,18 @@ def screen_spec(**overrides) -> service.ScreenSpec:  # type: ignore[no-untyped-d
     return service.ScreenSpec(**values)  # type: ignore[arg-type]
 
 
+def registered(app, **overrides) -> str:  # type: ignore[no-untyped-def]
+    """Register a screen (screen_spec with these overrides); its token."""
+    with app.app_context(), db.new_session() as session:
+        display = service.register(session, None, screen_spec(**overrides), now=clock.now())
+        session.commit()
+        return display.token
+
+
 @pytest.fixture
 def register(app, world):  # type: ignore[no-untyped-def]
-    def make(**overrides) -> str:  # type: ignore[no-untyped-def]
-        """Register a screen; its token."""
-        with app.app_context(), db.new_session() as session:
-            display = service.register(session, None, screen_spec(**overrides), now=clock.now())
-            session.commit()
-            return display.token
-
-    return make
+    """Register a screen over the exam tests' organisation; its token."""
+    return lambda **overrides: registered(app, **overrides)
 
 
 def give(app, username: str, amount: int, source: str) -> None:  # type: ignore[no-untyped-def]

@@ -92,6 +92,8 @@ def test_every_panel_kind_is_registered_and_only_built_ones_are_offered(app, wor
     assert {panel.kind for panel in offered()} == {
         PanelKind.PEOPLE,
         PanelKind.BRANCHES,
+        PanelKind.PUBLICATION,
+        PanelKind.XUEXI,
         PanelKind.NEXT_EXAM,
         PanelKind.NOTICE,
     }

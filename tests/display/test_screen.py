@@ -76,6 +76,15 @@ def test_revoked_and_unknown_tokens_get_the_not_registered_page_and_json(app, cl
         assert data.json == {"code": "not_found", "message": "此屏幕未登记"}
 
 
+def test_made_up_tokens_leave_nothing_behind_in_the_server(client, register):
+    """Anyone may ask for addresses: each unknown one kept would stay in memory for good."""
+    client.get(f"/display/{register()}/data.json")
+    kept = len(service._recent)
+    for number in range(200):
+        assert client.get(f"/display/made-up-{number:04d}/data.json").status_code == 404
+    assert len(service._recent) == kept
+
+
 def test_a_new_address_shuts_the_old_one_and_brings_a_revoked_screen_back(app, client, register, world):
     token = register()
     with app.app_context(), db.new_session() as session:

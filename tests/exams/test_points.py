@@ -57,6 +57,7 @@ def test_a_test_whose_score_is_shown_awards_by_result_on_submitting(app, make_ex
     sit(app, "10001", exam_id, **ALL_RIGHT)  # 10 of 10: full marks
     sit(app, "10002", exam_id, single="4月15日", multiple=RIGHT_MULTIPLE)  # 6: passed
     sit(app, "10003", exam_id, judge=True)  # 2: took part
+    sit(app, "10004", exam_id)  # handed in blank: opening a test is not taking part
     assert ledger(app) == [("10001", 0, 10), ("10002", 0, 8), ("10003", 0, 5)]
     assert sweep(app, AFTER_CLOSE) == 0  # nothing left waiting
 

@@ -156,17 +156,17 @@ def test_the_item_form_names_the_item_and_the_field_of_each_problem(app, make_pl
     lacking = client.post(f"/plans/{plan_id}/items/new?kind=read", data={**ITEM, "body_html": " "})
     page = lacking.get_data(as_text=True)
     assert lacking.status_code == 422
-    assert "第2项“宪法第一章总纲”，正文：请填写正文或附上文件。" in page  # in the summary
-    assert re.search(r'id="body_html-error">请填写正文或附上文件。<', page)  # and at the field
+    assert "第 2 项“宪法第一章总纲”，正文：请填写正文或上传文档。" in page  # in the summary
+    assert re.search(r'id="body_html-error">请填写正文或上传文档。<', page)  # and at the field
     unreadable = client.post(f"/plans/{plan_id}/items/new?kind=read", data={**ITEM, "due_at": "周日晚上"})
     assert unreadable.status_code == 422
-    assert "第2项“宪法第一章总纲”，截止时间：" in unreadable.get_data(as_text=True)
+    assert "第 2 项“宪法第一章总纲”，截止时间：" in unreadable.get_data(as_text=True)
     meeting = client.post(
         f"/plans/{plan_id}/items/new?kind=meeting", data={**ITEM, "title": "党课", "meeting_kind": "lecture"}
     )
-    assert "第2项“党课”，会议时间：请填写会议时间。" in meeting.get_data(as_text=True)
+    assert "第 2 项“党课”，会议时间：请填写会议时间。" in meeting.get_data(as_text=True)
     unknown = client.post(f"/plans/{plan_id}/items/new?kind=read", data={**ITEM, "usernames": "10001 99999"})
-    assert "第2项“宪法第一章总纲”，人员（工号）：工号不存在：99999。" in unknown.get_data(as_text=True)
+    assert "第 2 项“宪法第一章总纲”，人员（工号）：工号 99999 不存在。" in unknown.get_data(as_text=True)
     assert len(session.get(Plan, plan_id).items) == 1  # nothing was added
 
 
@@ -191,7 +191,7 @@ def test_a_secretary_plans_for_their_branch_and_names_only_its_people(app, org, 
     item_form = client.get(f"/plans/{plan.id}/items/new?kind=read").get_data(as_text=True)
     assert "第一党小组" in item_form and "第二党支部" not in item_form  # their subtree only
     outside = client.post(f"/plans/{plan.id}/items/new?kind=read", data={**ITEM, "usernames": "20001"})
-    assert outside.status_code == 422 and "不属于您的党支部" in outside.get_data(as_text=True)
+    assert outside.status_code == 422 and "不在您的党支部内" in outside.get_data(as_text=True)
 
 
 def test_removing_an_item_keeps_the_others_progress_and_a_started_item_stays(app, make_plan, session):

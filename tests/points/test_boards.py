@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from studyhall import db
+from studyhall.accounts.levels import Level
 from studyhall.accounts.models import Role, User
 from studyhall.points import boards, periods, service
 from studyhall.points.models import Period, PointCount, PointTotal
@@ -134,3 +135,19 @@ def test_an_award_writes_its_counts_of_people_only_as_it_commits(app, people):
                 other.commit()
         waiting.commit()
         counts_agree(waiting)
+
+
+def test_a_past_periods_averages_and_roll_are_of_the_people_there_then(app, people, frozen_now):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    there = people.user("10001", branch=first)
+    later = people.user("10002", branch=first)  # imported after that week
+    with app.app_context(), db.new_session() as session:
+        service.settle(session, there.id, RuleKey.MANUAL, "a", 6, at=START, reason="测试")
+        session.execute(update(User).where(User.id == later.id).values(created_at=START + timedelta(weeks=2)))
+        session.commit()
+        (branch,) = boards.branches(session, WEEK, Level.BRANCH)
+        assert (branch.members, branch.average) == (1, 6.0)
+        assert [row.user_id for row in boards.roll(session, WEEK)] == [there.id]
+        this_week = periods.Span(Period.WEEK, WEEK.start + timedelta(weeks=2))
+        assert [row.user_id for row in boards.roll(session, this_week)] == [there.id, later.id]

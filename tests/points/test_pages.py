@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from studyhall import db
+from studyhall.accounts import levels
 from studyhall.accounts.models import User
-from studyhall.points import service
-from studyhall.points.models import PointAward
+from studyhall.points import boards, periods, service
+from studyhall.points.models import Period, PointAward
+from studyhall.points.periods import Span
 from studyhall.points.service import RuleKey
 from tests.conftest import PASSWORD, START
+
+WEEK = Span(Period.WEEK, periods.start_of(Period.WEEK, START.date()))  # START's week
 
 
 def client_for(app, username: str):  # type: ignore[no-untyped-def]
@@ -88,6 +92,9 @@ def test_branch_boards_rank_by_the_average_per_member(app, org):
     # 第一党支部: 书记甲, 王建国 and 李晓燕 (in its 党小组), 6 points: 2.0 each; 第二党支部: 5.0.
     assert body.index("第二党支部") < body.index("第一党支部")
     assert "<td>2.0</td><td>6</td><td>3</td>" in body and "<td>5.0</td><td>5</td><td>1</td>" in body
+    with app.app_context(), db.new_session() as session:  # shown alone, a 党支部 keeps its place
+        (alone,) = boards.branches(session, WEEK, levels.Level.BRANCH, within={org["first"].id})
+        assert (alone.name, alone.rank) == ("第一党支部", 2)
 
 
 def test_a_secretarys_export_holds_only_their_branch_and_a_cadre_cannot_export(app, org):
@@ -119,25 +126,68 @@ def test_a_manual_award_needs_a_reason_is_made_once_per_form_and_is_taken_back_b
     assert admin.post("/admin/points/award", data=data).status_code == 302  # the form, once more
     with app.app_context(), db.new_session() as session:
         manual = PointAward.source.like("manual:%")
-        rows = session.execute(select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)).all()
+        rows = session.execute(
+            select(PointAward.seq, PointAward.points).where(manual).order_by(PointAward.id)
+        ).all()
         assert [tuple(row) for row in rows] == [(0, 3), (0, 3), (1, -3)]
     mine = client_for(app, "10001").get("/points/").get_data(as_text=True)
     assert "学习标兵" in mine and "录入错误" in mine and "-3" in mine
     assert mine.count('<span class="tag">Correction</span>') == 1  # the reversal reads as one
 
 
+def test_an_award_taken_back_later_is_taken_back_in_the_week_it_was_given(app, org, frozen_now):
+    sunday_night = datetime(2026, 4, 19, 15, 50, tzinfo=UTC)  # 23:50 in Shanghai
+    frozen_now(sunday_night)
+    admin = client_for(app, "admin1")
+    form = admin.get("/admin/points/award").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"usernames": "10001", "points": "500", "reason": "误录", "token": token}
+    assert admin.post("/admin/points/award", data=data).status_code == 302
+    frozen_now(sunday_night + timedelta(minutes=20))  # Monday 00:10: the next week
+    with app.app_context(), db.new_session() as session:
+        award_id = session.scalars(select(PointAward.id).where(PointAward.source.like("manual:%"))).one()
+    admin.post(f"/admin/points/awards/{award_id}/reverse", data={"reason": "录入错误"})
+    with app.app_context(), db.new_session() as session:
+        cadre = session.scalars(select(User.id).where(User.username == "10001")).one()
+        assert boards.standing(session, WEEK, cadre).points == 0
+        next_week = Span(Period.WEEK, WEEK.start + timedelta(weeks=1))
+        assert boards.standing(session, next_week, cadre).points == 0
+
+
+def test_a_manual_award_with_its_rule_switched_off_is_refused_not_lost(app, org):
+    with app.app_context(), db.new_session() as session:
+        manual = service.rule(session, RuleKey.MANUAL)
+        admin_user = session.scalars(select(User).where(User.username == "admin1")).one()
+        service.edit_rule(session, admin_user, manual.id, service.RuleChange(0, None, None, False), now=START)
+        session.commit()
+    admin = client_for(app, "admin1")
+    form = admin.get("/admin/points/award").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"usernames": "10001", "points": "3", "reason": "学习标兵", "token": token}
+    response = admin.post("/admin/points/award", data=data)
+    assert response.status_code == 200 and "Manual awards are switched off" in response.get_data(as_text=True)
+
+
 def test_only_administrators_change_rules_and_a_change_is_a_new_version(app, org):
     with app.app_context(), db.new_session() as session:
         login_rule = service.rule(session, RuleKey.LOGIN)
         session.commit()
-    change = {f"rule{login_rule.id}-{k}": v for k, v in {"points": "2", "daily_cap": "2", "enabled": "y"}.items()}
-    assert client_for(app, "10001").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 403
-    assert client_for(app, "admin1").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 302
+    change = {
+        f"rule{login_rule.id}-{k}": v for k, v in {"points": "2", "daily_cap": "2", "enabled": "y"}.items()
+    }
+    assert (
+        client_for(app, "10001").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 403
+    )
+    assert (
+        client_for(app, "admin1").post(f"/admin/points/rules/{login_rule.id}", data=change).status_code == 302
+    )
     with app.app_context(), db.new_session() as session:
         changed = service.rule(session, RuleKey.LOGIN)
         assert (changed.points, changed.daily_cap, changed.version) == (2, 2, 2)
     # What the rule gives is read from its numbers, so a cadre never reads the old ones.
-    assert "2 points each time, at most 2 a day" in client_for(app, "10001").get("/points/").get_data(as_text=True)
+    assert "2 points each time, at most 2 a day" in client_for(app, "10001").get("/points/").get_data(
+        as_text=True
+    )
 
 
 def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_as_coming(app, org):

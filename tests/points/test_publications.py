@@ -11,16 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from studyhall import PROJECT_ROOT, db, scheduler
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.points import boards, publications
-from studyhall.points.models import Period, Publication
+from studyhall.points.models import Period, Publication, PublicationSchedule
 from studyhall.points.periods import Span
+from studyhall.points.publications import Highlights
 from tests.conftest import START
 from tests.points.test_pages import client_for, give
+from tests.xxqg.test_import import csv_bytes
+from tests.xxqg.test_import import save as save_export
 
 WEEK = Span(Period.WEEK, date(2026, 4, 13))  # START's week, Monday 13 to Sunday 19 April
 MONDAY_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, the Monday after
@@ -184,8 +187,11 @@ def test_highlights_are_off_by_default_and_mark_the_top_and_those_under_the_thre
     give(app, "10002", 2, "a")
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     cadre = client_for(app, "10001")
-    plain = cadre.get(f"/points/publications/{publish_week(app)}").get_data(as_text=True)
+    plain_id = publish_week(app)
+    plain = cadre.get(f"/points/publications/{plain_id}").get_data(as_text=True)
     assert "hl-" not in plain and all(note == "" for _name, _points, note in rows(plain))
+    withdraw = {"reason": "改为标注先进与后进"}  # one notice in force per period: withdrawn to publish again
+    client_for(app, "admin1").post(f"/admin/points/publications/{plain_id}/withdraw", data=withdraw)
     marked = cadre.get(f"/points/publications/{publish_week(app, top_n='1', threshold='3')}").get_data(
         as_text=True
     )
@@ -203,7 +209,9 @@ def test_the_xlsx_export_holds_the_frozen_rows_and_each_branchs_totals(app, org,
     give(app, "20001", 5, "a")
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     publication_id = publish_week(app, threshold="1")
-    cadres = load_workbook(io.BytesIO(client_for(app, "10002").get(f"/points/publications/{publication_id}.xlsx").data))
+    cadres = load_workbook(
+        io.BytesIO(client_for(app, "10002").get(f"/points/publications/{publication_id}.xlsx").data)
+    )
     header = list(cadres.worksheets[0].iter_rows(values_only=True))[3]
     assert header == ("Rank", "Full name", "党支部", "党小组", "Points", "Note")  # no one's sign-in name
     response = client_for(app, "admin1").get(f"/points/publications/{publication_id}.xlsx")
@@ -332,7 +340,7 @@ def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_
     frozen_now(MONDAY_0800 + timedelta(hours=1))
     first = publish_week(app)
     app.config.update(PUBLICATION_ISSUER="中共某某人民检察院机关委员会", PUBLICATION_OBJECTION_DAYS=5)
-    second = publish_week(app, title="第二次")
+    second = publish_week(app, title="第二次", branch=str(org["first"].id))
     reader = client_for(app, "10001")
     page = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
     # Published on Monday 20 April: seven days for objections, the 20th to the 26th.
@@ -356,3 +364,179 @@ def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_
     chinese = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
     assert "公示期：4月20日至4月26日" in chinese and "<p>2026年4月20日</p>" in chinese
     assert "同分者按先达到该分数者在前" in chinese
+
+
+def test_a_period_has_one_notice_in_force_whoever_publishes_it_again(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    first = publish_week(app)
+    admin = client_for(app, "admin1")
+    again = admin.post(
+        "/admin/points/publications/new", data={"period": "week", "day": "2026-04-15", "branch": "0"}
+    )
+    assert again.status_code == 200 and "is in force for this period" in again.get_data(as_text=True)
+    assert publish_week(app, branch=str(org["first"].id))  # another scope is another notice
+    # The schedule, switched on before that Monday, finds the week in force and publishes nothing.
+    with app.app_context(), db.new_session() as session:
+        assert session.get(Publication, first).live_key == "week:2026-04-13:0"
+        session.add(
+            PublicationSchedule(id=1, weekly_since=MONDAY_0800 - timedelta(hours=1), updated_at=START)
+        )
+        session.commit()
+        assert publications.publish_due(session, now=MONDAY_0800 + timedelta(hours=1)) == []
+    admin.post(f"/admin/points/publications/{first}/withdraw", data={"reason": "数据有误"})
+    assert publish_week(app) != first  # withdrawn: the period may be published afresh
+
+
+def test_two_administrators_publishing_the_same_period_at_once_make_one_notice(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    with app.app_context(), db.new_session() as session:
+        boards.count(session, WEEK)  # the rules and tree read once before the race
+    ready = threading.Barrier(2, timeout=15)
+
+    def publish() -> str:
+        with app.app_context(), db.new_session() as session:
+            admin = session.scalars(select(User).where(User.username == "admin1")).one()
+            ready.wait()
+            try:
+                publications.publish(session, admin, WEEK, None, Highlights(), now=MONDAY_0800)
+                session.commit()
+                return "published"
+            except DomainError as refused:
+                session.rollback()
+                return refused.code
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _n: publish(), range(2)))
+    assert outcomes == ["published", "refused"]
+    with app.app_context(), db.new_session() as session:
+        assert session.scalar(select(func.count()).select_from(Publication)) == 1
+
+
+# ---- 学习强国 figures ----------------------------------------------------------------------------
+
+
+def xxqg_rows(html: str) -> list[tuple[str, ...]]:
+    """(name, points, 学习强国 total, gain) of every person's row on a notice with those columns."""
+    return re.findall(
+        r'<tr(?: class="hl-\w+")?><td>\d+</td><td class="nowrap">([^<]+)</td><td class="nowrap">[^<]*</td>'
+        r"<td>(-?\d+)</td><td>([^<]+)</td><td>([^<]+)</td><td>\d+</td>",
+        html,
+    )
+
+
+def import_export(app, day: str, *lines: str) -> None:  # type: ignore[no-untyped-def]
+    save_export(app, f"{day}.csv", csv_bytes(["工号,姓名,总积分", *lines]))
+
+
+def test_学习强国_figures_are_off_by_default(app, org, frozen_now):
+    import_export(app, "2026-04-14", "10001,王建国,160")
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    kept = stored(app, publication_id)
+    assert not kept.with_xxqg and kept.xxqg_exported_on is None
+    assert all("xxqg_total" not in person for person in kept.people)
+    page = notice(
+        client_for(app, "10001").get(f"/points/publications/{publication_id}").get_data(as_text=True)
+    )
+    assert "学习强国" not in page
+    form = client_for(app, "admin1").get("/admin/points/publications/new").get_data(as_text=True)
+    assert re.search(r'<input id="with_xxqg" name="with_xxqg" type="checkbox" value="y">', form)
+
+
+def test_学习强国_figures_are_frozen_with_the_days_of_their_exports_and_a_later_import_changes_nothing(
+    app, org, frozen_now
+):
+    import_export(app, "2026-04-07", "10001,王建国,100", "10002,李晓燕,90")
+    import_export(app, "2026-04-14", "10001,王建国,160", "10002,李晓燕,200", "20001,张三,150")
+    give(app, "10001", 7, "a")
+    give(app, "20001", 5, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app, with_xxqg="y")
+    kept = stored(app, publication_id)
+    assert (kept.with_xxqg, kept.xxqg_exported_on, kept.xxqg_previous_on) == (
+        True,
+        date(2026, 4, 14),
+        date(2026, 4, 7),
+    )
+    reader = client_for(app, "10001")
+    before = notice(reader.get(f"/points/publications/{publication_id}").get_data(as_text=True))
+    assert (
+        '<th scope="col" class="xxqg">学习强国 total (export of Apr 14)</th>'
+        '<th scope="col" class="xxqg">Gain since the previous export (Apr 7)</th>'
+    ) in before
+    # Beside the points, never added to them; a gain only for those the export before held;
+    # 书记甲, in neither export, has none.
+    assert xxqg_rows(before) == [
+        ("王建国", "7", "160", "+60"),
+        ("书记甲", "0", "—", "—"),
+        ("李晓燕", "0", "200", "+110"),
+        ("张三", "5", "150", "—"),
+    ]
+    assert "学习强国 figures are those of its export of Apr 14" in before
+
+    import_export(app, "2026-04-15", "10001,王建国,999", "10002,李晓燕,999", "20001,张三,999")
+    assert notice(reader.get(f"/points/publications/{publication_id}").get_data(as_text=True)) == before
+
+    reader.post("/language", data={"lang": "zh_Hans_CN"})
+    chinese = reader.get(f"/points/publications/{publication_id}").get_data(as_text=True)
+    assert "学习强国总积分（4月14日导出）" in chinese and "较上次导出（4月7日）增加" in chinese
+
+    sheet = load_workbook(
+        io.BytesIO(client_for(app, "admin1").get(f"/points/publications/{publication_id}.xlsx").data)
+    ).worksheets[0]
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines[3] == (
+        "Rank",
+        "Full name",
+        "工号",
+        "党支部",
+        "党小组",
+        "Points",
+        "学习强国 total (export of Apr 14)",
+        "Gain since the previous export (Apr 7)",
+        "Note",
+    )
+    assert lines[4] == (1, "王建国", "10001", "第一党支部", None, 7, 160, 60, None)
+    assert lines[5] == (2, "张三", "20001", "第二党支部", None, 5, 150, None, None)
+
+
+def test_学习强国_figures_asked_for_by_hand_before_any_export_is_imported_are_refused(app, org, frozen_now):
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    response = client_for(app, "admin1").post(
+        "/admin/points/publications/new",
+        data={"period": "week", "day": "2026-04-15", "branch": "0", "with_xxqg": "y"},
+    )
+    assert response.status_code == 200
+    assert "No 学习强国 export has been imported yet" in response.get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(select(Publication)).all() == []
+
+
+def test_the_schedule_carries_学习强国_figures_when_asked_and_says_so_when_there_are_none(
+    app, org, frozen_now
+):
+    give(app, "10001", 7, "a")
+    switch_on(app, with_xxqg="y")
+    schedule_form = client_for(app, "admin1").get("/points/publications/").get_data(as_text=True)
+    assert re.search(
+        r'<input checked id="with_xxqg" name="with_xxqg" type="checkbox" value="y">', schedule_form
+    )
+    assert sweep(app, MONDAY_0800) == ["week:2026-04-13"]  # no export yet: published all the same
+    import_export(app, "2026-04-14", "10001,王建国,160")
+    assert sweep(app, MONDAY_0800 + timedelta(days=7)) == ["week:2026-04-20"]
+    with app.app_context(), db.new_session() as session:
+        without, with_figures = session.scalars(select(Publication).order_by(Publication.start)).all()
+        assert without.with_xxqg and without.xxqg_exported_on is None
+        assert "xxqg_total" not in without.people[0]
+        assert with_figures.xxqg_exported_on == date(2026, 4, 14) and with_figures.xxqg_previous_on is None
+        figures = {person["name"]: person["xxqg_total"] for person in with_figures.people}
+        assert figures == {"王建国": 160, "书记甲": None, "李晓燕": None, "张三": None}
+        first_id, second_id = without.id, with_figures.id
+    reader = client_for(app, "10001")
+    assert "No 学习强国 export had been imported when this notice was published" in reader.get(
+        f"/points/publications/{first_id}"
+    ).get_data(as_text=True)
+    assert '<th scope="col" class="xxqg">Gain (no earlier export)</th>' in reader.get(
+        f"/points/publications/{second_id}"
+    ).get_data(as_text=True)

@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall import access, accounts, cli, db, errors_pages, headers, i18n, inputs, pagination
     from studyhall import config as defaults
     from studyhall.extensions import babel, csrf, login_manager
+    from studyhall.plans import kinds as plan_kinds
     from studyhall.questions import types as question_types
 
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("STUDYHALL_INSTANCE_PATH")
@@ -59,6 +60,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.plans.study_views import bp as study_bp
+    from studyhall.plans.views import bp as plans_bp
     from studyhall.points.publication_views import bp as publications_bp
     from studyhall.points.views import bp as points_bp
     from studyhall.system.views import bp as system_bp
@@ -72,6 +75,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exams_admin_bp)
     app.register_blueprint(exams_branch_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(publications_bp)
     app.register_blueprint(system_bp)
@@ -79,10 +84,14 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.context_processor(_template_globals)
     # Templates render a question through its type's partials (templates/questions/macros.html).
     app.jinja_env.globals["question_type"] = question_types.get
+    # And a plan item through its kind's (templates/plans/kinds/), wherever a week is shown.
+    app.jinja_env.globals["plan_kind"] = plan_kinds.get
+    app.jinja_env.globals["meeting_labels"] = plan_kinds.MEETING_LABELS
     # Links to the same list (another page, an export) carry its filters: see pagination.query_args.
     app.jinja_env.globals["query_args"] = pagination.query_args
     app.jinja_env.filters["day_text"] = i18n.day_text
     app.jinja_env.filters["long_day_text"] = i18n.long_day_text
+    app.jinja_env.filters["month_text"] = i18n.month_text
     cli.register(app)
     return app
 

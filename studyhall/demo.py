@@ -26,6 +26,9 @@ from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam, ExamMode
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.plans import service as plans
+from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod
+from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
@@ -155,6 +158,7 @@ def load_demo(session: Session, *, now: datetime) -> int:
     banks.load_shipped_banks(session, now=now)
     _demo_exam(session, now)
     _demo_history(session, now)
+    _demo_plans(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
 
@@ -348,6 +352,194 @@ def _wrong(answer: object, rng: random.Random) -> object:
 
 def by_root(session: Session) -> Branch:
     return session.scalars(select(Branch).where(Branch.name == ROOT, Branch.parent_id.is_(None))).one()
+
+
+# ---- weekly study plans ------------------------------------------------------------------------
+# Study notes written for the demo: the articles quoted are those of the Constitution as amended in
+# 2018 and of the National Security Law of 2015.
+
+CONSTITUTION_GENERAL = """<p>宪法是国家的根本法，是治国安邦的总章程。本篇摘学宪法第一章《总纲》中的几条，请逐条读原文，再读学习提示。</p>
+<h3>第一条</h3>
+<p>中华人民共和国是工人阶级领导的、以工农联盟为基础的人民民主专政的社会主义国家。</p>
+<p>社会主义制度是中华人民共和国的根本制度。中国共产党领导是中国特色社会主义最本质的特征。禁止任何组织或者个人破坏社会主义制度。</p>
+<blockquote>学习提示：“中国共产党领导是中国特色社会主义最本质的特征”一句是2018年修改宪法时写入的，把党的领导写进了宪法正文。</blockquote>
+<h3>第二条</h3>
+<p>中华人民共和国的一切权力属于人民。</p>
+<p>人民行使国家权力的机关是全国人民代表大会和地方各级人民代表大会。</p>
+<p>人民依照法律规定，通过各种途径和形式，管理国家事务，管理经济和文化事业，管理社会事务。</p>
+<h3>第五条</h3>
+<p>中华人民共和国实行依法治国，建设社会主义法治国家。</p>
+<p>国家维护社会主义法制的统一和尊严。</p>
+<p>一切法律、行政法规和地方性法规都不得同宪法相抵触。</p>
+<p>一切国家机关和武装力量、各政党和各社会团体、各企业事业组织都必须遵守宪法和法律。一切违反宪法和法律的行为，必须予以追究。</p>
+<p>任何组织或者个人都不得有超越宪法和法律的特权。</p>
+<blockquote>学习提示：检察机关办理每一件案件，都是在维护法制的统一和尊严。想一想：在自己的岗位上，哪些做法体现了“任何组织或者个人都不得有超越宪法和法律的特权”？</blockquote>
+<h3>第二十七条第三款</h3>
+<p>国家工作人员就职时应当依照法律规定公开进行宪法宣誓。</p>"""
+
+CONSTITUTION_PROCURATORATE = """<p>宪法第三章《国家机构》第八节专门规定人民法院和人民检察院。作为检察干警，下面几条应当熟读能背。</p>
+<h3>第一百三十四条</h3>
+<p>中华人民共和国人民检察院是国家的法律监督机关。</p>
+<h3>第一百三十五条</h3>
+<p>中华人民共和国设立最高人民检察院、地方各级人民检察院和军事检察院等专门人民检察院。</p>
+<p>最高人民检察院检察长每届任期同全国人民代表大会每届任期相同，连续任职不得超过两届。</p>
+<p>人民检察院的组织由法律规定。</p>
+<h3>第一百三十六条</h3>
+<p>人民检察院依照法律规定独立行使检察权，不受行政机关、社会团体和个人的干涉。</p>
+<h3>第一百四十条</h3>
+<p>人民法院、人民检察院和公安机关办理刑事案件，应当分工负责，互相配合，互相制约，以保证准确有效地执行法律。</p>
+<blockquote>学习提示：2018年修改宪法增加了“监察委员会”一节，原第一百二十九条至第一百三十五条因此顺延为现在的第一百三十四条至第一百四十条。引用条文时请以现行宪法的条号为准。</blockquote>"""
+
+CONSTITUTION_CITIZENS = """<p>宪法第二章规定公民的基本权利和义务。权利和义务是统一的：第三十三条第四款写明，任何公民享有宪法和法律规定的权利，同时必须履行宪法和法律规定的义务。</p>
+<h3>第三十三条</h3>
+<p>凡具有中华人民共和国国籍的人都是中华人民共和国公民。</p>
+<p>中华人民共和国公民在法律面前一律平等。</p>
+<p>国家尊重和保障人权。</p>
+<p>任何公民享有宪法和法律规定的权利，同时必须履行宪法和法律规定的义务。</p>
+<h3>第五十一条</h3>
+<p>中华人民共和国公民在行使自由和权利的时候，不得损害国家的、社会的、集体的利益和其他公民的合法的自由和权利。</p>
+<h3>第五十三条</h3>
+<p>中华人民共和国公民必须遵守宪法和法律，保守国家秘密，爱护公共财产，遵守劳动纪律，遵守公共秩序，尊重社会公德。</p>
+<h3>第五十四条</h3>
+<p>中华人民共和国公民有维护祖国的安全、荣誉和利益的义务，不得有危害祖国的安全、荣誉和利益的行为。</p>"""
+
+NATIONAL_SECURITY = """<p>《中华人民共和国国家安全法》于2015年7月1日通过施行。本篇摘学其中几条。</p>
+<h3>第二条</h3>
+<p>国家安全是指国家政权、主权、统一和领土完整、人民福祉、经济社会可持续发展和国家其他重大利益相对处于没有危险和不受内外威胁的状态，以及保障持续安全状态的能力。</p>
+<h3>第三条</h3>
+<p>国家安全工作应当坚持总体国家安全观，以人民安全为宗旨，以政治安全为根本，以经济安全为基础，以军事、文化、社会安全为保障，以促进国际安全为依托，维护各领域国家安全，构建国家安全体系，走中国特色国家安全道路。</p>
+<h3>第十四条</h3>
+<p>每年4月15日为全民国家安全教育日。</p>
+<blockquote>学习提示：维护国家安全是每一名公民的责任和义务，国家工作人员更应带头。工作中接触涉密材料，要严格遵守保密规定。</blockquote>"""
+
+THIS_WEEK_THEME = "学习贯彻宪法　维护宪法权威"
+
+
+def _demo_plans(session: Session, now: datetime) -> None:
+    """Last week's plan, partly done by the demo cadres; this week's, published on its Monday at
+    08:00 and begun by some; next week's, scheduled for its Monday 08:00. All through the plans
+    service. Made once: a second load finds this week's theme."""
+    if session.scalars(select(Plan.id).where(Plan.theme == THIS_WEEK_THEME)).first() is not None:
+        return
+    admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    monday = plans.period_start(PlanPeriod.WEEK, plans.local_today(now))
+    before, after = monday - timedelta(weeks=1), monday + timedelta(weeks=1)
+    exam_id = session.scalars(select(Exam.id).where(Exam.title == DEMO_EXAM)).one()
+    last = _demo_plan(
+        session,
+        admin,
+        before,
+        "学习《中华人民共和国国家安全法》",
+        [
+            _read("国家安全法第二条、第三条、第十四条", NATIONAL_SECURITY, _due(before, 2)),
+            _read("宪法第三十三条、第五十一条至第五十四条", CONSTITUTION_CITIZENS, _due(before, 4)),
+            ItemSpec(
+                ItemKind.REFLECTION,
+                "学习国家安全法心得体会",
+                _due(before, 6),
+                points=3,
+                prompt="结合检察工作，谈谈如何树立总体国家安全观。",
+                min_chars=500,
+            ),
+        ],
+        now=now,
+    )
+    plans.schedule(session, admin, last.id, None, now=_local(before, time(8), zone))
+    current = _demo_plan(
+        session,
+        admin,
+        monday,
+        THIS_WEEK_THEME,
+        [
+            _read("宪法第一章《总纲》摘学", CONSTITUTION_GENERAL, _due(monday, 2), minutes=10),
+            _read("宪法中的人民检察院", CONSTITUTION_PROCURATORATE, _due(monday, 4), minutes=5),
+            ItemSpec(
+                ItemKind.MEETING,
+                "主题党日：重温宪法宣誓誓词",
+                _due(monday, 4),
+                points=3,
+                meeting_kind=MeetingKind.THEME_DAY,
+                starts_at=_local(monday + timedelta(days=4), time(15), zone),
+                place="机关三楼会议室",
+            ),
+            ItemSpec(
+                ItemKind.REFLECTION,
+                "学习宪法心得体会",
+                _due(monday, 6),
+                points=3,
+                prompt="结合本周学习和检察工作实际，谈谈如何做宪法的忠实崇尚者、自觉遵守者和坚定捍卫者。",
+                min_chars=500,
+            ),
+            ItemSpec(ItemKind.TEST, "参加国家安全知识测试", _due(monday, 6), exam_id=exam_id),
+        ],
+        now=now,
+    )
+    this_morning = _local(monday, time(8), zone)
+    if now < this_morning:  # loaded early on a Monday: it appears at 08:00 like any plan
+        plans.schedule(session, admin, current.id, this_morning, now=now)
+    else:
+        plans.schedule(session, admin, current.id, None, now=this_morning)
+    upcoming = _demo_plan(
+        session,
+        admin,
+        after,
+        "学习宪法第二章　公民的基本权利和义务",
+        [_read("宪法第三十三条：公民在法律面前一律平等", CONSTITUTION_CITIZENS, _due(after, 2))],
+        now=now,
+    )
+    plans.schedule(session, admin, upcoming.id, _local(after, time(8), zone), now=now)
+    usernames = [login.username for login in demo_logins() if login.role is Role.CADRE]
+    cadres = list(session.scalars(select(User).where(User.username.in_(usernames)).order_by(User.username)))
+    rng = random.Random(20260413)
+    _done_by_some(
+        session,
+        last,
+        cadres,
+        rng,
+        share=0.8,
+        since=_local(before, time(8), zone),
+        until=_local(monday, time(0), zone),
+    )
+    if now > this_morning:  # demo001 has all of this week before them
+        _done_by_some(session, current, cadres[1:], rng, share=0.3, since=this_morning, until=now)
+
+
+def _demo_plan(
+    session: Session, admin: User, start: date, theme: str, items: list[ItemSpec], *, now: datetime
+) -> Plan:
+    return plans.save_plan(session, admin, PlanSpec(PlanPeriod.WEEK, start, theme, items=items), now=now)
+
+
+def _read(title: str, text: str, due: datetime, *, minutes: int | None = None) -> ItemSpec:
+    return ItemSpec(
+        ItemKind.READ, title, due, points=2, body_html=text, min_seconds=minutes * 60 if minutes else None
+    )
+
+
+def _due(monday: date, days: int) -> datetime:
+    """22:00 on the week's day `days` after its Monday (6: Sunday)."""
+    return _local(monday + timedelta(days=days), time(22), ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def _done_by_some(
+    session: Session,
+    plan: Plan,
+    cadres: list[User],
+    rng: random.Random,
+    *,
+    share: float,
+    since: datetime,
+    until: datetime,
+) -> None:
+    """About `share` of the cadres mark each of the plan's read items done, between the two times."""
+    seconds = max(1, int((until - since).total_seconds()))
+    for item in plan.items:
+        if item.kind is not ItemKind.READ:
+            continue
+        for cadre in cadres:
+            if rng.random() < share:
+                plans.mark_done(session, cadre, item, now=since + timedelta(seconds=rng.randrange(seconds)))
 
 
 DEMO_SCREEN = "一楼走廊屏（演示）"

@@ -65,3 +65,8 @@ def day_text(day: date) -> str:
 def long_day_text(day: date) -> str:
     """A day with its year, as a dated signature says it: 2026年12月8日 (Dec 8, 2026)."""
     return format_skeleton("yMMMd", day, locale=get_locale())
+
+
+def month_text(day: date) -> str:
+    """The month holding a day, with its year: 2026年4月 (Apr 2026)."""
+    return format_skeleton("yMMM", day, locale=get_locale())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from studyhall import clock, db
 from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
+from studyhall.plans import service as plans
 from studyhall.points import publications
 from studyhall.system import service as system
 
@@ -53,6 +54,8 @@ JOBS = (
         timedelta(minutes=1),
         lambda session, now: exam_points.settle_due(session, now=now),
     ),
+    # Plans scheduled for Monday 08:00 (they show from then whether or not this has run).
+    Job("publish_plans", timedelta(minutes=1), lambda session, now: plans.publish_due(session, now=now)),
     # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
     Job(
         "publish_publications",

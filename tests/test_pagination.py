@@ -19,6 +19,9 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.plans import service as plans
+from studyhall.plans.models import PlanPeriod
+from studyhall.plans.service import PlanSpec
 from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.models import Period
@@ -98,6 +101,16 @@ def seed_ledger(app: Flask, people: People) -> tuple[dict[str, object], str, str
     return {}, "reason000", f"reason{ROWS - 1:03d}"  # newest first
 
 
+def seed_plans(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        for n in range(ROWS):
+            spec = PlanSpec(PlanPeriod.WEEK, date(2020, 1, 6) + timedelta(weeks=n), f"plan{n:03d}")
+            plans.save_plan(session, admin, spec, now=clock.now())
+        session.commit()
+    return {}, "plan000", f"plan{ROWS - 1:03d}"  # all past: latest first
+
+
 def seed_publications(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
     with app.app_context(), db.new_session() as session:
         for n in range(ROWS):  # one notice in force per period: a week each
@@ -112,6 +125,7 @@ SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
     "banks.browse": seed_bank,
+    "plans.index": seed_plans,
     "points.board": seed_board,
     "points.my_points": seed_ledger,
     "publications.index": seed_publications,

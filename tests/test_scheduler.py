@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from studyhall import db, scheduler
-from studyhall.accounts.models import Role
+from studyhall.accounts.models import Role, User
+from studyhall.plans import service as plans
+from studyhall.plans.models import ItemKind, Plan, PlanPeriod, PlanStatus
+from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.system import service as system
 from studyhall.system.models import StagedFile
 from tests.conftest import START
@@ -30,3 +33,24 @@ def test_staged_upload_sweep_removes_only_expired_files_and_can_run_twice(app, p
     scheduler.run_job(app, sweep)
     assert list(session.scalars(select(StagedFile.filename))) == ["new.xlsx"]
     assert session.scalar(select(func.count()).select_from(StagedFile)) == 1
+
+
+def test_the_plan_sweep_publishes_plans_whose_time_has_come(app, org, session, frozen_now):
+    monday_0800 = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)
+    with app.app_context(), db.new_session() as writer:
+        admin = writer.scalars(select(User).where(User.username == "admin1")).one()
+        item = ItemSpec(ItemKind.READ, "宪法全文", monday_0800 + timedelta(days=6), body_html="学习内容")
+        spec = PlanSpec(PlanPeriod.WEEK, date(2026, 4, 20), "学习贯彻宪法", items=[item])
+        plan_id = plans.schedule(
+            writer, admin, plans.save_plan(writer, admin, spec, now=START).id, monday_0800, now=START
+        ).id
+        writer.commit()
+    sweep = next(job for job in scheduler.JOBS if job.name == "publish_plans")
+    scheduler.run_job(app, sweep)
+    assert session.get(Plan, plan_id).status is PlanStatus.SCHEDULED  # not yet
+    frozen_now(monday_0800 + timedelta(minutes=1))
+    scheduler.run_job(app, sweep)
+    scheduler.run_job(app, sweep)
+    session.expire_all()
+    published = session.get(Plan, plan_id)
+    assert (published.status, published.published_at) == (PlanStatus.PUBLISHED, monday_0800)

@@ -35,6 +35,10 @@ ACTIONS = {
     "exam.unpublish": _l("Test back to draft"),
     "exam.update": _l("Test changed"),
     "password.change": _l("Password changed"),
+    "plan.remove_item": _l("Study plan item removed"),
+    "plan.save": _l("Study plan saved"),
+    "plan.schedule": _l("Study plan set to publish"),
+    "plan.unschedule": _l("Study plan back to draft"),
     "points.award": _l("Points awarded or deducted by hand"),
     "publication.publish": _l("Points notice published"),
     "publication.schedule": _l("Points notice schedule set"),
@@ -55,6 +59,7 @@ ACTIONS = {
 }
 
 KEYS = {
+    "at": _l("Publishes at"),
     "award_id": _l("Award number"),
     "bank": _l("Bank"),
     "branch_id": _l("Branch"),
@@ -81,6 +86,7 @@ KEYS = {
     "parent_id": _l("Under"),
     "people": _l("People"),
     "period": _l("Period"),
+    "plan": _l("Plan number"),
     "points": _l("Points"),
     "publication_id": _l("Notice number"),
     "question": _l("Question"),
@@ -138,7 +144,7 @@ class Describer:
             return self.branch_names.get(int(str(value)), f"#{value}")
         if key == "role" and value in ROLE_LABELS:  # Role is a StrEnum: "cadre" finds Role.CADRE
             return str(ROLE_LABELS[Role(str(value))])
-        if key == "closes_at" and isinstance(value, str):
+        if key in {"closes_at", "at"} and isinstance(value, str):
             return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
         if key == "changes" and isinstance(value, list):
             return "; ".join(

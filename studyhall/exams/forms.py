@@ -23,10 +23,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import DateTimeLocalField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from studyhall import clock
 from studyhall.accounts.service import BranchNode
 from studyhall.banks.formats import fields
 from studyhall.banks.models import Bank
@@ -34,13 +32,12 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import setup
 from studyhall.exams.models import Exam, ExamMode, Grading, PointsMode, ReviewPolicy
 from studyhall.exams.setup import ExamSpec, RuleSpec
-from studyhall.forms import SelectChoice, filled, moment
+from studyhall.forms import SelectChoice, filled, local_datetime, moment, username_list
 from studyhall.forms import number as filled_number  # `number` names the lines of a form here
 from studyhall.questions import types
 from studyhall.questions.answers import fold
 
 RULE_ROWS = 6
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 MODE_LABELS = {ExamMode.EXAM: _l("Closed-book test"), ExamMode.CONTEST: _l("Contest")}
 GRADING_LABELS = {Grading.HIGHEST: _l("Highest attempt counts"), Grading.LAST: _l("Last attempt counts")}
 REVIEW_LABELS = {
@@ -56,24 +53,12 @@ TYPE_CHOICES = {
     "": _l("Any type"),
     **types.LABELS,
 }
-_LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
 _ITEM_SEPARATORS = re.compile(r"[\s,，、:：;；=]+")
 _Value = TypeVar("_Value", bound=str)  # a choice's value: a string or a StrEnum member
 
 
 def _choices(labels: Mapping[_Value, object]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
-
-
-def _local_datetime(label: str, *validators: object) -> DateTimeLocalField:
-    # The input shows and takes the organisation's local time; .data is aware, in that zone.
-    return DateTimeLocalField(
-        label,
-        validators=list(validators),
-        format=DATETIME_FORMATS,
-        # types-WTForms describes WTForms 3.2, which had no tz; 3.3 (pyproject requires it) takes it.
-        tz=clock.local_zone,  # type: ignore[call-arg]
-    )
 
 
 def _points_field(label: str, default: int) -> IntegerField:
@@ -105,8 +90,8 @@ class ExamForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     instructions = TextAreaField(_l("Instructions"), validators=[Optional()], render_kw={"rows": 3})
     mode = SelectField(_l("Kind"), choices=_choices(MODE_LABELS))
-    opens_at = _local_datetime(_l("Opens"), InputRequired())
-    closes_at = _local_datetime(_l("Closes"), InputRequired())
+    opens_at = local_datetime(_l("Opens"), InputRequired())
+    closes_at = local_datetime(_l("Closes"), InputRequired())
     time_limit_minutes = IntegerField(
         _l("Time limit (minutes)"), default=30, validators=[InputRequired(), NumberRange(1, 24 * 60)]
     )
@@ -187,9 +172,7 @@ class ExamForm(FlaskForm):
                 line.strip() for line in (self.allowed_networks.data or "").splitlines() if line.strip()
             ),
             branch_ids=[int(value) for value in self.branch_ids.data or []],
-            usernames=list(
-                dict.fromkeys(name for name in _LIST_SEPARATORS.split(self.usernames.data or "") if name)
-            ),
+            usernames=username_list(self.usernames.data),
             items=parse_items(self.items.data or ""),
             rules=self._rules(),
         )
@@ -269,7 +252,7 @@ class ExtensionForm(FlaskForm):
     extra_minutes = IntegerField(
         _l("Extra minutes"), default=0, validators=[InputRequired(), NumberRange(0, 24 * 60)]
     )
-    closes_at = _local_datetime(_l("Later close for this person (optional)"), Optional())
+    closes_at = local_datetime(_l("Later close for this person (optional)"), Optional())
 
     def closes_at_utc(self) -> datetime | None:
         return self.closes_at.data.astimezone(UTC) if self.closes_at.data else None

@@ -1,4 +1,5 @@
-"""The signed-in person's start page: their tests (open now, coming, finished) and links."""
+"""The signed-in person's start page: this week's study (本周学习), their tests (open now, coming,
+finished) and links."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from studyhall.accounts import signed_in_user
 from studyhall.exams import service as exams
 from studyhall.exams.models import ExamStatus
 from studyhall.headers import no_store
+from studyhall.plans import service as plans
 from studyhall.points import service as points
 
 bp = Blueprint("home", __name__)
@@ -36,6 +38,8 @@ def index() -> str:
 
     return render_template(
         "home/index.html",
+        week=plans.study_week(session, user, plans.local_today(now), now=now),
+        now=now,
         branch=accounts.branch_path(user.branch),
         open_tests=[t for t in tests if t.startable],
         coming=[t for t in tests if t.status == ExamStatus.UPCOMING],

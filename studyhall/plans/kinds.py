@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams.models import Exam
+from studyhall.plans import markup
 from studyhall.plans.models import ItemKind, MeetingKind
 
 if TYPE_CHECKING:
@@ -30,8 +31,34 @@ MEETING_LABELS = {
 }
 
 
-def _invalid(where: str, message: str) -> DomainError:
-    return DomainError(_("%(where)s: %(message)s", where=where, message=message), ErrorCode.INVALID)
+# An item's fields as the editor and its messages name them (the ItemSpec's names).
+FIELD_LABELS = {
+    "title": _l("Item title"),
+    "due_at": _l("Due"),
+    "points": _l("Points"),
+    "body_html": _l("Text"),
+    "link_url": _l("Video address"),
+    "min_seconds": _l("Minimum time (minutes)"),
+    "meeting_kind": _l("Kind of meeting"),
+    "starts_at": _l("Meeting time"),
+    "place": _l("Meeting place"),
+    "prompt": _l("What to reflect on"),
+    "min_chars": _l("Minimum length (characters)"),
+    "exam_id": _l("Test"),
+    "branch_ids": _l("Branches it is for"),
+    "usernames": _l("People (工号)"),
+}
+
+
+class ItemError(DomainError):
+    """What is wrong with one field of one item, naming both: "Item 2 “宪法学习”, Text: …"."""
+
+    def __init__(self, where: str, field: str, reason: str, code: ErrorCode = ErrorCode.INVALID) -> None:
+        label = FIELD_LABELS[field]
+        super().__init__(_("%(where)s, %(field)s: %(reason)s", where=where, field=label, reason=reason), code)
+        self.where = where
+        self.field = field
+        self.reason = reason
 
 
 class Kind:
@@ -39,6 +66,9 @@ class Kind:
     label: ClassVar[object]  # lazy text
     # The ItemSpec fields this kind uses besides title, due time, points and audience.
     fields: ClassVar[tuple[str, ...]] = ()
+    # Whether the person says they have done it ("我已学习"). A meeting is done by the attendance
+    # recorded, a reflection by writing it and a test by taking it, each in its own feature.
+    done_by_person: ClassVar[bool] = False
 
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         """Refuse what the kind cannot use; the fields of other kinds are cleared."""
@@ -49,31 +79,35 @@ class Kind:
             if name not in self.fields:
                 setattr(spec, name, None)
         if spec.min_seconds is not None and not 0 < spec.min_seconds <= MAX_MIN_SECONDS:
-            raise _invalid(where, _("the minimum time must be between 1 second and 4 hours."))
+            raise ItemError(where, "min_seconds", _("the minimum time must be between 1 second and 4 hours."))
 
 
 class Read(Kind):
     kind = ItemKind.READ
     label = _l("Read")
     fields = ("body_html", "document_id", "min_seconds")
+    done_by_person = True  # until reading time is counted, when reaching the minimum will do it
 
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
+        """The text is stored sanitised: plain paragraphs or simple HTML (see markup)."""
         super().check(session, spec, where)
-        if not spec.body_html.strip() and spec.document_id is None:
-            raise _invalid(where, _("write the text or attach a document."))
+        spec.body_html = markup.clean(spec.body_html)
+        if not spec.body_html and spec.document_id is None:
+            raise ItemError(where, "body_html", _("write the text or attach a document."))
 
 
 class Watch(Kind):
     kind = ItemKind.WATCH
     label = _l("Watch")
     fields = ("document_id", "link_url", "min_seconds")
+    done_by_person = True  # until watching time is counted, as for reading
 
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         super().check(session, spec, where)
         if spec.document_id is None and not spec.link_url.strip():
-            raise _invalid(where, _("upload the video or give its address."))
+            raise ItemError(where, "link_url", _("upload the video or give its address."))
         if spec.link_url.strip() and not spec.link_url.strip().lower().startswith(("http://", "https://")):
-            raise _invalid(where, _("the address must start with http:// or https://."))
+            raise ItemError(where, "link_url", _("the address must start with http:// or https://."))
 
 
 class Meeting(Kind):
@@ -84,9 +118,9 @@ class Meeting(Kind):
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         super().check(session, spec, where)
         if spec.meeting_kind not in set(MeetingKind):
-            raise _invalid(where, _("choose the kind of meeting."))
+            raise ItemError(where, "meeting_kind", _("choose the kind of meeting."))
         if spec.starts_at is None:
-            raise _invalid(where, _("give the meeting's time."))
+            raise ItemError(where, "starts_at", _("give the meeting's time."))
 
 
 class Reflection(Kind):
@@ -97,10 +131,12 @@ class Reflection(Kind):
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         super().check(session, spec, where)
         if not spec.prompt.strip():
-            raise _invalid(where, _("say what to reflect on."))
+            raise ItemError(where, "prompt", _("say what to reflect on."))
         if spec.min_chars is not None and not 0 < spec.min_chars <= MAX_MIN_CHARS:
-            raise _invalid(
-                where, _("the minimum length must be between 1 and %(n)d characters.", n=MAX_MIN_CHARS)
+            raise ItemError(
+                where,
+                "min_chars",
+                _("the minimum length must be between 1 and %(n)d characters.", n=MAX_MIN_CHARS),
             )
 
 
@@ -112,7 +148,7 @@ class TestLink(Kind):
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         super().check(session, spec, where)
         if spec.exam_id is None or session.get(Exam, spec.exam_id) is None:
-            raise _invalid(where, _("choose the test."))
+            raise ItemError(where, "exam_id", _("choose the test."))
 
 
 KINDS: dict[ItemKind, Kind] = {

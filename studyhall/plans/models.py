@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from studyhall.db import Base, UTCDateTime, string_enum
+
+if TYPE_CHECKING:
+    from studyhall.accounts.models import Branch, User
+    from studyhall.exams.models import Exam
 
 
 class PlanPeriod(enum.StrEnum):
@@ -65,6 +70,7 @@ class Plan(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    branch: Mapped[Branch | None] = relationship()
     items: Mapped[list[PlanItem]] = relationship(
         cascade="all, delete-orphan", order_by="PlanItem.position", back_populates="plan"
     )
@@ -102,6 +108,7 @@ class PlanItem(Base):
     exam_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id"))  # test
 
     plan: Mapped[Plan] = relationship(back_populates="items")
+    exam: Mapped[Exam | None] = relationship()
     audience: Mapped[list[ItemAudience]] = relationship(cascade="all, delete-orphan")
 
 
@@ -115,6 +122,9 @@ class ItemAudience(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("plan_item.id", ondelete="CASCADE"), index=True)
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    branch: Mapped[Branch | None] = relationship()
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("(branch_id IS NULL) <> (user_id IS NULL)", name="one_of_branch_or_person"),

@@ -9,19 +9,35 @@ come, whether or not the scheduler's sweep has marked it published yet (a server
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from studyhall import clock
 from studyhall.accounts import service as accounts
+from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
+from studyhall.exams.models import Exam
+from studyhall.pagination import Page, paginate
 from studyhall.plans import kinds
+from studyhall.plans.kinds import ItemError
 from studyhall.plans.models import (
     ItemAudience,
     ItemKind,
@@ -74,6 +90,34 @@ def period_start(period: PlanPeriod, day: date) -> date:
     return day - timedelta(days=day.weekday()) if period is PlanPeriod.WEEK else day.replace(day=1)
 
 
+def period_end(period: PlanPeriod, start: date) -> date:
+    """The last day: the Sunday of the week, or the month's last day."""
+    if period is PlanPeriod.WEEK:
+        return start + timedelta(days=6)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _local(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), clock.local_zone())
+
+
+def default_due(period: PlanPeriod, start: date) -> datetime:
+    """An item's due time unless its editor chooses one: the plan's last day (Sunday), 22:00 local."""
+    return _local(period_end(period, start), 22)
+
+
+def default_publish_at(plan: Plan) -> datetime:
+    """When a plan is offered to appear: its first morning (Monday), 08:00 local."""
+    return _local(plan.start, 8)
+
+
+def item_name(position: int, title: str) -> str:
+    """How messages name an item: by its place in the plan, and its title once it has one."""
+    if title.strip():
+        return _("Item %(n)d “%(title)s”", n=position, title=title.strip())
+    return _("Item %(n)d", n=position)
+
+
 def _check_scope(session: Session, actor: User, branch_id: int | None) -> set[int] | None:
     """The branches the actor may plan for (None: all); refuses a plan outside them."""
     if actor.role == Role.ADMIN:
@@ -91,26 +135,20 @@ def _items(session: Session, spec: PlanSpec, allowed: set[int] | None) -> list[P
         raise DomainError(_("A plan holds at most %(n)d items.", n=MAX_ITEMS), ErrorCode.INVALID)
     items = []
     for position, item in enumerate(spec.items, start=1):
-        where = _("Item %(n)d", n=position)
+        where = item_name(position, item.title)
         if not item.title.strip():
-            raise DomainError(_("%(where)s: give it a title.", where=where), ErrorCode.INVALID)
+            raise ItemError(where, "title", _("give it a title."))
         if not 0 <= item.points <= MAX_ITEM_POINTS:
-            raise DomainError(
-                _("%(where)s: points must be between 0 and %(n)d.", where=where, n=MAX_ITEM_POINTS),
-                ErrorCode.INVALID,
-            )
+            raise ItemError(where, "points", _("points must be between 0 and %(n)d.", n=MAX_ITEM_POINTS))
         kinds.get(item.kind).check(session, item, where)
         audience = [ItemAudience(branch_id=branch_id) for branch_id in item.branch_ids]
         if allowed is not None and any(branch_id not in allowed for branch_id in item.branch_ids):
-            raise DomainError(_("%(where)s: a branch outside your 党支部.", where=where), ErrorCode.FORBIDDEN)
+            raise ItemError(where, "branch_ids", _("a branch outside your 党支部."), ErrorCode.FORBIDDEN)
         found = accounts.usernames(session, item.usernames)
         if missing := [name for name in item.usernames if name not in found]:
-            raise DomainError(
-                _("%(where)s: unknown 工号 %(names)s.", where=where, names="、".join(missing)),
-                ErrorCode.INVALID,
-            )
+            raise ItemError(where, "usernames", _("unknown 工号 %(names)s.", names="、".join(missing)))
         if allowed is not None and any(person.branch_id not in allowed for person in found.values()):
-            raise DomainError(_("%(where)s: a person outside your 党支部.", where=where), ErrorCode.FORBIDDEN)
+            raise ItemError(where, "usernames", _("a person outside your 党支部."), ErrorCode.FORBIDDEN)
         audience += [ItemAudience(user_id=person.id) for person in found.values()]
         items.append(
             PlanItem(
@@ -196,13 +234,18 @@ def editable(session: Session, actor: User, plan_id: int) -> Plan:
 def schedule(
     session: Session, actor: User, plan_id: int, publish_at: datetime | None, *, now: datetime
 ) -> Plan:
-    """Publish at `publish_at` (None: now), or, for a plan already published, nothing to do."""
+    """Publish at `publish_at`, or now (None). A plan published already stays as it is."""
     plan = editable(session, actor, plan_id)
-    if plan.status is PlanStatus.PUBLISHED:
+    if appeared(plan, now):
         raise DomainError(_("This plan is published already."), ErrorCode.REFUSED)
     if not plan.items:
         raise DomainError(_("Add at least one item before publishing."), ErrorCode.INVALID)
-    plan.status, plan.publish_at = PlanStatus.SCHEDULED, publish_at or now
+    if publish_at is not None and publish_at < now:
+        raise DomainError(_("That time has passed: choose a later one, or publish now."), ErrorCode.INVALID)
+    if publish_at is None:
+        plan.status, plan.publish_at, plan.published_at = PlanStatus.PUBLISHED, now, now
+    else:
+        plan.status, plan.publish_at = PlanStatus.SCHEDULED, publish_at
     accounts.record(
         session, actor, "plan.schedule", plan.theme, now=now, plan=plan.id, at=plan.publish_at.isoformat()
     )
@@ -210,13 +253,20 @@ def schedule(
 
 
 def unschedule(session: Session, actor: User, plan_id: int, *, now: datetime) -> Plan:
-    """Back to a draft, before it appears."""
+    """Back to a draft, before it appears: once its time has come people may have seen it."""
     plan = editable(session, actor, plan_id)
-    if plan.status is PlanStatus.PUBLISHED:
+    if appeared(plan, now):
         raise DomainError(_("This plan is published already."), ErrorCode.REFUSED)
     plan.status, plan.publish_at = PlanStatus.DRAFT, None
     accounts.record(session, actor, "plan.unschedule", plan.theme, now=now, plan=plan.id)
     return plan
+
+
+def appeared(plan: Plan, now: datetime) -> bool:
+    """Whether people see the plan: published, or scheduled for a time that has come (as visible())."""
+    if plan.status is PlanStatus.SCHEDULED:
+        return plan.publish_at is not None and plan.publish_at <= now
+    return plan.status is PlanStatus.PUBLISHED
 
 
 def publish_due(session: Session, *, now: datetime) -> int:
@@ -248,8 +298,10 @@ def _same_branch(branch_id: int | None) -> ColumnElement[bool]:
     return Plan.branch_id.is_(None) if branch_id is None else Plan.branch_id == branch_id
 
 
-def copy_spec(plan: Plan, start: date) -> PlanSpec:
-    """A new plan's spec from an old one: its theme and items, moved by whole weeks (or months)."""
+def copy_spec(plan: Plan, start: date, *, people: bool = False) -> PlanSpec:
+    """A plan's spec for `start`: its theme and items, their times moved by as much as the start.
+    A copy for another week leaves out the people named one by one (it is for the plan's
+    branches); the plan itself moved or edited (people=True) keeps them."""
     shift = start - plan.start
     return PlanSpec(
         plan.period,
@@ -274,10 +326,130 @@ def copy_spec(plan: Plan, start: date) -> PlanSpec:
                 min_chars=item.min_chars,
                 exam_id=item.exam_id,
                 branch_ids=[member.branch_id for member in item.audience if member.branch_id is not None],
+                usernames=[member.user.username for member in item.audience if member.user and people],
             )
             for item in plan.items
         ],
     )
+
+
+def start_from_previous(
+    session: Session, actor: User, period: PlanPeriod, day: date, branch_id: int | None, *, now: datetime
+) -> Plan:
+    """A new draft for the period holding `day`, copied from the latest earlier plan at its level."""
+    start = period_start(period, day)
+    found = previous(session, actor, period, start, branch_id)
+    if found is None:
+        raise DomainError(_("There is no earlier plan to start from."), ErrorCode.NOT_FOUND)
+    return save_plan(session, actor, copy_spec(found, start), now=now)
+
+
+# ---- editing a plan a part at a time ---------------------------------------------------------
+# Each goes through save_plan, so an item is checked and kept (with its progress) in one way; only
+# taking an item out is done here, as save_plan keeps items by position.
+
+
+def save_settings(
+    session: Session,
+    actor: User,
+    plan_id: int,
+    period: PlanPeriod,
+    day: date,
+    theme: str,
+    notes: str,
+    *,
+    now: datetime,
+) -> Plan:
+    """Change a plan's period, its week (or month), theme and notes; its items move with its start."""
+    plan = editable(session, actor, plan_id)
+    spec = copy_spec(plan, period_start(period, day), people=True)
+    spec.period, spec.theme, spec.notes = period, theme, notes
+    return save_plan(session, actor, spec, plan_id=plan.id, now=now)
+
+
+def save_item(
+    session: Session, actor: User, plan_id: int, item: ItemSpec, *, item_id: int | None = None, now: datetime
+) -> PlanItem:
+    """Add an item at the end of a plan (item_id None), or change one, the others as they were."""
+    plan = editable(session, actor, plan_id)
+    spec = copy_spec(plan, plan.start, people=True)
+    if item_id is None:
+        spec.items.append(item)
+        index = len(spec.items) - 1
+    else:
+        index = plan.items.index(item_of(plan, item_id))
+        spec.items[index] = item
+    return save_plan(session, actor, spec, plan_id=plan.id, now=now).items[index]
+
+
+def remove_item(session: Session, actor: User, plan_id: int, item_id: int, *, now: datetime) -> PlanItem:
+    """Take an item out of a plan, unless someone has started it; the rest close up."""
+    plan = editable(session, actor, plan_id)
+    item = item_of(plan, item_id)
+    if session.scalar(select(exists().where(Progress.item_id == item.id))):
+        raise DomainError(
+            _("Someone has already started this item: change it instead of removing it."), ErrorCode.REFUSED
+        )
+    plan.items.remove(item)
+    for position, rest in enumerate(plan.items, start=1):
+        rest.position = position
+    plan.updated_at = now
+    session.flush()
+    accounts.record(session, actor, "plan.remove_item", f"{plan.theme}: {item.title}", now=now, plan=plan.id)
+    return item
+
+
+def item_of(plan: Plan, item_id: int) -> PlanItem:
+    for item in plan.items:
+        if item.id == item_id:
+            return item
+    raise DomainError(_("No such item."), ErrorCode.NOT_FOUND)
+
+
+# ---- the editors' list -----------------------------------------------------------------------
+
+PLANS_PER_PAGE = 50
+
+
+def plans_page(session: Session, actor: User, *, today: date, page: int = 1) -> Page[tuple[Plan, int]]:
+    """The plans the actor may edit with their item counts: this and coming weeks (and months)
+    first, soonest first, then earlier ones, latest first."""
+    current = or_(
+        and_(Plan.period == PlanPeriod.WEEK, Plan.start >= period_start(PlanPeriod.WEEK, today)),
+        and_(Plan.period == PlanPeriod.MONTH, Plan.start >= period_start(PlanPeriod.MONTH, today)),
+    )
+    counts = select(func.count()).where(PlanItem.plan_id == Plan.id).correlate(Plan).scalar_subquery()
+    query = select(Plan, counts).order_by(
+        case((current, 0), else_=1),
+        case((current, Plan.start), else_=None),
+        Plan.start.desc(),
+        Plan.period.desc(),  # a week before its month
+        Plan.id,
+    )
+    if actor.role != Role.ADMIN:  # as editable(): a secretary's own 党支部, nobody else's
+        query = query.where(Plan.branch_id == actor.branch_id if actor.role == Role.SECRETARY else false())
+    return paginate(session, query, page, PLANS_PER_PAGE, rows=True)
+
+
+def levels(session: Session) -> list[tuple[int, str]]:
+    """The 党支部 an administrator may plan for besides the whole organisation: (id, name)."""
+    tree = Tree.read(session)
+    return [(branch_id, tree.names[branch_id]) for branch_id in tree.branches]
+
+
+def audience_tree(session: Session, actor: User) -> list[accounts.BranchNode]:
+    """The branches an item may be meant for: all for administrators, a secretary's own subtree."""
+    allowed = accounts.visible_branch_ids(session, actor)
+    return [node for node in accounts.branch_tree(session) if allowed is None or node.branch.id in allowed]
+
+
+def tests_to_link(session: Session, actor: User) -> list[Exam]:
+    """The tests a test item may point to: every one for administrators, the published ones for a
+    secretary (a draft is only the administrators' to see), latest first."""
+    query = select(Exam).order_by(Exam.opens_at.desc(), Exam.id.desc())
+    if actor.role != Role.ADMIN:
+        query = query.where(Exam.published_at.is_not(None))
+    return list(session.scalars(query))
 
 
 # ---- what a person sees ----------------------------------------------------------------------
@@ -326,6 +498,59 @@ class MyItem:
     def done(self) -> bool:
         return self.progress is not None and self.progress.state is ProgressState.DONE
 
+    def late(self, now: datetime) -> bool:
+        return not self.done and self.item.due_at < now
+
+
+@dataclass(frozen=True)
+class Week:
+    """A person's week: its items, and (this week only) what is still undone from earlier weeks."""
+
+    monday: date
+    items: list[MyItem]
+    overdue: list[MyItem]
+
+    @property
+    def sunday(self) -> date:
+        return period_end(PlanPeriod.WEEK, self.monday)
+
+    @property
+    def previous_monday(self) -> date:
+        return self.monday - timedelta(weeks=1)
+
+    @property
+    def next_monday(self) -> date:
+        return self.monday + timedelta(weeks=1)
+
+    @property
+    def plans(self) -> list[Plan]:
+        """The plans of the week's items (the organisation's, the 党支部's), each once."""
+        return list({mine.plan.id: mine.plan for mine in self.items}.values())
+
+    @property
+    def done(self) -> int:
+        return sum(mine.done for mine in self.items)
+
+    @property
+    def points(self) -> int:
+        """The points of the week's items done (their awards may differ: a rule switched off)."""
+        return sum(mine.item.points for mine in self.items if mine.done)
+
+    @property
+    def points_offered(self) -> int:
+        return sum(mine.item.points for mine in self.items)
+
+
+def study_week(session: Session, user: User, day: date, *, now: datetime) -> Week:
+    """The week holding `day` as the person studies it: "本周学习", or an earlier week."""
+    monday = period_start(PlanPeriod.WEEK, day)
+    this_week = monday == period_start(PlanPeriod.WEEK, local_today(now))
+    return Week(
+        monday,
+        week_of(session, user, monday, now=now),
+        overdue(session, user, monday, now=now) if this_week else [],
+    )
+
 
 def week_of(session: Session, user: User, day: date, *, now: datetime) -> list[MyItem]:
     """The person's items of the week holding `day` (and of its month's plan), by due time."""
@@ -363,24 +588,39 @@ def item_for(session: Session, user: User, item_id: int, *, now: datetime) -> My
     return found[0]
 
 
-def mark_done(session: Session, user: User, item: PlanItem, *, now: datetime) -> bool:
+@dataclass(frozen=True)
+class Completion:
+    first: bool  # this report did it; False: it was done before (a second device, a resend)
+    points: int  # given by this report: the item's, or none (a repeat, the rule switched off)
+
+
+def mark_done(session: Session, user: User, item: PlanItem, *, now: datetime) -> Completion:
     """The item is done: its points once, however often this is reported (two devices, a resend).
-    Returns whether this call did it. The caller commits."""
+    The caller commits."""
     progress = _progress(session, user, item, now)
     if progress.state is ProgressState.DONE:
-        return False
+        return Completion(first=False, points=0)
     progress.state, progress.done_at = ProgressState.DONE, now
-    if item.points:
-        points.award(
-            session,
-            user.id,
-            RuleKey.PLAN_ITEM,
-            f"plan_item:{item.id}",
-            at=now,
-            points=item.points,
-            reason=item.title,
-        )
-    return True
+    if not item.points:
+        return Completion(first=True, points=0)
+    award = points.award(
+        session,
+        user.id,
+        RuleKey.PLAN_ITEM,
+        f"plan_item:{item.id}",
+        at=now,
+        points=item.points,
+        reason=item.title,
+    )
+    return Completion(first=True, points=award.points if award else 0)
+
+
+def report_done(session: Session, user: User, item_id: int, *, now: datetime) -> Completion:
+    """The person says they have done one of their items (我已学习): only a kind done that way."""
+    mine = item_for(session, user, item_id, now=now)
+    if not kinds.get(mine.item.kind).done_by_person:
+        raise DomainError(_("This item is not marked done by hand."), ErrorCode.REFUSED)
+    return mark_done(session, user, mine.item, now=now)
 
 
 def _progress(session: Session, user: User, item: PlanItem, now: datetime) -> Progress:

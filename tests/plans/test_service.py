@@ -114,8 +114,8 @@ def test_an_item_done_twice_is_done_once_with_its_points_once(app, org):
         session.commit()
         cadre = user(session, "10001")
         mine = service.item_for(session, cadre, plan.items[0].id, now=START)
-        assert service.mark_done(session, cadre, mine.item, now=START) is True
-        assert service.mark_done(session, cadre, mine.item, now=START) is False
+        assert service.mark_done(session, cadre, mine.item, now=START) == service.Completion(True, 2)
+        assert service.mark_done(session, cadre, mine.item, now=START) == service.Completion(False, 0)
         session.commit()
         awards = session.scalars(select(PointAward).where(PointAward.user_id == cadre.id)).all()
         assert [(award.source, award.points, award.reason) for award in awards] == [
@@ -138,7 +138,7 @@ def test_two_devices_reporting_an_item_done_at_once_do_it_once(app, org):
             cadre = user(session, "10001")
             item = service.item_for(session, cadre, item_id, now=START).item
             ready.wait()
-            done = service.mark_done(session, cadre, item, now=START)
+            done = service.mark_done(session, cadre, item, now=START).first
             session.commit()
             return done
 
@@ -181,15 +181,63 @@ def test_last_weeks_plan_is_the_start_of_this_weeks(app, org):
         assert copied.items[0].branch_ids == [org["first"].id]
 
 
-def test_each_kind_names_what_it_lacks_by_item(app, org):
+def test_each_kind_names_what_it_lacks_by_item_and_field(app, org):
     with app.app_context(), db.new_session() as session:
         lacking = [
-            (ItemSpec(ItemKind.READ, "空", DUE), "第 1 项：请填写正文或上传文档。"),
-            (ItemSpec(ItemKind.WATCH, "视频", DUE, link_url="javascript:alert(1)"), "第 1 项：地址须以"),
-            (ItemSpec(ItemKind.MEETING, "党课", DUE, meeting_kind="lecture"), "第 1 项：请填写会议时间。"),
-            (ItemSpec(ItemKind.REFLECTION, "心得", DUE), "第 1 项：请写明心得体会的题目或要求。"),
-            (ItemSpec(ItemKind.TEST, "测试", DUE, exam_id=999), "第 1 项：请选择测试。"),
+            (ItemSpec(ItemKind.READ, "空", DUE), "第 1 项“空”，正文：请填写正文或上传文档。"),
+            (
+                ItemSpec(ItemKind.READ, "只有脚本", DUE, body_html="<script>alert(1)</script>"),
+                "第 1 项“只有脚本”，正文：请填写正文",  # sanitised, nothing is left
+            ),
+            (
+                ItemSpec(ItemKind.WATCH, "视频", DUE, link_url="javascript:alert(1)"),
+                "第 1 项“视频”，视频地址：地址须以",
+            ),
+            (
+                ItemSpec(ItemKind.MEETING, "党课", DUE, meeting_kind="lecture"),
+                "第 1 项“党课”，会议时间：请填写会议时间。",
+            ),
+            (ItemSpec(ItemKind.REFLECTION, "心得", DUE), "第 1 项“心得”，心得体会题目：请写明"),
+            (ItemSpec(ItemKind.TEST, "测试", DUE, exam_id=999), "第 1 项“测试”，测试：请选择测试。"),
+            (ItemSpec(ItemKind.READ, " ", DUE, body_html="x"), "第 1 项，任务名称：请填写标题。"),
         ]
         for spec, message in lacking:
-            with pytest.raises(DomainError, match=message):
+            with pytest.raises(DomainError) as refused:
                 make_plan(session, "admin1", [spec])
+            assert refused.value.message.startswith(message)
+
+
+def test_a_plan_goes_back_to_draft_only_before_it_appears(app, org):
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        plan = make_plan(session, "admin1", [read("宪法全文")], start=MONDAY + timedelta(weeks=1))
+        with pytest.raises(DomainError, match="该时间已过"):
+            service.schedule(session, admin, plan.id, START - timedelta(minutes=1), now=START)
+        service.schedule(session, admin, plan.id, MONDAY_0800, now=START)
+        with pytest.raises(DomainError, match="已发布"):  # 08:00 has come, the sweep not yet
+            service.unschedule(session, admin, plan.id, now=MONDAY_0800)
+        assert service.unschedule(session, admin, plan.id, now=START).status is PlanStatus.DRAFT
+        now_published = service.schedule(session, admin, plan.id, None, now=START)
+        assert (now_published.status, now_published.published_at) == (PlanStatus.PUBLISHED, START)
+
+
+def test_changing_one_item_keeps_the_others_and_their_audience(app, org):
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        plan = make_plan(
+            session,
+            "admin1",
+            [read("第一篇", usernames=["20001"]), read("第二篇", branch_ids=[org["first"].id])],
+        )
+        second = plan.items[1]
+        changed = service.save_item(
+            session, admin, plan.id, read("第二篇（修订）"), item_id=second.id, now=START
+        )
+        added = service.save_item(session, admin, plan.id, read("第三篇"), now=START)
+        session.commit()
+        assert changed.id == second.id and added.position == 3
+        assert [(item.title, [m.user_id or m.branch_id for m in item.audience]) for item in plan.items] == [
+            ("第一篇", [user(session, "20001").id]),
+            ("第二篇（修订）", []),
+            ("第三篇", []),
+        ]

@@ -1,0 +1,60 @@
+"""What the plan page tests share: signed-in clients and plans made through the service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from studyhall import db
+from studyhall.accounts.models import User
+from studyhall.plans import service
+from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.service import ItemSpec, PlanSpec
+from tests.conftest import PASSWORD, START
+
+MONDAY = date(2026, 4, 13)  # START's week
+SUNDAY_2200 = datetime(2026, 4, 19, 14, 0, tzinfo=UTC)  # the week's Sunday, 22:00 in Shanghai
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def read(title: str, due: datetime = SUNDAY_2200, points: int = 2, **fields) -> ItemSpec:  # type: ignore[no-untyped-def]
+    return ItemSpec(
+        ItemKind.READ, title, due, points=points, body_html=fields.pop("body_html", "学习内容"), **fields
+    )
+
+
+@pytest.fixture
+def make_plan(app, org):  # type: ignore[no-untyped-def]
+    """make_plan(items, by="admin1", start=MONDAY, branch=None, publish=True) -> the plan's id and
+    its items' ids, made (and published now) through the service."""
+
+    def make(
+        items: list[ItemSpec],
+        *,
+        by: str = "admin1",
+        start: date = MONDAY,
+        branch: str | None = None,
+        publish: bool = True,
+        theme: str = "学习贯彻宪法",
+    ) -> tuple[int, list[int]]:
+        with app.app_context(), db.new_session() as session:
+            actor = session.scalars(select(User).where(User.username == by)).one()
+            branch_id = org[branch].id if branch else None
+            plan = service.save_plan(
+                session, actor, PlanSpec(PlanPeriod.WEEK, start, theme, branch_id, items=items), now=START
+            )
+            if publish:
+                service.schedule(session, actor, plan.id, None, now=START)
+            session.commit()
+            return plan.id, [item.id for item in plan.items]
+
+    return make

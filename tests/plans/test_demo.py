@@ -1,0 +1,37 @@
+"""The demo's plans: last week's, partly done; this week's, published with real texts, a meeting, a
+reflection and the demo test; next week's, scheduled for its Monday 08:00."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from studyhall import clock, db, demo
+from studyhall.plans.models import ItemKind, Plan, PlanStatus, Progress
+
+MONDAY = date(2026, 4, 13)  # START's week
+
+
+def test_the_demo_has_three_weeks_of_plans_and_loading_twice_adds_none(app, session, client, frozen_now):
+    for _load in range(2):
+        with app.app_context(), db.new_session() as writer:
+            demo.load_demo(writer, now=clock.now())
+            writer.commit()
+    weeks = {plan.start: plan for plan in session.scalars(select(Plan))}
+    assert sorted(weeks) == [date(2026, 4, 6), MONDAY, date(2026, 4, 20)]
+    last, this, coming = (weeks[day] for day in sorted(weeks))
+    assert (last.status, this.status) == (PlanStatus.PUBLISHED, PlanStatus.PUBLISHED)
+    assert this.published_at == datetime(2026, 4, 13, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
+    assert (coming.status, coming.publish_at) == (PlanStatus.SCHEDULED, datetime(2026, 4, 20, 0, 0, tzinfo=UTC))
+    assert [item.kind for item in this.items] == [
+        ItemKind.READ, ItemKind.READ, ItemKind.MEETING, ItemKind.REFLECTION, ItemKind.TEST
+    ]  # fmt: skip
+    assert "<h3>第一百三十四条</h3>\n<p>中华人民共和国人民检察院是国家的法律监督机关。</p>" in this.items[1].body_html
+    done_last_week = select(func.count()).select_from(Progress).where(Progress.item_id.in_([i.id for i in last.items]))
+    assert 0 < session.scalar(done_last_week) < 2 * 40  # partly: about four in five, read items only
+
+    client.post("/login", data={"username": "demo001", "password": demo.PASSWORD})
+    home = client.get("/").get_data(as_text=True)
+    assert demo.THIS_WEEK_THEME in home and 'data-done="0" data-total="5"' in home
+    assert "学习国家安全法心得体会" in home.split('id="study-overdue"')[1]  # last week's reflection

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from studyhall import i18n
 from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import Branch, User
+from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.xxqg.models import Snapshot, SnapshotRow
 
@@ -120,18 +120,20 @@ def figures(
     return _figures(session, snapshot, wanted)
 
 
-def _figures(session: Session, snapshot: Snapshot, user_ids: set[int]) -> dict[int, Figure]:
-    def totals(of: Snapshot) -> dict[int, int]:
-        query = select(SnapshotRow.user_id, SnapshotRow.total).where(
-            SnapshotRow.snapshot_id == of.id, SnapshotRow.user_id.in_(user_ids)
-        )
-        return dict(session.execute(query).all())
+def totals(session: Session, snapshot: Snapshot, user_ids: set[int] | None = None) -> dict[int, int]:
+    """The people's totals in a snapshot (None: everyone's); people it does not hold are left out."""
+    query = select(SnapshotRow.user_id, SnapshotRow.total).where(SnapshotRow.snapshot_id == snapshot.id)
+    if user_ids is not None:
+        query = query.where(SnapshotRow.user_id.in_(user_ids))
+    return dict(session.execute(query).all())
 
+
+def _figures(session: Session, snapshot: Snapshot, user_ids: set[int]) -> dict[int, Figure]:
     previous = previous_snapshot(session, snapshot)
-    before = totals(previous) if previous is not None else {}
+    before = totals(session, previous, user_ids) if previous is not None else {}
     return {
         user_id: Figure(total, total - before[user_id] if user_id in before else None)
-        for user_id, total in totals(snapshot).items()
+        for user_id, total in totals(session, snapshot, user_ids).items()
     }
 
 
@@ -149,11 +151,10 @@ class BoardRow:
 
 def _board_query(
     session: Session, snapshot: Snapshot, branch_ids: set[int] | None
-) -> Select[SnapshotRow, str, str, str]:
+) -> Select[SnapshotRow, str, str, int | None]:
     query = (
-        select(SnapshotRow, User.display_name, User.username, Branch.name)
+        select(SnapshotRow, User.display_name, User.username, User.branch_id)
         .join(User, User.id == SnapshotRow.user_id)
-        .outerjoin(Branch, Branch.id == User.branch_id)
         .where(SnapshotRow.snapshot_id == snapshot.id, User.active.is_(True))
     )
     # Ranked as on the points boards: the active members of the 党支部 in scope.
@@ -174,18 +175,19 @@ def board(
     query = _board_query(session, snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     gains = _figures(session, snapshot, {row.user_id for row, *_rest in rows})
+    tree = levels.Tree.read(session)
     return [
         BoardRow(
             offset + place,
             row.user_id,
             name,
             username,
-            branch or "",
+            tree.path(branch_id),  # from the 党支部 down: every 党支部 has a 第一党小组
             row.total,
             gains[row.user_id].gain,
             dict(row.periods),
         )
-        for place, (row, name, username, branch) in enumerate(rows, start=1)
+        for place, (row, name, username, branch_id) in enumerate(rows, start=1)
     ]
 
 

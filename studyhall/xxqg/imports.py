@@ -618,6 +618,12 @@ class _People:
 
     def __init__(self, session: Session, organisations: _Organisations) -> None:
         self.organisations = organisations
+        # Translated once: an export of another unit leaves out thousands of rows.
+        self.not_ours = _(
+            "Its organisation is not plainly ours (see “Organisations that are not plainly ours” above)."
+        )
+        self.no_username = _("Nobody here has this 工号.")
+        self.no_name = _("Nobody here has this name.")
         self.by_username: dict[str, User] = {}
         self.by_name: dict[str, list[User]] = {}
         for person in session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)):
@@ -627,12 +633,12 @@ class _People:
     def match(self, planned: PlannedRow) -> None:
         scope = self.organisations.scope(planned.organisation)
         if isinstance(scope, Organisation):
-            planned.why = _("Its organisation is not plainly ours (see “Organisations that are not plainly ours” above).")
+            planned.why = self.not_ours
             return
         if planned.username:
             person = self.by_username.get(planned.username)
             if person is None:
-                planned.why = _("Nobody here has this 工号.")
+                planned.why = self.no_username
             else:
                 planned.outcome, planned.person = Outcome.MATCHED, self._candidate(person)
             return
@@ -642,14 +648,14 @@ class _People:
             # Nobody of that name in the branch: someone who moved, perhaps; never matched unasked.
             planned.candidates = [self._candidate(person) for person in named]
             planned.outcome = Outcome.CHOOSE if named else Outcome.UNMATCHED
-            planned.why = _("Nobody here has this name.")
+            planned.why = self.no_name
         elif len(within) == 1:
             planned.outcome, planned.person = Outcome.MATCHED, self._candidate(within[0])
         elif within:
             planned.candidates = [self._candidate(person) for person in within]
             planned.outcome = Outcome.CHOOSE
         else:
-            planned.why = _("Nobody here has this name.")
+            planned.why = self.no_name
 
     def _candidate(self, person: User) -> Candidate:
         return Candidate(

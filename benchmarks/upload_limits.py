@@ -3,27 +3,39 @@
 Target (issue 9, item 11): a file at the size limit (STUDYHALL_MAX_UPLOAD_MB, 10 MB) is parsed or
 refused within about 10 s. Prints the time and the outcome for each case: the biggest bank and
 people sheets the row limits accept, and 10 MB files built to be slow (many rows, with and without
-a <dimension>, rows padded wide, millions of shared texts, a CSV). No database: parsing and checking is what is measured.
+a <dimension>, rows padded wide, millions of shared texts, a CSV). No database for these: parsing
+and checking is what is measured. Then the 学习强国 preview, whole (upload, read, match, page), at
+its row limit, on SQLite in a temporary folder: every row matched, and every row with a bad value
+in 15 period columns.
 
     python benchmarks/upload_limits.py
 """
 
 from __future__ import annotations
 
+import io
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bank_import import generate
+from fresh_database import recreate
+from sqlalchemy import insert
+from werkzeug.security import generate_password_hash
 
-from studyhall import create_app
+from studyhall import create_app, db
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import Role, User
 from studyhall.accounts.user_import import COLUMNS
 from studyhall.accounts.user_import import LIMITS as PEOPLE_LIMITS
 from studyhall.banks.formats import parse_file
 from studyhall.banks.formats.sheet import LIMITS as BANK_LIMITS
 from studyhall.tabular import FileProblem, read_rows
+from studyhall.xxqg.imports import LIMITS as XXQG_LIMITS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' file builders
 from tests.banks.helpers import xlsx, xlsx_with_shared_texts  # noqa: E402
@@ -88,6 +100,76 @@ def main() -> None:
             f"people .xlsx of {len(big_people) / 1e6:.1f} MB",
             lambda: f"{len(read_rows('people.xlsx', big_people, PEOPLE_LIMITS))} rows read",
         )
+    xxqg_previews()
+
+
+def xxqg_previews() -> None:
+    """The 学习强国 preview of an export at its row limit, as an administrator gets it."""
+    people = XXQG_LIMITS.rows - 1  # and the header
+    periods = [f"第{n}周积分" for n in range(1, 16)]
+    header = "姓名,所在组织,总积分," + ",".join(periods)
+    matched = "\n".join(
+        [header]
+        + [f"干警{n},机关党委/第一党支部,{10000 + n}," + ",".join(["30"] * 15) for n in range(people)]
+    )
+    broken = "\n".join(
+        [header] + [f"干警{n},机关党委/第一党支部,{10000 + n}," + ",".join(["-"] * 15) for n in range(people)]
+    )
+    with tempfile.TemporaryDirectory(prefix="upload-limits-") as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        app = create_app(
+            {"SECRET_KEY": "bench", "DATABASE_URL": url, "INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False}
+        )
+        now = datetime.now(UTC)
+        with app.app_context():
+            recreate(db.engine())
+            with db.new_session() as session:
+                root = accounts.create_branch(session, None, "机关党委", None, now=now)
+                branch = accounts.create_branch(session, None, "第一党支部", root.id, now=now)
+                accounts.create_user(
+                    session,
+                    None,
+                    username="admin",
+                    display_name="管理员",
+                    role=Role.ADMIN,
+                    branch_id=root.id,
+                    password="Quill-Harbour-47-Lantern",
+                    must_change_password=False,
+                    now=now,
+                )
+                hashed = generate_password_hash("unused-password", "pbkdf2:sha256:1000")
+                session.execute(
+                    insert(User),
+                    [
+                        {
+                            "username": f"{100000 + n}",
+                            "display_name": f"干警{n}",
+                            "branch_id": branch.id,
+                            "role": Role.CADRE,
+                            "password_hash": hashed,
+                            "created_at": now,
+                        }
+                        for n in range(people)
+                    ],
+                )
+                session.commit()
+        client = app.test_client()
+        client.post("/login", data={"username": "admin", "password": "Quill-Harbour-47-Lantern"})
+        for label, text in (("every row matched", matched), ("15 bad values a row", broken)):
+            data = text.encode()
+            run(
+                f"学习强国 preview, {people:,} rows ({len(data) / 1e6:.1f} MB .csv), {label}",
+                lambda data=data: _preview(client, data),
+            )
+
+
+def _preview(client, data: bytes) -> str:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/admin/xxqg/upload",
+        data={"file": (io.BytesIO(data), "学习强国_2026-04-14.csv")},
+        content_type="multipart/form-data",
+    )
+    return f"{response.status_code}, a {len(response.data) / 1e6:.1f} MB page"
 
 
 def workbook_from(data: bytes) -> bytes:

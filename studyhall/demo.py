@@ -97,9 +97,10 @@ def logins_by_role() -> list[tuple[Role, list[str]]]:
 
 
 def xxqg_sample_people() -> list[tuple[str, str]]:
-    """姓名 and 所在组织 of the people in the sample 学习强国 export the upload page offers: the first
-    cadre of each 党小组, their organisation written as an export writes it (机关党委/第一党支部/第一党小组),
-    so that on a demo server every row matches its person."""
+    """姓名 and 所在组织 of the people in the sample 学习强国 export the upload page offers while no
+    export is saved (after one, it holds that one's people): the first cadre of each 党小组, their
+    organisation written as an export writes it (机关党委/第一党支部/第一党小组), so that on a demo
+    server every row matches its person."""
     seen: set[str] = set()
     people: list[tuple[str, str]] = []
     for index, login in enumerate(demo_logins()):

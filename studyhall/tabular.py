@@ -22,6 +22,10 @@ MAX_ZIP_ENTRIES = 1000
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 HEADER_SEARCH_ROWS = 10
+# Formatted but empty cells (a border drawn down to row 30,000, a <dimension> far past the data) do
+# not count toward an import's limits, yet reading them is work: about 4 µs each. Past this many
+# (an empty row counts as one at least), the sheet is refused instead of read for seconds more.
+MAX_EMPTY_CELLS = 1_000_000
 # A text cell starting with one of these is read as a formula by Excel, WPS or LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,6 +54,59 @@ class Row:
         return self.cells[index]
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with an uploaded sheet as a whole (row None) or with one of its cells."""
+
+    row: int | None
+    column: str
+    message: str
+
+
+# A preview names this many problems beside their rows and counts the rest by column: a file with
+# a bad value in every cell holds hundreds of thousands, and naming them all made a 21 MB page.
+SHOWN_PROBLEMS = 200
+
+
+@dataclass
+class ProblemListing:
+    """An import preview's problems as its page shows them, sorted by row once: looking each row's
+    up among all of them made the page's time grow with rows × problems."""
+
+    of_file: list[Problem] = field(default_factory=list)
+    total: int = 0  # every problem, of the file and of its rows
+    named: int = 0  # problems of rows named beside their row
+    shown: dict[int, list[Problem]] = field(default_factory=dict)  # row → its problems named
+    unshown: dict[int, int] = field(default_factory=dict)  # row → how many more it has, only counted
+    unshown_by_column: dict[str, int] = field(default_factory=dict)  # column → how many, only counted
+
+    @property
+    def counted(self) -> int:
+        return sum(self.unshown.values())
+
+    def of_row(self, row: int) -> list[Problem]:
+        return self.shown.get(row, [])
+
+    def has(self, row: int) -> bool:
+        return row in self.shown or row in self.unshown
+
+
+def list_problems(problems: Sequence[Problem], shown: int = SHOWN_PROBLEMS) -> ProblemListing:
+    """The problems of the file, the first `shown` of its rows by row, and the others counted per
+    row and per column."""
+    listing = ProblemListing(total=len(problems))
+    for problem in problems:
+        if problem.row is None:
+            listing.of_file.append(problem)
+        elif listing.named < shown:
+            listing.shown.setdefault(problem.row, []).append(problem)
+            listing.named += 1
+        else:
+            listing.unshown[problem.row] = listing.unshown.get(problem.row, 0) + 1
+            listing.unshown_by_column[problem.column] = listing.unshown_by_column.get(problem.column, 0) + 1
+    return listing
+
+
 def read_rows(filename: str, data: bytes, limits: Limits) -> list[Row]:
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -59,23 +116,47 @@ def read_rows(filename: str, data: bytes, limits: Limits) -> list[Row]:
     raise FileProblem(_("Unsupported file type: upload an .xlsx or .csv file."))
 
 
-def _check_size(rows: int, cells: int, limits: Limits) -> None:
-    if rows > limits.rows:
-        raise FileProblem(
-            _(
-                "The sheet has more than %(limit)s rows (the limit for this import); split it into smaller files.",
-                limit=f"{limits.rows:,}",
+class _Extent:
+    """Counts what a reader has read against an import's limits: the rows holding data and their
+    cells, and, apart, the empty ones, which only cost time."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.rows = self.cells = self.empty = 0
+
+    def add(self, number: int, values: Sequence[object], cells: tuple[str, ...]) -> bool:
+        """Count a row (the spreadsheet's row `number`); whether it holds data."""
+        if not any(cells):
+            self.empty += max(len(values), 1)
+            if self.empty > MAX_EMPTY_CELLS:
+                raise FileProblem(
+                    _(
+                        "Beyond its data, the sheet holds a great many formatted but empty rows or cells "
+                        "(by row %(row)s); delete them, save the file and upload it again.",
+                        row=f"{number:,}",
+                    )
+                )
+            return False
+        self.rows += 1
+        self.cells += len(values)
+        if self.rows > self.limits.rows:
+            raise FileProblem(
+                _(
+                    "The sheet has more than %(limit)s rows of data (the limit for this import); split it "
+                    "into smaller files.",
+                    limit=f"{self.limits.rows:,}",
+                )
             )
-        )
-    if cells > limits.cells:
-        raise FileProblem(
-            _(
-                "The sheet has more than %(limit)s cells (the limit for this import, reached by row %(row)s); "
-                "remove unused columns or split it into smaller files.",
-                limit=f"{limits.cells:,}",
-                row=f"{rows:,}",
+        if self.cells > self.limits.cells:
+            raise FileProblem(
+                _(
+                    "The sheet has more than %(limit)s cells (the limit for this import, reached by row "
+                    "%(row)s); remove unused columns or split it into smaller files.",
+                    limit=f"{self.limits.cells:,}",
+                    row=f"{number:,}",
+                )
             )
-        )
+        return True
 
 
 def check_zip(data: bytes, what: str) -> zipfile.ZipFile:
@@ -113,19 +194,16 @@ def _read_xlsx(data: bytes, limits: Limits) -> list[Row]:
         raise FileProblem(_("The .xlsx file is damaged or not a workbook.")) from None
     try:
         sheet = workbook.worksheets[0]
-        if sheet.max_row and sheet.max_column:  # the sheet's own <dimension>: refuse before reading
-            _check_size(sheet.max_row, sheet.max_row * sheet.max_column, limits)
-        # Files written by many tools carry no <dimension>, or a wrong one; openpyxl would then
-        # read the whole sheet once just to size it. Rows are read until the end instead, and
-        # counted on the way.
+        # The sheet's <dimension> is its extent, not its data: a formatted cell far below the data
+        # stretches it, many tools write none or a wrong one, and without one openpyxl would read
+        # the whole sheet once just to size it. Rows are read until the end instead, and counted
+        # on the way.
         sheet.reset_dimensions()
         rows = []
-        seen = 0
+        extent = _Extent(limits)
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            seen += len(values)
-            _check_size(number, seen, limits)
             cells = tuple(_cell_text(value) for value in values)
-            if any(cells):
+            if extent.add(number, values, cells):
                 rows.append(Row(number, cells))
         return rows
     except FileProblem:
@@ -228,18 +306,30 @@ def _read_csv(data: bytes, limits: Limits) -> list[Row]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     rows = []
-    seen = 0
+    extent = _Extent(limits)
+    number = 0
     try:
         for number, values in enumerate(
             csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
         ):
-            seen += len(values)
-            _check_size(number, seen, limits)
             cells = tuple(_unquoted(value.strip()) for value in values)
-            if any(cells):
+            if extent.add(number, values, cells):
                 rows.append(Row(number, cells))
     except csv.Error as exc:
-        raise FileProblem(_("The CSV file is malformed: %(reason)s", reason=str(exc))) from None
+        if "field larger than field limit" not in str(exc):
+            raise FileProblem(
+                _("Row %(row)d cannot be read as CSV: %(reason)s", row=number + 1, reason=str(exc))
+            ) from None
+        # Most often a quotation mark that opens a field and is never closed: the rest of the file
+        # reads as one field.
+        raise FileProblem(
+            _(
+                'Row %(row)d holds a field longer than %(limit)s characters: is a quotation mark (") '
+                "left open there?",
+                row=number + 1,
+                limit=f"{csv.field_size_limit():,}",
+            )
+        ) from None
     return rows
 
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Border, Side
 
-from studyhall import PROJECT_ROOT
+from studyhall import PROJECT_ROOT, tabular
 from studyhall.accounts import user_import
 from studyhall.accounts.models import User
 from studyhall.banks.formats import FORMATS
 from studyhall.banks.formats.base import ParsedQuestion
 from studyhall.exams import export, reports
 from studyhall.exams.models import Attempt, Exam
-from studyhall.tabular import FileProblem, Limits, read_rows
+from studyhall.tabular import FileProblem, Limits, Problem, list_problems, read_rows
 from tests.banks.helpers import xlsx_with_shared_texts
 
 # OWASP's list: each of these starts a formula in Excel, WPS or LibreOffice.
@@ -183,3 +186,93 @@ def test_a_text_file_holding_a_nul_is_refused_naming_its_line(app, format_name):
             result = FORMATS[format_name].parse(data)
             assert not result.questions
             assert any("第 2 行含有 NUL 字符" in str(error.to_json()) for error in result.errors), result.errors
+
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The same workbook with its first sheet's <dimension> saying `ref`."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            part = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), part)
+            target.writestr(item, part)
+    return buffer.getvalue()
+
+
+def test_rows_past_the_limit_that_hold_no_data_do_not_count_toward_it(app):
+    """A border drawn on a cell far below the data stretches the sheet, and its <dimension>, without
+    adding a row of data."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (["工号", "姓名"], ["1", "甲"], ["2", "乙"]):
+        sheet.append(row)
+    sheet.cell(25_000, 3).border = Border(bottom=Side(style="thin"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    formatted = buffer.getvalue()
+    declared = with_dimension(
+        written([["工号", "姓名"], ["1", "甲"], ["2", "乙"]], write_only=False), "A1:C30000"
+    )
+    assert b'<dimension ref="A1:C25000"' in zipfile.ZipFile(io.BytesIO(formatted)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    with app.test_request_context():
+        for data in (formatted, declared):
+            assert [row.cells for row in read_rows("a.xlsx", data, SMALL)] == [
+                ("工号", "姓名"),
+                ("1", "甲"),
+                ("2", "乙"),
+            ]
+        blank_lines = "工号,姓名\n1,甲\n" + ",,\n" * 25 + "\n" * 25 + "2,乙\n"
+        assert [row.number for row in read_rows("a.csv", blank_lines.encode(), SMALL)] == [1, 2, 53]
+
+
+def test_a_sheet_of_endless_empty_formatted_rows_is_refused_before_they_are_all_read(app, monkeypatch):
+    """Empty rows only cost time, but they do cost it: past a bound the sheet is refused, saying what to delete."""
+    monkeypatch.setattr(tabular, "MAX_EMPTY_CELLS", 50)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["工号", "姓名"])
+    for row in range(2, 60):
+        sheet.cell(row, 1).border = Border(bottom=Side(style="thin"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with (
+        app.test_request_context(),
+        pytest.raises(FileProblem, match="大量设置了格式的空行或空单元格（到第 52 行）"),
+    ):
+        read_rows("a.xlsx", buffer.getvalue(), SMALL)
+
+
+def test_a_csv_field_too_long_is_named_by_its_row_in_chinese(app):
+    """Most often a quotation mark left open, which makes the rest of the file one field."""
+    long_field = "工号,姓名\n1,甲\n2," + "乙" * 131_073 + "\n"
+    unclosed = '工号,姓名\n1,"甲\n' + "2,乙\n" * 40_000
+    with app.test_request_context():
+        for data, row in ((long_field, 3), (unclosed, 2)):
+            with pytest.raises(FileProblem) as refused:
+                read_rows("a.csv", data.encode(), Limits(rows=50_000, cells=10**6))
+            assert str(refused.value) == (
+                f'第 {row} 行有一个字段超过 131,072 个字符：是否有引号（"）未闭合？'
+            )
+
+
+def test_a_previews_problems_are_named_up_to_a_bound_and_the_rest_counted_by_column():
+    problems = [Problem(None, "", "整个文件")] + [
+        Problem(row, column, f"{row}{column}") for row in range(2, 12) for column in ("总积分", "本周积分")
+    ]
+    listing = list_problems(problems, shown=5)
+    assert listing.of_file == [problems[0]] and listing.total == 21 and listing.named == 5
+    assert {row: [p.message for p in named] for row, named in listing.shown.items()} == {
+        2: ["2总积分", "2本周积分"],
+        3: ["3总积分", "3本周积分"],
+        4: ["4总积分"],
+    }
+    assert listing.unshown == {4: 1, **{row: 2 for row in range(5, 12)}} and listing.counted == 15
+    assert listing.unshown_by_column == {"本周积分": 8, "总积分": 7}
+    assert listing.has(4) and listing.has(11) and not listing.has(12)

@@ -12,7 +12,18 @@ from sqlalchemy.orm import Session
 from studyhall.accounts import branch_order, service
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.tabular import FileProblem, Limits, Row, Sheet, find_header, read_rows, xlsx_bytes
+from studyhall.tabular import (
+    FileProblem,
+    Limits,
+    Problem,
+    ProblemListing,
+    Row,
+    Sheet,
+    find_header,
+    list_problems,
+    read_rows,
+    xlsx_bytes,
+)
 
 # Canonical column → header texts accepted for it (Chinese templates vary).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -38,13 +49,6 @@ ROLE_NAMES: dict[str, Role] = {
     "党务干部": Role.ADMIN,
     "admin": Role.ADMIN,
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # None: the file as a whole
-    column: str
-    message: str
 
 
 @dataclass
@@ -73,8 +77,8 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.problems and (self.create_branches or not self.missing_branches)
 
-    def problems_for(self, row: int) -> list[Problem]:
-        return [problem for problem in self.problems if problem.row == row]
+    def listing(self) -> ProblemListing:
+        return list_problems(self.problems)
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)

@@ -146,7 +146,6 @@ def _xuexi(context: Context) -> dict[str, object] | None:
     if not rows:
         return None
     previous = xxqg.previous_snapshot(context.session, snapshot)
-    tree = levels.Tree.read(context.session)
     privacy = context.display.privacy
     return {
         # Headed as everywhere else: whose export the totals are, and since which one a gain counts.
@@ -156,7 +155,7 @@ def _xuexi(context: Context) -> dict[str, object] | None:
             {
                 "rank": row.rank,
                 "name": shown_name(row.name, privacy),
-                "branch": shown_branch(tree.path(row.branch_id), privacy),
+                "branch": shown_branch(row.branch, privacy),
                 "total": row.total,
                 "gain": row.gain,
             }

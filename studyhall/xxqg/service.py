@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from studyhall import i18n
 from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import Branch, User
+from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.xxqg.models import Snapshot, SnapshotRow
 
@@ -122,21 +122,22 @@ def figures(
     return figures_in(session, snapshot, wanted)
 
 
+def totals(session: Session, snapshot: Snapshot, user_ids: set[int] | None = None) -> dict[int, int]:
+    """The people's totals in a snapshot (None: everyone's); people it does not hold are left out."""
+    query = select(SnapshotRow.user_id, SnapshotRow.total).where(SnapshotRow.snapshot_id == snapshot.id)
+    if user_ids is not None:
+        query = query.where(SnapshotRow.user_id.in_(user_ids))
+    return dict(session.execute(query).all())
+
+
 def figures_in(session: Session, snapshot: Snapshot, user_ids: set[int] | None = None) -> dict[int, Figure]:
     """The people's figures in this snapshot (None: of everyone it holds, read without a list of
     ids, however many); people it does not hold are left out."""
-
-    def totals(of: Snapshot) -> dict[int, int]:
-        query = select(SnapshotRow.user_id, SnapshotRow.total).where(SnapshotRow.snapshot_id == of.id)
-        if user_ids is not None:
-            query = query.where(SnapshotRow.user_id.in_(user_ids))
-        return dict(session.execute(query).all())
-
     previous = previous_snapshot(session, snapshot)
-    before = totals(previous) if previous is not None else {}
+    before = totals(session, previous, user_ids) if previous is not None else {}
     return {
         user_id: Figure(total, total - before[user_id] if user_id in before else None)
-        for user_id, total in totals(snapshot).items()
+        for user_id, total in totals(session, snapshot, user_ids).items()
     }
 
 
@@ -146,7 +147,7 @@ class BoardRow:
     user_id: int
     name: str
     username: str
-    branch: str  # the name of their own branch (a 党小组's, for its members)
+    branch: str  # where they are, from their 党支部 down (accounts.levels.Tree.path)
     branch_id: int | None
     total: int
     gain: int | None
@@ -155,11 +156,10 @@ class BoardRow:
 
 def _board_query(
     session: Session, snapshot: Snapshot, branch_ids: set[int] | None
-) -> Select[SnapshotRow, str, str, str, int | None]:
+) -> Select[SnapshotRow, str, str, int | None]:
     query = (
-        select(SnapshotRow, User.display_name, User.username, Branch.name, User.branch_id)
+        select(SnapshotRow, User.display_name, User.username, User.branch_id)
         .join(User, User.id == SnapshotRow.user_id)
-        .outerjoin(Branch, Branch.id == User.branch_id)
         .where(SnapshotRow.snapshot_id == snapshot.id, User.active.is_(True))
     )
     # Ranked as on the points boards: the active members of the 党支部 in scope.
@@ -180,19 +180,20 @@ def board(
     query = _board_query(session, snapshot, branch_ids).order_by(SnapshotRow.total.desc(), SnapshotRow.line)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     gains = figures_in(session, snapshot, {row.user_id for row, *_rest in rows})
+    tree = levels.Tree.read(session)
     return [
         BoardRow(
             offset + place,
             row.user_id,
             name,
             username,
-            branch or "",
+            tree.path(branch_id),  # from the 党支部 down: every 党支部 has a 第一党小组
             branch_id,
             row.total,
             gains[row.user_id].gain,
             dict(row.periods),
         )
-        for place, (row, name, username, branch, branch_id) in enumerate(rows, start=1)
+        for place, (row, name, username, branch_id) in enumerate(rows, start=1)
     ]
 
 

@@ -3,9 +3,10 @@ snapshots, which a branch secretary sees for their own branch, and taking a snap
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -16,8 +17,8 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
-from studyhall.forms import filled
 from studyhall.headers import attachment, no_store
+from studyhall.tabular import SHOWN_PROBLEMS
 from studyhall.uploads import stage_upload, staged_upload
 from studyhall.xxqg import imports, service
 from studyhall.xxqg.forms import ConfirmForm, UploadForm
@@ -26,6 +27,9 @@ from studyhall.xxqg.models import Snapshot
 bp = Blueprint("xxqg", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHOICE = "choice-"  # a form field per row needing a choice: choice-<row> = a person's id, or "none"
+# A form field per organisation not plainly ours: organisation-<its key> = imports.NOT_OURS,
+# imports.ANYWHERE or a branch's id.
+ORGANISATION = "organisation-"
 
 
 @bp.route("/xxqg/")
@@ -101,7 +105,9 @@ def delete(snapshot_id: int) -> ResponseReturnValue:
 def upload() -> ResponseReturnValue:
     form = UploadForm()
     if form.validate_on_submit():
-        return _preview(stage_upload(form.file.data), ConfirmForm(formdata=None))
+        token = stage_upload(form.file.data)
+        confirm = ConfirmForm(formdata=None)
+        return _preview(_plan(token, None, Answers()), token, confirm, Answers())
     return render_template("xxqg/upload.html", form=form)
 
 
@@ -109,15 +115,27 @@ def _today() -> date:
     return clock.now().astimezone(clock.local_zone()).date()
 
 
-def _choices(form: MultiDict[str, str]) -> dict[int, int | None]:
-    chosen: dict[int, int | None] = {}
-    for key, value in form.items():
-        if key.startswith(CHOICE) and key[len(CHOICE) :].isdigit() and (value == "none" or value.isdigit()):
-            chosen[int(key[len(CHOICE) :])] = None if value == "none" else int(value)
-    return chosen
+@dataclass(frozen=True)
+class Answers:
+    """What the administrator answered in the preview: the person of a row (None: nobody), whose an
+    organisation is."""
+
+    people: dict[int, int | None] = field(default_factory=dict)
+    organisations: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, form: MultiDict[str, str]) -> Answers:
+        answers = cls()
+        for key, value in form.items():
+            row = key.removeprefix(CHOICE)
+            if key.startswith(CHOICE) and row.isdigit() and (value == "none" or value.isdigit()):
+                answers.people[int(row)] = None if value == "none" else int(value)
+            elif key.startswith(ORGANISATION) and value:
+                answers.organisations[key.removeprefix(ORGANISATION)] = value
+        return answers
 
 
-def _plan(token: str, exported_on: date | None, choices: dict[int, int | None]) -> imports.XxqgPlan | None:
+def _plan(token: str, exported_on: date | None, answers: Answers) -> imports.XxqgPlan | None:
     staged = staged_upload(token)
     if staged is None:
         return None
@@ -126,20 +144,39 @@ def _plan(token: str, exported_on: date | None, choices: dict[int, int | None]) 
         staged.filename,
         staged.data,
         exported_on=exported_on,
-        choices=choices,
+        choices=answers.people,
+        organisations=answers.organisations,
+        issuer=current_app.config["PUBLICATION_ISSUER"],
         today=_today(),
     )
 
 
 def _preview(
-    token: str, confirm: ConfirmForm, choices: dict[int, int | None] | None = None
+    plan: imports.XxqgPlan | None, token: str, confirm: ConfirmForm, answers: Answers
 ) -> ResponseReturnValue:
-    plan = _plan(token, confirm.exported_on.data, choices or {})
     if plan is None:
         return redirect(url_for("xxqg.upload"))
     confirm.token.data = token
+    if plan.date_asked:
+        # What is wrong with the day given (before 学习强国 opened, still to come) is said at its field.
+        day = [
+            problem.message
+            for problem in plan.problems
+            if problem.row is None and problem.column == imports.DAY
+        ]
+        confirm.exported_on.errors = [*confirm.exported_on.errors, *day]
     return render_template(
-        "xxqg/preview.html", plan=plan, confirm=confirm, chosen=choices or {}, CHOICE=CHOICE
+        "xxqg/preview.html",
+        plan=plan,
+        listing=plan.listing(),
+        DAY=imports.DAY,
+        confirm=confirm,
+        chosen=answers.people,
+        CHOICE=CHOICE,
+        ORGANISATION=ORGANISATION,
+        NOT_OURS=imports.NOT_OURS,
+        ANYWHERE=imports.ANYWHERE,
+        SHOWN=SHOWN_PROBLEMS,
     )
 
 
@@ -148,16 +185,19 @@ def _preview(
 @no_store
 def confirm() -> ResponseReturnValue:
     form = ConfirmForm()
-    if not form.validate_on_submit():
+    form.validate_on_submit()
+    token = form.token.data
+    # A day that is no day (2026-02-30, abc) is no reason to lose the answers: the preview asks again.
+    if not token or set(form.errors) - {"exported_on"}:
         abort(400)
-    session = db.session()
-    token = filled(form.token)
-    choices = _choices(request.form)
-    plan = _plan(token, form.exported_on.data, choices)
+    answers = Answers.read(request.form)
+    plan = _plan(token, form.exported_on.data, answers)
     if plan is None:
         return redirect(url_for("xxqg.upload"))
-    if request.form.get("action") == "recheck" or not (plan.ok or plan.already):
-        return _preview(token, form, choices)
+    day_refused = plan.date_asked and bool(form.exported_on.errors)
+    if day_refused or request.form.get("action") == "recheck" or not (plan.ok or plan.already):
+        return _preview(plan, token, form, answers)
+    session = db.session()
     saved = imports.apply_import(session, signed_in_user(), plan, now=clock.now())
     staged = staged_upload(token)
     if staged is not None:
@@ -174,9 +214,10 @@ def confirm() -> ResponseReturnValue:
 @bp.route("/admin/xxqg/sample.xlsx")
 @allow(Role.ADMIN)
 def sample() -> ResponseReturnValue:
-    # The demo organisation's people: on a demo server every row of the sample matches.
+    # The next export of the people of the latest one; with none yet, the demo organisation's people
+    # (on a demo server every row of it matches).
     return attachment(
-        imports.sample_workbook(_today(), demo.xxqg_sample_people()),
+        imports.sample_workbook(db.session(), clock.now(), demo.xxqg_sample_people()),
         XLSX,
         "学习强国积分导出示例.xlsx",
         "xxqg-sample.xlsx",

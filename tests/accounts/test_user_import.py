@@ -296,3 +296,20 @@ def test_an_import_may_demote_an_administrator_while_another_stays(admin, people
     assert 'value="import"' in page
     confirm(client, page)
     assert session.scalars(select(User.role).where(User.username == "admin2")).one() == Role.CADRE
+
+
+def test_a_file_with_a_problem_in_every_row_names_the_first_and_counts_the_rest_by_column(
+    admin, people, client, session
+):
+    """Each row's problems are looked up once, and the page names at most 200 of them."""
+    org(people)
+    rows = [HEADER, *([str(100000 + n), "", "", "", "", ""] for n in range(300))]
+    page = upload(client, xlsx(rows)).get_data(as_text=True)
+    assert "600 个问题" in page
+    assert page.count("行，“姓名”列：姓名为空。") == 100 and page.count("行，“党支部”列：党支部为空。") == 100
+    assert "第 101 行，“党支部”列：党支部为空。" in page and "第 102 行，“姓名”列" not in page
+    counted = page.split('id="unshown-problems"')[1].split("</div>")[0]
+    assert "前 200 个问题列在所在行旁；其余 400 个按列统计如下：" in counted
+    assert "<li>“姓名”列：另有 200 个</li>" in counted and "<li>“党支部”列：另有 200 个</li>" in counted
+    assert "第 102 行：另有 2 个问题，见上方统计。" in page
+    assert user_count(session) == 1

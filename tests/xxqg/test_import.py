@@ -97,7 +97,7 @@ def test_an_xlsx_is_read_with_headers_by_synonym_matched_by_工号_and_dated_by_
         [
             ("学习强国 成员积分",),
             ("序号", "用户名", "成员姓名", "组织", "学习积分", "本月积分", "统计日期"),
-            (1, "20002", "张三", "别的名字", 5000, 300, "2026-04-10"),
+            (1, "20002", "张三", "第一党支部", 5000, 300, "2026-04-10"),  # the 工号 decides whose
             (2, "99999", "无此人", "第二党支部", 100, 1, "2026-04-10"),
         ]
     )
@@ -287,3 +287,140 @@ def test_deleting_the_latest_snapshot_makes_the_one_before_the_latest_again(app,
         service.delete_snapshot(session, admin, latest.id, now=START)
     # Its file can be imported again.
     assert save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,160"]))
+
+
+def test_a_row_of_an_organisation_not_plainly_ours_is_left_out_with_why_unless_the_administrator_says_whose(
+    app, org, session
+):
+    """An export may cover other units, whose branches are named like ours: their figures are never
+    given to our people unasked, by name, 工号 or a name ending like ours."""
+    data = csv_bytes(
+        [
+            "工号,姓名,所在组织,总积分",
+            ",王建国,外单位第一党支部,100",
+            ",张三,某区人民法院机关党支部,200",
+            ",李晓燕,中共某某市人民检察院第一党支部委员会,300",
+            "10001,王建国,某区人民法院机关党支部,400",
+            ",张三,机关党委/第二党支部,500",
+        ],
+        "utf-8",
+    )
+    checked = plan(session, "2026-04-14.csv", data)
+    assert [(row.outcome, row.person and row.person.username) for row in checked.rows] == [
+        (Outcome.UNMATCHED, None),
+        (Outcome.UNMATCHED, None),
+        (Outcome.UNMATCHED, None),
+        (Outcome.UNMATCHED, None),
+        (Outcome.CHOOSE, None),  # our 第二党支部 has two 张三
+    ]
+    assert {row.why for row in checked.rows[:4]} == {
+        "Its organisation is not plainly ours (see “Organisations that are not plainly ours” above)."
+    }
+    asked = {
+        found.text: (found.rows, [path for _id, path in found.like], found.prefix)
+        for found in checked.organisations
+    }
+    assert asked == {
+        "外单位第一党支部": (1, ["机关党委 / 第一党支部"], "外单位"),
+        "某区人民法院机关党支部": (2, [], ""),
+        "中共某某市人民检察院第一党支部委员会": (1, ["机关党委 / 第一党支部"], "某某市人民检察院"),
+    }
+
+    # Our unit's name, once known (the 积分公示's issuer, or the top branch's name), is ours.
+    issued = plan(session, "2026-04-14.csv", data, issuer="中共某某市人民检察院机关委员会")
+    assert issued.rows[2].outcome is Outcome.MATCHED and issued.rows[2].person.username == "10002"
+    assert [found.text for found in issued.organisations] == ["外单位第一党支部", "某区人民法院机关党支部"]
+
+    # The administrator says whose the others are: 外单位第一党支部 is ours after all; the court's
+    # rows are matched anywhere, the 工号 deciding.
+    keys = {found.text: found.key for found in checked.organisations}
+    answered = plan(
+        session,
+        "2026-04-14.csv",
+        data,
+        organisations={keys["外单位第一党支部"]: str(org["first"].id), keys["某区人民法院机关党支部"]: "all"},
+    )
+    assert [(row.outcome, row.person and row.person.username) for row in answered.rows[:4]] == [
+        (Outcome.MATCHED, "10001"),
+        (Outcome.CHOOSE, None),  # two 张三 here
+        (Outcome.UNMATCHED, None),
+        (Outcome.INVALID, "10001"),  # 王建国 (10001) is row 2's already
+    ]
+
+
+@pytest.mark.parametrize(
+    "organisation",
+    [
+        "第一党支部",
+        "第一支部",
+        "机关党委/第一党支部/第一党小组",
+        "机关党委 > 第一党支部",
+        "机关党委第一党支部",
+        "中共机关党委第一党支部委员会",
+        "中共某某市人民检察院机关第一党支部委员会",
+    ],
+)
+def test_an_organisation_named_as_ours_is_ours(app, org, session, people, organisation):
+    people.branch("某某市人民检察院机关党委")  # a second top branch bearing the unit's name
+    data = csv_bytes(["姓名,所在组织,总积分", f"李晓燕,{organisation},300"], "utf-8")
+    checked = plan(session, "2026-04-14.csv", data)
+    assert checked.organisations == []
+    assert [(row.outcome, row.person and row.person.username) for row in checked.rows] == [
+        (Outcome.MATCHED, "10002")
+    ]
+
+
+def test_a_total_lower_than_in_the_previous_export_is_noted_per_row_without_refusing(app, org, session):
+    """A 学习强国 total never goes down: the person is probably the wrong one."""
+    save(app, "2026-04-07.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,500", "10002,李晓燕,400"]))
+    save(app, "2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,100", "10002,李晓燕,400"]))
+    later = plan(
+        session, "2026-04-15.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,150", "10002,李晓燕,390"])
+    )
+    assert later.ok and later.previous is not None and later.previous.exported_on == date(2026, 4, 14)
+    assert [(row.name, row.fell_from, row.total) for row in later.fell()] == [("李晓燕", 400, 390)]
+    # An export slipped in between two compares with the one before it.
+    between = plan(
+        session, "2026-04-10.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,450", "10002,李晓燕,400"])
+    )
+    assert [(row.name, row.fell_from) for row in between.fell()] == [("王建国", 500)]
+
+
+def test_an_export_of_a_day_already_saved_is_refused_naming_the_one_saved(app, org, session):
+    """Gains are counted between exports: two of one day would count the files' differences."""
+    save(app, "first 2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,100"]))
+    second = plan(session, "second 2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,130"]))
+    assert second.same_day is not None and second.same_day.filename == "first 2026-04-14.csv"
+    assert not second.ok
+    with pytest.raises(DomainError):
+        save(app, "second 2026-04-14.csv", csv_bytes(["工号,姓名,总积分", "10001,王建国,130"]))
+    undated = csv_bytes(["工号,姓名,总积分", "10001,王建国,130"])
+    assert plan(session, "export.csv", undated, exported_on=date(2026, 4, 14)).same_day is not None
+    assert plan(session, "export.csv", undated, exported_on=date(2026, 4, 15)).ok
+
+
+@pytest.mark.parametrize(
+    ("filename", "given"), [("export.csv", date(1, 1, 1)), ("导出 2018-12-31.csv", None)]
+)
+def test_a_day_before_学习强国_opened_is_refused(app, org, session, filename, given):
+    checked = plan(session, filename, csv_bytes(GBK_EXPORT), exported_on=given)
+    assert [(problem.column, problem.message) for problem in checked.problems] == [
+        (
+            "日期",
+            f"The export is dated {checked.exported_on.isoformat()}, before 学习强国 opened (2019-01-01).",
+        )
+    ]
+    assert not checked.ok
+
+
+def test_a_blank_total_says_the_total_is_missing_under_the_files_own_header(app, org, session):
+    checked = plan(
+        session,
+        "2026-04-14.csv",
+        csv_bytes(["姓名,所在组织,学习积分", "王建国,第一党支部,", "李晓燕,第一党支部,几"]),
+    )
+    assert [(problem.row, problem.column, problem.message) for problem in checked.problems] == [
+        (2, "学习积分", "The total is missing: the cell is empty."),
+        (3, "学习积分", "“几” is not a number of points."),
+    ]
+    assert checked.label("总积分") == "学习积分"

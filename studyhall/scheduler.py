@@ -56,6 +56,12 @@ JOBS = (
     ),
     # Plans scheduled for Monday 08:00 (they show from then whether or not this has run).
     Job("publish_plans", timedelta(minutes=1), lambda session, now: plans.publish_due(session, now=now)),
+    # A plan's test item is done once its person has handed the test in.
+    Job(
+        "complete_test_items",
+        timedelta(minutes=1),
+        lambda session, now: plans.complete_tests(session, now=now),
+    ),
     # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
     Job(
         "publish_publications",

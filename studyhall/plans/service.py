@@ -34,7 +34,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.exams.models import Exam
+from studyhall.exams.models import Attempt, AttemptState, Exam
 from studyhall.pagination import Page, paginate
 from studyhall.plans import kinds
 from studyhall.plans.kinds import ItemError
@@ -621,6 +621,32 @@ def report_done(session: Session, user: User, item_id: int, *, now: datetime) ->
     if not kinds.get(mine.item.kind).done_by_person:
         raise DomainError(_("This item is not marked done by hand."), ErrorCode.REFUSED)
     return mark_done(session, user, mine.item, now=now)
+
+
+def complete_tests(session: Session, *, now: datetime) -> int:
+    """The scheduler's sweep: a test item is done for each person in its audience who has handed
+    in the test (within a minute of submitting; late or twice, harmless). Returns how many."""
+    pending = session.execute(
+        select(PlanItem, User)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .join(Attempt, and_(Attempt.exam_id == PlanItem.exam_id, Attempt.state == AttemptState.SUBMITTED))
+        .join(User, User.id == Attempt.user_id)
+        .where(
+            PlanItem.kind == ItemKind.TEST,
+            visible(now),
+            ~exists().where(
+                Progress.item_id == PlanItem.id,
+                Progress.user_id == User.id,
+                Progress.state == ProgressState.DONE,
+            ),
+        )
+        .distinct()
+    ).all()
+    done = 0
+    for item, person in pending:
+        if _mine(session, person, PlanItem.id == item.id, now):  # theirs: in the item's audience
+            done += mark_done(session, person, item, now=now).first
+    return done
 
 
 def _progress(session: Session, user: User, item: PlanItem, now: datetime) -> Progress:

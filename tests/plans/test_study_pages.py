@@ -14,9 +14,10 @@ from studyhall.accounts.models import User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import parse_file
 from studyhall.exams import setup
+from studyhall.exams.models import Attempt, AttemptState, Exam
 from studyhall.exams.setup import ExamSpec
 from studyhall.plans import service
-from studyhall.plans.models import ItemKind, PlanItem, Progress
+from studyhall.plans.models import ItemKind, PlanItem, Progress, ProgressState
 from studyhall.plans.service import ItemSpec
 from studyhall.points.models import PointAward
 from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
@@ -199,3 +200,59 @@ def _an_exam(app) -> int:  # type: ignore[no-untyped-def]
         exam = setup.save_exam(session, admin, spec, now=START)
         session.commit()
         return exam.id
+
+
+def test_a_test_item_is_done_once_its_person_has_handed_the_test_in(app, make_plan, session):
+    with app.app_context(), db.new_session() as writer:
+        exam = Exam(
+            title="宪法知识测试",
+            opens_at=START,
+            closes_at=START + timedelta(hours=2),
+            time_limit_minutes=15,
+            created_at=START,
+            published_at=START,
+        )
+        writer.add(exam)
+        writer.flush()
+        people = {user.username: user for user in writer.scalars(select(User))}
+        taken = (
+            ("10001", AttemptState.SUBMITTED),
+            ("10002", AttemptState.OPEN),
+            ("20001", AttemptState.SUBMITTED),
+        )
+        for username, state in taken:
+            writer.add(
+                Attempt(
+                    exam_id=exam.id,
+                    user_id=people[username].id,
+                    number=1,
+                    started_at=START,
+                    deadline_at=START + timedelta(minutes=15),
+                    submitted_at=START + timedelta(minutes=10) if state is AttemptState.SUBMITTED else None,
+                    state=state,
+                    score=8.0 if state is AttemptState.SUBMITTED else None,
+                    max_score=10.0,
+                )
+            )
+        writer.commit()
+        exam_id = exam.id
+    # 20001 of 第二党支部 handed it in too, but the item is 第一党支部's: not theirs.
+    _plan, (item_id,) = make_plan(
+        [ItemSpec(ItemKind.TEST, "参加宪法知识测试", SUNDAY_2200, points=3, exam_id=exam_id, branch_ids=[])],
+        branch="first",
+        by="sec1",
+    )
+    with app.app_context(), db.new_session() as writer:
+        assert service.complete_tests(writer, now=START + timedelta(minutes=11)) == 1
+        assert service.complete_tests(writer, now=START + timedelta(minutes=12)) == 0  # once
+        writer.commit()
+    done = session.execute(
+        select(User.username, Progress.state)
+        .join(User, User.id == Progress.user_id)
+        .where(Progress.item_id == item_id)
+    ).all()
+    assert [tuple(row) for row in done] == [("10001", ProgressState.DONE)]
+    awarded = session.scalars(
+        select(PointAward.points).where(PointAward.source == f"plan_item:{item_id}")
+    ).all()
+    assert awarded == [3]

@@ -6,6 +6,7 @@ new paginated page is walked here as soon as it renders a pager, and fails until
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.pagination import Page
 from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.models import Period
@@ -131,3 +133,21 @@ def test_page_two_of_every_paginated_list_shows_its_rows(endpoint, app, people, 
     body = response.get_data(as_text=True)
     assert on_page_two in body and on_page_one not in body
     assert 'rel="prev"' in body
+    # Every pager offers its pages by number too, the one shown marked as the current one.
+    pager = body.split('class="pager"')[1].split("</nav>")[0]
+    assert '<span aria-current="page">2</span>' in pager and re.search(r'page=1[^"]*"[^>]*>1</a>', pager)
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "numbers"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 10, [1, 2, 3, None, 10]),
+        (5, 10, [1, 2, 3, 4, 5, 6, 7, None, 10]),  # a gap of one page shows the page, not …
+        (6, 12, [1, None, 4, 5, 6, 7, 8, None, 12]),
+        (12, 12, [1, None, 10, 11, 12]),
+    ],
+)
+def test_a_pager_numbers_the_first_and_last_pages_and_those_near_this_one(page, pages, numbers):
+    assert Page(items=[], total=pages * 10, page=page, per_page=10).numbers() == numbers

@@ -356,3 +356,41 @@ def test_a_notice_states_its_objection_period_its_issuer_and_date_and_how_equal_
     chinese = notice(reader.get(f"/points/publications/{first}").get_data(as_text=True))
     assert "公示期：4月20日至4月26日" in chinese and "<p>2026年4月20日</p>" in chinese
     assert "同分者按先达到该分数者在前" in chinese
+
+
+def test_a_withdrawn_notice_drops_its_objection_period_and_says_by_whom_and_why(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    admin = client_for(app, "admin1")
+    admin.post("/language", data={"lang": "zh_Hans_CN"})
+    shown = f"/points/publications/{publication_id}"
+    assert 'id="objection-period"' in admin.get(shown).get_data(as_text=True)
+    withdraw = f"/admin/points/publications/{publication_id}/withdraw"
+    too_long = admin.post(withdraw, data={"reason": "误" * 201}, follow_redirects=True).get_data(as_text=True)
+    assert "未撤回：过长：最多 200 字（现为 201 字）。" in too_long and "请填写撤回理由" not in too_long
+    assert not stored(app, publication_id).withdrawn
+    admin.post(withdraw, data={"reason": "统计口径有误"})
+    page = admin.get(shown).get_data(as_text=True)
+    page = page[page.index('<article class="publication is-withdrawn"') : page.index("</article>")]
+    assert 'id="objection-period"' not in page and "如有异议" not in page
+    assert re.search(r"已撤回（管理员，2026-04-20 09:00）。理由：统计口径有误", page)
+    # Printed, each 党支部's page carries the mark and every page the stamp (tests/browser prints it).
+    assert page.count("<strong>已撤回</strong>") == 2 and 'class="withdrawn-stamp"' in page
+
+
+def test_a_notice_says_its_period_in_words_and_one_of_a_single_branch_ranks_no_branches(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    whole = publish_week(app)
+    single = publish_week(app, branch=str(org["first"].id))
+    reader = client_for(app, "10001")
+    reader.post("/language", data={"lang": "zh_Hans_CN"})
+    page = notice(reader.get(f"/points/publications/{whole}").get_data(as_text=True))
+    assert "时段：4月13日至4月19日" not in page and "时段：2026年4月13日至4月19日" in page
+    assert "按人均排第 1 名" in page and 'id="summary"' in page
+    one = notice(reader.get(f"/points/publications/{single}").get_data(as_text=True))
+    assert "按人均排第" not in one and 'id="summary"' not in one and "党支部按人均积分排名" not in one
+    assert "3 人，合计 7 分，人均 2.3 分" in one
+    listing = reader.get("/points/publications/").get_data(as_text=True)
+    assert listing.count("2026年4月13日至4月19日") == 2

@@ -303,11 +303,11 @@ def _rule_form(rule: PointRule, **kwargs: object) -> RuleForm:
     return form
 
 
-def _refused(refused: DomainError) -> ResponseReturnValue:
+def _refused(refused: DomainError, back: str = "points.admin_index", **args: object) -> ResponseReturnValue:
     if refused.code == ErrorCode.NOT_FOUND:
         abort(404)
     flash(refused.message, "error")
-    return redirect(url_for("points.admin_index"))
+    return redirect(url_for(back, **args))
 
 
 @bp.route("/admin/points/rules/<int:rule_id>", methods=["POST"])
@@ -448,7 +448,7 @@ def batch(award_id: int) -> ResponseReturnValue:
         found = manual.batch(db.session(), award_id)
     except DomainError:
         abort(404)
-    return render_template("points/batch.html", batch=found, form=ReverseForm(), named=manual.named)
+    return render_template("points/batch.html", batch=found, form=ReverseForm())
 
 
 @bp.route("/admin/points/batches/<int:award_id>/reverse", methods=["POST"])
@@ -463,10 +463,7 @@ def reverse_batch(award_id: int) -> ResponseReturnValue:
         found = manual.batch(session, award_id)
         rows = manual.reverse_batch(session, signed_in_user(), award_id, filled(form.reason), now=clock.now())
     except DomainError as refused:
-        if refused.code == ErrorCode.NOT_FOUND:
-            abort(404)
-        flash(refused.message, "error")
-        return redirect(url_for("points.batch", award_id=award_id))
+        return _refused(refused, "points.batch", award_id=award_id)
     accounts.record(
         session,
         signed_in_user(),

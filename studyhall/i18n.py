@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from babel.dates import format_skeleton
@@ -12,6 +12,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from studyhall import clock
 
@@ -62,6 +63,11 @@ def day_text(day: date) -> str:
     return format_skeleton("MMMd" if day.year == this_year else "yMMMd", day, locale=get_locale())
 
 
+def month_day_text(day: date) -> str:
+    """A day without its year, where space is short and the year is plain (a chart's axis): 11月30日."""
+    return format_skeleton("MMMd", day, locale=get_locale())
+
+
 def long_day_text(day: date) -> str:
     """A day with its year, as a dated signature says it: 2026年12月8日 (Dec 8, 2026)."""
     return format_skeleton("yMMMd", day, locale=get_locale())
@@ -70,3 +76,22 @@ def long_day_text(day: date) -> str:
 def month_text(day: date) -> str:
     """The month holding a day, with its year: 2026年4月 (Apr 2026)."""
     return format_skeleton("yMMM", day, locale=get_locale())
+
+
+def period_text(first: date, last: date) -> str:
+    """A period from `first` to `last` (both included), the one way pages and notices say it:
+    2026年11月30日至12月6日 (a year given once), a whole month 2026年11月, a whole year 2026年, a day
+    2026年11月30日."""
+    locale = get_locale()
+    if first == last:
+        return format_skeleton("yMMMd", first, locale=locale)
+    whole_months = first.day == 1 and (last + timedelta(days=1)).day == 1
+    if whole_months and first.year == last.year and first.month == 1 and last.month == 12:
+        return format_skeleton("y", first, locale=locale)
+    if whole_months and (first.year, first.month) == (last.year, last.month):
+        return format_skeleton("yMMMM", first, locale=locale)
+    return _(
+        "%(first)s – %(last)s",
+        first=format_skeleton("yMMMd", first, locale=locale),
+        last=format_skeleton("MMMd" if last.year == first.year else "yMMMd", last, locale=locale),
+    )

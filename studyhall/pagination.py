@@ -22,6 +22,22 @@ class Page(Generic[T]):
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    def numbers(self, around: int = 2) -> list[int | None]:
+        """The pages a pager offers by number: the first, the last and those within `around` of
+        this one, with None where a run is left out (shown …). A run of one page is given, since
+        its number is no longer than the … that would stand for it."""
+        near = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        shown: list[int | None] = []
+        previous = 0
+        for number in sorted(n for n in near if 1 <= n <= self.pages):
+            if number - previous == 2:
+                shown.append(number - 1)
+            elif number - previous > 2:
+                shown.append(None)
+            shown.append(number)
+            previous = number
+        return shown
+
 
 def paginate(session: Session, query: Select, page: int, per_page: int = 50, *, rows: bool = False) -> Page:
     """One page of the query's results: its first entity, or (rows=True) tuples of every column."""

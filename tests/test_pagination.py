@@ -6,6 +6,7 @@ new paginated page is walked here as soon as it renders a pager, and fails until
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.pagination import Page
 from studyhall.plans import service as plans
 from studyhall.plans.models import PlanPeriod
 from studyhall.plans.service import PlanSpec
@@ -71,7 +73,9 @@ def seed_audit(app: Flask, people: People) -> tuple[dict[str, object], str, str]
 
 
 def seed_bank(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
-    questions = [row("判断", f"第{n:03d}条：这是一道用于翻页的判断题。", [], "√", id=f"P-{n:03d}") for n in range(ROWS)]
+    questions = [
+        row("判断", f"第{n:03d}条：这是一道用于翻页的判断题。", [], "√", id=f"P-{n:03d}") for n in range(ROWS)
+    ]
     with app.app_context(), db.new_session() as session:
         plan = banks.plan_import(session, "翻页", FORMATS["csv"].parse(csv_bytes(sheet_rows(*questions))))
         assert plan.ok, plan.result.errors
@@ -145,3 +149,21 @@ def test_page_two_of_every_paginated_list_shows_its_rows(endpoint, app, people, 
     body = response.get_data(as_text=True)
     assert on_page_two in body and on_page_one not in body
     assert 'rel="prev"' in body
+    # Every pager offers its pages by number too, the one shown marked as the current one.
+    pager = body.split('class="pager"')[1].split("</nav>")[0]
+    assert '<span aria-current="page">2</span>' in pager and re.search(r'page=1[^"]*"[^>]*>1</a>', pager)
+
+
+@pytest.mark.parametrize(
+    ("page", "pages", "numbers"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 10, [1, 2, 3, None, 10]),
+        (5, 10, [1, 2, 3, 4, 5, 6, 7, None, 10]),  # a gap of one page shows the page, not …
+        (6, 12, [1, None, 4, 5, 6, 7, 8, None, 12]),
+        (12, 12, [1, None, 10, 11, 12]),
+    ],
+)
+def test_a_pager_numbers_the_first_and_last_pages_and_those_near_this_one(page, pages, numbers):
+    assert Page(items=[], total=pages * 10, page=page, per_page=10).numbers() == numbers

@@ -223,7 +223,7 @@ const RENDERERS = {
     countdown.dataset.opens = opens;
     countdown.dataset.closes = closes;
     box.append(countdown);
-    const when = `${fill(text.textOpensAt, { time: timeText(opens, { month: "numeric", day: "numeric", ...HOURS_MINUTES }) })}　${fill(text.textClosesAt, { time: timeText(closes, { month: "numeric", day: "numeric", ...HOURS_MINUTES }) })}`;
+    const when = `${fill(text.textOpensAt, { time: timeText(opens, { month: "long", day: "numeric", ...HOURS_MINUTES }) })}　${fill(text.textClosesAt, { time: timeText(closes, { month: "long", day: "numeric", ...HOURS_MINUTES }) })}`;
     box.append(element("p", "exam-when", when));
     box.append(element("p", "exam-when", fill(text.textMinutes, { n: panel.minutes })));
     tickCountdown(countdown);

@@ -5,13 +5,16 @@ newer feature's) is shown as stored rather than hidden."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from flask_babel import format_datetime
+from babel.lists import format_list
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from studyhall import i18n
 from studyhall.accounts.forms import ROLE_LABELS
 from studyhall.accounts.models import AuditEvent, Branch, Role
 
@@ -44,6 +47,7 @@ ACTIONS = {
     "publication.schedule": _l("Points notice schedule set"),
     "publication.withdraw": _l("Points notice withdrawn"),
     "points.reverse": _l("Manual points taken back"),
+    "points.reverse_batch": _l("Manual award taken back from everyone in it"),
     "points.rule": _l("Point rule changed"),
     "question.edit": _l("Question edited"),
     "question.restore": _l("Question restored"),
@@ -60,6 +64,7 @@ ACTIONS = {
 
 KEYS = {
     "at": _l("Publishes at"),
+    "award": _l("Award's reason"),
     "award_id": _l("Award number"),
     "bank": _l("Bank"),
     "branch_id": _l("Branch"),
@@ -76,7 +81,7 @@ KEYS = {
     "extra_minutes": _l("Extra minutes"),
     "format": _l("Format"),
     "matched": _l("Matched"),
-    "monthly": _l("Monthly"),
+    "monthly": _l("Monthly notice on schedule"),
     "new": _l("New questions"),
     "new_name": _l("New name"),
     "new_order": _l("New order"),
@@ -84,6 +89,7 @@ KEYS = {
     "old_order": _l("Old order"),
     "old_parent_id": _l("Was under"),
     "parent_id": _l("Under"),
+    "per_action": _l("Points per action"),
     "people": _l("People"),
     "period": _l("Period"),
     "plan": _l("Plan number"),
@@ -101,12 +107,15 @@ KEYS = {
     "user": _l("工号"),
     "version": _l("Version"),
     "versions": _l("New versions"),
-    "weekly": _l("Weekly"),
+    "weekly": _l("Weekly notice on schedule"),
     "weekly_cap": _l("Weekly cap"),
     "with_xxqg": _l("With the 学习强国 figures"),
 }
 
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}
+_CAPS = {"daily_cap", "weekly_cap"}
+_DAYS = {"exported_on", "start"}
+_SWITCHES = {"weekly", "monthly"}  # a schedule switched on or off
 
 
 def _path(parents: Mapping[int, tuple[str, int | None]], branch_id: int) -> str:
@@ -116,6 +125,18 @@ def _path(parents: Mapping[int, tuple[str, int | None]], branch_id: int) -> str:
         name, current = parents[current]
         names.append(name)
     return " / ".join(reversed(names))
+
+
+def _period(kind: str, start: date) -> str:
+    """A published week or month (points.models.Period's values) from the kind and first day an
+    event records, as the pages say it: 2026年11月30日至12月6日, 2026年11月."""
+    if kind == "week":
+        return i18n.period_text(start, start + timedelta(days=6))
+    if kind == "month":
+        return i18n.period_text(
+            start, (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        )
+    return f"{kind} {start.isoformat()}"  # nothing else is published
 
 
 def action_label(action: str) -> str:
@@ -133,15 +154,37 @@ class Describer:
         self.branch_names: Mapping[int, str] = {branch_id: _path(parents, branch_id) for branch_id in parents}
 
     def __call__(self, event: AuditEvent) -> list[tuple[str, str]]:
-        return [(str(KEYS.get(key, key)), self._text(key, value)) for key, value in event.detail.items()]
+        detail = dict(event.detail)
+        if event.action.startswith("publication.") and "period" in detail and "start" in detail:
+            # A notice's period is one thing: its kind and first day, said as its dates.
+            start = detail.pop("start")
+            detail["period"] = _period(str(detail["period"]), date.fromisoformat(str(start)))
+        return [
+            (str(KEYS.get(key, key)), self._text(event.action, key, value)) for key, value in detail.items()
+        ]
 
-    def _text(self, key: str, value: object) -> str:
+    def _text(self, action: str, key: str, value: object) -> str:
+        if key == "people" and isinstance(value, list):  # those a manual award named, by 工号
+            return format_list([str(item) for item in value], locale=get_locale()) if value else "—"
         if isinstance(value, list) and key != "changes":  # user.update: [old, new]
-            return " → ".join(self._text(key, item) for item in value)
+            return " → ".join(self._text(action, key, item) for item in value)
+        if isinstance(value, bool):
+            if key in _SWITCHES:
+                return _("On") if value else _("Off")
+            return _("Yes") if value else _("No")
         if value is None or value == "None":
+            if key in _CAPS:
+                return _("No cap")
+            if key == "branch_id" and action.startswith("publication."):
+                return _("The whole organisation")
             return "—"
         if key in _BRANCH_KEYS and str(value).isdigit():
             return self.branch_names.get(int(str(value)), f"#{value}")
+        if key in _DAYS and isinstance(value, str):
+            try:
+                return i18n.long_day_text(date.fromisoformat(value))
+            except ValueError:
+                return value
         if key == "role" and value in ROLE_LABELS:  # Role is a StrEnum: "cadre" finds Role.CADRE
             return str(ROLE_LABELS[Role(str(value))])
         if key in {"closes_at", "at"} and isinstance(value, str):

@@ -15,6 +15,7 @@ from studyhall.exams import service as exams
 from studyhall.exams.models import ExamStatus
 from studyhall.headers import no_store
 from studyhall.plans import service as plans
+from studyhall.points import mine
 from studyhall.points import service as points
 
 bp = Blueprint("home", __name__)
@@ -39,6 +40,7 @@ def index() -> str:
     return render_template(
         "home/index.html",
         week=plans.study_week(session, user, plans.local_today(now), now=now),
+        points_glance=mine.glance(session, user, now=now),
         now=now,
         branch=accounts.branch_path(user.branch),
         open_tests=[t for t in tests if t.startable],

@@ -16,18 +16,66 @@ from wtforms import (  # type: ignore[attr-defined]  # the stubs (3.2) predate S
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from studyhall.points.service import MAX_MANUAL_POINTS
+from studyhall.points.service import MAX_MANUAL_PEOPLE, MAX_MANUAL_POINTS, REASON_LENGTH
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
+def reason_field(label: str, when_empty: str) -> StringField:
+    """A required reason, shown to people and kept on the ledger or a notice: one that is too long
+    is told so, not taken for an empty one."""
+    return StringField(
+        label,
+        validators=[
+            DataRequired(message=when_empty),
+            Length(
+                max=REASON_LENGTH,
+                message=_l("Too long: at most %(max)d characters (this one has %(length)d)."),
+            ),
+        ],
+    )
+
+
 class RuleForm(FlaskForm):
+    """A rule's numbers. A rule in use that could never give a point (0 points, a cap of 0) or
+    whose cap one action already passes is refused on the field at fault: saved, it would give
+    nothing, silently, to everyone who does what it names. Out of use it gives nothing anyway; its
+    numbers are checked when it is put in use."""
+
     points = IntegerField(_l("Points per action"), validators=[InputRequired(), NumberRange(0, 1000)])
     daily_cap = IntegerField(_l("Daily cap (empty: none)"), validators=[Optional(), NumberRange(0, 10000)])
     weekly_cap = IntegerField(_l("Weekly cap (empty: none)"), validators=[Optional(), NumberRange(0, 100000)])
     enabled = BooleanField(_l("In use"))
+
+    def validate_points(self, field: IntegerField) -> None:
+        if self.enabled.data and field.data == 0:
+            raise ValidationError(_l("0 points gives nothing: give at least 1, or take the rule out of use."))
+
+    def validate_daily_cap(self, field: IntegerField) -> None:
+        self._cap_makes_sense(field)
+
+    def validate_weekly_cap(self, field: IntegerField) -> None:
+        self._cap_makes_sense(field)
+        daily = self.daily_cap.data if "daily_cap" in self else None
+        if self.enabled.data and field.data is not None and daily is not None and field.data < daily:
+            raise ValidationError(
+                _l("At least the daily cap (%(n)d): a smaller one makes the daily cap unreachable.", n=daily)
+            )
+
+    def _cap_makes_sense(self, field: IntegerField) -> None:
+        if not self.enabled.data or field.data is None:
+            return
+        if field.data == 0:
+            raise ValidationError(
+                _l("A cap of 0 gives nothing: leave it empty for no cap, or take the rule out of use.")
+            )
+        points = self.points.data if "points" in self else None  # a test sets its own points
+        if points is not None and field.data < points:
+            raise ValidationError(
+                _l("At least the points per action (%(n)d): one action would pass a smaller cap.", n=points)
+            )
 
 
 class ManualAwardForm(FlaskForm):
@@ -40,15 +88,30 @@ class ManualAwardForm(FlaskForm):
         _l("Points (negative to deduct)"),
         validators=[InputRequired(), NumberRange(-MAX_MANUAL_POINTS, MAX_MANUAL_POINTS)],
     )
-    reason = StringField(_l("Reason (shown to the person)"), validators=[DataRequired(), Length(max=200)])
+    reason = reason_field(
+        _l("Reason (shown to the person)"),
+        _l("Give the reason: it is shown to the person and on the ledger."),
+    )
     token = HiddenField()
 
     def names(self) -> list[str]:
         return list(dict.fromkeys(name for name in _SEPARATORS.split(self.usernames.data or "") if name))
 
+    def validate_usernames(self, field: TextAreaField) -> None:
+        if len(named := self.names()) > MAX_MANUAL_PEOPLE:
+            raise ValidationError(
+                _l(
+                    "At most %(max)d people in one award (this names %(n)d): split the list.",
+                    max=MAX_MANUAL_PEOPLE,
+                    n=len(named),
+                )
+            )
+
 
 class ReverseForm(FlaskForm):
-    reason = StringField(_l("Why it is taken back"), validators=[DataRequired(), Length(max=200)])
+    reason = reason_field(
+        _l("Why it is taken back"), _l("Give the reason: it is shown to the person and on the ledger.")
+    )
 
 
 class HighlightFields(FlaskForm):
@@ -73,7 +136,7 @@ class PublishForm(NoticeOptions):
     period = SelectField(
         _l("Period"), choices=[SelectChoice("week", _l("A week")), SelectChoice("month", _l("A month"))]
     )
-    day = DateField(_l("Containing the day"), validators=[InputRequired()])
+    day = DateField(_l("Any day of the period"), validators=[InputRequired()])
     branch = SelectField(_l("Covering"), coerce=int)  # 0: the whole organisation; choices set by the page
     title = StringField(_l("Title (empty: made from the period)"), validators=[Optional(), Length(max=200)])
 
@@ -90,4 +153,4 @@ class ScheduleForm(NoticeOptions):
 
 
 class WithdrawForm(FlaskForm):
-    reason = StringField(_l("Why it is withdrawn"), validators=[DataRequired(), Length(max=200)])
+    reason = reason_field(_l("Why it is withdrawn"), _l("Give the reason for withdrawing it."))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from studyhall import i18n
 from studyhall.points.models import Period
 
 ALL_TIME_START = date(2000, 1, 1)
@@ -64,6 +65,12 @@ class Span:
 
     def previous(self) -> Span:
         return Span(self.period, start_of(self.period, self.start - timedelta(days=1)))
+
+
+def text(span: Span) -> str:
+    """The period in words, as every page and notice says one (i18n.period_text): 2026年11月30日至
+    12月6日, 2026年11月. Not for all time, which has no dates to give."""
+    return i18n.period_text(span.start, span.end - timedelta(days=1))
 
 
 def current(period: Period, now: datetime, zone: ZoneInfo) -> Span:

@@ -40,6 +40,11 @@ def _names(ids: set[int | None]) -> dict[int, str]:
     return {row.id: row.display_name for row in rows}
 
 
+def period_text(publication: Publication) -> str:
+    """The notice's period as every page says a period: 2026年11月30日至12月6日, 2026年11月."""
+    return periods.text(Span(Period(publication.period), publication.start))
+
+
 def _highlights(form: HighlightFields) -> publications.Highlights:
     return publications.Highlights(form.top_n.data, form.threshold.data)
 
@@ -66,7 +71,7 @@ def index() -> str:
         "points/publications.html",
         page=page,
         names=_names({item.published_by_id for item in page.items}),
-        period_of=publications.period_of,
+        period_of=period_text,
         is_admin=is_admin,
         schedule_form=schedule_form,
     )
@@ -79,7 +84,7 @@ def show(publication_id: int) -> str:
     return render_template(
         "points/publication.html",
         publication=publication,
-        period=publications.period_of(publication),
+        period=period_text(publication),
         objection=publications.objection_period(publication),
         grouped=publications.grouped(publication),
         highlight=lambda person: publications.highlight(publication, person),
@@ -231,7 +236,7 @@ def withdraw(publication_id: int) -> ResponseReturnValue:
     form = WithdrawForm()
     back = redirect(url_for("publications.show", publication_id=publication_id))
     if not form.validate_on_submit():
-        flash(_("Give the reason for withdrawing it."), "error")
+        flash(_("Not withdrawn: %(errors)s", errors=" ".join(str(e) for e in form.reason.errors)), "error")
         return back
     try:
         publications.withdraw(session, signed_in_user(), publication_id, filled(form.reason), now=clock.now())

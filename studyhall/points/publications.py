@@ -44,21 +44,14 @@ class Highlights:
     threshold: int | None = None
 
 
-def period_text(span: Span) -> str:
-    if span.period is Period.MONTH:
-        return _("%(year)d-%(month)02d", year=span.start.year, month=span.start.month)
-    last = span.end - timedelta(days=1)
-    return _("%(first)s to %(last)s", first=span.start.isoformat(), last=last.isoformat())
-
-
 def period_of(publication: Publication) -> str:
-    return period_text(Span(Period(publication.period), publication.start))
+    return periods.text(Span(Period(publication.period), publication.start))
 
 
 def default_title(span: Span, branch_name: str) -> str:
     if branch_name:
-        return _("Points notice, %(branch)s, %(period)s", branch=branch_name, period=period_text(span))
-    return _("Points notice, %(period)s", period=period_text(span))
+        return _("Points notice, %(branch)s, %(period)s", branch=branch_name, period=periods.text(span))
+    return _("Points notice, %(period)s", period=periods.text(span))
 
 
 def live_key(span: Span, branch_id: int | None) -> str:

@@ -144,11 +144,21 @@ class RuleChange:
     enabled: bool
 
 
-def edit_rule(session: Session, actor: User, rule_id: int, change: RuleChange, *, now: datetime) -> PointRule:
-    """A new version of the rule, in force from now; awards made before keep their points."""
+def edit_rule(
+    session: Session, actor: User, rule_id: int, change: RuleChange, *, now: datetime
+) -> PointRule | None:
+    """A new version of the rule, in force from now; awards made before keep their points. None
+    when nothing changed: saving the form as it was makes no version."""
     found = session.get(PointRule, rule_id, with_for_update=True)
     if found is None:
         raise DomainError(_("No such rule."), ErrorCode.NOT_FOUND)
+    if (found.points, found.daily_cap, found.weekly_cap, found.enabled) == (
+        change.points,
+        change.daily_cap,
+        change.weekly_cap,
+        change.enabled,
+    ):
+        return None
     if change.enabled and found.key not in READY:
         raise DomainError(
             _("This rule's feature is not available yet: it cannot be put in use."), ErrorCode.INVALID
@@ -462,6 +472,8 @@ def award_daily_sign_in(session: Session, user_id: int, *, now: datetime) -> Poi
 # ---- manual awards -------------------------------------------------------------------------------
 
 MAX_MANUAL_POINTS = 1000
+MAX_MANUAL_PEOPLE = 500  # of one award form (a PostgreSQL statement takes at most 65,535 values)
+REASON_LENGTH = 200
 
 
 def award_by_hand(
@@ -485,6 +497,10 @@ def award_by_hand(
         raise DomainError(
             _("Manual awards are switched off in the point rules: switch the rule on to award."),
             ErrorCode.REFUSED,
+        )
+    if len(usernames) > MAX_MANUAL_PEOPLE:
+        raise DomainError(
+            _("Name at most %(n)d people in one award.", n=MAX_MANUAL_PEOPLE), ErrorCode.INVALID
         )
     if points == 0 or abs(points) > MAX_MANUAL_POINTS:
         raise DomainError(
@@ -529,6 +545,10 @@ def reverse(session: Session, actor: User, award_id: int, reason: str) -> PointA
     if not reason.strip():
         raise DomainError(
             _("Give the reason: it is shown to the person and on the ledger."), ErrorCode.INVALID
+        )
+    if len(reason.strip()) > REASON_LENGTH:
+        raise DomainError(
+            _("The reason is too long: at most %(n)d characters.", n=REASON_LENGTH), ErrorCode.INVALID
         )
     row = settle(
         session, found.user_id, RuleKey.MANUAL, found.source, 0, at=found.at, reason=reason.strip(), by=actor

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -10,9 +11,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhall import clock, db
+from studyhall import clock, db, i18n
 from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import levels, signed_in_user
 from studyhall.accounts import service as accounts
@@ -21,11 +23,11 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import filled, number
 from studyhall.headers import attachment
 from studyhall.pagination import Page
-from studyhall.points import boards, mine, periods, service
+from studyhall.points import boards, manual, mine, periods, service
 from studyhall.points.forms import ManualAwardForm, ReverseForm, RuleForm
 from studyhall.points.models import Period, PointRule
 from studyhall.points.periods import Span
-from studyhall.points.service import RuleChange
+from studyhall.points.service import MAX_MANUAL_PEOPLE, REASON_LENGTH, RuleChange
 from studyhall.tabular import Sheet, xlsx_bytes
 from studyhall.xxqg import service as xxqg
 
@@ -55,17 +57,19 @@ def _connect(state: BlueprintSetupState) -> None:
 
 
 def span_label(span: Span) -> str:
-    """A period as a heading says it: this week, or the week of a date, the month of a year."""
+    """A period as a heading says it: this week, or its dates (2026年11月16日至11月22日, 2026年11月)."""
     current = periods.current(span.period, clock.now(), clock.local_zone())
     if span == current or span.period is Period.ALL:
         return str(PERIOD_LABELS[span.period])
-    if span.period is Period.WEEK:
-        return _("Week of %(day)s", day=span.start.isoformat())
-    if span.period is Period.MONTH:
-        return _("%(year)d-%(month)02d", year=span.start.year, month=span.start.month)
-    if span.period is Period.YEAR:
-        return str(span.start.year)
-    return span.start.isoformat()
+    return periods.text(span)
+
+
+def rule_text(found: PointRule) -> str:
+    """What earns the rule's points and how many, as one text: 每日首次登录。每次 1 分，每日上限 1 分。"""
+    numbers = service.numbers_text(found)
+    if not numbers:
+        return found.description
+    return _("%(description)s %(numbers)s.", description=found.description, numbers=numbers)
 
 
 @bp.app_context_processor
@@ -74,8 +78,11 @@ def _helpers() -> dict[str, object]:
         "span_label": span_label,
         "period_labels": PERIOD_LABELS,
         "board_labels": BOARD_LABELS,
-        "numbers_text": service.numbers_text,
+        "rule_text": rule_text,
     }
+
+
+bp.add_app_template_filter(i18n.month_day_text, "month_day_text")
 
 
 @bp.route("/points/")
@@ -86,6 +93,7 @@ def my_points() -> str:
     return render_template(
         "points/mine.html",
         mine=mine.summary(session, signed_in_user(), now=now),
+        set_per_award=mine.SET_PER_AWARD,
         earn_links={"login": url_for("home.index"), "exam": url_for("home.index", _anchor="tests")},
         page=mine.ledger(session, signed_in_user(), request.args.get("page", 1, type=int)),
     )
@@ -140,6 +148,7 @@ def board() -> str:
     within = _within(session, branch, export=False)
     tree = levels.Tree.read(session)
     page_number = max(1, request.args.get("page", 1, type=int))
+    my_page = None
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
     previous = xxqg.previous_snapshot(session, snapshot) if snapshot else None
@@ -169,6 +178,8 @@ def board() -> str:
             else None
         )
         figures = xxqg.figures(session, [row.user_id for row in rows])
+        if me is not None and me.points:  # the page that holds the reader's own row
+            my_page = (me.rank - 1) // PER_PAGE + 1
     else:
         level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         page = Page(
@@ -187,6 +198,7 @@ def board() -> str:
         branch_arg=request.args.get("branch"),
         page=page,
         me=me,
+        my_page=my_page,
         snapshot=snapshot,
         previous=previous,
         total_label=xxqg.total_label(snapshot.exported_on) if snapshot else "",
@@ -251,11 +263,18 @@ def board_xlsx() -> Response:
 @bp.route("/admin/points/")
 @allow(Role.ADMIN)
 def admin_index() -> str:
+    return _admin_page()
+
+
+def _admin_page(refused: tuple[int, RuleForm] | None = None) -> str:
+    """The rules, each with its form (or the form just refused, with its errors), and the latest
+    manual awards."""
     session = db.session()
     rules = service.rules(session)
     forms = {
         rule.id: _rule_form(
             rule,
+            formdata=None,  # never the request's, which holds the one rule just sent
             data={
                 "points": rule.points,
                 "daily_cap": rule.daily_cap,
@@ -266,11 +285,14 @@ def admin_index() -> str:
         for rule in rules
         if rule.key in service.READY
     }
+    if refused is not None:
+        forms[refused[0]] = refused[1]
     return render_template(
         "points/admin.html",
         rules=rules,
         forms=forms,
-        awards=service.manual_awards(session),
+        batches=manual.batches(session),
+        named=manual.named,
     )
 
 
@@ -283,11 +305,11 @@ def _rule_form(rule: PointRule, **kwargs: object) -> RuleForm:
     return form
 
 
-def _refused(refused: DomainError) -> ResponseReturnValue:
+def _refused(refused: DomainError, back: str = "points.admin_index", **args: Any) -> ResponseReturnValue:
     if refused.code == ErrorCode.NOT_FOUND:
         abort(404)
     flash(refused.message, "error")
-    return redirect(url_for("points.admin_index"))
+    return redirect(url_for(back, **args))
 
 
 @bp.route("/admin/points/rules/<int:rule_id>", methods=["POST"])
@@ -299,29 +321,25 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
         abort(404)
     form = _rule_form(found)
     if not form.validate_on_submit():
-        flash(
-            _(
-                "Check the rule's numbers: %(errors)s",
-                errors="; ".join(e for errors in form.errors.values() for e in errors),
-            ),
-            "error",
-        )
-        return redirect(url_for("points.admin_index"))
+        flash(_("Rule “%(name)s” was not saved: see what is marked on it below.", name=found.name), "error")
+        return _admin_page((found.id, form))
+    change = RuleChange(  # what the form does not hold stays as it is
+        form.data.get("points", found.points),
+        form.data.get("daily_cap", found.daily_cap),
+        form.data.get("weekly_cap", found.weekly_cap),
+        form.enabled.data,
+    )
     try:
-        rule = service.edit_rule(
-            session,
-            signed_in_user(),
-            rule_id,
-            RuleChange(  # what the form does not hold stays as it is
-                form.data.get("points", found.points),
-                form.data.get("daily_cap", found.daily_cap),
-                form.data.get("weekly_cap", found.weekly_cap),
-                form.enabled.data,
-            ),
-            now=clock.now(),
-        )
+        rule = service.edit_rule(session, signed_in_user(), rule_id, change, now=clock.now())
     except DomainError as refused:
         return _refused(refused)
+    if rule is None:  # saving what is there already: no new version, nothing to audit
+        flash(
+            _("Nothing changed: rule “%(name)s” stays at version %(n)d.", name=found.name, n=found.version),
+            "info",
+        )
+        return redirect(url_for("points.admin_index"))
+    numbers = {name: getattr(rule, name) for name in ("daily_cap", "weekly_cap") if name in form}
     accounts.record(
         session,
         signed_in_user(),
@@ -329,9 +347,8 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
         rule.name,
         now=clock.now(),
         version=rule.version,
-        points=rule.points,
-        daily_cap=rule.daily_cap,
-        weekly_cap=rule.weekly_cap,
+        **({"per_action": rule.points} if "points" in form else {}),
+        **numbers,
         enabled=rule.enabled,
     )
     session.commit()
@@ -361,14 +378,22 @@ def award() -> ResponseReturnValue:
             form.usernames.errors = [refused.message]
         else:
             if given:
+                found = {
+                    user.id: user
+                    for user in session.scalars(
+                        select(User).where(User.id.in_([row.user_id for row in given]))
+                    )
+                }
+                people = [found[row.user_id] for row in given]
                 accounts.record(
                     session,
                     signed_in_user(),
                     "points.award",
-                    filled(form.reason).strip(),
+                    manual.named(people),
                     now=clock.now(),
+                    reason=filled(form.reason).strip(),
                     points=form.points.data,
-                    people=form.names(),
+                    people=[person.username for person in people],
                 )
             session.commit()
             flash(
@@ -378,7 +403,13 @@ def award() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("points.admin_index"))
-    return render_template("points/award.html", form=form)
+    return render_template(
+        "points/award.html", form=form, max_people=MAX_MANUAL_PEOPLE, reason_length=REASON_LENGTH
+    )
+
+
+def _not_taken_back(form: ReverseForm) -> None:
+    flash(_("Not taken back: %(errors)s", errors=" ".join(str(e) for e in form.reason.errors)), "error")
 
 
 @bp.route("/admin/points/awards/<int:award_id>/reverse", methods=["POST"])
@@ -387,7 +418,7 @@ def reverse(award_id: int) -> ResponseReturnValue:
     session = db.session()
     form = ReverseForm()
     if not form.validate_on_submit():
-        flash(_("Give the reason: it is shown to the person and on the ledger."), "error")
+        _not_taken_back(form)
         return redirect(url_for("points.admin_index"))
     try:
         row = service.reverse(session, signed_in_user(), award_id, filled(form.reason))
@@ -397,11 +428,54 @@ def reverse(award_id: int) -> ResponseReturnValue:
         session,
         signed_in_user(),
         "points.reverse",
-        filled(form.reason).strip(),
+        manual.named([session.scalars(select(User).where(User.id == row.user_id)).one()]),
         now=clock.now(),
-        award_id=award_id,
+        reason=filled(form.reason).strip(),
         points=row.points,
+        award_id=award_id,
     )
     session.commit()
     flash(_("The award was taken back."), "success")
+    if len(manual.batch(session, award_id).members) > 1:
+        return redirect(url_for("points.batch", award_id=award_id))
+    return redirect(url_for("points.admin_index"))
+
+
+@bp.route("/admin/points/batches/<int:award_id>")
+@allow(Role.ADMIN)
+def batch(award_id: int) -> ResponseReturnValue:
+    """One form's award: who it gave what, each one's state, and taking back all that still stand."""
+    try:
+        found = manual.batch(db.session(), award_id)
+    except DomainError:
+        abort(404)
+    return render_template("points/batch.html", batch=found, form=ReverseForm())
+
+
+@bp.route("/admin/points/batches/<int:award_id>/reverse", methods=["POST"])
+@allow(Role.ADMIN)
+def reverse_batch(award_id: int) -> ResponseReturnValue:
+    session = db.session()
+    form = ReverseForm()
+    if not form.validate_on_submit():
+        _not_taken_back(form)
+        return redirect(url_for("points.batch", award_id=award_id))
+    try:
+        found = manual.batch(session, award_id)
+        rows = manual.reverse_batch(session, signed_in_user(), award_id, filled(form.reason))
+    except DomainError as refused:
+        return _refused(refused, "points.batch", award_id=award_id)
+    accounts.record(
+        session,
+        signed_in_user(),
+        "points.reverse_batch",
+        manual.named([member.person for member in found.open]),
+        now=clock.now(),
+        reason=filled(form.reason).strip(),
+        points=found.first.points,
+        award=found.first.reason,
+        people=[member.person.username for member in found.open],
+    )
+    session.commit()
+    flash(_("The award was taken back from %(n)d people.", n=len(rows)), "success")
     return redirect(url_for("points.admin_index"))

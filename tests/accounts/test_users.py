@@ -104,7 +104,7 @@ def test_audit_log_shows_actions_and_details_in_words(admin, people, client):
     )
     rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
     assert '<td data-action="user.update">修改人员信息</td>' in rows
-    assert "角色: 干警 → 支部书记" in rows and "所在支部: 第一党支部 → 第二党支部" in rows
+    assert "角色：干警 → 支部书记" in rows and "所在支部：第一党支部 → 第二党支部" in rows
     assert "branch_id" not in rows and ">user.update<" not in rows
 
 
@@ -129,7 +129,7 @@ def test_audit_log_names_a_branch_by_its_path_as_every_branch_may_have_a_group_o
         data={"display_name": "赵敏", "branch_id": str(there.id), "role": "cadre"},
     )
     rows = client.get("/admin/audit").get_data(as_text=True).split('id="audit"')[1]
-    assert "所在支部: 第一党支部 / 第二党小组 → 第三党支部 / 第二党小组" in rows
+    assert "所在支部：第一党支部 / 第二党小组 → 第三党支部 / 第二党小组" in rows
 
 
 def test_the_audit_log_finds_what_the_system_did_by_the_word_it_shows_for_it(admin, people, client):

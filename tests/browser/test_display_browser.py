@@ -231,7 +231,7 @@ def test_the_notice_and_学习强国_panels_fit_a_1920x1080_screen(app, people, 
 
     expect(display).to_have_attribute("data-shown", "publication", timeout=WAIT_MS)
     expect(screen.locator("#display-title")).to_have_text("最新积分公示")
-    expect(screen.locator(".notice-title")).to_have_text("积分公示（2026-04-13 至 2026-04-19）")
+    expect(screen.locator(".notice-title")).to_have_text("积分公示（2026年4月13日至4月19日）")
     expect(screen.locator(".column-branches tbody tr")).to_have_count(3)
     expect(screen.locator(".column-branches tbody tr").first).to_contain_text("第一党支部")
     expect(screen.locator(".column-people .column-title")).to_have_text("积分前列")

@@ -4,7 +4,7 @@ table wider than the screen scrolls sideways under a hint that says so."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -14,6 +14,10 @@ from studyhall.access import Claim
 from studyhall.accounts.models import Role, User
 from studyhall.accounts.service import begin_session
 from studyhall.exams import service
+from studyhall.points import publications
+from studyhall.points import service as points
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
 from tests.browser.conftest import screenshot
 from tests.browser.test_accounts_browser import sign_in
 from tests.conftest import START
@@ -119,3 +123,50 @@ def test_branch_paths_dates_and_times_used_stay_whole_in_the_roster_results_and_
     phone.goto(f"/branch/exams/{exam_id}/roster")
     whole(f'.roster tr[data-username="10003"] td:has-text("{path}")')
     screenshot(phone, "roster-phone")
+
+
+def test_a_notice_and_the_points_admin_pages_are_no_wider_than_a_390_px_phone(phone, app, people, frozen_now):
+    """A notice's branch tables scroll in their own box (so the 备注 column can be reached), and the
+    hidden label of a take-back form stays in its table's box instead of widening the page."""
+    phone.set_viewport_size({"width": 390, "height": 844})
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    second = people.branch("第二党支部", root)
+    group = people.branch("第一党小组", first)
+    admin = people.user("admin1", Role.ADMIN, root, name="党务干部")
+    for n, (branch, name) in enumerate([(group, "欧阳建国"), (first, "司马晓燕"), (second, "诸葛明")]):
+        people.user(f"1000{n}", branch=branch, name=name)
+    monday = frozen_now(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
+    with app.app_context(), db.new_session() as session:
+        actor = session.get(User, admin.id)
+        points.award_by_hand(session, actor, ["10000"], 5, "参加全院演讲比赛获一等奖", "one", now=START)
+        points.award_by_hand(session, actor, ["10001", "10002"], 3, "参加主题党日志愿服务", "two", now=START)
+        notice = publications.publish(
+            session,
+            actor,
+            Span(Period.WEEK, date(2026, 4, 13)),
+            None,
+            publications.Highlights(top_n=1, threshold=4),
+            now=monday,
+        )
+        session.commit()
+        notice_id = notice.id
+
+    def fits(path: str) -> None:
+        phone.goto(path)
+        expect(phone.locator("main")).to_be_visible()
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+
+    sign_in(phone, "admin1")
+    expect(phone).to_have_url("/")
+    fits(f"/points/publications/{notice_id}")
+    note = phone.locator(".publication-branch").first.locator("th", has_text="备注")
+    assert note.evaluate("th => th.closest('.table-wrap') !== null")  # reached by scrolling its table
+    screenshot(phone, "publication-phone-390")
+    fits("/admin/points/")
+    expect(phone.locator("#manual-awards label.visually-hidden")).to_have_count(1)
+    screenshot(phone, "admin-points-phone-390")
+    phone.locator("#manual-awards a", has_text="2").click()
+    expect(phone.locator("#batch-members")).to_be_visible()
+    fits(phone.url)

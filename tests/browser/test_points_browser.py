@@ -14,6 +14,7 @@ from studyhall.points import service
 from studyhall.points.service import RuleKey
 from tests.browser.conftest import screenshot
 from tests.browser.test_accounts_browser import sign_in
+from tests.browser.test_phone_layout_browser import LINES
 from tests.conftest import START
 
 
@@ -49,3 +50,27 @@ def test_a_cadre_reads_my_points_on_a_phone_and_finds_themself_on_the_board(phon
     expect(phone.locator("#board tbody tr").first).to_contain_text("李晓燕")
     expect(phone.locator("#my-place")).to_contain_text("第 2 名")
     screenshot(phone, "leaderboard-phone")
+
+
+def test_on_a_desktop_my_points_cards_keep_a_place_on_one_line_and_the_chart_its_drawn_size(
+    page, app, people, frozen_now
+):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    people.user("admin1", Role.ADMIN, root)
+    people.user("10001", branch=first, name="王建国")
+    for n in range(12):
+        people.user(f"2{n:04d}", branch=first)
+        give(app, f"2{n:04d}", 10 + n, f"往期{n}", START - timedelta(weeks=n % 8))
+    give(app, "10001", 3, "参加主题党日志愿服务", START - timedelta(weeks=1))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, "10001")
+    page.goto("/points/")
+    place = page.locator('#totals [data-period="all"] .hint').first
+    expect(place).to_contain_text("（上榜 13 人）")
+    assert place.evaluate(LINES) == 1
+    chart = page.locator("#weeks-chart")
+    assert chart.evaluate("svg => svg.getBoundingClientRect().width") <= 32 * 16
+    label = chart.locator("text").last  # a week's date under its bar, at about the page's small print
+    assert label.evaluate("t => t.getScreenCTM().a * parseFloat(t.getAttribute('font-size'))") <= 14
+    screenshot(page, "my-points-desktop", full_page=False)

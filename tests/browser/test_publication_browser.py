@@ -3,10 +3,12 @@ numbered, the 公示期 under the title and the issuer and date at the foot."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from studyhall import db
@@ -50,7 +52,7 @@ def test_a_notice_prints_on_a4_with_a_page_per_branch_and_the_highlights_in_blac
     sign_in(page, "20001")
     page.get_by_role("link", name="积分公示").click()
     page.get_by_role("link", name=re.compile("积分公示")).last.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("积分公示（2026-04-13 至 2026-04-19）")
+    expect(page.get_by_role("heading", level=1)).to_have_text("积分公示（2026年4月13日至4月19日）")
     expect(page.get_by_role("button", name="打印")).to_be_visible()
     screenshot(page, "publication")
 
@@ -130,3 +132,34 @@ def test_a_notice_with_学习强国_figures_prints_their_two_columns_headed_by_t
     table = page.locator(".publication-branch table").first
     assert table.evaluate("t => t.getBoundingClientRect().right") <= 703
     screenshot(page, "publication-xxqg-print")
+
+
+def test_every_printed_page_of_a_withdrawn_notice_says_it_was_withdrawn(app, page, people, frozen_now):
+    root = people.branch("机关党委")
+    first = people.branch("第一党支部", root)
+    second = people.branch("第二党支部", root)
+    admin = people.user("admin1", Role.ADMIN, root, name="党务干部")
+    for n in range(70):  # 第一党支部's list runs over two A4 pages
+        people.user(f"1{n:04d}", branch=first, name=f"干警{n:02d}")
+    people.user("20001", branch=second, name="张三")
+    monday = frozen_now(datetime(2026, 4, 20, 1, 0, tzinfo=UTC))
+    with app.app_context(), db.new_session() as session:
+        actor = session.get(User, admin.id)
+        publication = publications.publish(
+            session, actor, Span(Period.WEEK, date(2026, 4, 13)), None, publications.Highlights(), now=monday
+        )
+        publications.withdraw(session, actor, publication.id, "统计口径有误", now=monday)
+        session.commit()
+        publication_id = publication.id
+
+    sign_in(page, "20001")
+    expect(page).to_have_url("/")
+    page.goto(f"/points/publications/{publication_id}")
+    expect(page.locator("#withdrawn-note")).to_contain_text("统计口径有误")
+    expect(page.locator("#objection-period")).to_have_count(0)
+    page.emulate_media(media="print")
+    reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    texts = ["".join(pdf_page.extract_text().split()) for pdf_page in reader.pages]
+    assert len(texts) >= 4  # the summary, 第一党支部 on two pages or more, 第二党支部
+    assert all("已撤回" in text for text in texts), [text[:60] for text in texts]
+    screenshot(page, "publication-withdrawn-print")

@@ -72,8 +72,8 @@ def test_the_notice_panel_shows_its_title_the_党支部_by_average_and_its_first
     shown = panel(client, token, "publication")
     assert shown is not None
     assert shown["title"] == "最新积分公示"
-    assert shown["notice_title"] == "积分公示（2026-04-13 至 2026-04-19）"
-    assert shown["period"] == "2026-04-13 至 2026-04-19"
+    assert shown["notice_title"] == "积分公示（2026年4月13日至4月19日）"
+    assert shown["period"] == "2026年4月13日至4月19日"
     assert shown["branches"] == [
         {"rank": 1, "name": "第二党支部", "average": 5.0},
         {"rank": 2, "name": "第一党支部", "average": 3.0},

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from studyhall import db
 from studyhall.accounts import levels
-from studyhall.accounts.models import User
-from studyhall.points import boards, periods, service
+from studyhall.accounts.models import AuditEvent, User
+from studyhall.points import boards, mine, periods, service
 from studyhall.points.models import Period, PointAward
 from studyhall.points.periods import Span
 from studyhall.points.service import RuleKey
@@ -274,3 +274,137 @@ def test_a_secretary_opens_the_boards_on_their_own_branch_and_may_still_choose_t
         assert {"王建国", "张三"} <= set(
             board_names(client_for(app, others).get("/points/board?period=week").get_data(as_text=True))
         )
+
+
+def rule_form(rule_id: int, **values: str) -> dict[str, str]:
+    return {f"rule{rule_id}-{key}": value for key, value in values.items()}
+
+
+def login_rule_id(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        found = service.rule(session, RuleKey.LOGIN)
+        session.commit()
+        return found.id
+
+
+def field_error(page: str, rule_id: int, name: str) -> str:
+    """The error shown under one field of one rule's form ('' if none)."""
+    found = re.search(rf'id="rule{rule_id}-{name}-error">([^<]*)<', page)
+    return found.group(1) if found else ""
+
+
+def test_caps_that_would_give_nothing_or_less_than_one_action_are_refused_on_their_field(app, org):
+    rule_id = login_rule_id(app)
+    admin = client_for(app, "admin1")
+    refused = [  # (points, daily cap, weekly cap), the field at fault and what it says
+        (("3", "2", ""), "daily_cap", "At least the points per action (3)"),
+        (("1", "", "0"), "weekly_cap", "A cap of 0 gives nothing"),
+        (("1", "0", ""), "daily_cap", "A cap of 0 gives nothing"),
+        (("2", "5", "3"), "weekly_cap", "At least the daily cap (5)"),
+        (("0", "", ""), "points", "0 points gives nothing"),
+    ]
+    for (points, daily, weekly), name, message in refused:
+        data = rule_form(rule_id, points=points, daily_cap=daily, weekly_cap=weekly, enabled="y")
+        page = admin.post(f"/admin/points/rules/{rule_id}", data=data)
+        assert page.status_code == 200, data
+        html = page.get_data(as_text=True)
+        assert field_error(html, rule_id, name).startswith(message), (data, html)
+        assert "was not saved" in html
+    with app.app_context(), db.new_session() as session:
+        assert service.rule(session, RuleKey.LOGIN).version == 1  # none of them saved
+    # Out of use, the rule gives nothing anyway: its numbers are checked when it is put in use.
+    off = rule_form(rule_id, points="3", daily_cap="2")
+    assert admin.post(f"/admin/points/rules/{rule_id}", data=off).status_code == 302
+    on = admin.post(f"/admin/points/rules/{rule_id}", data={**off, f"rule{rule_id}-enabled": "y"})
+    on_error = field_error(on.get_data(as_text=True), rule_id, "daily_cap")
+    assert on_error.startswith("At least the points per action")
+    with app.app_context(), db.new_session() as session:
+        kept = service.rule(session, RuleKey.LOGIN)
+        assert (kept.version, kept.points, kept.daily_cap, kept.enabled) == (2, 3, 2, False)
+
+
+def test_saving_a_rule_unchanged_makes_no_version_and_no_audit_entry(app, org):
+    rule_id = login_rule_id(app)
+    admin = client_for(app, "admin1")
+    same = rule_form(rule_id, points="1", daily_cap="1", enabled="y")  # as shipped
+    page = admin.post(f"/admin/points/rules/{rule_id}", data=same, follow_redirects=True)
+    assert "Nothing changed" in page.get_data(as_text=True)
+    with app.app_context(), db.new_session() as session:
+        assert service.rule(session, RuleKey.LOGIN).version == 1
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "points.rule")).all() == []
+
+
+def test_my_points_cards_say_done_for_today_by_result_and_when_the_weeks_cap_is_reached(app, org, frozen_now):
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        login = service.rule(session, RuleKey.LOGIN)
+        service.edit_rule(session, admin, login.id, service.RuleChange(1, 1, 1, True), now=START)
+        session.commit()
+    cadre = client_for(app, "10001")  # Wednesday's sign-in: 1/1 today, the week's 1 reached
+
+    def card(key: str) -> str:
+        page = cadre.get("/points/").get_data(as_text=True)
+        return page.split(f'data-rule="{key}">')[1].split("</li>")[0]
+
+    today = card("login")
+    assert "1/1" in today and "Done for today" in today and "Earn here" not in today
+    exam = card("exam")
+    assert '<strong class="point-card-score">0</strong> <span class="point-card-max">by result</span>' in exam
+    assert "Earn here" in exam
+    frozen_now(START + timedelta(days=1))
+    cadre.get("/")  # Thursday: the sign-in gives nothing, the week's cap being reached
+    thursday = card("login")
+    assert "0/1" in thursday and "Weekly cap reached: nothing more until Monday" in thursday
+    assert "Earn here" not in thursday
+
+
+def test_a_rules_text_reads_as_one_sentence_with_its_numbers(app, org):
+    cadre = app.test_client()
+    cadre.post("/login", data={"username": "10001", "password": PASSWORD})
+    page = cadre.get("/points/").get_data(as_text=True)  # in Chinese, as a cadre reads it
+    assert "每日首次登录。每次 1 分，每日上限 1 分。" in page
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin1", "password": PASSWORD})
+    rules = admin.get("/admin/points/").get_data(as_text=True)
+    assert "每有效阅读一篇。每次 1 分，每日上限 6 分。相应功能上线后即可启用。" in rules
+    exam = rules.split('id="rule-exam"')[1].split("</form>")[0]
+    assert "此处只设上限及是否使用。" in exam and "积分在每场测试中设定" not in exam
+
+
+def test_the_board_links_the_readers_place_to_the_page_that_holds_it(app, org, people):
+    for n in range(60):
+        people.user(f"3{n:04d}", branch=org["second"], name=f"干警{n:02d}")
+        give(app, f"3{n:04d}", 100 - n, "a")
+    give(app, "10001", 2, "a")  # behind all 60 and, signing in, 3 points: place 61
+    cadre = client_for(app, "10001")
+    first = cadre.get("/points/board?period=week").get_data(as_text=True)
+    assert "place 61" in first
+    link = re.search(r'<a id="my-page" href="([^"]+)">See my row, on page 2</a>', first)
+    assert link and "page=2" in link.group(1) and link.group(1).endswith("#my-row")
+    second = cadre.get(link.group(1).replace("&amp;", "&").split("#")[0]).get_data(as_text=True)
+    assert '<tr class="me" id="my-row">' in second and 'id="my-page"' not in second
+
+
+def test_a_past_period_is_headed_by_its_dates_and_the_group_board_speaks_of_groups(app, org):
+    cadre = app.test_client()
+    cadre.post("/login", data={"username": "10001", "password": PASSWORD})
+    week = cadre.get("/points/board?period=week&start=2026-03-04").get_data(as_text=True)
+    assert "<h1>积分榜 · 人员 · 2026年3月2日至3月8日</h1>" in week
+    month = cadre.get("/points/board?period=month&start=2026-03-04").get_data(as_text=True)
+    assert "2026年3月</h1>" in month
+    groups = cadre.get("/points/board?board=group&period=week").get_data(as_text=True)
+    footnote = groups.split("</table>")[1]
+    assert "人少的党小组也能公平比较" in footnote and "支部" not in footnote.replace("党小组", "")
+
+
+def test_the_home_pages_points_give_today_and_this_week_and_the_way_to_my_points(app, org):
+    give(app, "10001", 4, "last week", at=START - timedelta(days=7))
+    give(app, "10001", 5, "tuesday", at=START - timedelta(days=1))
+    give(app, "10001", 2, "today")
+    with app.app_context(), db.new_session() as session:
+        cadre = session.scalars(select(User).where(User.username == "10001")).one()
+        glance = mine.glance(session, cadre, now=START)
+    assert glance == mine.Glance(today=2, week=7)
+    home = client_for(app, "10001").get("/").get_data(as_text=True)  # signing in gives today's point
+    assert 'Today <strong data-period="day">3</strong> pts' in home
+    assert 'This week <strong data-period="week">8</strong> pts' in home and 'href="/points/"' in home

@@ -219,7 +219,7 @@ def test_the_xlsx_export_holds_the_frozen_rows_and_each_branchs_totals(app, org,
     workbook = load_workbook(io.BytesIO(response.data))
     people, branches = workbook.worksheets
     lines = list(people.iter_rows(values_only=True))
-    assert lines[0][0] == "Points notice, 2026-04-13 to 2026-04-19"
+    assert lines[0][0] == "Points notice, Apr 13, 2026 – Apr 19"
     assert lines[1][0] == "Published 2026-04-20 09:00"
     assert lines[3] == ("Rank", "Full name", "工号", "党支部", "党小组", "Points", "Note")
     assert lines[4] == (1, "王建国", "10001", "第一党支部", None, 7, None)
@@ -302,7 +302,7 @@ def test_the_weekly_notice_is_published_at_monday_0800_in_shanghai_once(app, org
         assert publication.scheduled and publication.published_by_id is None and publication.top_n == 3
         assert publication.people[0]["name"] == "王建国"
     listing = client_for(app, "10001").get("/points/publications/").get_data(as_text=True)
-    assert "On schedule" in listing and "2026-04-13 to 2026-04-19" in listing
+    assert "On schedule" in listing and "Apr 13, 2026 – Apr 19" in listing
 
 
 def test_a_server_down_over_the_weekend_publishes_what_fell_due_when_it_is_back_once(app, org, frozen_now):
@@ -540,3 +540,41 @@ def test_the_schedule_carries_学习强国_figures_when_asked_and_says_so_when_t
     assert '<th scope="col" class="xxqg">Gain (no earlier export)</th>' in reader.get(
         f"/points/publications/{second_id}"
     ).get_data(as_text=True)
+
+
+def test_a_withdrawn_notice_drops_its_objection_period_and_says_by_whom_and_why(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    publication_id = publish_week(app)
+    admin = client_for(app, "admin1")
+    admin.post("/language", data={"lang": "zh_Hans_CN"})
+    shown = f"/points/publications/{publication_id}"
+    assert 'id="objection-period"' in admin.get(shown).get_data(as_text=True)
+    withdraw = f"/admin/points/publications/{publication_id}/withdraw"
+    too_long = admin.post(withdraw, data={"reason": "误" * 201}, follow_redirects=True).get_data(as_text=True)
+    assert "未撤回：过长：最多 200 字（现为 201 字）。" in too_long and "请填写撤回理由" not in too_long
+    assert not stored(app, publication_id).withdrawn
+    admin.post(withdraw, data={"reason": "统计口径有误"})
+    page = admin.get(shown).get_data(as_text=True)
+    page = page[page.index('<article class="publication is-withdrawn"') : page.index("</article>")]
+    assert 'id="objection-period"' not in page and "如有异议" not in page
+    assert re.search(r"已撤回（管理员，2026-04-20 09:00）。理由：统计口径有误", page)
+    # Printed, each 党支部's page carries the mark and every page the stamp (tests/browser prints it).
+    assert page.count("<strong>已撤回</strong>") == 2 and 'class="withdrawn-stamp"' in page
+
+
+def test_a_notice_says_its_period_in_words_and_one_of_a_single_branch_ranks_no_branches(app, org, frozen_now):
+    give(app, "10001", 7, "a")
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    whole = publish_week(app)
+    single = publish_week(app, branch=str(org["first"].id))
+    reader = client_for(app, "10001")
+    reader.post("/language", data={"lang": "zh_Hans_CN"})
+    page = notice(reader.get(f"/points/publications/{whole}").get_data(as_text=True))
+    assert "时段：4月13日至4月19日" not in page and "时段：2026年4月13日至4月19日" in page
+    assert "按人均排第 1 名" in page and 'id="summary"' in page
+    one = notice(reader.get(f"/points/publications/{single}").get_data(as_text=True))
+    assert "按人均排第" not in one and 'id="summary"' not in one and "党支部按人均积分排名" not in one
+    assert "3 人，合计 7 分，人均 2.3 分" in one
+    listing = reader.get("/points/publications/").get_data(as_text=True)
+    assert listing.count("2026年4月13日至4月19日") == 2

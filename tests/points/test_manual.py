@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from studyhall import db
 from studyhall.accounts.models import AuditEvent, User
-from studyhall.points.service import MAX_MANUAL_PEOPLE as MAX_PEOPLE
 from studyhall.points.models import PointAward
+from studyhall.points.service import MAX_MANUAL_PEOPLE
 from tests.points.test_pages import client_for
 
 
@@ -110,11 +110,12 @@ def test_a_taken_back_award_shows_its_reason_and_its_audit_entry_names_the_perso
 
 def test_a_form_naming_more_than_500_people_is_refused_with_how_many_it_named(app, org):
     admin = client_for(app, "admin1")
-    names = " ".join(f"{n:05d}" for n in range(MAX_PEOPLE + 1))
+    names = " ".join(f"{n:05d}" for n in range(MAX_MANUAL_PEOPLE + 1))
     refused = award(admin, names)
     assert refused.status_code == 200
-    assert f"At most {MAX_PEOPLE} people in one award (this names {MAX_PEOPLE + 1})" in refused.get_data(
-        as_text=True
+    assert (
+        f"At most {MAX_MANUAL_PEOPLE} people in one award (this names {MAX_MANUAL_PEOPLE + 1})"
+        in refused.get_data(as_text=True)
     )
     assert ledger(app) == []
 

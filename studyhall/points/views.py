@@ -149,6 +149,7 @@ def board() -> str:
     tree = levels.Tree.read(session)
     page_number = max(1, request.args.get("page", 1, type=int))
     my_page = None
+    without: tuple[int, list[tuple[str, str]]] | None = None
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
     previous = xxqg.previous_snapshot(session, snapshot) if snapshot else None
@@ -180,6 +181,8 @@ def board() -> str:
         figures = xxqg.figures(session, [row.user_id for row in rows])
         if me is not None and me.points:  # the page that holds the reader's own row
             my_page = (me.rank - 1) // PER_PAGE + 1
+        if page_number * PER_PAGE >= total:  # after the last of those with points: who has none
+            without = boards.without_points(session, span, branch_ids=within)
     else:
         level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         page = Page(
@@ -199,6 +202,7 @@ def board() -> str:
         page=page,
         me=me,
         my_page=my_page,
+        without=without,
         snapshot=snapshot,
         previous=previous,
         total_label=xxqg.total_label(snapshot.exported_on) if snapshot else "",

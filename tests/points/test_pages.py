@@ -82,6 +82,15 @@ def test_an_administrator_of_the_organisation_itself_is_on_no_board(app, org):
     assert 'id="not-ranked"' not in cadre and "place 1 (1 with points)" in cadre
 
 
+def test_the_last_page_of_a_board_names_those_without_points(app, org):
+    give(app, "10001", 7, "a")
+    html = client_for(app, "10001").get("/points/board?period=week").get_data(as_text=True)
+    without = html.split('id="without-points"')[1].split("</section>")[0]
+    # 书记甲, 李晓燕 and 张三 have none this week; the administrator of the 机关党委 is on no board.
+    assert "Without points in this period: 3" in without
+    assert all(name in without for name in ("书记甲", "李晓燕", "张三")) and "管理员" not in without
+
+
 def test_branch_boards_rank_by_the_average_per_member(app, org):
     give(app, "10001", 6, "a")
     give(app, "10002", 0, "a")

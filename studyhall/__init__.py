@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.plans.document_views import bp as documents_bp
     from studyhall.points.publication_views import bp as publications_bp
     from studyhall.points.views import bp as points_bp
     from studyhall.system.views import bp as system_bp
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(display_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(exams_api_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_admin_bp)

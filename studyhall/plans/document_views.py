@@ -89,7 +89,8 @@ def index() -> ResponseReturnValue:
         else:
             session.commit()
             flash(
-                _("%(name)s is uploaded as document %(id)d.", name=document.filename, id=document.id), "success"
+                _("%(name)s is uploaded as document %(id)d.", name=document.filename, id=document.id),
+                "success",
             )
             return redirect(url_for("documents.index"))
     return render_template(

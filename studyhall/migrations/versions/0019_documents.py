@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("page_sizes", sa.JSON(), nullable=False),
         sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
         sa.Column("uploaded_at", studyhall.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["uploaded_by_id"], ["user.id"], name=op.f("fk_document_uploaded_by_id_user")),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["user.id"], name=op.f("fk_document_uploaded_by_id_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_document")),
     )
     with op.batch_alter_table("document", schema=None) as batch_op:

@@ -33,6 +33,7 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.plans import document_formats, documents, reading
 from studyhall.plans import service as plans
 from studyhall.plans.documents import Document, DocumentKind
+from studyhall.plans.models import PlanItem
 
 bp = Blueprint("documents", __name__)
 _PICTURE_NAME = re.compile(r"^[1-9][0-9]{0,5}\.(png|jpg|gif)$")
@@ -189,9 +190,9 @@ def beat(item_id: int) -> ResponseReturnValue:
 
 
 @bp.app_template_global()
-def reading_panel(mine: plans.MyItem) -> reading.Panel:
-    """For the item page (templates/plans/_reading.html): its document and the time counted."""
-    return reading.panel(db.session(), mine)
+def reading_panel(item: PlanItem, mine: plans.MyItem | None) -> reading.Panel:
+    """For an item's page (templates/plans/_reading.html): its document and the time counted."""
+    return reading.panel(db.session(), item, mine)
 
 
 @bp.app_template_filter()

@@ -86,24 +86,24 @@ def store(
     received, digest, size, head = _receive(stream, root, limits[form.kind])
     try:
         form.check_head(extension, head)
-        relative = f"{digest[:2]}/{digest}{extension}"
+        document = Document(
+            kind=form.kind,
+            filename=name,
+            content_type=form.content_types[extension],
+            size=size,
+            sha256=digest,
+            path=f"{digest[:2]}/{digest}{extension}",
+            uploaded_by_id=actor.id,
+            uploaded_at=now,
+        )
+        session.add(document)
+        session.flush()  # its id names its pictures' addresses
+        form.prepare(document, received, parts_folder(root, document), image_url)
+        # Kept only once it has been read: a refused file leaves nothing behind.
         (root / digest[:2]).mkdir(mode=0o700, exist_ok=True)
-        os.replace(received, root / relative)  # the same bytes if this file was uploaded before
+        os.replace(received, root / document.path)  # the same bytes if this file was uploaded before
     finally:
         received.unlink(missing_ok=True)
-    document = Document(
-        kind=form.kind,
-        filename=name,
-        content_type=form.content_types[extension],
-        size=size,
-        sha256=digest,
-        path=relative,
-        uploaded_by_id=actor.id,
-        uploaded_at=now,
-    )
-    session.add(document)
-    session.flush()  # its id names its pictures' addresses
-    form.prepare(document, root / relative, parts_folder(root, document), image_url)
     accounts.record(session, actor, "document.upload", name, now=now, document_id=document.id, size=size)
     return document
 

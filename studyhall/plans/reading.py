@@ -81,10 +81,11 @@ class Panel:
     reading: Reading | None  # None: the item counts no time
 
 
-def panel(session: Session, mine: plans.MyItem) -> Panel:
-    item, progress = mine.item, mine.progress
+def panel(session: Session, item: PlanItem, mine: plans.MyItem | None) -> Panel:
+    """The item's panel; without `mine` (an editor's preview), its document and no time."""
     document = session.get(Document, item.document_id) if item.document_id is not None else None
     reading = None
-    if counts_time(item) and item.min_seconds is not None:
-        reading = Reading(progress.seconds if progress else 0, item.min_seconds, mine.done)
+    if mine is not None and counts_time(item) and item.min_seconds is not None:
+        seconds = mine.progress.seconds if mine.progress else 0
+        reading = Reading(seconds, item.min_seconds, mine.done)
     return Panel(item, document, reading)

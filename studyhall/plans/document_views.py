@@ -112,7 +112,7 @@ def show(document_id: int) -> ResponseReturnValue:
 
 def _viewable(document_id: int) -> Document:
     try:
-        return documents.viewable(db.session(), signed_in_user(), document_id, now=clock.now())
+        return reading.document_for(db.session(), signed_in_user(), document_id, now=clock.now())
     except DomainError:
         raise NotFound() from None
 

@@ -23,11 +23,10 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from studyhall.accounts import service as accounts
-from studyhall.accounts.models import Role, User
+from studyhall.accounts.models import User
 from studyhall.db import Base, UTCDateTime, string_enum
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans import service as plans
-from studyhall.plans.models import Plan, PlanItem
+from studyhall.plans.models import ItemKind
 
 CHUNK = 1024 * 1024
 MAX_FILENAME = 255
@@ -37,6 +36,10 @@ class DocumentKind(enum.StrEnum):
     DOCX = "docx"  # shown as HTML converted at upload
     PDF = "pdf"  # shown as page images, each rendered when first asked for
     VIDEO = "video"  # .mp4 or .webm, served in ranges so a phone can seek
+
+
+# What each kind of item shows: a text to read, a video to watch.
+SHOWN_BY = {ItemKind.READ: (DocumentKind.DOCX, DocumentKind.PDF), ItemKind.WATCH: (DocumentKind.VIDEO,)}
 
 
 class Document(Base):
@@ -138,25 +141,28 @@ def _receive(stream: IO[bytes], root: Path, limit: int) -> tuple[Path, str, int,
     return path, digest.hexdigest(), size, head
 
 
-def viewable(session: Session, user: User, document_id: int, *, now: datetime) -> Document:
-    """A document the person may open: administrators and secretaries (who plan) any; anyone else
-    one that an item meant for them shows. Anyone else's is not found."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise DomainError(_("No such document."), ErrorCode.NOT_FOUND)
-    if user.role in (Role.ADMIN, Role.SECRETARY):
-        return document
-    shown = session.scalar(
-        select(PlanItem.id)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .where(PlanItem.document_id == document_id, plans.for_person(session, user, now))
-        .limit(1)
-    )
-    if shown is None:
-        raise DomainError(_("No such document."), ErrorCode.NOT_FOUND)
-    return document
-
-
 def latest(session: Session, limit: int = 200) -> list[Document]:
     """The documents to choose from when planning, newest first."""
     return list(session.scalars(select(Document).order_by(Document.id.desc()).limit(limit)))
+
+
+def attachable(session: Session, item_kind: ItemKind, limit: int = 200) -> list[Document]:
+    """The documents an item of this kind can show, newest first: the item form's choices."""
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.kind.in_(SHOWN_BY.get(item_kind, ())))
+            .order_by(Document.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def check_attachable(session: Session, document_id: int, item_kind: ItemKind) -> None:
+    """Refuse a document that does not exist or that an item of this kind cannot show."""
+    document = session.get(Document, document_id)
+    if document is None or document.kind not in SHOWN_BY.get(item_kind, ()):
+        raise DomainError(
+            _("Choose a document the item can show: a .docx or PDF to read, a video to watch."),
+            ErrorCode.INVALID,
+        )

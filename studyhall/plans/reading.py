@@ -1,4 +1,5 @@
-"""Reading (and watching) time, measured on the server from the heartbeats of an open item page.
+"""What a reader gets of a read or watch item: its document (only if the item is meant for them), and
+reading (or watching) time, measured on the server from the heartbeats of the open item page.
 
 The page beats every few seconds while it is visible and its reader is active (static/js/reading.js).
 Each beat counts the time since the previous one, but at most MAX_BEAT, and nothing when the previous
@@ -13,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhall.accounts.models import User
+from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.plans import kinds
 from studyhall.plans import service as plans
 from studyhall.plans.documents import Document
-from studyhall.plans.models import PlanItem, ProgressState
+from studyhall.plans.models import Plan, PlanItem, ProgressState
 
 MAX_BEAT = timedelta(seconds=20)  # the page beats every 15 s; a late beat counts a little more, no more
 GAP = timedelta(seconds=45)  # three missed beats: the reader was gone, and a new span begins
@@ -69,6 +71,25 @@ def beat(session: Session, user: User, item_id: int, *, resume: bool, now: datet
     if item.min_seconds is not None and progress.seconds >= item.min_seconds:
         plans.mark_done(session, user, item, now=now)
     return Reading(progress.seconds, item.min_seconds, progress.state is ProgressState.DONE)
+
+
+def document_for(session: Session, user: User, document_id: int, *, now: datetime) -> Document:
+    """A document the person may open: administrators and secretaries (who plan) any; anyone else
+    one that an item meant for them shows. Anyone else's is not found."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise DomainError(_("No such document."), ErrorCode.NOT_FOUND)
+    if user.role in (Role.ADMIN, Role.SECRETARY):
+        return document
+    shown = session.scalar(
+        select(PlanItem.id)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(PlanItem.document_id == document_id, plans.for_person(session, user, now))
+        .limit(1)
+    )
+    if shown is None:
+        raise DomainError(_("No such document."), ErrorCode.NOT_FOUND)
+    return document
 
 
 @dataclass(frozen=True)

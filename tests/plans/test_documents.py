@@ -18,6 +18,7 @@ from werkzeug.test import encode_multipart
 
 from studyhall import db
 from studyhall.accounts.models import AuditEvent, Branch
+from studyhall.errors import DomainError
 from studyhall.plans import document_formats, documents
 from studyhall.plans import service as plans
 from studyhall.plans.documents import Document, DocumentKind
@@ -335,3 +336,18 @@ def test_only_planners_list_and_upload_documents(app, client, session, org, auth
     auth.login("sec1")
     assert upload(client, "支部.pdf", files.pdf()).status_code == 302
     assert only_document(session).uploaded_by_id == user(session, "sec1").id
+
+
+def test_a_reading_item_takes_a_text_and_a_watching_item_a_video(app, client, session, signed_in_admin):
+    upload(client, "党课.mp4", files.mp4())
+    upload(client, "通知.pdf", files.pdf(pages=1))
+    upload(client, "材料.docx", files.study_docx())
+    video, notice, text = session.scalars(select(Document).order_by(Document.id)).all()
+    assert [row.id for row in documents.attachable(session, ItemKind.READ)] == [text.id, notice.id]
+    assert [row.id for row in documents.attachable(session, ItemKind.WATCH)] == [video.id]
+    assert documents.attachable(session, ItemKind.MEETING) == []
+    documents.check_attachable(session, text.id, ItemKind.READ)
+    documents.check_attachable(session, video.id, ItemKind.WATCH)
+    for document_id, kind in [(video.id, ItemKind.READ), (notice.id, ItemKind.WATCH), (999, ItemKind.READ)]:
+        with app.test_request_context(), pytest.raises(DomainError, match="请选择该任务能显示的文档"):
+            documents.check_attachable(session, document_id, kind)

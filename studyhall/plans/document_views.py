@@ -22,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import NotFound
 
@@ -36,6 +37,7 @@ from studyhall.plans.documents import Document, DocumentKind
 from studyhall.plans.models import PlanItem
 
 bp = Blueprint("documents", __name__)
+PLANNERS = (Role.ADMIN, Role.SECRETARY)
 _PICTURE_NAME = re.compile(r"^[1-9][0-9]{0,5}\.(png|jpg|gif)$")
 PRIVATE_DAY = 24 * 3600
 
@@ -52,14 +54,20 @@ def _root() -> Path:
 def _upload_limit(endpoint: str | None, _values: dict[str, object] | None) -> None:
     """An upload may be a video far larger than any other upload. The limit has to be raised before
     anything reads the form, and the CSRF check reads it before any view, in the app's first
-    before-request hook; a blueprint's URL value preprocessor runs before that."""
-    if endpoint == "documents.index" and request.method == "POST":
+    before-request hook; a blueprint's URL value preprocessor runs before that. It is raised only
+    for those who may upload: anyone else's body is refused at the usual limit, before it is read."""
+    if (
+        endpoint == "documents.index"
+        and request.method == "POST"
+        and current_user.is_authenticated
+        and current_user.role in PLANNERS
+    ):
         config = current_app.config
         request.max_content_length = max(config["DOCUMENT_MAX_BYTES"], config["VIDEO_MAX_BYTES"])
 
 
 @bp.route("/plans/documents", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.SECRETARY)
+@allow(*PLANNERS)
 def index() -> ResponseReturnValue:
     """The documents to attach to read and watch items, and the upload of another."""
     session = db.session()
@@ -104,7 +112,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/plans/documents/<int:document_id>")
-@allow(Role.ADMIN, Role.SECRETARY)
+@allow(*PLANNERS)
 def show(document_id: int) -> ResponseReturnValue:
     """A document as a reader will see it."""
     return render_template("plans/document.html", document=_viewable(document_id))

@@ -213,8 +213,8 @@ def test_a_video_is_served_in_ranges_so_a_phone_can_seek(app, client, session, s
 
 
 def test_a_video_larger_than_other_uploads_may_be_is_accepted_with_csrf_on(app, client, session, org, auth):
-    """The app's upload limit is 1 MB here and a video's 3 MB: the form (its CSRF token included) is
-    read with the video's limit, and a file past that is refused before it is read."""
+    """The app's upload limit is 1 MB here and a video's 3 MB: a planner's form (its CSRF token
+    included) is read with the video's limit, and a file past that is refused before it is read."""
     app.config.update(
         WTF_CSRF_ENABLED=True,
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -232,6 +232,9 @@ def test_a_video_larger_than_other_uploads_may_be_is_accepted_with_csrf_on(app, 
     too_big = upload(client, "太大.mp4", files.mp4(3 * 1024 * 1024), csrf_token=token)
     assert too_big.status_code == 413
     assert "上限为 3 MB" in too_big.get_data(as_text=True)
+    # Signed out, the usual limit holds: a large body is refused before anything reads it.
+    client.post("/logout", data={"csrf_token": token})
+    assert upload(client, "大会.mp4", big, csrf_token=token).status_code == 413
 
 
 def test_a_document_is_held_to_its_kinds_own_limit(app, client, session, signed_in_admin):

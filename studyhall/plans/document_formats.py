@@ -1,17 +1,19 @@
 """The kinds of document file, one class each: the names they are uploaded under, the first bytes
 that show a file is what its name says, and what is made of it for reading on a phone — a .docx's
 sanitised HTML and its pictures, a PDF's pages as images. Also the sanitiser for any HTML shown
-as a document's text.
+as a document's text. Files only: plans.documents keeps the rows.
 """
 
 from __future__ import annotations
 
+import enum
 import io
 import os
 import tempfile
 import threading
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +26,6 @@ from PIL import Image
 
 from studyhall import tabular
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans.documents import Document, DocumentKind
 
 # Text structure only: no scripts, forms, frames, styles or classes; pictures only those the app
 # serves itself (see sanitise); links only to a footnote in the same text.
@@ -50,6 +51,20 @@ PAGE_WIDTH_PX = 1240  # sharp on a phone's screen at 3x and in a desktop's readi
 MAX_PAGE_HEIGHT_PX = 6000  # a freakishly tall page is shrunk rather than rendered at any size
 # PDFium is not thread-safe: one page renders at a time in a process (workers are processes).
 _PDFIUM = threading.Lock()
+
+
+class DocumentKind(enum.StrEnum):
+    DOCX = "docx"  # shown as HTML converted at upload
+    PDF = "pdf"  # shown as page images, each drawn when first asked for
+    VIDEO = "video"  # .mp4 or .webm, served in ranges so a phone can seek
+
+
+@dataclass
+class Prepared:
+    """What is kept of a file besides the file: a .docx's HTML, a PDF's page sizes in points."""
+
+    html: str = ""
+    page_sizes: list[list[float]] = field(default_factory=list)
 
 
 def sanitise(html: str, image_prefix: str | None = None) -> str:
@@ -84,10 +99,10 @@ class Format:
     def check_head(self, extension: str, head: bytes) -> None:
         """Refuse a file whose first bytes show it is not what its name says."""
 
-    def prepare(
-        self, document: Document, path: Path, parts: Path, image_url: Callable[[int, str], str]
-    ) -> None:
-        """Read the stored file and make what is shown of it; refuse a file that cannot be shown."""
+    def prepare(self, path: Path, parts: Path, image_url: Callable[[str], str]) -> Prepared:
+        """Read the uploaded file and make what is shown of it (pictures and pages go in `parts`;
+        `image_url(name)` is where a picture is served); refuse a file that cannot be shown."""
+        return Prepared()
 
 
 class Docx(Format):
@@ -98,15 +113,13 @@ class Docx(Format):
         if not head.startswith(b"PK\x03\x04"):
             raise _damaged_docx()
 
-    def prepare(
-        self, document: Document, path: Path, parts: Path, image_url: Callable[[int, str], str]
-    ) -> None:
+    def prepare(self, path: Path, parts: Path, image_url: Callable[[str], str]) -> Prepared:
         data = path.read_bytes()  # small: the document limit, not the video one, applies
         try:
             tabular.check_zip(data, "docx").close()
         except tabular.FileProblem as problem:
             raise DomainError(str(problem), ErrorCode.INVALID) from None
-        pictures = _Pictures(parts / "images", lambda name: image_url(document.id, name))
+        pictures = _Pictures(parts / "images", image_url)
         try:
             result = mammoth.convert_to_html(
                 io.BytesIO(data),
@@ -119,7 +132,7 @@ class Docx(Format):
             )
         except Exception:  # mammoth, zipfile and the XML reader raise many types for a damaged file
             raise _damaged_docx() from None
-        document.html = sanitise(result.value, image_url(document.id, ""))
+        return Prepared(html=sanitise(result.value, image_url("")))
 
 
 def _damaged_docx() -> DomainError:
@@ -187,9 +200,7 @@ class Pdf(Format):
         if b"%PDF-" not in head:  # readers accept the header anywhere in the first kilobyte
             raise _damaged_pdf()
 
-    def prepare(
-        self, document: Document, path: Path, parts: Path, image_url: Callable[[int, str], str]
-    ) -> None:
+    def prepare(self, path: Path, parts: Path, image_url: Callable[[str], str]) -> Prepared:
         with _PDFIUM:
             try:
                 pdf = pypdfium2.PdfDocument(path)
@@ -209,11 +220,10 @@ class Pdf(Format):
                         _("The PDF has more than %(n)d pages; split it into parts.", n=MAX_PDF_PAGES),
                         ErrorCode.INVALID,
                     )
-                document.page_sizes = [
-                    [round(width, 1), round(height, 1)] for width, height in map(_page_size, pdf)
-                ]
+                sizes = [[round(width, 1), round(height, 1)] for width, height in map(_page_size, pdf)]
             finally:
                 pdf.close()
+        return Prepared(page_sizes=sizes)
 
 
 def _page_size(page: pypdfium2.PdfPage) -> tuple[float, float]:

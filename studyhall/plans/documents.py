@@ -9,7 +9,6 @@ sanitised HTML, a PDF's pages as images) is in plans.document_formats.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import os
 import tempfile
@@ -26,16 +25,12 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.db import Base, UTCDateTime, string_enum
 from studyhall.errors import DomainError, ErrorCode
+from studyhall.plans import document_formats as formats
+from studyhall.plans.document_formats import DocumentKind
 from studyhall.plans.models import ItemKind
 
 CHUNK = 1024 * 1024
 MAX_FILENAME = 255
-
-
-class DocumentKind(enum.StrEnum):
-    DOCX = "docx"  # shown as HTML converted at upload
-    PDF = "pdf"  # shown as page images, each rendered when first asked for
-    VIDEO = "video"  # .mp4 or .webm, served in ranges so a phone can seek
 
 
 # What each kind of item shows: a text to read, a video to watch.
@@ -81,8 +76,6 @@ def store(
     """Keep an uploaded file and make what its kind shows; refuses a file that is not what its name
     says, too large for its kind, or unreadable. `image_url(document_id, name)` is the address a
     .docx's picture is served at. The caller commits."""
-    from studyhall.plans import document_formats as formats  # their libraries load on first upload
-
     name = Path(filename.replace("\\", "/")).name.strip()[:MAX_FILENAME] or "upload"
     extension, form = formats.for_filename(name)
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -101,7 +94,10 @@ def store(
         )
         session.add(document)
         session.flush()  # its id names its pictures' addresses
-        form.prepare(document, received, parts_folder(root, document), image_url)
+        prepared = form.prepare(
+            received, parts_folder(root, document), lambda picture: image_url(document.id, picture)
+        )
+        document.html, document.page_sizes = prepared.html, prepared.page_sizes
         # Kept only once it has been read: a refused file leaves nothing behind.
         (root / digest[:2]).mkdir(mode=0o700, exist_ok=True)
         os.replace(received, root / document.path)  # the same bytes if this file was uploaded before

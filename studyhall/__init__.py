@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.plans.document_views import bp as documents_bp
     from studyhall.plans.study_views import bp as study_bp
     from studyhall.plans.views import bp as plans_bp
     from studyhall.points.publication_views import bp as publications_bp
@@ -70,6 +71,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(banks_bp)
     app.register_blueprint(display_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(exams_api_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(exams_admin_bp)

@@ -21,6 +21,16 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "DATABASE_URL": database_url,
         "TIMEZONE": env.get("STUDYHALL_TIMEZONE", "Asia/Shanghai"),
         "MAX_CONTENT_LENGTH": int(env.get("STUDYHALL_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # A study plan's documents (plans.documents): .docx and PDF files, and videos far larger.
+        # The upload of a document is allowed the larger of the two; each kind is held to its own.
+        "DOCUMENT_MAX_BYTES": int(env.get("STUDYHALL_DOCUMENT_MAX_MB", "20")) * 1024 * 1024,
+        "VIDEO_MAX_BYTES": int(env.get("STUDYHALL_VIDEO_MAX_MB", "800")) * 1024 * 1024,
+        # Where uploaded documents are kept, with their PDF pages and .docx images: one folder that
+        # every host running the app must share.
+        "DOCUMENTS_PATH": env.get("STUDYHALL_DOCUMENTS_PATH") or str(instance_path / "documents"),
+        # How often an open read or watch item tells the server its reader is still there
+        # (plans.reading bounds what each beat may count, whatever this is).
+        "READING_BEAT_SECONDS": 15,
         # Wrong tries at a secret within a window (see accounts/throttle.py): per device that has
         # signed in to the account before, else per account; the same per person at a test's
         # access code. Per address the limit is high enough for an office behind one NAT.

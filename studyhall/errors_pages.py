@@ -33,7 +33,8 @@ def _messages() -> dict[int, tuple[ErrorCode, str]]:
 
 
 def _upload_limit_mb() -> str:
-    return f"{round((current_app.config['MAX_CONTENT_LENGTH'] or 0) / (1024 * 1024), 2):g}"
+    # This request's limit: a view may allow more than MAX_CONTENT_LENGTH (a plan's video).
+    return f"{round((request.max_content_length or 0) / (1024 * 1024), 2):g}"
 
 
 def _render(status: int, code: ErrorCode, message: str) -> tuple[ResponseValue, int]:

@@ -13,6 +13,7 @@ from studyhall.accounts.service import BranchNode
 from studyhall.exams.models import Exam
 from studyhall.forms import SelectChoice, local_datetime, moment, number, username_list
 from studyhall.plans import markup
+from studyhall.plans.documents import Document
 from studyhall.plans.kinds import FIELD_LABELS, MEETING_LABELS
 from studyhall.plans.models import ItemKind, PlanItem, PlanPeriod
 from studyhall.plans.service import ItemSpec
@@ -58,6 +59,7 @@ class ItemForm(FlaskForm):
     due_at = local_datetime(FIELD_LABELS["due_at"], InputRequired())
     points = IntegerField(FIELD_LABELS["points"], default=1, validators=[InputRequired()])
     body_html = TextAreaField(FIELD_LABELS["body_html"], validators=[Optional()], render_kw={"rows": 14})
+    document_id = SelectField(FIELD_LABELS["document_id"], validators=[Optional()])
     link_url = StringField(FIELD_LABELS["link_url"], validators=[Optional(), Length(max=500)])
     min_minutes = IntegerField(FIELD_LABELS["min_seconds"], validators=[Optional()])
     meeting_kind = SelectField(
@@ -74,8 +76,11 @@ class ItemForm(FlaskForm):
     branch_ids = SelectMultipleField(FIELD_LABELS["branch_ids"], validators=[Optional()])
     usernames = TextAreaField(FIELD_LABELS["usernames"], validators=[Optional()], render_kw={"rows": 2})
 
-    def set_choices(self, tree: list[BranchNode], tests: list[Exam]) -> None:
+    def set_choices(self, tree: list[BranchNode], tests: list[Exam], documents: list[Document]) -> None:
         self.branch_ids.choices = [SelectChoice(str(node.branch.id), node.branch.name) for node in tree]
+        self.document_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(document.id), f"{document.id} · {document.filename}") for document in documents
+        ]
         self.exam_id.choices = [SelectChoice("", "—")] + [
             SelectChoice(str(exam.id), exam.title) for exam in tests
         ]
@@ -88,15 +93,15 @@ class ItemForm(FlaskForm):
         """The ItemSpec field a form's field holds."""
         return next((spec for spec, form in FORM_FIELDS.items() if form == form_field), form_field)
 
-    def to_spec(self, kind: ItemKind, *, document_id: int | None) -> ItemSpec:
-        """The item as the service takes it; an uploaded document (not edited here) is kept."""
+    def to_spec(self, kind: ItemKind) -> ItemSpec:
+        """The item as the service takes it."""
         return ItemSpec(
             kind=kind,
             title=self.title.data or "",
             due_at=moment(self.due_at).astimezone(UTC),
             points=number(self.points),
             body_html=self.body_html.data or "",
-            document_id=document_id,
+            document_id=int(self.document_id.data) if self.document_id.data else None,
             link_url=self.link_url.data or "",
             min_seconds=self.min_minutes.data * 60 if self.min_minutes.data is not None else None,
             meeting_kind=self.meeting_kind.data or None,
@@ -118,6 +123,7 @@ class ItemForm(FlaskForm):
         self.meeting_kind.data = item.meeting_kind.value if item.meeting_kind else ""
         self.starts_at.data, self.min_chars.data = item.starts_at, item.min_chars
         self.exam_id.data = str(item.exam_id) if item.exam_id else ""
+        self.document_id.data = str(item.document_id) if item.document_id else ""
         self.branch_ids.data = [str(member.branch_id) for member in item.audience if member.branch_id]
         self.usernames.data = "\n".join(member.user.username for member in item.audience if member.user)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams.models import Exam
-from studyhall.plans import markup
+from studyhall.plans import documents, markup
 from studyhall.plans.models import ItemKind, MeetingKind
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "due_at": _l("Due"),
     "points": _l("Points"),
     "body_html": _l("Text"),
+    "document_id": _l("Document"),
     "link_url": _l("Video address"),
     "min_seconds": _l("Minimum time (minutes)"),
     "meeting_kind": _l("Kind of meeting"),
@@ -66,7 +67,8 @@ class Kind:
     label: ClassVar[object]  # lazy text
     # The ItemSpec fields this kind uses besides title, due time, points and audience.
     fields: ClassVar[tuple[str, ...]] = ()
-    # Whether the person says they have done it ("我已学习"). A meeting is done by the attendance
+    # Whether the person says they have done it ("我已学习") — unless the item sets a minimum time,
+    # which the reading time counted decides (plans.reading). A meeting is done by the attendance
     # recorded, a reflection by writing it and a test by taking it, each in its own feature.
     done_by_person: ClassVar[bool] = False
 
@@ -80,13 +82,18 @@ class Kind:
                 setattr(spec, name, None)
         if spec.min_seconds is not None and not 0 < spec.min_seconds <= MAX_MIN_SECONDS:
             raise ItemError(where, "min_seconds", _("the minimum time must be between 1 second and 4 hours."))
+        if spec.document_id is not None:
+            try:
+                documents.check_attachable(session, spec.document_id, self.kind)
+            except DomainError as refused:
+                raise ItemError(where, "document_id", refused.message) from None
 
 
 class Read(Kind):
     kind = ItemKind.READ
     label = _l("Read")
     fields = ("body_html", "document_id", "min_seconds")
-    done_by_person = True  # until reading time is counted, when reaching the minimum will do it
+    done_by_person = True
 
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         """The text is stored sanitised: plain paragraphs or simple HTML (see markup)."""
@@ -100,7 +107,7 @@ class Watch(Kind):
     kind = ItemKind.WATCH
     label = _l("Watch")
     fields = ("document_id", "link_url", "min_seconds")
-    done_by_person = True  # until watching time is counted, as for reading
+    done_by_person = True
 
     def check(self, session: Session, spec: ItemSpec, where: str) -> None:
         super().check(session, spec, where)

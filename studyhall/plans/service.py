@@ -597,7 +597,7 @@ class Completion:
 def mark_done(session: Session, user: User, item: PlanItem, *, now: datetime) -> Completion:
     """The item is done: its points once, however often this is reported (two devices, a resend).
     The caller commits."""
-    progress = _progress(session, user, item, now)
+    progress = progress_for(session, user, item, now)
     if progress.state is ProgressState.DONE:
         return Completion(first=False, points=0)
     progress.state, progress.done_at = ProgressState.DONE, now
@@ -618,7 +618,7 @@ def mark_done(session: Session, user: User, item: PlanItem, *, now: datetime) ->
 def report_done(session: Session, user: User, item_id: int, *, now: datetime) -> Completion:
     """The person says they have done one of their items (我已学习): only a kind done that way."""
     mine = item_for(session, user, item_id, now=now)
-    if not kinds.get(mine.item.kind).done_by_person:
+    if not kinds.get(mine.item.kind).done_by_person or mine.item.min_seconds:
         raise DomainError(_("This item is not marked done by hand."), ErrorCode.REFUSED)
     return mark_done(session, user, mine.item, now=now)
 
@@ -649,7 +649,7 @@ def complete_tests(session: Session, *, now: datetime) -> int:
     return done
 
 
-def _progress(session: Session, user: User, item: PlanItem, now: datetime) -> Progress:
+def progress_for(session: Session, user: User, item: PlanItem, now: datetime) -> Progress:
     """The person's progress row on the item, made once and locked: of two reports at once (two
     devices), the second waits and then sees the first's."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

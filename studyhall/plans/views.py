@@ -17,7 +17,7 @@ from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.forms import SelectChoice, moment
-from studyhall.plans import service
+from studyhall.plans import documents, service
 from studyhall.plans.forms import PERIOD_LABELS, ItemForm, NewPlanForm, PlanForm, ScheduleForm
 from studyhall.plans.kinds import FIELD_LABELS, ItemError
 from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanPeriod
@@ -168,7 +168,13 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
     tests = service.tests_to_link(session, actor)
     if existing is not None and existing.exam is not None and existing.exam not in tests:
         tests.append(existing.exam)  # a draft an administrator chose stays choosable
-    form.set_choices(service.audience_tree(session, actor), tests)
+    choosable = documents.attachable(session, kind)
+    chosen = (
+        session.get(documents.Document, existing.document_id) if existing and existing.document_id else None
+    )
+    if chosen is not None and chosen not in choosable:
+        choosable.append(chosen)  # an older upload chosen before stays choosable
+    form.set_choices(service.audience_tree(session, actor), tests, choosable)
     if request.method == "GET":
         if existing is not None:
             form.fill(existing)
@@ -177,7 +183,7 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
     position = existing.position if existing is not None else len(plan.items) + 1
     problems: list[str] = []
     if form.validate_on_submit():
-        spec = form.to_spec(kind, document_id=existing.document_id if existing else None)
+        spec = form.to_spec(kind)
         try:
             service.save_item(
                 session, actor, plan.id, spec, item_id=existing.id if existing else None, now=clock.now()

@@ -114,10 +114,11 @@ def test_each_kind_shows_what_it_needs(app, make_plan):
     client = signed_in(app, "10001")
 
     page = client.get(f"/study/items/{reading}").get_data(as_text=True)
-    assert "<h2>第一条</h2><p>中华人民共和国是……</p>" in page and 'id="mark-done"' in page
-    assert (
-        "至少阅读 10 分钟" in page and "后续版本" in page
-    )  # the time is not counted yet; done still allowed
+    assert "<h2>第一条</h2><p>中华人民共和国是……</p>" in page
+    # Ten minutes at least: the reading time counted makes it done, not a button.
+    assert "data-reading-seconds" in page and 'id="mark-done"' not in page
+    refused = client.post(f"/study/items/{reading}/done", follow_redirects=True).get_data(as_text=True)
+    assert "此项不能手动标记完成" in refused
     page = client.get(f"/study/items/{watch}").get_data(as_text=True)
     assert 'href="http://video.intranet/a.mp4"' in page and 'id="mark-done"' in page
     page = client.get(f"/study/items/{meeting}").get_data(as_text=True)

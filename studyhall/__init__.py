@@ -59,6 +59,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.plans.reflection_views import api as reflections_api_bp
+    from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.points.publication_views import bp as publications_bp
     from studyhall.points.views import bp as points_bp
     from studyhall.system.views import bp as system_bp
@@ -74,6 +76,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(publications_bp)
+    app.register_blueprint(reflections_api_bp)
+    app.register_blueprint(reflections_bp)
     app.register_blueprint(system_bp)
     app.register_blueprint(xxqg_bp)
     app.context_processor(_template_globals)

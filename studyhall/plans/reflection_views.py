@@ -261,7 +261,7 @@ def review(reflection_id: int) -> ResponseReturnValue:
             row = _row_or_404(reflection_id)
         else:
             if not decided:
-                flash(_("This reflection had been reviewed so already; nothing more was done."), "info")
+                flash(_("This reflection had already been reviewed that way; nothing more was done."), "info")
             elif decision is Decision.APPROVE:
                 flash(_("Approved."), "success")
             else:

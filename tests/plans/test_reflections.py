@@ -333,7 +333,7 @@ def test_approval_sent_twice_awards_the_points_once(app, org):
             f"/reflections/review/{reflection_id}", data={"decision": "approve", "submission": "1"}
         )
         assert response.status_code == 302
-    assert "reviewed so already" in secretary.get(response.location).get_data(as_text=True)
+    assert "already been reviewed that way" in secretary.get(response.location).get_data(as_text=True)
     assert [key for key, _source, _points in awards(app)] == [RuleKey.PLAN_ITEM, RuleKey.REFLECTION]
     with app.app_context(), db.new_session() as session:
         assert session.scalar(select(func.count()).select_from(ReflectionReview)) == 1

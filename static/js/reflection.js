@@ -15,6 +15,8 @@
 //     waits for the connection if there is none.
 // Words shown to the person come from the page's data-text-* attributes (translated server-side).
 
+import { callJson, freshToken, keepPage } from "./server.js";
+
 const SAVE_AFTER_MS = 800;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
@@ -239,32 +241,14 @@ class ReflectionPage {
     else this.send();
   }
 
-  async api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    let json = {};
-    try {
-      json = await response.json();
-    } catch (_error) {
-      // not JSON (a proxy's error page, say): handled by status
-    }
-    return { status: response.status, ok: response.ok, body: json };
+  api(method, url, body) {
+    return callJson(method, url, body, this.csrf);
   }
 
   async refreshToken() {
-    try {
-      const body = await (await fetch("/api/csrf", { credentials: "same-origin" })).json();
-      if (!body.csrf_token) return false;
-      this.csrf = body.csrf_token;
-      document.querySelector('meta[name="csrf-token"]').content = body.csrf_token;
-      return true;
-    } catch (_error) {
-      return false;
-    }
+    const token = await freshToken();
+    if (token) this.csrf = token;
+    return Boolean(token);
   }
 
   // What the server holds now: submitted elsewhere (the page is out of date), or later text from
@@ -351,25 +335,8 @@ class ReflectionPage {
 
   // ---- the device's copy of the page
 
-  // Browsers allow service workers over HTTPS and on localhost only; elsewhere the draft is kept
-  // all the same, but a reload needs the server.
   async keepOffline() {
-    if (!("serviceWorker" in navigator)) return;
-    try {
-      await navigator.serviceWorker.register(this.text.workerUrl);
-      const { active } = await navigator.serviceWorker.ready;
-      const assets = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"], script[src]')];
-      const channel = new MessageChannel();
-      const kept = new Promise((resolve) => {
-        channel.port1.onmessage = (event) => resolve(event.data);
-      });
-      active.postMessage({ keep: window.location.pathname, assets: assets.map((el) => el.href || el.src) }, [
-        channel.port2,
-      ]);
-      if ((await kept) === "kept") this.root.dataset.offline = "ready";
-    } catch (_error) {
-      // no copy on this device: a reload then needs the server
-    }
+    if (await keepPage(this.text.workerUrl)) this.root.dataset.offline = "ready";
   }
 
   // ---- what the page shows

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from studyhall import PROJECT_ROOT
 from studyhall.plans import reflections
-from tests.browser.conftest import csp_violations
+from tests.browser.conftest import csp_violations, phone_context
 from tests.browser.test_accounts_browser import sign_in
 from tests.plans.test_reflections import reflection_item, stored
 
@@ -21,14 +21,7 @@ AFTER_RELOAD = "做尊法学法守法用法的模范。"
 
 def test_a_reflection_written_offline_and_reloaded_reaches_the_server_whole(browser, live_server, app, org):
     item_id = reflection_item(app, min_chars=30)
-    context = browser.new_context(
-        base_url=live_server,
-        locale="zh-CN",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-    )
+    context = phone_context(browser, live_server, 390, 844)
     violations = csp_violations(context)
     page = context.new_page()
     sign_in(page, "10001")

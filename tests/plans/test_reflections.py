@@ -291,6 +291,12 @@ def test_a_returned_reflection_is_revised_and_submitted_again_and_every_review_i
     found = stored(app, item_id)
     assert found is not None and found.state == "returned"  # until sent again
     assert submit(cadre, item_id, revised, 50).status_code == 200
+    # The secretary reads the new version, and what the return was about under Reviews.
+    reviewing = client_for(app, "sec1").get(f"/reflections/review/{reflection_id}").get_data(as_text=True)
+    current, history = reviewing.split('id="reviews"')
+    assert "在办案中落实宪法精神。" in current and "submitted 2 times" in current
+    assert "请结合检察工作实际再谈具体一些。" in history
+    assert "The text reviewed" in history and "做到 尊法守法用法" in history  # the first version
     assert review(app, "sec1", reflection_id, Decision.APPROVE, "很好。")
     with app.app_context(), db.new_session() as session:
         history = session.scalars(
@@ -307,6 +313,7 @@ def test_a_returned_reflection_is_revised_and_submitted_again_and_every_review_i
         assert (reflection.state, reflection.submissions, reflection.comment) == ("approved", 2, "很好。")
     page = cadre.get(f"/reflections/items/{item_id}").get_data(as_text=True)
     assert "请结合检察工作实际再谈具体一些。" in page and "很好。" in page and "Approved" in page
+    assert "The text reviewed" not in page  # the author has their own text
     # The plan item was done at the first submission, once; the approval adds the rule's points once.
     assert awards(app) == [
         (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3),

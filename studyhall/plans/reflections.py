@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, CursorResult, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -226,7 +226,7 @@ def _scope(session: Session, actor: User) -> ColumnElement[bool]:
     """Whose reflections the actor reviews: everyone's for an administrator, the people of their
     党支部 for a secretary (accounts.visible_branch_ids), nobody's for anyone else."""
     visible = accounts.visible_branch_ids(session, actor)
-    return Reflection.id.is_not(None) if visible is None else User.branch_id.in_(visible)
+    return true() if visible is None else User.branch_id.in_(visible)
 
 
 def reviewable(session: Session, actor: User, reflection_id: int) -> Row:

@@ -124,16 +124,20 @@ def awards(app: Flask, username: str = "10001") -> list[tuple[str, str, int]]:
 def test_an_older_save_arriving_after_a_newer_one_changes_nothing(app, org):
     item_id = reflection_item(app)
     client = client_for(app, "10001")
-    newer = put(client, item_id, "第二稿：更完整的体会", 2_000)
-    assert newer.status_code == 200 and newer.get_json() == {"seq": 2_000, "kept": True, "count": 10}
-    older = put(client, item_id, "第一稿", 1_000)  # sent first, arrived last
-    assert older.status_code == 200 and older.get_json() == {"seq": 2_000, "kept": False, "count": 10}
-    replay = put(client, item_id, "第二稿：更完整的体会", 2_000)  # a resend of what is stored
+    first, second = (
+        reflections.clock_ms(START),
+        reflections.clock_ms(START) + 1_500,
+    )  # as the page numbers them
+    newer = put(client, item_id, "第二稿：更完整的体会", second)
+    assert newer.status_code == 200 and newer.get_json() == {"seq": second, "kept": True, "count": 10}
+    older = put(client, item_id, "第一稿", first)  # sent first, arrived last
+    assert older.status_code == 200 and older.get_json() == {"seq": second, "kept": False, "count": 10}
+    replay = put(client, item_id, "第二稿：更完整的体会", second)  # a resend of what is stored
     assert replay.get_json()["kept"] is True
     found = stored(app, item_id)
     assert found is not None and (found.text, found.seq, found.state) == (
         "第二稿：更完整的体会",
-        2_000,
+        second,
         "draft",
     )
 

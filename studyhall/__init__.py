@@ -61,6 +61,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
     from studyhall.plans.document_views import bp as documents_bp
+    from studyhall.plans.reflection_views import api as reflections_api_bp
+    from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
     from studyhall.plans.views import bp as plans_bp
     from studyhall.points.publication_views import bp as publications_bp
@@ -81,6 +83,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(publications_bp)
+    app.register_blueprint(reflections_api_bp)
+    app.register_blueprint(reflections_bp)
     app.register_blueprint(system_bp)
     app.register_blueprint(xxqg_bp)
     app.context_processor(_template_globals)

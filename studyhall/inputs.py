@@ -1,11 +1,14 @@
-"""Refuse what no database column can hold before any view sees it."""
+"""Refuse what no database column can hold before any view sees it, and read a JSON API call's body."""
 
 from __future__ import annotations
 
 import json
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
+
+from studyhall.errors import DomainError, ErrorCode
 
 
 def _holds_nul(value: object) -> bool:
@@ -43,6 +46,23 @@ def _refuse_nul() -> None:
         fields += [*request.form.keys(), *request.form.values()]
     if any("\x00" in field for field in fields) or _holds_nul(_json_body()):
         raise BadRequest()
+
+
+def json_object() -> dict[str, object]:
+    """The request's JSON object, {} for an empty body. Anything else is refused here, once for
+    every API view: a non-object, nesting too deep for the parser, and text with a lone surrogate
+    ("\\ud800" is valid JSON, but no database can store it)."""
+    data = request.get_data()
+    if not data:
+        return {}
+    try:
+        body = json.loads(data)
+        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates, in keys or values
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        body = None
+    if not isinstance(body, dict):
+        raise DomainError(_("The request body is not the JSON object this call expects."), ErrorCode.INVALID)
+    return body
 
 
 def init_app(app: Flask) -> None:

@@ -21,16 +21,18 @@ from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
 from studyhall.pagination import Page
+from studyhall.plans import reflections
 from studyhall.plans import service as plans
-from studyhall.plans.models import PlanPeriod
-from studyhall.plans.service import PlanSpec
+from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.reflection_models import Decision
+from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.models import Period
 from studyhall.points.periods import Span
 from studyhall.points.publications import Highlights
 from tests.banks.helpers import csv_bytes, row, sheet_rows
-from tests.conftest import People
+from tests.conftest import START, People
 
 PER_PAGE = 50
 ROWS = PER_PAGE + 12
@@ -125,6 +127,49 @@ def seed_publications(app: Flask, people: People) -> tuple[dict[str, object], st
     return {}, "notice000", f"notice{ROWS - 1:03d}"  # newest first
 
 
+def _reflections(app: Flask, people: People, *, excellent: bool) -> None:
+    """ROWS people of a 党支部 who each submitted a reflection on one item, a minute apart (approved
+    and marked 优秀 if asked); the item's title is their 工号, to find the rows by."""
+    branch = people.branch("第一党支部")
+    names = [f"writer{n:03d}" for n in range(ROWS)]
+    for name in names:
+        people.user(name, branch=branch)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        due = datetime(2026, 4, 19, 14, 0, tzinfo=UTC)
+        items = [
+            ItemSpec(ItemKind.REFLECTION, name, due, prompt="谈谈体会", min_chars=1, usernames=[name])
+            for name in names
+        ]
+        written = []
+        for first in range(0, ROWS, plans.MAX_ITEMS):
+            spec = PlanSpec(
+                PlanPeriod.WEEK, date(2026, 4, 13), "翻页", items=items[first : first + plans.MAX_ITEMS]
+            )
+            plan = plans.save_plan(session, admin, spec, now=START)
+            plans.schedule(session, admin, plan.id, None, now=START)
+            written += [(item.id, item.title) for item in plan.items]
+        for n, (item_id, name) in enumerate(written):
+            at = START + timedelta(minutes=n)
+            writer = session.scalars(select(User).where(User.username == name)).one()
+            reflection = reflections.submit(session, writer, item_id, text="学习心得", seq=1, now=at)
+            if excellent:
+                reflections.review(
+                    session, admin, reflection.id, Decision.APPROVE, "", submission=1, excellent=True, now=at
+                )
+        session.commit()
+
+
+def seed_reflections_to_review(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    _reflections(app, people, excellent=False)
+    return {}, ">writer000<", f">writer{ROWS - 1:03d}<"  # newest submission first
+
+
+def seed_excellent_reflections(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    _reflections(app, people, excellent=True)
+    return {}, ">writer000<", f">writer{ROWS - 1:03d}<"  # newest first
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
@@ -133,6 +178,8 @@ SEEDERS: dict[str, Seeder] = {
     "points.board": seed_board,
     "points.my_points": seed_ledger,
     "publications.index": seed_publications,
+    "reflections.excellent": seed_excellent_reflections,
+    "reflections.review_list": seed_reflections_to_review,
 }
 
 

@@ -23,6 +23,8 @@
 // It also runs the small countdowns of the home and landing pages ([data-countdown]), and has them
 // load afresh when the browser shows them again from its back/forward cache ([data-shows-attempts]).
 
+import { callJson, freshToken, keepPage } from "./server.js";
+
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
 const TEXT_DEBOUNCE_MS = 500;
@@ -240,22 +242,7 @@ class AttemptPage {
   // a connection still opens it. Browsers allow service workers over HTTPS and on localhost only;
   // elsewhere autosave works the same, but a reload needs the server.
   async keepOffline() {
-    if (!("serviceWorker" in navigator)) return;
-    try {
-      await navigator.serviceWorker.register(this.text.workerUrl);
-      const { active } = await navigator.serviceWorker.ready;
-      const assets = [...document.querySelectorAll('link[rel~="stylesheet"], link[rel~="icon"], script[src]')];
-      const channel = new MessageChannel();
-      const kept = new Promise((resolve) => {
-        channel.port1.onmessage = (event) => resolve(event.data);
-      });
-      active.postMessage({ keep: window.location.pathname, assets: assets.map((el) => el.href || el.src) }, [
-        channel.port2,
-      ]);
-      if ((await kept) === "kept") this.root.dataset.offline = "ready";
-    } catch (_error) {
-      // No copy on this device: a reload then needs the server, as without a service worker.
-    }
+    if (await keepPage(this.text.workerUrl)) this.root.dataset.offline = "ready";
   }
 
   fieldset(position) {
@@ -442,21 +429,8 @@ class AttemptPage {
     this.pump();
   }
 
-  async api(method, url, body, { keepalive = false } = {}) {
-    const response = await fetch(url, {
-      method,
-      credentials: "same-origin",
-      keepalive,
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": this.csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    let json = {};
-    try {
-      json = await response.json();
-    } catch (_error) {
-      // not JSON (a proxy's error page, say): handled by status
-    }
-    return { status: response.status, ok: response.ok, body: json };
+  api(method, url, body, options) {
+    return callJson(method, url, body, this.csrf, options);
   }
 
   async sendOne(p) {
@@ -556,16 +530,9 @@ class AttemptPage {
   }
 
   async refreshToken() {
-    try {
-      const response = await fetch("/api/csrf", { credentials: "same-origin" });
-      const body = await response.json();
-      if (!body.csrf_token) return false;
-      this.csrf = body.csrf_token;
-      document.querySelector('meta[name="csrf-token"]').content = body.csrf_token;
-      return true;
-    } catch (_error) {
-      return false;
-    }
+    const token = await freshToken();
+    if (token) this.csrf = token;
+    return Boolean(token);
   }
 
   // Resolves true once every pending save is acknowledged, false if `until` (a performance.now()

@@ -5,14 +5,12 @@ Same session cookie and CSRF header as the pages; errors are JSON with a message
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from studyhall import clock, db
+from studyhall import clock, db, inputs
 from studyhall.access import PUBLIC, SIGNED_IN, SIGNED_IN_CHECKED_BY_VIEW, Claim, allow, session_claim
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
@@ -43,23 +41,6 @@ STATUS = {
 def _refused(error: DomainError) -> ResponseReturnValue:
     db.session().rollback()
     return jsonify(code=error.code, message=error.message), STATUS.get(error.code, 400)
-
-
-def _body() -> dict[str, object]:
-    """The request's JSON object, {} for an empty body. Anything else is refused here, once for
-    every view: a non-object, nesting too deep for the parser, and text with a lone surrogate
-    ("\\ud800" is valid JSON, but no database can store it)."""
-    data = request.get_data()
-    if not data:
-        return {}
-    try:
-        body = json.loads(data)
-        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates, in keys or values
-    except (ValueError, RecursionError):  # UnicodeError is a ValueError
-        body = None
-    if not isinstance(body, dict):
-        raise DomainError(_("The request body is not the JSON object this call expects."), ErrorCode.INVALID)
-    return body
 
 
 def _holder() -> Claim:
@@ -105,7 +86,7 @@ def exams() -> ResponseReturnValue:
 @no_store
 def start(exam_id: int) -> ResponseReturnValue:
     session = db.session()
-    body = _body()
+    body = inputs.json_object()
     now = clock.now()
     started = service.start_or_resume(
         session,
@@ -139,7 +120,7 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
 @allow(SIGNED_IN_CHECKED_BY_VIEW)
 @no_store
 def save(attempt_id: int, position: int) -> ResponseReturnValue:
-    body = _body()
+    body = inputs.json_object()
     if "seq" not in body:
         raise DomainError(_("Expected a JSON object with response and seq."), ErrorCode.INVALID)
     session = db.autocommit_session()
@@ -157,7 +138,7 @@ def save(attempt_id: int, position: int) -> ResponseReturnValue:
 @no_store
 def submit(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
-    body = _body()
+    body = inputs.json_object()
     ended_by = EndedBy.TIMER if body.get("reason") == EndedBy.TIMER else EndedBy.CADRE
     now = clock.now()
     attempt = service.submit(session, attempt_id, signed_in_user(), now=now, ended_by=ended_by)
@@ -175,7 +156,7 @@ def submit(attempt_id: int) -> ResponseReturnValue:
 @no_store
 def event(attempt_id: int) -> ResponseReturnValue:
     session = db.session()
-    body = _body()
+    body = inputs.json_object()
     attempt = service.record_event(
         session, attempt_id, signed_in_user(), str(body.get("kind", "")), now=clock.now()
     )

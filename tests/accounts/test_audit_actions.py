@@ -8,7 +8,9 @@ import re
 from studyhall import PROJECT_ROOT
 from studyhall.accounts.audit_text import ACTIONS
 
-ACTION = re.compile(r"^(bank|branch|display|document|exam|password|plan|points|publication|question|user|xxqg)\.[a-z_]+$")
+ACTION = re.compile(
+    r"^(bank|branch|display|document|exam|password|plan|points|publication|question|reflection|user|xxqg)\.[a-z_]+$"
+)
 
 
 def test_every_audited_action_in_the_code_has_words(app):

@@ -105,16 +105,21 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     assert not violations, "the page broke its Content-Security-Policy"
 
 
-@pytest.fixture
-def phone(browser, live_server):  # type: ignore[no-untyped-def]
-    context = browser.new_context(
-        base_url=live_server,
+def phone_context(browser, base_url: str, width: int = 360, height: int = 740):  # type: ignore[no-untyped-def]
+    """A browser context as a phone of this screen size (CSS pixels) shows the app."""
+    return browser.new_context(
+        base_url=base_url,
         locale="zh-CN",
-        viewport={"width": 360, "height": 740},
+        viewport={"width": width, "height": height},
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
     )
+
+
+@pytest.fixture
+def phone(browser, live_server):  # type: ignore[no-untyped-def]
+    context = phone_context(browser, live_server)
     violations = csp_violations(context)
     page = context.new_page()
     yield page

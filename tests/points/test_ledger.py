@@ -175,4 +175,5 @@ def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
                 service.edit_rule(session, admin, rule.id, RuleChange(1, 5, None, True), now=START)
             assert refused.value.code == ErrorCode.INVALID
             assert not service.rule(session, key).enabled
-        assert {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM} == service.READY
+        ready = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION}
+        assert ready == service.READY

@@ -206,7 +206,7 @@ def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_
     assert '<h2 id="rules-title">积分规则</h2>' in page
 
     def section(key: str) -> str:
-        return page.split(f'id="rule-{key}"')[1].split("</form>")[0].split('class="rule-coming"')[0]
+        return page.split(f'id="rule-{key}"')[1].split('id="rule-')[0].split("</form>")[0]
 
     assert "-points" in section("login") and "-daily_cap" in section("login")
     exam = section("exam")
@@ -215,7 +215,9 @@ def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_
     assert "-points" not in manual and "-daily_cap" not in manual and "-enabled" in manual
     plan_item = section("plan_item")  # each item sets its points
     assert "-points" not in plan_item and "-daily_cap" in plan_item and "-enabled" in plan_item
-    for key in ("reading", "reflection", "meeting", "practice"):
+    reflection = section("reflection")  # an approved reflection's points, capped weekly
+    assert "-points" in reflection and "-weekly_cap" in reflection and "-enabled" in reflection
+    for key in ("reading", "meeting", "practice"):
         coming = page.split(f'id="rule-{key}"')[0].rsplit("<", 1)[1] + section(key)
         assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
 

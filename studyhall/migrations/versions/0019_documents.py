@@ -2,7 +2,7 @@
 named by their SHA-256), and plan_item.document_id now refers to one
 
 Revision ID: 0019_documents
-Revises: 0017_publication_xxqg
+Revises: 0018_reflections
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import studyhall.db
 
 revision = "0019_documents"
-down_revision = "0017_publication_xxqg"
+down_revision = "0018_reflections"
 branch_labels = None
 depends_on = None
 

@@ -92,6 +92,9 @@ def _people(context: Context) -> dict[str, object]:
                 "points": row.points,
             }
             for row in rows
+            # A corridor celebrates: nobody is shown at 0, nor with a deduction (鞭策后进 is for the
+            # printed notice, not a screen anyone passing reads).
+            if row.points > 0
         ],
     }
 

@@ -107,7 +107,8 @@ def publish(
     key = live_key(span, branch_id)
     if (earlier := in_force(session, key)) is not None:
         raise _published_already(earlier)
-    snapshot = xxqg.latest_snapshot(session) if with_xxqg else None
+    # The export as it stood when the period ended: a notice for an old period shows none after it.
+    snapshot = xxqg.latest_snapshot(session, span.end - timedelta(days=1)) if with_xxqg else None
     if with_xxqg and snapshot is None and actor is not None:
         # By hand it is a mistake to point out; the schedule publishes without them, saying so.
         raise DomainError(
@@ -266,14 +267,34 @@ def grouped(publication: Publication) -> list[tuple[dict[str, Any], list[dict[st
 
 
 def latest(session: Session) -> Publication | None:
-    """The publication published last and not withdrawn."""
-    query = (
-        select(Publication)
-        .where(Publication.withdrawn_at.is_(None))
-        .order_by(Publication.published_at.desc(), Publication.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
+    """What a corridor shows: the notice in force for the latest period (of weeks and months, the
+    one that ended last; a week and the month ending with it: the month) — the whole
+    organisation's if it has one, else a 党支部's. A notice published late for an old period, or
+    one 党支部's beside the organisation's, does not take its place."""
+    for whole in (True, False):
+        scope = Publication.branch_id.is_(None) if whole else Publication.branch_id.is_not(None)
+        notices = [
+            notice
+            for kind in PUBLISHABLE
+            if (
+                notice := session.scalars(
+                    select(Publication)
+                    .where(Publication.live_key.is_not(None), scope, Publication.period == kind.value)
+                    .order_by(Publication.start.desc(), Publication.id.desc())
+                    .limit(1)
+                ).first()
+            )
+            is not None
+        ]
+        if notices:
+            return max(
+                notices,
+                key=lambda notice: (
+                    Span(Period(notice.period), notice.start).end,
+                    notice.period == Period.MONTH,
+                ),
+            )
+    return None
 
 
 def get(session: Session, publication_id: int) -> Publication:

@@ -515,6 +515,20 @@ def award_by_hand(
         raise DomainError(_("Unknown 工号: %(names)s.", names="、".join(missing)), ErrorCode.INVALID)
     if not usernames:
         raise DomainError(_("Name at least one person by 工号."), ErrorCode.INVALID)
+    if actor.username in usernames:
+        raise DomainError(
+            _("Nobody awards points to themselves: ask another administrator."), ErrorCode.REFUSED
+        )
+    # A form is one award: sent again with other numbers (Back, edit, send) it is not added to.
+    sent = session.execute(
+        select(PointAward.points, PointAward.reason)
+        .where(PointAward.source == f"manual:{token}", PointAward.seq == 0)
+        .limit(1)
+    ).first()
+    if sent is not None and (sent.points, sent.reason) != (points, reason):
+        raise DomainError(
+            _("This form was sent already: open a new one for another award."), ErrorCode.REFUSED
+        )
     given = []
     for username in usernames:
         # award(), not settle(): once a form's award exists, sending the form again (even after the

@@ -182,7 +182,11 @@ def board() -> str:
         if me is not None and me.points:  # the page that holds the reader's own row
             my_page = (me.rank - 1) // PER_PAGE + 1
         if page_number * PER_PAGE >= total:  # after the last of those with points: who has none
-            without = boards.without_points(session, span, branch_ids=within)
+            # By name for those who answer for them (an administrator, a secretary over their own
+            # branch); a cadre sees how many.
+            mine = accounts.visible_branch_ids(session, viewer)
+            named = mine is None or (within is not None and bool(within) and within <= mine)
+            without = boards.without_points(session, span, branch_ids=within, limit=200 if named else 0)
     else:
         level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         page = Page(

@@ -3,7 +3,7 @@ are left out, and that a screen polling with its ETag is given the new board onc
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,8 @@ from studyhall import clock, db
 from studyhall.accounts.models import User
 from studyhall.display.models import Privacy
 from studyhall.points import publications
+from studyhall.points.models import Period
+from studyhall.points.periods import Span
 from studyhall.points.publications import Highlights
 from studyhall.xxqg import service as xxqg
 from tests.display.conftest import registered as register
@@ -269,3 +271,24 @@ def test_a_notice_published_by_the_schedule_reaches_the_screen_too(app, org, cli
     response = client.get(address, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert [shown["kind"] for shown in response.json["panels"]] == ["publication", "notice"]
+
+
+def test_an_old_periods_notice_published_late_does_not_take_the_screen(app, org, client, frozen_now):
+    points_week(app)
+    frozen_now(MONDAY_0800 + timedelta(hours=1))
+    token = register(app, panels=["publication"])
+    publish(app, title="上周公示")
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        old = Span(Period.MONTH, date(2025, 3, 1))
+        publications.publish(session, admin, old, None, Highlights(), now=MONDAY_0800 + timedelta(hours=2))
+        session.commit()
+    assert panel(client, token, "publication")["notice_title"] == "上周公示"  # type: ignore[index]
+
+
+def test_the_people_panel_shows_no_one_at_zero_or_below(app, org, client, frozen_now):
+    give(app, "10001", 7, "a")
+    give(app, "20001", -3, "a")  # a deduction: not for a corridor
+    token = register(app, panels=["people"])
+    rows = panel(client, token, "people")["rows"]  # type: ignore[index]
+    assert [row["points"] for row in rows] == [7]

@@ -82,13 +82,23 @@ def test_an_administrator_of_the_organisation_itself_is_on_no_board(app, org):
     assert 'id="not-ranked"' not in cadre and "place 1 (1 with points)" in cadre
 
 
-def test_the_last_page_of_a_board_names_those_without_points(app, org):
+def test_the_last_page_of_a_board_counts_those_without_points_and_names_them_to_who_answers_for_them(
+    app, org
+):
     give(app, "10001", 7, "a")
-    html = client_for(app, "10001").get("/points/board?period=week").get_data(as_text=True)
-    without = html.split('id="without-points"')[1].split("</section>")[0]
-    # 书记甲, 李晓燕 and 张三 have none this week; the administrator of the 机关党委 is on no board.
-    assert "Without points in this period: 3" in without
-    assert all(name in without for name in ("书记甲", "李晓燕", "张三")) and "管理员" not in without
+
+    def without(username: str, query: str = "") -> str:
+        html = client_for(app, username).get(f"/points/board?period=week{query}").get_data(as_text=True)
+        return html.split('id="without-points"')[1].split("</section>")[0]
+
+    # 书记甲, 李晓燕 and 张三 have none this week (signing in gives a point: as each signs in, below).
+    cadre = without("10001")
+    assert "Without points in this period: 3" in cadre and "李晓燕" not in cadre  # how many, not who
+    admin = without("admin1")  # the administrator of the 机关党委 itself is on no board
+    assert all(name in admin for name in ("书记甲", "李晓燕", "张三")) and "管理员" not in admin
+    secretary = without("sec1")  # lands on 第一党支部
+    assert "李晓燕" in secretary and "张三" not in secretary
+    assert "张三" not in without("sec1", "&branch=")  # the whole organisation: how many only
 
 
 def test_branch_boards_rank_by_the_average_per_member(app, org):
@@ -419,3 +429,27 @@ def test_the_home_pages_points_give_today_and_this_week_and_the_way_to_my_points
     home = client_for(app, "10001").get("/").get_data(as_text=True)  # signing in gives today's point
     assert 'Today <strong data-period="day">3</strong> pts' in home
     assert 'This week <strong data-period="week">8</strong> pts' in home and 'href="/points/"' in home
+
+
+def test_a_sent_award_form_is_not_added_to_with_other_numbers_and_nobody_awards_themselves(app, org):
+    admin = client_for(app, "admin1")
+    form = admin.get("/admin/points/award").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', form).group(1)
+    first = {"usernames": "10001", "points": "3", "reason": "学习标兵", "token": token}
+    assert admin.post("/admin/points/award", data=first).status_code == 302
+    again = {**first, "usernames": "20001", "points": "-50", "reason": "另一件事"}  # Back, edit, send
+    refused = admin.post("/admin/points/award", data=again).get_data(as_text=True)
+    assert "This form was sent already" in refused
+    fresh = admin.get("/admin/points/award").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', fresh).group(1)
+    own = {"usernames": "admin1", "points": "5", "reason": "自评", "token": token}
+    assert "Nobody awards points to themselves" in admin.post("/admin/points/award", data=own).get_data(
+        as_text=True
+    )
+    with app.app_context(), db.new_session() as session:
+        given = (
+            session.execute(select(PointAward.points).where(PointAward.source.like("manual:%")))
+            .scalars()
+            .all()
+        )
+        assert given == [3]

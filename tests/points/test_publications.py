@@ -578,3 +578,18 @@ def test_a_notice_says_its_period_in_words_and_one_of_a_single_branch_ranks_no_b
     assert "3 人，合计 7 分，人均 2.3 分" in one
     listing = reader.get("/points/publications/").get_data(as_text=True)
     assert listing.count("2026年4月13日至4月19日") == 2
+
+
+def test_a_notice_for_a_past_period_carries_the_学习强国_figures_of_its_end_not_later_ones(
+    app, org, frozen_now
+):
+    import_export(app, "2026-04-10", "10001,王建国,160")
+    import_export(app, "2026-04-14", "10001,王建国,300")  # after the week before START's ended
+    week_before = Span(Period.WEEK, WEEK.start - timedelta(weeks=1))
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        notice = publications.publish(
+            session, admin, week_before, None, Highlights(), now=START, with_xxqg=True
+        )
+        session.commit()
+        assert notice.xxqg_exported_on == date(2026, 4, 10)

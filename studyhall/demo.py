@@ -160,6 +160,7 @@ def load_demo(session: Session, *, now: datetime) -> int:
     _demo_exam(session, now)
     _demo_history(session, now)
     _demo_plans(session, now)
+    _demo_publications(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
 
@@ -253,15 +254,25 @@ def _demo_history(session: Session, now: datetime) -> None:
             reason=reason,
             by=admin,
         )
-    # The weekly and monthly 积分公示 of those weeks, as the schedule would have published them.
-    publications.set_schedule(
-        session,
-        admin,
-        weekly=True,
-        monthly=True,
-        highlights=publications.Highlights(),
-        now=_local(first_day, time(0), zone),
-    )
+
+
+def _demo_publications(session: Session, now: datetime) -> None:
+    """The weekly and monthly 积分公示 of the history's weeks, as the schedule would have published
+    them each morning at 08:01 — made last, once every point of the history is in (a notice frozen
+    before the plans' points would disagree with the board of its own week). Made once: the
+    schedule's keys are unique, so a second load publishes nothing."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    first_day = (now.astimezone(zone) - timedelta(weeks=HISTORY_WEEKS)).date()
+    if publications.schedule(session) is None:
+        admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+        publications.set_schedule(
+            session,
+            admin,
+            weekly=True,
+            monthly=True,
+            highlights=publications.Highlights(),
+            now=_local(first_day, time(0), zone),
+        )
     for offset in range(HISTORY_WEEKS * 7 + 1):  # each morning's sweep, just after 08:00
         moment = _local(first_day + timedelta(days=offset), time(8, 1), zone)
         if moment <= now:
@@ -560,6 +571,7 @@ def demo_screen(session: Session, *, now: datetime) -> Display:
             PanelKind.BRANCHES,
             PanelKind.PUBLICATION,  # from the first 积分公示 published on
             PanelKind.XUEXI,
+            PanelKind.PLAN,
             PanelKind.NEXT_EXAM,
             PanelKind.NOTICE,
         ],

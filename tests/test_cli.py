@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 from studyhall import demo, migrations
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.exams.models import Exam
-from studyhall.points.models import Publication
+from studyhall.points import boards
+from studyhall.points.models import Period, Publication
+from studyhall.points.periods import Span
 from studyhall.xxqg.models import Snapshot, SnapshotRow
 
 
@@ -82,6 +84,12 @@ def test_the_demo_history_looks_like_an_offices(app, session, frozen_now):
     # Each of the 40 cadres and 4 secretaries, in their 党支部 for the whole history; published at 08:01.
     assert {len(notice.people) for notice in notices} == {44}
     assert {notice.published_at.astimezone(zone).strftime("%H:%M") for notice in notices} == {"08:01"}
+    # Published once all the history was in: each notice agrees with the board of its own period.
+    with app.app_context():
+        for notice in notices:
+            span = Span(Period(notice.period), notice.start)
+            for person in notice.people:
+                assert person["points"] == boards.standing(session, span, person["user_id"]).points
     latest, earlier = session.scalars(select(Snapshot).order_by(Snapshot.exported_on.desc())).all()
     before = dict(
         session.execute(

@@ -230,6 +230,29 @@ const RENDERERS = {
     return box;
   },
 
+  plan(panel) {
+    if (!Array.isArray(panel.items)) throw new Error("unreadable plan");
+    const box = element("div", "display-plan");
+    box.append(element("p", "plan-theme", panel.theme));
+    const list = element("ol", "plan-items");
+    for (const item of panel.items) {
+      const due = Date.parse(item.due_at);
+      const row = element("li", "plan-item");
+      row.append(
+        element("span", "plan-kind", item.kind),
+        element("span", "plan-title", item.title),
+        element(
+          "span",
+          "plan-due",
+          Number.isNaN(due) ? "" : fill(text.textDue, { time: timeText(due, { month: "long", day: "numeric", ...HOURS_MINUTES }) }),
+        ),
+      );
+      list.append(row);
+    }
+    box.append(list);
+    return box;
+  },
+
   notice(panel) {
     return element("p", "display-notice", panel.text);
   },

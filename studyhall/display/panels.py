@@ -20,6 +20,8 @@ from studyhall import clock
 from studyhall.accounts import levels
 from studyhall.display.models import Display, Privacy
 from studyhall.exams import service as exams
+from studyhall.plans import kinds
+from studyhall.plans import service as plans
 from studyhall.points import boards, periods, publications
 from studyhall.points.models import Period
 from studyhall.xxqg import service as xxqg
@@ -180,6 +182,21 @@ def _next_exam(context: Context) -> dict[str, object] | None:
     }
 
 
+def _plan(context: Context) -> dict[str, object] | None:
+    """The organisation's study plan this week: its theme and items, with their kinds and due
+    times (times, not time left: the payload stays the same between polls)."""
+    plan = plans.organisation_week(context.session, context.week.start, now=context.now)
+    if plan is None or not plan.items:
+        return None
+    return {
+        "theme": plan.theme,
+        "items": [
+            {"title": item.title, "kind": str(kinds.get(item.kind).label), "due_at": item.due_at.isoformat()}
+            for item in plan.items
+        ],
+    }
+
+
 def _notice(context: Context) -> dict[str, object] | None:
     text = context.display.notice.strip()
     return {"text": text} if text else None
@@ -195,8 +212,7 @@ PANELS: dict[str, Panel] = {
         Panel(PanelKind.XUEXI, _l("学习强国 ranking"), _xuexi),
         Panel(PanelKind.NEXT_EXAM, _l("Next test"), _next_exam),
         Panel(PanelKind.NOTICE, _l("Notice"), _notice),
-        # TODO(issue 11): this week's study plan, once plans exist.
-        Panel(PanelKind.PLAN, _l("This week’s study plan"), None),
+        Panel(PanelKind.PLAN, _l("This week’s study plan"), _plan),
     )
 }
 

@@ -34,7 +34,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.exams.models import Attempt, AttemptState, Exam
+from studyhall.exams.models import Answer, Attempt, AttemptState, Exam
 from studyhall.pagination import Page, paginate
 from studyhall.plans import kinds
 from studyhall.plans.kinds import ItemError
@@ -552,6 +552,22 @@ def study_week(session: Session, user: User, day: date, *, now: datetime) -> Wee
     )
 
 
+def organisation_week(session: Session, day: date, *, now: datetime) -> Plan | None:
+    """The whole organisation's plan for the week holding `day`, once it shows: what a corridor
+    screen shows."""
+    return session.scalars(
+        select(Plan)
+        .where(
+            Plan.branch_id.is_(None),
+            Plan.period == PlanPeriod.WEEK,
+            Plan.start == period_start(PlanPeriod.WEEK, day),
+            visible(now),
+        )
+        .order_by(Plan.id)
+        .limit(1)
+    ).first()
+
+
 def week_of(session: Session, user: User, day: date, *, now: datetime) -> list[MyItem]:
     """The person's items of the week holding `day` (and of its month's plan), by due time."""
     monday = period_start(PlanPeriod.WEEK, day)
@@ -625,11 +641,20 @@ def report_done(session: Session, user: User, item_id: int, *, now: datetime) ->
 
 def complete_tests(session: Session, *, now: datetime) -> int:
     """The scheduler's sweep: a test item is done for each person in its audience who has handed
-    in the test (within a minute of submitting; late or twice, harmless). Returns how many."""
+    in the test with at least one answer (within a minute of submitting; late or twice,
+    harmless). Returns how many."""
     pending = session.execute(
         select(PlanItem, User)
         .join(Plan, Plan.id == PlanItem.plan_id)
-        .join(Attempt, and_(Attempt.exam_id == PlanItem.exam_id, Attempt.state == AttemptState.SUBMITTED))
+        .join(
+            Attempt,
+            and_(
+                Attempt.exam_id == PlanItem.exam_id,
+                Attempt.state == AttemptState.SUBMITTED,
+                # A paper handed in blank is not taking the test (as for its 参加 points).
+                exists().where(Answer.attempt_id == Attempt.id),
+            ),
+        )
         .join(User, User.id == Attempt.user_id)
         .where(
             PlanItem.kind == ItemKind.TEST,

@@ -23,6 +23,9 @@ from studyhall.display import service
 from studyhall.display.models import Privacy
 from studyhall.exams import setup
 from studyhall.exams.setup import ExamSpec
+from studyhall.plans import service as plans
+from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
 from studyhall.points.models import Period
 from studyhall.points.periods import Span
@@ -263,6 +266,51 @@ def small_screen(app, people) -> str:  # type: ignore[no-untyped-def]
 
 
 PANELS = ("people", "branches", "notice")
+
+
+def test_this_weeks_study_plan_panel_fits_a_1920x1080_screen(app, people, frozen_now, server, screen):
+    organisation(app, people)
+    titles = (
+        "《中华人民共和国宪法》全文学习",
+        "专题片《宪法的力量》",
+        "支部党员大会：学习宪法修正案",
+        "学习心得体会",
+        "宪法知识测试",
+    )
+    kinds = (ItemKind.READ, ItemKind.WATCH, ItemKind.MEETING, ItemKind.REFLECTION, ItemKind.READ)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        items = [
+            ItemSpec(
+                kind,
+                title,
+                START + timedelta(days=2 + number),
+                body_html="学习内容",
+                link_url="http://video.intranet/a.mp4",
+                meeting_kind="assembly",
+                starts_at=START + timedelta(days=2),
+                prompt="谈谈体会",
+            )
+            for number, (kind, title) in enumerate(zip(kinds, titles, strict=True))
+        ]
+        plan = plans.save_plan(
+            session,
+            admin,
+            PlanSpec(PlanPeriod.WEEK, START.date(), "学习宪法，弘扬宪法精神", items=items),
+            now=START,
+        )
+        plans.schedule(session, admin, plan.id, None, now=START)
+        session.commit()
+    token = registered(app, panels=["plan", "notice"], rotate_seconds=6, notice="学习贯彻宪法。")
+
+    screen.goto(f"/display/{token}")
+    expect(screen.locator("#display")).to_have_attribute("data-shown", "plan", timeout=WAIT_MS)
+    expect(screen.locator("#display-title")).to_have_text("本周学习计划")
+    expect(screen.locator(".plan-theme")).to_have_text("学习宪法，弘扬宪法精神")
+    expect(screen.locator(".plan-item")).to_have_count(5)
+    expect(screen.locator(".plan-item").first).to_contain_text("阅读")
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screen.screenshot(path=str(DOCS_SCREENSHOTS / "display-plan.png"))
 
 
 def test_the_panels_keep_turning_when_every_poll_brings_a_new_board(

@@ -96,6 +96,7 @@ def test_every_panel_kind_is_registered_and_only_built_ones_are_offered(app, wor
         PanelKind.XUEXI,
         PanelKind.NEXT_EXAM,
         PanelKind.NOTICE,
+        PanelKind.PLAN,
     }
     page = signed_in(app, "admin1").get("/admin/displays/new").get_data(as_text=True)
     for kind in PanelKind:

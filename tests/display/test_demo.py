@@ -35,12 +35,13 @@ def test_serve_demo_registers_one_demo_screen_and_prints_its_address(
     for output in outputs:
         assert f"corridor screen: http://127.0.0.1:5123/display/{token}" in output
     board = client.get(f"/display/{token}/data.json").json
-    # The demo's history has published its 积分公示 and imported two 学习强国 exports.
+    # The demo's history has published its 积分公示 and imported two 学习强国 exports; this week has its plan.
     assert [panel["kind"] for panel in board["panels"]] == [
         "people",
         "branches",
         "publication",
         "xuexi",
+        "plan",
         "next_exam",
         "notice",
     ]

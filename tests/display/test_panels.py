@@ -10,11 +10,15 @@ from sqlalchemy import select
 from studyhall import clock, db
 from studyhall.accounts.models import User
 from studyhall.display.models import Privacy
+from studyhall.plans import service as plans
+from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
 from studyhall.points.models import Period
 from studyhall.points.periods import Span
 from studyhall.points.publications import Highlights
 from studyhall.xxqg import service as xxqg
+from tests.conftest import START
 from tests.display.conftest import registered as register
 from tests.points.test_pages import give
 from tests.points.test_publications import MONDAY_0800, WEEK
@@ -292,3 +296,22 @@ def test_the_people_panel_shows_no_one_at_zero_or_below(app, org, client, frozen
     token = register(app, panels=["people"])
     rows = panel(client, token, "people")["rows"]  # type: ignore[index]
     assert [row["points"] for row in rows] == [7]
+
+
+def test_the_plan_panel_shows_the_organisations_plan_this_week_once_it_shows(app, org, client, frozen_now):
+    token = register(app, panels=["plan", "notice"])
+    assert panel(client, token, "plan") is None  # nothing planned: the panel is skipped
+    due = START + timedelta(days=4)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        items = [ItemSpec(ItemKind.READ, "宪法全文", due, body_html="学习内容")]
+        plan = plans.save_plan(
+            session, admin, PlanSpec(PlanPeriod.WEEK, START.date(), "学习宪法", items=items), now=START
+        )
+        session.commit()
+        assert panel(client, token, "plan") is None  # a draft shows nowhere
+        plans.schedule(session, admin, plan.id, None, now=START)
+        session.commit()
+    shown = panel(client, token, "plan")
+    assert shown is not None and shown["theme"] == "学习宪法"
+    assert shown["items"] == [{"title": "宪法全文", "kind": "阅读", "due_at": due.isoformat()}]

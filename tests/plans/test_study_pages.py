@@ -14,7 +14,7 @@ from studyhall.accounts.models import User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import parse_file
 from studyhall.exams import setup
-from studyhall.exams.models import Attempt, AttemptState, Exam
+from studyhall.exams.models import Answer, Attempt, AttemptState, Exam
 from studyhall.exams.setup import ExamSpec
 from studyhall.plans import service
 from studyhall.plans.models import ItemKind, PlanItem, Progress, ProgressState
@@ -203,7 +203,8 @@ def _an_exam(app) -> int:  # type: ignore[no-untyped-def]
         return exam.id
 
 
-def test_a_test_item_is_done_once_its_person_has_handed_the_test_in(app, make_plan, session):
+def test_a_test_item_is_done_once_its_person_has_handed_the_test_in(app, make_plan, session, people, org):
+    people.user("10003", branch=org["first"])
     with app.app_context(), db.new_session() as writer:
         exam = Exam(
             title="宪法知识测试",
@@ -215,31 +216,30 @@ def test_a_test_item_is_done_once_its_person_has_handed_the_test_in(app, make_pl
         )
         writer.add(exam)
         writer.flush()
-        people = {user.username: user for user in writer.scalars(select(User))}
-        taken = (
-            ("10001", AttemptState.SUBMITTED),
-            ("10002", AttemptState.OPEN),
-            ("20001", AttemptState.SUBMITTED),
-        )
-        for username, state in taken:
-            writer.add(
-                Attempt(
-                    exam_id=exam.id,
-                    user_id=people[username].id,
-                    number=1,
-                    started_at=START,
-                    deadline_at=START + timedelta(minutes=15),
-                    submitted_at=START + timedelta(minutes=10) if state is AttemptState.SUBMITTED else None,
-                    state=state,
-                    score=8.0 if state is AttemptState.SUBMITTED else None,
-                    max_score=10.0,
-                )
+        users = {user.username: user for user in writer.scalars(select(User))}
+        # 10001 handed it in with an answer, 10003 blank (that is not taking part), 10002 is still
+        # writing; 20001 handed it in too, but the item is 第一党支部's: not theirs.
+        taken = (("10001", True, True), ("10003", True, False), ("10002", False, True), ("20001", True, True))
+        for username, handed_in, answered in taken:
+            attempt = Attempt(
+                exam_id=exam.id,
+                user_id=users[username].id,
+                number=1,
+                started_at=START,
+                deadline_at=START + timedelta(minutes=15),
+                submitted_at=START + timedelta(minutes=10) if handed_in else None,
+                state=AttemptState.SUBMITTED if handed_in else AttemptState.OPEN,
+                score=8.0 if handed_in else None,
+                max_score=10.0,
             )
+            writer.add(attempt)
+            writer.flush()
+            if answered:
+                writer.add(Answer(attempt_id=attempt.id, position=1, response="A", seq=1, saved_at=START))
         writer.commit()
         exam_id = exam.id
-    # 20001 of 第二党支部 handed it in too, but the item is 第一党支部's: not theirs.
     _plan, (item_id,) = make_plan(
-        [ItemSpec(ItemKind.TEST, "参加宪法知识测试", SUNDAY_2200, points=3, exam_id=exam_id, branch_ids=[])],
+        [ItemSpec(ItemKind.TEST, "参加宪法知识测试", SUNDAY_2200, points=3, exam_id=exam_id)],
         branch="first",
         by="sec1",
     )

@@ -187,6 +187,8 @@ class AttemptPage {
     this.refusedHere = new Set(); // positions whose latest answer the server refused as malformed
     this.pumpWaiters = []; // flushes waiting for the end of a round of sending
     this.flushing = false;
+    this.sendingSwitches = false; // a round of reporting tab switches is under way
+    this.switchesAgain = false; // asked for while one was: another round follows it
     this.leaving = false; // navigating away on purpose: no warning, no tab-switch event
     this.signIn = null; // a promise while the sign-in dialog is open
     this.deadline = performance.now() + state.remaining_seconds * 1000;
@@ -853,8 +855,14 @@ class AttemptPage {
   // Report the switches not yet reported, one event each: offline they wait (kept on the device),
   // so that going offline does not get round the test's limit.
   async sendSwitches() {
-    if (this.sendingSwitches) return;
+    if (this.sendingSwitches) {
+      // A round is under way (perhaps a request made offline, still to fail): once it ends, try
+      // again, or the switches it could not send would wait for the next `online` that never comes.
+      this.switchesAgain = true;
+      return;
+    }
     this.sendingSwitches = true;
+    this.switchesAgain = false;
     try {
       while (this.store.data.unsentSwitches > 0 && !this.stopped) {
         const result = await this.api("POST", `/api/attempts/${this.id}/events`, { kind: "tab_switch" }, {
@@ -874,6 +882,7 @@ class AttemptPage {
       // offline: they wait for the connection
     } finally {
       this.sendingSwitches = false;
+      if (this.switchesAgain && navigator.onLine) this.sendSwitches();
     }
   }
 

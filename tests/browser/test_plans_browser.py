@@ -56,7 +56,7 @@ def test_a_cadre_opens_this_weeks_study_on_a_phone_marks_an_item_done_and_the_ri
     publish_plan(
         app,
         [
-            ItemSpec(ItemKind.READ, "宪法第一章《总纲》摘学", WEDNESDAY_2200, points=2, body_html=TEXT, min_seconds=600),
+            ItemSpec(ItemKind.READ, "宪法第一章《总纲》摘学", WEDNESDAY_2200, points=2, body_html=TEXT),
             ItemSpec(ItemKind.READ, "宪法中的人民检察院", SUNDAY_2200, points=2, body_html="<p>第一百三十四条……</p>"),
             ItemSpec(ItemKind.MEETING, "主题党日：重温宪法宣誓誓词", SUNDAY_2200, points=3, meeting_kind="theme_day",
                      starts_at=SUNDAY_2200 - timedelta(days=2, hours=7), place="机关三楼会议室"),  # fmt: skip
@@ -83,7 +83,7 @@ def test_a_cadre_opens_this_weeks_study_on_a_phone_marks_an_item_done_and_the_ri
 
     phone.locator("#study-items").get_by_role("link", name="宪法第一章《总纲》摘学").click()
     expect(phone.locator("#study-text h3").first).to_have_text("第一条")
-    expect(phone.locator("#reading-time")).to_contain_text("后续版本")
+    # No minimum time: read, it is marked done by hand (a minimum is counted: test_reading_browser).
     # The text is set for a phone: nothing wider than the screen.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(phone, "study-item-phone")

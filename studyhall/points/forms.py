@@ -39,43 +39,13 @@ def reason_field(label: str, when_empty: str) -> StringField:
 
 
 class RuleForm(FlaskForm):
-    """A rule's numbers. A rule in use that could never give a point (0 points, a cap of 0) or
-    whose cap one action already passes is refused on the field at fault: saved, it would give
-    nothing, silently, to everyone who does what it names. Out of use it gives nothing anyway; its
-    numbers are checked when it is put in use."""
+    """A rule's numbers; what they mean together (a cap below the points per action, …) is the
+    service's to judge (service.rule_problems), shown here under the field at fault."""
 
     points = IntegerField(_l("Points per action"), validators=[InputRequired(), NumberRange(0, 1000)])
     daily_cap = IntegerField(_l("Daily cap (empty: none)"), validators=[Optional(), NumberRange(0, 10000)])
     weekly_cap = IntegerField(_l("Weekly cap (empty: none)"), validators=[Optional(), NumberRange(0, 100000)])
     enabled = BooleanField(_l("In use"))
-
-    def validate_points(self, field: IntegerField) -> None:
-        if self.enabled.data and field.data == 0:
-            raise ValidationError(_l("0 points gives nothing: give at least 1, or take the rule out of use."))
-
-    def validate_daily_cap(self, field: IntegerField) -> None:
-        self._cap_makes_sense(field)
-
-    def validate_weekly_cap(self, field: IntegerField) -> None:
-        self._cap_makes_sense(field)
-        daily = self.daily_cap.data if "daily_cap" in self else None
-        if self.enabled.data and field.data is not None and daily is not None and field.data < daily:
-            raise ValidationError(
-                _l("At least the daily cap (%(n)d): a smaller one makes the daily cap unreachable.", n=daily)
-            )
-
-    def _cap_makes_sense(self, field: IntegerField) -> None:
-        if not self.enabled.data or field.data is None:
-            return
-        if field.data == 0:
-            raise ValidationError(
-                _l("A cap of 0 gives nothing: leave it empty for no cap, or take the rule out of use.")
-            )
-        points = self.points.data if "points" in self else None  # a test sets its own points
-        if points is not None and field.data < points:
-            raise ValidationError(
-                _l("At least the points per action (%(n)d): one action would pass a smaller cap.", n=points)
-            )
 
 
 class ManualAwardForm(FlaskForm):

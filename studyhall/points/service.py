@@ -144,6 +144,53 @@ class RuleChange:
     enabled: bool
 
 
+class RuleError(DomainError):
+    """A rule's numbers that cannot be saved, each message under the field at fault."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()), ErrorCode.INVALID)
+        self.problems = problems
+
+
+def rule_problems(key: RuleKey, change: RuleChange) -> dict[str, str]:
+    """What is wrong with a rule's numbers, by field. A rule in use that could never give a point
+    (0 points, a cap of 0) or whose cap one action already passes would give nothing, silently, to
+    everyone who does what it names. Out of use it gives nothing anyway: its numbers are checked
+    when it is put in use. Only the numbers an administrator sets on the rule are checked."""
+    held = settings(key)
+    problems: dict[str, str] = {}
+    for name in held:
+        if getattr(change, name) is not None and getattr(change, name) < 0:
+            problems[name] = _("Cannot be negative.")
+    if problems or not change.enabled:
+        return problems
+    per_action = change.points if "points" in held else None
+    if per_action == 0:
+        problems["points"] = _("0 points gives nothing: give at least 1, or take the rule out of use.")
+    for name in ("daily_cap", "weekly_cap"):
+        cap = getattr(change, name) if name in held else None
+        if cap == 0:
+            problems[name] = _(
+                "A cap of 0 gives nothing: leave it empty for no cap, or take the rule out of use."
+            )
+        elif cap is not None and per_action and cap < per_action:
+            problems[name] = _(
+                "At least the points per action (%(n)d): one action would pass a smaller cap.", n=per_action
+            )
+    daily, weekly = change.daily_cap, change.weekly_cap
+    if (
+        "weekly_cap" not in problems
+        and "weekly_cap" in held
+        and weekly is not None
+        and daily
+        and weekly < daily
+    ):
+        problems["weekly_cap"] = _(
+            "At least the daily cap (%(n)d): a smaller one makes the daily cap unreachable.", n=daily
+        )
+    return problems
+
+
 def edit_rule(
     session: Session, actor: User, rule_id: int, change: RuleChange, *, now: datetime
 ) -> PointRule | None:
@@ -163,8 +210,9 @@ def edit_rule(
         raise DomainError(
             _("This rule's feature is not available yet: it cannot be put in use."), ErrorCode.INVALID
         )
-    if change.points < 0 or any(cap is not None and cap < 0 for cap in (change.daily_cap, change.weekly_cap)):
-        raise DomainError(_("Points and caps cannot be negative."), ErrorCode.INVALID)
+    problems = rule_problems(RuleKey(found.key), change)
+    if problems:
+        raise RuleError(problems)
     if (
         session.scalar(
             select(func.count())

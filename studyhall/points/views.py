@@ -328,8 +328,9 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     form = _rule_form(found)
+    not_saved = _("Rule “%(name)s” was not saved: see what is marked on it below.", name=found.name)
     if not form.validate_on_submit():
-        flash(_("Rule “%(name)s” was not saved: see what is marked on it below.", name=found.name), "error")
+        flash(not_saved, "error")
         return _admin_page((found.id, form))
     change = RuleChange(  # what the form does not hold stays as it is
         form.data.get("points", found.points),
@@ -339,6 +340,11 @@ def edit_rule(rule_id: int) -> ResponseReturnValue:
     )
     try:
         rule = service.edit_rule(session, signed_in_user(), rule_id, change, now=clock.now())
+    except service.RuleError as refused:
+        for name, problem in refused.problems.items():
+            form[name].errors = [problem]
+        flash(not_saved, "error")
+        return _admin_page((found.id, form))
     except DomainError as refused:
         return _refused(refused)
     if rule is None:  # saving what is there already: no new version, nothing to audit

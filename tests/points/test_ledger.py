@@ -177,3 +177,25 @@ def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
             assert not service.rule(session, key).enabled
         ready = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION}
         assert ready == service.READY
+
+
+def test_the_service_refuses_numbers_that_would_give_nothing_whoever_calls_it(app, admin):
+    """The rules page is not the only caller: a script or a later page saving a rule meets the same
+    checks, each problem under the field at fault, and nothing is saved."""
+    refused = [  # (points, daily cap, weekly cap) → the fields at fault
+        (RuleChange(3, 2, None, True), {"daily_cap"}),
+        (RuleChange(1, None, 0, True), {"weekly_cap"}),
+        (RuleChange(2, 5, 3, True), {"weekly_cap"}),
+        (RuleChange(0, None, None, True), {"points"}),
+        (RuleChange(-1, None, -2, False), {"points", "weekly_cap"}),
+    ]
+    with app.app_context(), db.new_session() as session:
+        login = service.rule(session, RuleKey.LOGIN)
+        for change, fields in refused:
+            with pytest.raises(service.RuleError) as error:
+                service.edit_rule(session, admin, login.id, change, now=START)
+            assert set(error.value.problems) == fields, change
+        assert service.rule(session, RuleKey.LOGIN).version == 1
+        # A test's rule has no points per action: its caps are not compared with them.
+        exam = service.rule(session, RuleKey.EXAM)
+        assert service.edit_rule(session, admin, exam.id, RuleChange(0, 1, None, True), now=START) is not None

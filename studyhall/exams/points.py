@@ -46,6 +46,14 @@ def source(exam: Exam) -> str:
     return f"exam:{exam.id}"
 
 
+def given(session: Session, exam: Exam, attempt: Attempt) -> int | None:
+    """What the test has given the person, for their result page: None while the points wait (until
+    the score may be seen) or when the test gives none."""
+    if exam.points_mode == PointsMode.NONE or not attempt.points_settled:
+        return None
+    return points.given(session, attempt.user_id, RuleKey.EXAM, source(exam)) or 0
+
+
 def _settle(session: Session, exam: Exam, attempts: list[Attempt], *, by_result: bool = True) -> None:
     """Settle one person's points for the test to what their counted attempt earns, dated when it
     was submitted (the week it was taken gets them, also when they wait or are backfilled)."""

@@ -29,6 +29,7 @@ from studyhall.access import PUBLIC, SIGNED_IN, allow
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import export, reports, service
+from studyhall.exams import points as exam_points
 from studyhall.exams.models import Attempt, AttemptState
 from studyhall.headers import no_store
 from studyhall.questions import types
@@ -219,6 +220,7 @@ def result(attempt_id: int) -> ResponseReturnValue:
         withheld=service.withheld(session, attempt, now=now) if review_open else None,
         score_shown=listing.score_shown,
         score_wait=listing.score_wait,
+        points_given=exam_points.given(session, exam, attempt),
     )
 
 

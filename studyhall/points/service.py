@@ -296,6 +296,15 @@ def settle(
     )
 
 
+def given(session: Session, user_id: int, key: RuleKey, source: str) -> int | None:
+    """What a source has given the person so far, corrections included (None: nothing yet)."""
+    return session.scalar(
+        select(func.sum(PointAward.points))
+        .join(PointRule, PointRule.id == PointAward.rule_id)
+        .where(PointAward.user_id == user_id, PointRule.key == key, PointAward.source == source)
+    )
+
+
 def _lock(session: Session, user_id: int) -> None:
     """Hold the person's row until the caller commits. SQLite has no row locks; a write there takes
     the database's one write lock (pysqlite opens the transaction at the first write), so the reads

@@ -3,6 +3,7 @@ changes settle the difference; `studyhall points backfill` awards what was grade
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -17,9 +18,14 @@ from studyhall.points import boards, publications
 from studyhall.points.models import Period, PointAward, Publication
 from studyhall.points.periods import Span
 from tests.conftest import START
-from tests.exams.test_results import RIGHT_MULTIPLE, sit
+from tests.exams.test_results import RIGHT_MULTIPLE, sign_in, sit
 
-ALL_RIGHT = {"single": "4月15日", "multiple": RIGHT_MULTIPLE, "judge": True, "blanks": ["四月十五日", "总体国家安全观"]}
+ALL_RIGHT = {
+    "single": "4月15日",
+    "multiple": RIGHT_MULTIPLE,
+    "judge": True,
+    "blanks": ["四月十五日", "总体国家安全观"],
+}
 AFTER_CLOSE = START + timedelta(hours=3)  # the usual test closes at START + 2 h
 
 
@@ -147,3 +153,25 @@ def test_backfill_awards_tests_graded_before_points_once(app, make_exam, runner,
     assert ledger(app) == [("10001", 0, 10)]
     with app.app_context():
         assert clock.local_zone().key == "Asia/Shanghai"
+
+
+def points_line(app, username: str, attempt_id: int) -> str:  # type: ignore[no-untyped-def]
+    """What the result page says of the test's points (the number, or the words when there is none)."""
+    page = sign_in(app, username).get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    found = re.search(r'<dd id="points-given"( data-points="(\d+)")?>(.*?)</dd>', page, re.S)
+    assert found is not None, page
+    return found.group(2) or found.group(3)
+
+
+def test_the_result_page_says_the_points_the_test_gave_or_when_they_will_count(
+    app, make_exam, cadres, frozen_now
+):
+    shown = make_exam(pass_mark=6.0)
+    passed = sit(app, "10001", shown, single="4月15日", multiple=RIGHT_MULTIPLE)
+    assert points_line(app, "10001", passed) == "8"  # passed: as the ledger has it
+    hidden = make_exam(show_score=False, points_mode="percent", points_factor=20)
+    waiting = sit(app, "10002", hidden, single="4月15日", multiple=RIGHT_MULTIPLE, judge=True)
+    assert points_line(app, "10002", waiting) == "成绩可以查看时计入"  # tells nothing of the score
+    frozen_now(AFTER_CLOSE)
+    sweep(app, AFTER_CLOSE)
+    assert points_line(app, "10002", waiting) == "16"

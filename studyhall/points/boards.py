@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import TypeVarTuple
+from typing import NamedTuple, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, true
@@ -125,11 +125,17 @@ def roll(session: Session, span: Span, *, branch_ids: set[int] | None = None) ->
     return _person_rows(tree, session.execute(query).all())
 
 
+class Unranked(NamedTuple):
+    name: str
+    username: str
+    where: str  # the branch's path
+
+
 def without_points(
-    session: Session, span: Span, *, branch_ids: set[int] | None = None, limit: int = 200
-) -> tuple[int, list[tuple[str, str]]]:
+    session: Session, span: Span, *, branch_ids: set[int] | None = None, limit: int | None = 200
+) -> tuple[int, list[Unranked]]:
     """Those on the board in scope without points in the period: how many, and up to `limit` of
-    them (by name; name and where, in branch order) — a board ranks those with points, and an
+    them (None: all; by name; name and where, in branch order) — a board ranks those with points, and an
     office wants to see who did nothing too (a 积分公示 lists them at its end)."""
     tree = Tree.read(session)
     none = ~select(PointTotal.user_id).where(PointTotal.user_id == User.id, _in_span(span)).exists()
@@ -137,10 +143,14 @@ def without_points(
     counted = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = {branch: place for place, branch in enumerate(tree.names)}
     people = session.execute(
-        query.with_only_columns(User.display_name, User.branch_id).order_by(User.display_name).limit(limit)
+        query.with_only_columns(User.display_name, User.username, User.branch_id)
+        .order_by(User.display_name)
+        .limit(limit)
     ).all()
     people = sorted(people, key=lambda person: order.get(person.branch_id, len(order)))
-    return counted, [(person.display_name, tree.path(person.branch_id)) for person in people]
+    return counted, [
+        Unranked(person.display_name, person.username, tree.path(person.branch_id)) for person in people
+    ]
 
 
 def _person_rows(

@@ -149,7 +149,7 @@ def board() -> str:
     tree = levels.Tree.read(session)
     page_number = max(1, request.args.get("page", 1, type=int))
     my_page = None
-    without: tuple[int, list[tuple[str, str]]] | None = None
+    without: tuple[int, list[boards.Unranked]] | None = None
     # The 学习强国 figures are the latest export's: they sit beside the in-house points, whatever the period.
     snapshot = xxqg.latest_snapshot(session)
     previous = xxqg.previous_snapshot(session, snapshot) if snapshot else None
@@ -223,10 +223,11 @@ def board_xlsx() -> Response:
     session = db.session()
     kind, span, branch = _board_request()
     within = _within(session, branch, export=True)
-    title = f"{BOARD_LABELS[kind]} {span_label(span)}"
+    title = f"{BOARD_LABELS[kind]} {span_label(span)} {_scope_name(session, branch)}"
     snapshot = xxqg.latest_snapshot(session)
     if kind == "xxqg":
-        title = f"{BOARD_LABELS[kind]} {snapshot.exported_on.isoformat() if snapshot else ''}".strip()
+        exported = snapshot.exported_on.isoformat() if snapshot else ""
+        title = f"{BOARD_LABELS[kind]} {exported} {_scope_name(session, branch)}".replace("  ", " ")
         table: list[list[object]] = [[_("Rank"), _("Full name"), _("工号"), _("Branch")]]
         if snapshot is None:
             table[0] += [_("学习强国 total"), _("Gain")]
@@ -252,6 +253,9 @@ def board_xlsx() -> Response:
         table = [[_("Rank"), _("Full name"), _("工号"), _("Branch"), _("Points")]] + [
             [row.rank, row.name, row.username, row.branch, row.points] for row in rows
         ]
+        # Who has none follow, unranked: the office files the export and wants them named too.
+        _counted, unranked = boards.without_points(session, span, branch_ids=within, limit=None)
+        table += [["", person.name, person.username, person.where, 0] for person in unranked]
     else:
         level = levels.Level.BRANCH if kind == "branch" else levels.Level.GROUP
         table = [[_("Rank"), _("Name"), _("党支部"), _("Members"), _("Total"), _("Average per member")]] + [
@@ -262,6 +266,17 @@ def board_xlsx() -> Response:
     data = xlsx_bytes(Sheet(title[:31], table))
     return attachment(
         data, XLSX, f"积分榜 {title} {day}.xlsx", f"points-{kind}-{span.period}-{span.start}.xlsx"
+    )
+
+
+def _scope_name(session: Session, branch: int | None) -> str:
+    """Whose board an export holds, for its title and file name: a secretary's export of "the whole
+    organisation" holds their own branch only (_within), and is named so."""
+    viewer = signed_in_user()
+    if branch is None and viewer.role == Role.SECRETARY and viewer.branch_id is not None:
+        branch = viewer.branch_id
+    return (
+        levels.Tree.read(session).names.get(branch, "") if branch is not None else _("The whole organisation")
     )
 
 

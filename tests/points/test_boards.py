@@ -169,6 +169,9 @@ def test_those_without_points_are_counted_and_named_apart_from_the_ranking(app, 
         session.commit()
         assert boards.without_points(session, WEEK) == (
             2,
-            [("李晓燕", "第一党支部 / 第一党小组"), ("张三", "第二党支部")],
+            [("李晓燕", "10002", "第一党支部 / 第一党小组"), ("张三", "20001", "第二党支部")],
         )
-        assert boards.without_points(session, WEEK, branch_ids={second.id}) == (1, [("张三", "第二党支部")])
+        assert boards.without_points(session, WEEK, branch_ids={second.id}) == (
+            1,
+            [("张三", "20001", "第二党支部")],
+        )

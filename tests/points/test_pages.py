@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -116,14 +117,17 @@ def test_branch_boards_rank_by_the_average_per_member(app, org):
         assert (alone.name, alone.rank) == ("第一党支部", 2)
 
 
-def test_a_secretarys_export_holds_only_their_branch_and_a_cadre_cannot_export(app, org):
+def test_a_secretarys_export_holds_only_their_branch_names_it_and_a_cadre_cannot_export(app, org):
     give(app, "10001", 6, "a")
     give(app, "20001", 5, "a")
-    response = client_for(app, "sec1").get("/points/board.xlsx?period=week")
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.data)).active
-    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ["王建国", "书记甲"]  # 张三 of 第二党支部 is not theirs; 书记甲 signed in: 1 point
+    for scope in ("", "&branch="):  # their default, or "the whole organisation": their branch either way
+        response = client_for(app, "sec1").get(f"/points/board.xlsx?period=week{scope}")
+        assert response.status_code == 200
+        assert "第一党支部" in unquote(response.headers["Content-Disposition"])
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        rows = [row[:2] + row[4:] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        # 张三 of 第二党支部 is not theirs; 书记甲 signed in: 1 point; 李晓燕 has none: listed, unranked.
+        assert rows == [(1, "王建国", 6), (2, "书记甲", 1), (None, "李晓燕", 0)]
     assert client_for(app, "10001").get("/points/board.xlsx").status_code == 403
 
 

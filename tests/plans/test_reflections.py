@@ -473,3 +473,17 @@ def test_only_an_approved_reflection_can_be_marked_excellent(app, org):
         with pytest.raises(DomainError) as refused:
             reflections.set_excellent(session, user(session, "sec1"), reflection_id, True, now=START)
         assert refused.value.code is ErrorCode.REFUSED
+
+
+def test_a_reflection_sent_after_its_due_time_is_taken_and_shown_late_to_its_reviewer(app, org, frozen_now):
+    """Like any plan item, a reflection can still be done once overdue (it stays on the person's
+    overdue list until then); its reviewer sees that it came late."""
+    item_id = reflection_item(app)
+    on_time = submitted(app, item_id, "10002")
+    frozen_now(DUE + timedelta(minutes=1))
+    late = submitted(app, item_id, "10001")
+    listing = client_for(app, "sec1").get("/reflections/review").get_data(as_text=True)
+    rows = {row.split('"')[0]: row for row in listing.split('data-reflection="')[1:]}
+    assert "Late" in rows[str(late)] and "Late" not in rows[str(on_time)]
+    page = client_for(app, "sec1").get(f"/reflections/review/{late}").get_data(as_text=True)
+    assert 'id="late"' in page and "Late: due 2026-04-19 22:00" in page

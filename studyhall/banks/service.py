@@ -29,6 +29,7 @@ SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface tex
     "national_security.csv": "国家安全知识",
     "constitution.csv": "宪法知识",
     "party_rules.csv": "党章党规知识",
+    "party_discipline.csv": "党纪知识",
 }
 
 

@@ -30,6 +30,7 @@ SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface tex
     "constitution.csv": "宪法知识",
     "party_rules.csv": "党章党规知识",
     "congress_report.csv": "党的二十大报告",
+    "party_discipline.csv": "党纪知识",
 }
 
 

@@ -47,7 +47,13 @@ def test_check_exits_1_and_names_the_row_of_each_error(runner, tmp_path):
 
 
 def test_every_shipped_bank_passes_check_with_sources_required(runner):
-    for name in ("national_security.csv", "constitution.csv", "party_rules.csv", "congress_report.csv"):
+    for name in (
+        "national_security.csv",
+        "constitution.csv",
+        "party_rules.csv",
+        "congress_report.csv",
+        "party_discipline.csv",
+    ):
         result = runner.invoke(
             args=["bank", "check", str(PROJECT_ROOT / "question_banks" / name), "--require-source", "--json"]
         )

@@ -170,7 +170,13 @@ def test_shipped_banks_load_once_with_every_type_and_a_source_on_every_question(
     with app.app_context(), db.new_session() as writer:
         second = service.load_shipped_banks(writer, now=clock.now())
         writer.commit()
-    minimum = {"国家安全知识": 150, "宪法知识": 100, "党章党规知识": 100, "党的二十大报告": 150}
+    minimum = {
+        "国家安全知识": 150,
+        "宪法知识": 100,
+        "党章党规知识": 100,
+        "党的二十大报告": 150,
+        "党纪知识": 150,
+    }
     assert {s.bank.name: s.new for s in first}.keys() == minimum.keys()
     for item in first:
         assert item.new >= minimum[item.bank.name]

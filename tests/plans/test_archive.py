@@ -243,3 +243,15 @@ def test_a_record_is_its_persons_their_secretarys_and_the_administrators_only(ap
 def test_the_people_list_leads_a_secretary_to_each_persons_record(app, org):
     page = signed_in(app, "sec1").get("/admin/users").get_data(as_text=True)
     assert f'href="/study/archive/{user_of(app, "10002")}"' in page
+
+
+def test_a_long_month_starts_its_own_printed_page_and_a_short_one_does_not(app, make_plan, frozen_now):
+    many = [read(f"第{number}篇学习材料") for number in range(1, archive.LONG_MONTH + 2)]
+    _plan, april = make_plan(many)
+    _plan, (march,) = make_plan([read("三月学习")], start=date(2026, 3, 9))
+    for item_id in april:
+        done(app, "10001", item_id, START)
+    done(app, "10001", march, datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    page = signed_in(app, "10001").get("/study/archive/").get_data(as_text=True)
+    sections = re.findall(r'<section class="(archive-month[^"]*)"[^>]*data-month="(\d+)"', page)
+    assert sections == [("archive-month", "3"), ("archive-month long", "4")]

@@ -4,7 +4,8 @@ attended, the tests taken and the year's points.
 
 A person opens their own; a secretary those of the people of their 党支部, an administrator
 anyone's (someone who has left too: the record is filed for them as well); anyone else's is not
-found. Each kind of entry is one query for the whole year, and the points of all of them one more.
+found. Each kind of entry is one query for the whole year, and the points of all of them one more;
+a test then asks its own rules (a few queries each) whether its score may show.
 """
 
 from __future__ import annotations

@@ -11,25 +11,20 @@ from datetime import UTC, date, datetime, timedelta
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from studyhall import PROJECT_ROOT, db
-from studyhall.accounts.models import User
-from studyhall.plans import reflections, service
-from studyhall.plans.models import ItemKind, MeetingKind, PlanPeriod
-from studyhall.plans.reflection_models import Decision
+from studyhall.plans import service
+from studyhall.plans.models import ItemKind, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
 from tests.browser.conftest import csp_violations, phone_context
 from tests.browser.test_accounts_browser import sign_in
 from tests.conftest import START
+from tests.plans.test_archive import excellent_reflection, user
+from tests.plans.test_calendar import meeting
 
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 MARCH_WEEK = date(2026, 3, 9)
 APRIL_WEEK = date(2026, 4, 13)
-
-
-def user(session, username: str) -> User:  # type: ignore[no-untyped-def]
-    return session.scalars(select(User).where(User.username == username)).one()
 
 
 def a_year_of_study(app) -> None:  # type: ignore[no-untyped-def]
@@ -50,15 +45,7 @@ def a_year_of_study(app) -> None:  # type: ignore[no-untyped-def]
                     ItemSpec(
                         ItemKind.READ, "宪法第一章《总纲》摘学", april_due, points=2, body_html="学习内容"
                     ),
-                    ItemSpec(
-                        ItemKind.MEETING,
-                        "学习贯彻党章专题支部党员大会",
-                        meeting_at + timedelta(hours=2),
-                        points=3,
-                        meeting_kind=MeetingKind.ASSEMBLY,
-                        starts_at=meeting_at,
-                        place="机关三楼第一会议室",
-                    ),
+                    meeting("学习贯彻党章专题支部党员大会", meeting_at, points=3, place="机关三楼第一会议室"),
                     ItemSpec(ItemKind.REFLECTION, "学习宪法心得体会", april_due, points=3, prompt="谈谈体会"),
                 ],
             ),
@@ -74,22 +61,8 @@ def a_year_of_study(app) -> None:  # type: ignore[no-untyped-def]
         service.mark_done(session, cadre, charter, now=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
         service.mark_done(session, cadre, constitution, now=START)
         service.mark_done(session, cadre, assembly, now=meeting_at + timedelta(hours=2))
-        written = reflections.submit(
-            session,
-            cadre,
-            reflection_item.id,
-            text="学习宪法，增强宪法意识，做尊法学法守法用法的模范。",
-            now=START,
-        )
-        reflections.review(
-            session,
-            user(session, "sec1"),
-            written.id,
-            Decision.APPROVE,
-            "很好。",
-            submission=written.submissions,
-            excellent=True,
-            now=START + timedelta(hours=1),
+        excellent_reflection(
+            session, reflection_item.id, "学习宪法，增强宪法意识，做尊法学法守法用法的模范。", at=START
         )
         session.commit()
 

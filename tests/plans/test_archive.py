@@ -15,7 +15,7 @@ from studyhall import db
 from studyhall.accounts.models import User
 from studyhall.exams.models import Attempt, AttemptState, Exam
 from studyhall.plans import archive, reflections, service
-from studyhall.plans.models import ItemKind, MeetingKind, PlanItem
+from studyhall.plans.models import ItemKind, PlanItem
 from studyhall.plans.reflection_models import Decision
 from studyhall.plans.service import ItemSpec
 from studyhall.points import service as points
@@ -23,6 +23,7 @@ from studyhall.points.models import PointAward
 from studyhall.points.service import RuleKey
 from tests.conftest import START
 from tests.plans.conftest import read, signed_in
+from tests.plans.test_calendar import meeting
 
 # The week from Monday 2026-12-28 to Sunday 2027-01-03, across the new year.
 NEW_YEAR_WEEK = date(2026, 12, 28)
@@ -41,6 +42,23 @@ def done(app: Flask, username: str, item_id: int, at: datetime) -> None:
         assert item is not None
         service.mark_done(session, user(session, username), item, now=at)
         session.commit()
+
+
+def excellent_reflection(session, item_id: int, text: str, *, at: datetime) -> int:  # type: ignore[no-untyped-def]
+    """王建国's (10001) reflection on the item, submitted at `at` and approved as 优秀 by the
+    secretary an hour later; its id. The caller commits."""
+    written = reflections.submit(session, user(session, "10001"), item_id, text=text, now=at)
+    reflections.review(
+        session,
+        user(session, "sec1"),
+        written.id,
+        Decision.APPROVE,
+        "",
+        submission=written.submissions,
+        excellent=True,
+        now=at + timedelta(hours=1),
+    )
+    return written.id
 
 
 def record(app: Flask, viewer: str, username: str, year: int, now: datetime) -> archive.Archive:
@@ -124,36 +142,14 @@ def test_reflections_meetings_and_tests_are_filed_with_their_points_and_only_sho
         [
             read("宪法第一章", points=2),
             ItemSpec(ItemKind.REFLECTION, "学习宪法心得", DUE, points=3, prompt="谈谈体会", min_chars=5),
-            ItemSpec(
-                ItemKind.MEETING,
-                "学习党章专题会",
-                thursday + timedelta(hours=2),
-                points=4,
-                meeting_kind=MeetingKind.ASSEMBLY,
-                starts_at=thursday,
-                place="机关三楼会议室",
-            ),
+            meeting("学习党章专题会", thursday, points=4, place="机关三楼会议室"),
         ]
     )
     done(app, "10001", reading, START + timedelta(hours=1))
     done(app, "10001", assembly, thursday + timedelta(hours=2))
     with app.app_context(), db.new_session() as session:
-        writer = user(session, "10001")
-        written = reflections.submit(
-            session, writer, reflection_item, text="学习宪法，增强宪法意识。", now=START
-        )
-        reflections.review(
-            session,
-            user(session, "sec1"),
-            written.id,
-            Decision.APPROVE,
-            "",
-            submission=written.submissions,
-            excellent=True,
-            now=START + timedelta(hours=2),
-        )
+        reflection_id = excellent_reflection(session, reflection_item, "学习宪法，增强宪法意识。", at=START)
         session.commit()
-        reflection_id = written.id
     taken(app, "10001", "宪法知识测试", START + timedelta(days=20), 9.5)
     taken(app, "10001", "保密知识测试", START + timedelta(days=21), 6.0, show_score=False)
     # Two attempts allowed and still open: its score would tell keys still in use.

@@ -60,6 +60,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.plans.archive_views import bp as archive_bp
+    from studyhall.plans.calendar_views import bp as calendar_bp
     from studyhall.plans.document_views import bp as documents_bp
     from studyhall.plans.reflection_views import api as reflections_api_bp
     from studyhall.plans.reflection_views import bp as reflections_bp
@@ -71,7 +73,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.xxqg.views import bp as xxqg_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(archive_bp)
     app.register_blueprint(banks_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(display_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(exams_api_bp)

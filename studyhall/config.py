@@ -37,6 +37,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "LOGIN_TRIES": int(env.get("STUDYHALL_LOGIN_TRIES", "5")),
         "LOGIN_TRIES_PER_ADDRESS": int(env.get("STUDYHALL_LOGIN_TRIES_PER_ADDRESS", "100")),
         "LOGIN_TRY_WINDOW_MINUTES": int(env.get("STUDYHALL_LOGIN_TRY_WINDOW_MINUTES", "15")),
+        # Calendar feed addresses that fail (unknown, revoked, a person who left) per address in the
+        # same window: a phone still subscribed to a revoked address asks a few times an hour.
+        "CALENDAR_TRIES_PER_ADDRESS": int(env.get("STUDYHALL_CALENDAR_TRIES_PER_ADDRESS", "60")),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe: without
         # this, every client would seem to come from the proxy's address.
         "TRUSTED_PROXIES": int(env.get("STUDYHALL_TRUSTED_PROXIES", "0")),

@@ -2,9 +2,9 @@
 
 A cadre's draft is saved as they type, each save numbered by the page (`seq`, milliseconds on the
 server's clock, as the test autosave numbers answers): a save numbered at or below the stored one
-changes nothing, so a late, replayed or reordered save never overwrites newer text. Submitting
-checks the minimum length (characters other than whitespace) and marks the item done, its points
-once. A secretary (for the people of their 党支部) or an administrator approves it, with an optional
+changes nothing, so a late, replayed or reordered save never overwrites newer text; a draft saved
+marks the item started (本周学习 shows it under way). Submitting checks the minimum length
+(characters other than whitespace) and marks the item done, its points once. A secretary (for the people of their 党支部) or an administrator approves it, with an optional
 comment, or returns it with a required one; a returned reflection is revised and submitted again,
 and every review is kept. Approval earns the reflection rule's points, once per reflection; the
 best are marked 优秀 and shown to the author's 党支部.
@@ -152,6 +152,8 @@ def save_draft(
     ).one()
     if not cast(CursorResult[Any], written).rowcount and stored.state in SENT:
         raise _sent()
+    # Writing has begun: 本周学习 shows the item under way (a row once made, never a DONE undone).
+    plans.progress_for(session, user, found.item, now)
     return Saved(stored.seq, stored.seq == seq and stored.text == text, characters(stored.text))
 
 

@@ -585,6 +585,14 @@ def overdue(session: Session, user: User, before: date, *, now: datetime) -> lis
     return [mine for mine in _mine(session, user, earlier, now) if not mine.done]
 
 
+def dated_between(
+    session: Session, user: User, since: datetime, until: datetime, *, now: datetime
+) -> list[MyItem]:
+    """The person's items whose time (a meeting's start, else the due time) is in [since, until)."""
+    when = func.coalesce(PlanItem.starts_at, PlanItem.due_at)
+    return _mine(session, user, and_(when >= since, when < until), now)
+
+
 def _mine(session: Session, user: User, which: ColumnElement[bool], now: datetime) -> list[MyItem]:
     rows = session.execute(
         select(PlanItem, Plan, Progress)

@@ -258,6 +258,31 @@ def test_submitting_marks_the_item_done_once_and_takes_no_more_saves(app, org):
         assert progress.state is ProgressState.DONE
 
 
+def progress_state(app: Flask, item_id: int) -> ProgressState | None:
+    with app.app_context(), db.new_session() as session:
+        return session.scalars(select(Progress.state).where(Progress.item_id == item_id)).first()
+
+
+def test_a_saved_draft_shows_the_item_under_way_and_a_revision_never_undoes_done(app, org):
+    item_id = reflection_item(app)
+    client = client_for(app, "10001")
+    assert f'data-item="{item_id}" data-state="todo"' in client.get("/").get_data(as_text=True)
+    assert put(client, item_id, "学习宪法", 1).status_code == 200
+    assert progress_state(app, item_id) is ProgressState.STARTED
+    home = client.get("/").get_data(as_text=True)  # 本周学习
+    assert f'data-item="{item_id}" data-state="started"' in home and "Under way" in home
+    assert put(client, item_id, "学习宪法，增强", 2).status_code == 200  # the same row, still started
+    assert progress_state(app, item_id) is ProgressState.STARTED
+
+    assert submit(client, item_id, TWENTY, 3).status_code == 200
+    found = stored(app, item_id)
+    assert found is not None
+    assert review(app, "sec1", found.id, Decision.RETURN, "请再具体一些。")
+    assert put(client, item_id, TWENTY + "再改一改", 4).get_json()["kept"] is True
+    assert progress_state(app, item_id) is ProgressState.DONE  # revising undoes nothing
+    assert awards(app) == [(RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3)]
+
+
 def test_the_plain_form_saves_and_submits_without_javascript(app, org):
     item_id = reflection_item(app)
     client = client_for(app, "10001")

@@ -1,7 +1,7 @@
 """calendar feeds: each person's private iCalendar address (its token kept hashed), one live at a
 time
 
-Revision ID: 0022_calendar_feeds
+Revision ID: 0020_calendar_feeds
 Revises: 0019_documents
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 import studyhall.db
 
-revision = "0022_calendar_feeds"
+revision = "0020_calendar_feeds"
 down_revision = "0019_documents"
 branch_labels = None
 depends_on = None

@@ -39,6 +39,7 @@ ACTIONS = {
     "exam.unpublish": _l("Test back to draft"),
     "exam.update": _l("Test changed"),
     "password.change": _l("Password changed"),
+    "plan.import": _l("Year plan imported as drafts"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -86,6 +87,7 @@ KEYS = {
     "exported_on": _l("Exported on"),
     "extra_minutes": _l("Extra minutes"),
     "format": _l("Format"),
+    "items": _l("Items"),
     "matched": _l("Matched"),
     "monthly": _l("Monthly notice on schedule"),
     "new": _l("New questions"),
@@ -103,6 +105,7 @@ KEYS = {
     "publication_id": _l("Notice number"),
     "question": _l("Question"),
     "reason": _l("Reason"),
+    "replaced": _l("Drafts replaced"),
     "reflection": _l("Reflection number"),
     "role": _l("Role"),
     "size": _l("Size in bytes"),
@@ -118,6 +121,7 @@ KEYS = {
     "weekly": _l("Weekly notice on schedule"),
     "weekly_cap": _l("Weekly cap"),
     "with_xxqg": _l("With the 学习强国 figures"),
+    "year": _l("Year"),
 }
 
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}

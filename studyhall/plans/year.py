@@ -25,7 +25,15 @@ from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.plans import kinds, service
-from studyhall.plans.models import ItemAudience, Plan, PlanItem, PlanPeriod, PlanStatus, Progress, ProgressState
+from studyhall.plans.models import (
+    ItemAudience,
+    Plan,
+    PlanItem,
+    PlanPeriod,
+    PlanStatus,
+    Progress,
+    ProgressState,
+)
 from studyhall.tabular import Sheet, xlsx_bytes
 
 FIRST_YEAR = 2000
@@ -206,7 +214,9 @@ class YearGrid:
 
     @property
     def rate(self) -> Rate | None:
-        return _rate_of([*(c for w in self.weeks for c in w.plans), *(c for m in self.months for c in m.plans)])
+        return _rate_of(
+            [*(c for w in self.weeks for c in w.plans), *(c for m in self.months for c in m.plans)]
+        )
 
 
 def year_grid(session: Session, actor: User, year: int, branch_id: int | None, *, now: datetime) -> YearGrid:
@@ -366,15 +376,21 @@ def _item_cells(line: ItemLine | None) -> tuple[object, ...]:
     return (item.title, _kind(item), f"{due:%Y-%m-%d %H:%M}", item.points, counted)
 
 
-def _plan_rows(first: tuple[object, ...], cells: list[PlanCell], after: tuple[object, ...]) -> list[tuple[object, ...]]:
+def _plan_rows(
+    first: tuple[object, ...], cells: list[PlanCell], after: tuple[object, ...]
+) -> list[tuple[object, ...]]:
     """A period's rows: one per item (a plan without items, and a period without plans, on one)."""
     if not cells:
         return [(*first, "", "", "", *after, *_item_cells(None))]
     return [
         (*first, cell.plan.theme, _status(cell), _percent(cell.rate), *after, *_item_cells(line))
         for cell in cells
-        for line in (cell.items or [None])
+        for line in _lines(cell)
     ]
+
+
+def _lines(cell: PlanCell) -> list[ItemLine | None]:
+    return [*cell.items] or [None]
 
 
 ITEM_HEADERS = ("内容", "形式", "完成时限", "分值", "已完成/应完成")

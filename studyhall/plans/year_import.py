@@ -36,6 +36,7 @@ from studyhall.plans import kinds, service, year
 from studyhall.plans.kinds import ItemError
 from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod, PlanStatus
 from studyhall.plans.service import ItemSpec, PlanSpec
+from studyhall.plans.year import Level
 from studyhall.tabular import (
     FileProblem,
     Limits,
@@ -76,7 +77,9 @@ MEETING_HOUR = 9  # a meeting given a day alone is at 09:00
 KIND_NAMES: dict[str, tuple[ItemKind, MeetingKind | None]] = {
     **dict.fromkeys(("阅读", "学习", "自学", "集中学习", "读", "read"), (ItemKind.READ, None)),
     **dict.fromkeys(("观看", "视频", "观看视频", "收看", "watch"), (ItemKind.WATCH, None)),
-    **dict.fromkeys(("心得", "心得体会", "撰写心得", "撰写心得体会", "reflection"), (ItemKind.REFLECTION, None)),
+    **dict.fromkeys(
+        ("心得", "心得体会", "撰写心得", "撰写心得体会", "reflection"), (ItemKind.REFLECTION, None)
+    ),
     **dict.fromkeys(("测试", "考试", "测验", "知识测试", "在线测试", "答题", "test"), (ItemKind.TEST, None)),
     **dict.fromkeys(("支部党员大会", "党员大会"), (ItemKind.MEETING, MeetingKind.ASSEMBLY)),
     **dict.fromkeys(("支部委员会", "支委会", "支部委员会会议"), (ItemKind.MEETING, MeetingKind.COMMITTEE)),
@@ -103,7 +106,20 @@ FIELD_COLUMNS = {
 
 # ---- reading numbers and dates as offices write them ----------------------------------------
 
-_CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 def _plain(text: str) -> str:
@@ -222,7 +238,11 @@ def parse_moment(text: str, near: date) -> Moment | None:
     A day written without its year is the one nearest `near` (a week at the turn of the year)."""
 
     def nearest(month: int, day_of_month: int) -> int:
-        days = [day for y in (near.year - 1, near.year, near.year + 1) if (day := _valid_day(y, month, day_of_month))]
+        days = [
+            day
+            for y in (near.year - 1, near.year, near.year + 1)
+            if (day := _valid_day(y, month, day_of_month))
+        ]
         return min(days, key=lambda day: abs(day - near)).year if days else near.year
 
     found = _moment_at(_NOTE.sub("", _plain(text)).strip(), nearest)
@@ -271,7 +291,7 @@ class PlannedPeriod:
 class YearImport:
     filename: str
     year: int
-    level: year.Level
+    level: Level
     periods: list[PlannedPeriod] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # canonical column → the file's header
@@ -281,7 +301,7 @@ class YearImport:
         return not self.problems and bool(self.periods)
 
     def listing(self) -> ProblemListing:
-        return list_problems(sorted(self.problems, key=lambda problem: (problem.row or 0)))
+        return list_problems(sorted(self.problems, key=lambda problem: problem.row or 0))
 
     def label(self, column: str) -> str:
         return self.labels.get(column, column)
@@ -321,7 +341,9 @@ def plan_import(
         reader.read(row)
     reader.finish()
     if not result.periods and not result.problems:
-        result.problems.append(Problem(None, "", _("The file plans nothing: no row gives a theme or an item.")))
+        result.problems.append(
+            Problem(None, "", _("The file plans nothing: no row gives a theme or an item."))
+        )
     return result
 
 
@@ -375,8 +397,13 @@ class _Reader:
             self.current, self.above_failed = found, found is None
         elif self.current is None:
             if not self.above_failed:
-                first = next(name for name in PERIOD_COLUMNS if name in self.columns)
-                self.problem(row.number, first, _("Say which week or month this row is for (周次, 月份 or 日期)."))
+                # Named at the leftmost of the file's period columns: where the eye starts.
+                first = min(
+                    (name for name in PERIOD_COLUMNS if name in self.columns), key=self.columns.__getitem__
+                )
+                self.problem(
+                    row.number, first, _("Say which week or month this row is for (周次, 月份 or 日期).")
+                )
             return
         period = self.current
         if period is None:
@@ -471,10 +498,10 @@ class _Reader:
                 self.problem(row.number, "日期", _("%(text)s is not in %(year)d.", text=day_text, year=year_))
             return None, first
         week_of_first = service.period_start(PlanPeriod.WEEK, first)
-        if last is not None and (last < first or service.period_start(PlanPeriod.WEEK, last) != week_of_first):
-            self.problem(
-                row.number, "日期", _("%(text)s is neither one week nor one month.", text=day_text)
-            )
+        if last is not None and (
+            last < first or service.period_start(PlanPeriod.WEEK, last) != week_of_first
+        ):
+            self.problem(row.number, "日期", _("%(text)s is neither one week nor one month.", text=day_text))
             return monday, None
         if monday is not None and week_of_first != monday:
             self.problem(
@@ -528,7 +555,11 @@ class _Reader:
             self.problem(
                 row.number,
                 "内容",
-                _("%(period)s has %(n)d items already, the most a plan holds.", period=period.name, n=service.MAX_ITEMS),
+                _(
+                    "%(period)s has %(n)d items already, the most a plan holds.",
+                    period=period.name,
+                    n=service.MAX_ITEMS,
+                ),
             )
         if len(self.result.problems) > before or kind is None or due is None or points is None:
             return
@@ -609,7 +640,11 @@ class _Reader:
             self.problem(
                 row.number,
                 "分值",
-                _("“%(text)s”: points are a whole number from 0 to %(n)d.", text=text, n=service.MAX_ITEM_POINTS),
+                _(
+                    "“%(text)s”: points are a whole number from 0 to %(n)d.",
+                    text=text,
+                    n=service.MAX_ITEM_POINTS,
+                ),
             )
             return None
         return int(number)
@@ -734,7 +769,20 @@ def template_workbook(year_: int) -> bytes:
     monday = year.week_monday(year_, week)
     rows: list[tuple[object, ...]] = [
         (f"{year_}年度党建工作计划表",),
-        ("周次", "月份", "日期", "主题", "内容", "形式", "完成时限", "分值", "说明", "链接", "会议时间", "地点"),
+        (
+            "周次",
+            "月份",
+            "日期",
+            "主题",
+            "内容",
+            "形式",
+            "完成时限",
+            "分值",
+            "说明",
+            "链接",
+            "会议时间",
+            "地点",
+        ),
         (
             f"第{week}周",
             "",
@@ -749,7 +797,20 @@ def template_workbook(year_: int) -> bytes:
             "",
             "",
         ),
-        ("", "", "", "", "观看宪法宣传教育专题片", "观看", "", 1, "", "http://intranet.example/video/xianfa", "", ""),
+        (
+            "",
+            "",
+            "",
+            "",
+            "观看宪法宣传教育专题片",
+            "观看",
+            "",
+            1,
+            "",
+            "http://intranet.example/video/xianfa",
+            "",
+            "",
+        ),
         (
             "",
             "",
@@ -782,7 +843,11 @@ def template_workbook(year_: int) -> bytes:
             "是",
             "每周（每月）一个主题。同一周的各行可只在第一行填写，或合并单元格；同一周写了两个不同主题会报错。",
         ),
-        ("内容", "有学习任务时必填", "学习任务的标题。只有周次和主题的行建立没有任务的计划；什么都没写的周跳过。"),
+        (
+            "内容",
+            "有学习任务时必填",
+            "学习任务的标题。只有周次和主题的行建立没有任务的计划；什么都没写的周跳过。",
+        ),
         (
             "形式",
             "否",

@@ -98,28 +98,33 @@ def export(year_: int) -> ResponseReturnValue:
 # ---- the import ------------------------------------------------------------------------------
 
 
-def _level_choices(form: YearImportForm) -> None:
-    form.level.choices = [
+def _level_choices(form: YearImportForm) -> list[SelectChoice]:
+    choices = [
         SelectChoice("" if level.branch_id is None else str(level.branch_id), level.name)
         for level in year.levels(db.session(), signed_in_user())
     ]
+    form.level.choices = choices
+    return choices
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @allow(*EDITORS)
 def upload() -> ResponseReturnValue:
     form = YearImportForm()
-    _level_choices(form)
+    choices = _level_choices(form)
     if request.method == "GET":
         form.year.data = request.args.get("year", _this_year(), type=int)
         branch = _branch_arg()
         form.level.data = "" if branch is None else str(branch)
-        if len(form.level.choices) == 1:  # a secretary's own 党支部
-            form.level.data = form.level.choices[0].value
+        if len(choices) == 1:  # a secretary's own 党支部
+            form.level.data = choices[0].value
     if form.validate_on_submit():
+        try:  # before the file is kept: a level not the actor's is not found
+            year.level_for(db.session(), signed_in_user(), form.chosen_branch())
+        except DomainError:
+            abort(404)
         token = stage_upload(form.file.data)
-        year_ = form.year.data or _this_year()
-        return _preview(token, year_, form.chosen_branch())
+        return _preview(token, form.year.data or _this_year(), form.chosen_branch())
     return render_template("plans/year_import.html", form=form), 422 if request.method == "POST" else 200
 
 
@@ -150,7 +155,11 @@ def _preview(token: str, year_: int, branch_id: int | None) -> ResponseReturnVal
 @no_store
 def confirm() -> ResponseReturnValue:
     form = YearConfirmForm()
-    if not form.validate_on_submit() or not filled(form.year).isdigit() or not (form.level.data or "0").isdigit():
+    if (
+        not form.validate_on_submit()
+        or not filled(form.year).isdigit()
+        or not (form.level.data or "0").isdigit()
+    ):
         abort(400)
     token, year_ = filled(form.token), int(filled(form.year))
     branch_id = int(form.level.data) if form.level.data else None

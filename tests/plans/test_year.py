@@ -33,12 +33,7 @@ def done(app, username: str, item_id: int) -> None:  # type: ignore[no-untyped-d
 def grid(app, username: str, branch_id: int | None = None, year_: int = 2026) -> year.YearGrid:  # type: ignore[no-untyped-def]
     with app.app_context(), db.new_session() as session:
         actor = session.scalars(select(User).where(User.username == username)).one()
-        found = year.year_grid(session, actor, year_, branch_id, now=START)
-        # What the page reads of each plan, read before the session closes.
-        for week in found.weeks:
-            for cell in week.plans:
-                [line.item.title for line in cell.items]
-        return found
+        return year.year_grid(session, actor, year_, branch_id, now=START)
 
 
 def test_every_week_of_the_year_is_a_row_with_its_plans_items_and_state(app, make_plan, people, org):
@@ -83,7 +78,9 @@ def test_week_one_and_the_last_week_follow_iso_weeks_across_the_new_year(app, or
     assert len(grid(app, "admin1", year_=2027).weeks) == 52
 
 
-def test_completion_is_done_over_the_people_each_published_item_is_meant_for(app, make_plan, people, org, session):
+def test_completion_is_done_over_the_people_each_published_item_is_meant_for(
+    app, make_plan, people, org, session
+):
     # 5 active people: admin1 (机关党委), sec1 and 10001 (第一党支部), 10002 (its 第一党小组), 20001.
     people.user("left", branch=org["first"])
     _plan, (everyone, first_branch, named) = make_plan(
@@ -150,7 +147,11 @@ def test_who_may_see_which_year_plan(app, people, org):
     people.user("sec2", Role.SECRETARY, org["second"])
     first, second = org["first"].id, org["second"].id
     admin = signed_in(app, "admin1")
-    for path in ("/plans/year/2026", f"/plans/year/2026?branch={first}", f"/plans/year/2026/export.xlsx?branch={second}"):
+    for path in (
+        "/plans/year/2026",
+        f"/plans/year/2026?branch={first}",
+        f"/plans/year/2026/export.xlsx?branch={second}",
+    ):
         assert admin.get(path).status_code == 200, path
     assert admin.get("/plans/year/2026?branch=999").status_code == 404
     assert admin.get("/plans/year/2026?branch=x").status_code == 404
@@ -170,7 +171,12 @@ def test_who_may_see_which_year_plan(app, people, org):
     assert 'id="level-form"' not in page  # nothing else to choose
 
     cadre = signed_in(app, "10001")
-    for path in ("/plans/year/", "/plans/year/2026", "/plans/year/import", "/plans/year/import/template.xlsx"):
+    for path in (
+        "/plans/year/",
+        "/plans/year/2026",
+        "/plans/year/import",
+        "/plans/year/import/template.xlsx",
+    ):
         assert cadre.get(path).status_code == 403, path
 
 
@@ -186,16 +192,55 @@ def test_the_export_has_a_sheet_of_weeks_and_one_of_months_named_for_its_year_an
     assert workbook.sheetnames == ["每周计划", "月度计划"]
     weeks = [tuple(row) for row in workbook["每周计划"].iter_rows(values_only=True)]
     assert weeks[0] == ("2026年度党建工作计划表（全单位）",) + (None,) * 9
-    assert weeks[1] == ("周次", "日期", "主题", "状态", "完成率", "内容", "形式", "完成时限", "分值", "已完成/应完成")
+    assert weeks[1] == (
+        "周次",
+        "日期",
+        "主题",
+        "状态",
+        "完成率",
+        "内容",
+        "形式",
+        "完成时限",
+        "分值",
+        "已完成/应完成",
+    )
     planned = [row for row in weeks[2:] if row[0] == WEEK]
     assert planned == [
-        (WEEK, "2026-04-13至2026-04-19", "学习贯彻宪法", "已发布", "10%", "宪法第一章总纲", "阅读", "2026-04-19 22:00", 3, "1/5"),
-        (WEEK, "2026-04-13至2026-04-19", "学习贯彻宪法", "已发布", "10%", "宪法第二章", "阅读", "2026-04-19 22:00", 2, "0/5"),
+        (
+            WEEK,
+            "2026-04-13至2026-04-19",
+            "学习贯彻宪法",
+            "已发布",
+            "10%",
+            "宪法第一章总纲",
+            "阅读",
+            "2026-04-19 22:00",
+            3,
+            "1/5",
+        ),
+        (
+            WEEK,
+            "2026-04-13至2026-04-19",
+            "学习贯彻宪法",
+            "已发布",
+            "10%",
+            "宪法第二章",
+            "阅读",
+            "2026-04-19 22:00",
+            2,
+            "0/5",
+        ),
     ]
     assert len(weeks) == 2 + 52 + 2  # a row for each week without a plan, one per item for week 16
     months = [tuple(row) for row in workbook["月度计划"].iter_rows(values_only=True)]
     assert months[1][:5] == ("月份", "主题", "状态", "完成率", "各周完成率")
-    assert months[5][:5] == ("4月", None, None, None, "10%")  # April's weeks, though it has no plan of its own
+    assert months[5][:5] == (
+        "4月",
+        None,
+        None,
+        None,
+        "10%",
+    )  # April's weeks, though it has no plan of its own
 
 
 def test_the_grid_reads_in_the_same_few_queries_however_many_plans_items_and_people(app, org, people):
@@ -227,7 +272,9 @@ def test_the_grid_reads_in_the_same_few_queries_however_many_plans_items_and_peo
                 items.append(
                     read("指定人员", due=service.default_due(PlanPeriod.WEEK, monday), usernames=["20001"])
                 )
-                plan = service.save_plan(session, admin, PlanSpec(PlanPeriod.WEEK, monday, f"主题{number}", items=items), now=START)
+                plan = service.save_plan(
+                    session, admin, PlanSpec(PlanPeriod.WEEK, monday, f"主题{number}", items=items), now=START
+                )
                 service.schedule(session, admin, plan.id, None, now=START)
                 service.mark_done(session, cadre, plan.items[0], now=START)
             session.commit()
@@ -242,7 +289,11 @@ def test_the_grid_reads_in_the_same_few_queries_however_many_plans_items_and_peo
 
 def test_a_quick_link_opens_a_new_plan_for_that_week_and_level(app, org):
     first = org["first"].id
-    page = signed_in(app, "admin1").get(f"/plans/new?period=month&start=2026-06-01&level={first}").get_data(as_text=True)
+    page = (
+        signed_in(app, "admin1")
+        .get(f"/plans/new?period=month&start=2026-06-01&level={first}")
+        .get_data(as_text=True)
+    )
     assert 'value="2026-06-01"' in page
     assert re.search(r'<option selected value="month">|<option value="month" selected>', page)
     assert re.search(rf'<option selected value="{first}">|<option value="{first}" selected>', page)

@@ -11,29 +11,21 @@ from flask_babel import gettext as _
 from studyhall import clock, db
 from studyhall.access import allow
 from studyhall.accounts import signed_in_user
-from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.forms import SelectChoice, filled
 from studyhall.headers import attachment, no_store
-from studyhall.plans import service, year, year_import
-from studyhall.plans.forms import PERIOD_LABELS
+from studyhall.plans import service, views, year, year_import
 from studyhall.plans.models import PlanPeriod
 from studyhall.plans.year_forms import YearConfirmForm, YearImportForm
 from studyhall.uploads import claim_upload, stage_upload, staged_upload
 
 bp = Blueprint("year", __name__, url_prefix="/plans/year")
-EDITORS = (Role.ADMIN, Role.SECRETARY)
+EDITORS = views.EDITORS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.context_processor
-def page_helpers() -> dict[str, object]:
-    now = clock.now()
-    return {
-        "period_labels": PERIOD_LABELS,
-        "appeared": lambda plan: service.appeared(plan, now),
-        "period_end": service.period_end,
-    }
+# The plan editor's helpers: the grid shows a plan's state as its pages do.
+bp.context_processor(views.page_helpers)
 
 
 def _this_year() -> int:

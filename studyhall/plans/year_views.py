@@ -32,14 +32,20 @@ def _this_year() -> int:
     return service.local_today(clock.now()).year
 
 
+def _number(text: str | None) -> int | None:
+    """A number a form or query gives; anything else (isdigit() alone takes "²") is None."""
+    if text and text.isascii() and text.isdigit() and int(text) <= db.MAX_ID:
+        return int(text)
+    return None
+
+
 def _branch_arg() -> int | None:
-    """The level asked for: ?branch=<id> for a 党支部, none for the whole organisation."""
+    """The level asked for: ?branch=<id> for a 党支部, none for the whole organisation; no
+    branch has another number."""
     text = request.args.get("branch", "")
     if not text:
         return None
-    if not text.isdigit():
-        abort(404)
-    return int(text)
+    return _number(text) or abort(404)
 
 
 @bp.route("/")
@@ -106,10 +112,9 @@ def upload() -> ResponseReturnValue:
     choices = _level_choices(form)
     if request.method == "GET":
         form.year.data = request.args.get("year", _this_year(), type=int)
-        branch = _branch_arg()
-        form.level.data = "" if branch is None else str(branch)
-        if len(choices) == 1:  # a secretary's own 党支部
-            form.level.data = choices[0].value
+        # The level the year plan showed; by default the organisation's (a secretary's: their own).
+        wanted = request.args.get("branch", "")
+        form.level.data = wanted if wanted in {choice.value for choice in choices} else choices[0].value
     if form.validate_on_submit():
         try:  # before the file is kept: a level not the actor's is not found
             year.level_for(db.session(), signed_in_user(), form.chosen_branch())
@@ -147,14 +152,11 @@ def _preview(token: str, year_: int, branch_id: int | None) -> ResponseReturnVal
 @no_store
 def confirm() -> ResponseReturnValue:
     form = YearConfirmForm()
-    if (
-        not form.validate_on_submit()
-        or not filled(form.year).isdigit()
-        or not (form.level.data or "0").isdigit()
-    ):
+    year_ = _number(form.year.data)
+    branch_id = _number(form.level.data)
+    if not form.validate_on_submit() or year_ is None or (form.level.data and branch_id is None):
         abort(400)
-    token, year_ = filled(form.token), int(filled(form.year))
-    branch_id = int(form.level.data) if form.level.data else None
+    token = filled(form.token)
     plan = _plan(token, year_, branch_id)
     if plan is None:
         return redirect(url_for("year.upload"))

@@ -458,3 +458,20 @@ def test_the_template_names_its_columns_and_imports_as_it_is(app, org):
     ]
     assert "2026" in client.get("/plans/year/import").get_data(as_text=True)  # this year by default
     assert problems(app, response.data, year=2026)[0][0] is None  # its title names 2027
+
+
+def test_odd_years_and_levels_in_the_forms_are_refused_plainly(app, org):
+    client = signed_in(app, "admin1")
+    assert client.get("/plans/year/import?branch=²&year=²").status_code == 200  # the usual choices
+    page = upload(client, xlsx(one_week(row()))).get_data(as_text=True)
+    token = token_of(page)
+    for year, level in (("²", ""), (str(2**63), ""), ("2026", "²"), ("2026", str(2**63))):
+        form = {"token": token, "year": year, "level": level}
+        assert client.post("/plans/year/import/confirm", data=form).status_code == 400, form
+    assert (
+        client.post(
+            "/plans/year/import/confirm", data={"token": token, "year": "1066", "level": ""}
+        ).status_code
+        == 404
+    )
+    assert plans(app) == []

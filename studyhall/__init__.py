@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
     from studyhall.plans.views import bp as plans_bp
+    from studyhall.plans.year_views import bp as year_bp
     from studyhall.points.publication_views import bp as publications_bp
     from studyhall.points.views import bp as points_bp
     from studyhall.system.views import bp as system_bp
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(reflections_bp)
     app.register_blueprint(system_bp)
     app.register_blueprint(xxqg_bp)
+    app.register_blueprint(year_bp)
     app.context_processor(_template_globals)
     # Templates render a question through its type's partials (templates/questions/macros.html).
     app.jinja_env.globals["question_type"] = question_types.get
@@ -102,6 +104,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.jinja_env.filters["day_text"] = i18n.day_text
     app.jinja_env.filters["long_day_text"] = i18n.long_day_text
     app.jinja_env.filters["month_text"] = i18n.month_text
+    app.jinja_env.filters["month_day_text"] = i18n.month_day_text
     cli.register(app)
     return app
 

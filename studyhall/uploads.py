@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import flash
 from flask_babel import gettext as _
+from sqlalchemy import CursorResult, delete
 from werkzeug.datastructures import FileStorage
 
 from studyhall import clock, db
@@ -28,3 +31,11 @@ def staged_upload(token: str) -> StagedFile | None:
     if staged is None:
         flash(_("That upload has expired; please upload the file again."), "error")
     return staged
+
+
+def claim_upload(staged: StagedFile) -> bool:
+    """Take a staged file for the import it confirms, in the caller's transaction: whether this
+    request took it. Of two confirmations of one upload (a double click, a replayed request) only
+    one finds it; the other's DELETE waits for the first to commit and then finds nothing."""
+    result = db.session().execute(delete(StagedFile).where(StagedFile.id == staged.id))
+    return cast(CursorResult[Any], result).rowcount == 1

@@ -41,6 +41,7 @@ ACTIONS = {
     "password.change": _l("Password changed"),
     "plan.calendar_issue": _l("Calendar address made (the one before stops)"),
     "plan.calendar_revoke": _l("Calendar address stopped"),
+    "plan.import": _l("Year plan imported as drafts"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -89,6 +90,7 @@ KEYS = {
     "extra_minutes": _l("Extra minutes"),
     "feed": _l("Calendar address number"),
     "format": _l("Format"),
+    "items": _l("Items"),
     "matched": _l("Matched"),
     "monthly": _l("Monthly notice on schedule"),
     "new": _l("New questions"),
@@ -106,8 +108,9 @@ KEYS = {
     "publication_id": _l("Notice number"),
     "question": _l("Question"),
     "reason": _l("Reason"),
+    "replaced": _l("Drafts replaced"),
     "reflection": _l("Reflection number"),
-    "replaced": _l("Replaces calendar address number"),
+    "replaces_feed": _l("Replaces calendar address number"),
     "role": _l("Role"),
     "size": _l("Size in bytes"),
     "start": _l("Starting"),
@@ -122,6 +125,7 @@ KEYS = {
     "weekly": _l("Weekly notice on schedule"),
     "weekly_cap": _l("Weekly cap"),
     "with_xxqg": _l("With the 学习强国 figures"),
+    "year": _l("Year"),
 }
 
 _BRANCH_KEYS = {"branch_id", "parent_id", "old_parent_id", "new_parent_id"}

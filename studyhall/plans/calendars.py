@@ -100,7 +100,7 @@ def issue(session: Session, user: User, *, now: datetime) -> Issued:
     session.add(feed)
     session.flush()
     accounts.record(
-        session, user, "plan.calendar_issue", user.username, now=now, feed=feed.id, replaced=replaced
+        session, user, "plan.calendar_issue", user.username, now=now, feed=feed.id, replaces_feed=replaced
     )
     return Issued(feed, token)
 

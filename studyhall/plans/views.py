@@ -5,7 +5,7 @@ or published."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -72,8 +72,13 @@ def new() -> ResponseReturnValue:
         SelectChoice(str(branch_id), name) for branch_id, name in service.levels(session)
     ]
     if request.method == "GET":
-        # Plans are made the week before: next week unless chosen otherwise.
-        form.start.data = service.period_start(PlanPeriod.WEEK, service.local_today(now)) + timedelta(weeks=1)
+        # Plans are made the week before: next week unless chosen otherwise (the year plan's
+        # links choose a week or month, and its level).
+        next_week = service.period_start(PlanPeriod.WEEK, service.local_today(now)) + timedelta(weeks=1)
+        form.start.data = request.args.get("start", next_week, type=date.fromisoformat)
+        if request.args.get("period") in {period.value for period in PlanPeriod}:
+            form.period.data = request.args["period"]
+        form.level.data = request.args.get("level", "")
     problem = None
     if form.validate_on_submit():
         branch_id = form.chosen_branch() if actor.role == Role.ADMIN else actor.branch_id

@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
     from studyhall.plans.document_views import bp as documents_bp
+    from studyhall.plans.meeting_views import bp as meetings_bp
     from studyhall.plans.reflection_views import api as reflections_api_bp
     from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exams_admin_bp)
     app.register_blueprint(exams_branch_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)

@@ -39,6 +39,9 @@ ACTIONS = {
     "exam.unpublish": _l("Test back to draft"),
     "exam.update": _l("Test changed"),
     "password.change": _l("Password changed"),
+    "plan.meeting_delete": _l("三会一课 meeting record deleted"),
+    "plan.meeting_photo_remove": _l("三会一课 meeting photo removed"),
+    "plan.meeting_save": _l("三会一课 meeting recorded or changed"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -68,6 +71,7 @@ ACTIONS = {
 
 KEYS = {
     "at": _l("Publishes at"),
+    "attendance": _l("Attendance changed (people)"),
     "award": _l("Award's reason"),
     "award_id": _l("Award number"),
     "bank": _l("Bank"),
@@ -86,7 +90,9 @@ KEYS = {
     "exported_on": _l("Exported on"),
     "extra_minutes": _l("Extra minutes"),
     "format": _l("Format"),
+    "kind": _l("Kind of meeting"),
     "matched": _l("Matched"),
+    "meeting": _l("Meeting number"),
     "monthly": _l("Monthly notice on schedule"),
     "new": _l("New questions"),
     "new_name": _l("New name"),

@@ -41,11 +41,11 @@ class MeetingForm(FlaskForm):
     place = StringField(FIELD_LABELS["place"], validators=[Optional(), Length(max=MAX_PLACE)])
     host_id = SelectField(FIELD_LABELS["host"], validators=[Optional()])
     host_name = StringField(
-        _l("Or someone from outside the 党支部"), validators=[Optional(), Length(max=MAX_NAME)]
+        _l("Or a host from outside the 党支部"), validators=[Optional(), Length(max=MAX_NAME)]
     )
     recorder_id = SelectField(FIELD_LABELS["recorder"], validators=[Optional()])
     recorder_name = StringField(
-        _l("Or someone from outside the 党支部"), validators=[Optional(), Length(max=MAX_NAME)]
+        _l("Or a recorder from outside the 党支部"), validators=[Optional(), Length(max=MAX_NAME)]
     )
     agenda = TextAreaField(
         FIELD_LABELS["agenda"], validators=[Optional(), Length(max=MAX_AGENDA)], render_kw={"rows": 4}

@@ -146,7 +146,12 @@ def edit(meeting_id: int) -> ResponseReturnValue:
 def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
     session, actor, now = db.session(), signed_in_user(), clock.now()
     form = MeetingForm()
-    form.set_choices(_people(session, branch_id), meetings.linkable_items(session, actor, now=now))
+    people = _people(session, branch_id)
+    items = meetings.linkable_items(session, actor, now=now)
+    if meeting is not None:  # what it names stays a choice: a host who has left, an older item
+        people += [person for person in (meeting.host, meeting.recorder) if person and person not in people]
+        items += [meeting.item] if meeting.item and meeting.item not in items else []
+    form.set_choices(people, items)
     rows = meetings.roster(session, branch_id, meeting)
     marked: dict[int, Mark] = {}
     problems: list[str] = []
@@ -155,8 +160,7 @@ def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
             form.fill(meeting)
         else:
             form.kind.data = request.args.get("kind", "")
-            hosts = _people(session, branch_id)
-            form.host_id.data = str(actor.id) if any(person.id == actor.id for person in hosts) else ""
+            form.host_id.data = str(actor.id) if any(person.id == actor.id for person in people) else ""
     elif form.validate_on_submit():
         marks = marks_from(request.form, rows)
         if request.form.get("action") == "all_present":
@@ -195,7 +199,6 @@ def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
         marked=marked,
         problems=problems,
         posted=request.method == "POST",
-        now=now,
     )
 
 

@@ -281,9 +281,18 @@ def _text(value: str, field_name: str, limit: int, *, required: str | None = Non
 
 
 def _person(
-    session: Session, tree: Tree, branch_id: int, user_id: int | None, name: str, field_name: str
+    session: Session,
+    tree: Tree,
+    branch_id: int,
+    user_id: int | None,
+    name: str,
+    field_name: str,
+    recorded: int | None,
 ) -> tuple[int | None, str]:
-    """Someone of the meeting's 党支部 (an id), or anyone else by name."""
+    """Someone of the meeting's 党支部 (an id), or anyone else by name. The person the record names
+    already stays, though they have since moved or left."""
+    if user_id is not None and user_id == recorded:
+        return user_id, ""
     if user_id is not None:
         unit = tree.unit_of(branch_id, Level.BRANCH) or branch_id
         person = session.get(User, user_id)
@@ -407,8 +416,18 @@ def save(
     if spec.ends_at is not None and not spec.starts_at < spec.ends_at <= spec.starts_at + MAX_LENGTH:
         raise MeetingError("ends_at", _("the end must be after the start, on the same day."))
     place = _text(spec.place, "place", MAX_PLACE)
-    host = _person(session, tree, branch_id, spec.host_id, spec.host_name, "host")
-    recorder = _person(session, tree, branch_id, spec.recorder_id, spec.recorder_name, "recorder")
+    host = _person(
+        session, tree, branch_id, spec.host_id, spec.host_name, "host", meeting.host_id if meeting else None
+    )
+    recorder = _person(
+        session,
+        tree,
+        branch_id,
+        spec.recorder_id,
+        spec.recorder_name,
+        "recorder",
+        meeting.recorder_id if meeting else None,
+    )
     agenda = _text(spec.agenda, "agenda", MAX_AGENDA)
     minutes = _text(spec.minutes, "minutes", MAX_MINUTES)
     item = _item(session, scope, spec.item_id, kind, now)

@@ -265,3 +265,27 @@ def test_the_form_shows_the_fields_problem_beside_it(app, org):
         assert words in page, fields
     with app.app_context(), db.new_session() as session:
         assert session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_a_record_naming_someone_who_has_left_can_still_be_changed(app, org):
+    with app.app_context(), db.new_session() as session:
+        host = user(session, "10001").id
+    meeting_id = record(
+        app, spec(org["first"].id, host_id=host, host_name=""), {"10001": AttendanceStatus.PRESENT}
+    )
+    with app.app_context(), db.new_session() as session:
+        user(session, "10001").active = False
+        session.commit()
+    client = signed_in(app, "sec1")
+    page = client.get(f"/meetings/{meeting_id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{host}">王建国 (10001)</option>' in page
+    assert 'data-person="10001"' in page and "已离开" in page  # still on the list: he was there
+    sent = {
+        **details(
+            starts_at="2026-04-15T08:30", host_id=str(host), host_name="", topic="学习贯彻宪法（修订）"
+        ),
+        f"status-{host}": "present",
+    }
+    assert client.post(f"/meetings/{meeting_id}/edit", data=sent).status_code == 302
+    with app.app_context(), db.new_session() as session:
+        assert session.get_one(Meeting, meeting_id).topic == "学习贯彻宪法（修订）"

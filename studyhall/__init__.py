@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.plans.archive_views import bp as archive_bp
     from studyhall.plans.calendar_views import bp as calendar_bp
     from studyhall.plans.document_views import bp as documents_bp
+    from studyhall.plans.meeting_views import bp as meetings_bp
     from studyhall.plans.reflection_views import api as reflections_api_bp
     from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
@@ -84,6 +85,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exams_admin_bp)
     app.register_blueprint(exams_branch_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)

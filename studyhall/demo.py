@@ -26,7 +26,9 @@ from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam, ExamMode
 from studyhall.exams.setup import ExamSpec, RuleSpec
+from studyhall.plans import meetings
 from studyhall.plans import service as plans
+from studyhall.plans.meeting_models import AttendanceStatus, Meeting
 from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
@@ -160,6 +162,7 @@ def load_demo(session: Session, *, now: datetime) -> int:
     _demo_exam(session, now)
     _demo_history(session, now)
     _demo_plans(session, now)
+    _demo_meetings(session, now)
     _demo_publications(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
@@ -552,6 +555,110 @@ def _done_by_some(
         for cadre in cadres:
             if rng.random() < share:
                 plans.mark_done(session, cadre, item, now=since + timedelta(seconds=rng.randrange(seconds)))
+
+
+# ---- 三会一课 records -----------------------------------------------------------------------------
+# Each 党支部's meetings since the start of the last quarter, recorded by its secretary the day after:
+# a 党员大会 and a 党课 each quarter, a 支部委员会 and a 党小组会 (per 党小组) each month. 第四党支部 missed
+# last quarter's 党课 and one of its 支部委员会, so the checklist shows what falls short as well.
+
+MEETING_TOPICS = {
+    MeetingKind.ASSEMBLY: ("传达学习全国两会精神，通报支部上季度工作", "讨论本季度发展党员工作计划"),
+    MeetingKind.COMMITTEE: (
+        "研究本月学习计划和主题党日安排",
+        "研究党费收缴、使用情况",
+        "研究检察业务与党建融合措施",
+    ),
+    MeetingKind.GROUP: (
+        "学习《中国共产党纪律处分条例》",
+        "交流学习宪法的心得体会",
+        "开展谈心谈话、批评和自我批评",
+    ),
+    MeetingKind.LECTURE: ("深入学习贯彻习近平法治思想",),
+}
+LEAVE_REASONS = ("出差", "病假", "外出办案", "参加培训")
+
+
+def _demo_meetings(session: Session, now: datetime) -> None:
+    """Made once: a second load finds the meetings of the first."""
+    if session.scalars(select(Meeting.id).limit(1)).first() is not None:
+        return
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    last_quarter = meetings.Quarter.of(now.astimezone(zone).date()).previous
+    first_day = last_quarter.first_day
+    rng = random.Random(20260701)
+    root = by_root(session)
+    for number, name in enumerate(BRANCHES, start=1):
+        branch = session.scalars(select(Branch).where(Branch.name == name, Branch.parent_id == root.id)).one()
+        secretary = accounts.usernames(session, [f"demo-sec{number}"])[f"demo-sec{number}"]
+        groups = list(
+            session.scalars(select(Branch).where(Branch.parent_id == branch.id).order_by(Branch.name))
+        )
+        held: list[tuple[MeetingKind, Branch, datetime]] = []
+        month = first_day.replace(day=1)
+        while month <= now.astimezone(zone).date():
+            quarter = meetings.Quarter.of(month)
+            third = month.month - quarter.first_day.month  # the month's place in its quarter: 0, 1, 2
+            short = number == 4 and quarter == last_quarter
+            if not (short and third == 0):
+                held.append((MeetingKind.COMMITTEE, branch, _local(month.replace(day=5), time(16), zone)))
+            held += [
+                (MeetingKind.GROUP, group, _local(month.replace(day=12), time(16, 30), zone))
+                for group in groups
+            ]
+            if third == 1:
+                held.append((MeetingKind.ASSEMBLY, branch, _local(month.replace(day=10), time(15), zone)))
+            if third == 2 and not short:
+                held.append((MeetingKind.LECTURE, branch, _local(month.replace(day=20), time(15), zone)))
+            month = (month + timedelta(days=32)).replace(day=1)
+        for kind, unit, starts_at in held:
+            if starts_at < now:
+                _demo_meeting(session, secretary, kind, unit, starts_at, rng, now)
+
+
+def _demo_meeting(
+    session: Session,
+    secretary: User,
+    kind: MeetingKind,
+    unit: Branch,
+    starts_at: datetime,
+    rng: random.Random,
+    now: datetime,
+) -> None:
+    rows = meetings.roster(session, unit.id)
+    people = [row.person for row in rows]
+    if kind is MeetingKind.COMMITTEE:  # the 支部委员会: its secretary and a member from each 党小组
+        committee = {secretary.id} | {
+            min((person for person in people if person.branch_id == branch_id), key=lambda p: p.username).id
+            for branch_id in {person.branch_id for person in people if person.branch_id != unit.id}
+        }
+        people = [person for person in people if person.id in committee]
+    marks = []
+    for person in people:
+        draw = rng.random()
+        if draw < 0.07:
+            marks.append(meetings.Mark(person.id, AttendanceStatus.LEAVE, rng.choice(LEAVE_REASONS)))
+        elif draw < 0.09:
+            marks.append(meetings.Mark(person.id, AttendanceStatus.ABSENT))
+        else:
+            marks.append(meetings.Mark(person.id, AttendanceStatus.PRESENT))
+    topic = rng.choice(MEETING_TOPICS[kind])
+    leader = kind is MeetingKind.LECTURE
+    spec = meetings.MeetingSpec(
+        branch_id=unit.id,
+        kind=kind.value,
+        topic=topic,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1, minutes=30),
+        place="机关报告厅" if leader else "机关三楼会议室",
+        host_id=None if leader else (secretary.id if unit.id == secretary.branch_id else people[0].id),
+        host_name="机关党委书记 张明" if leader else "",
+        recorder_id=people[-1].id,
+        agenda="一、学习有关文件\n二、交流讨论\n三、部署下一步工作",
+        minutes=f"会议围绕“{topic}”进行了学习讨论。与会党员结合检察工作实际逐一发言，"
+        "会议明确了下一步工作要求，由支部委员会抓好落实。",
+    )
+    meetings.save(session, secretary, spec, marks, now=min(starts_at + timedelta(days=1), now))
 
 
 DEMO_SCREEN = "一楼走廊屏（演示）"

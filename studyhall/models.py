@@ -7,6 +7,7 @@ from studyhall.display import models as display  # noqa: F401
 from studyhall.exams import models as exams  # noqa: F401
 from studyhall.plans import calendar_models as calendars  # noqa: F401
 from studyhall.plans import documents as plan_documents  # noqa: F401
+from studyhall.plans import meeting_models as meetings  # noqa: F401
 from studyhall.plans import models as plans  # noqa: F401
 from studyhall.plans import reflection_models as reflections  # noqa: F401
 from studyhall.points import models as points  # noqa: F401

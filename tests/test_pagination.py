@@ -21,9 +21,9 @@ from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
 from studyhall.pagination import Page
-from studyhall.plans import reflections
+from studyhall.plans import meetings, reflections
 from studyhall.plans import service as plans
-from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.models import ItemKind, MeetingKind, PlanPeriod
 from studyhall.plans.reflection_models import Decision
 from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
@@ -170,10 +170,36 @@ def seed_excellent_reflections(app: Flask, people: People) -> tuple[dict[str, ob
     return {}, ">writer000<", f">writer{ROWS - 1:03d}<"  # newest first
 
 
+def seed_meetings(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    branch = people.branch("第一党支部")
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        for n in range(ROWS):
+            spec = meetings.MeetingSpec(
+                branch.id,
+                MeetingKind.COMMITTEE,
+                f"topic{n:03d}",
+                START - timedelta(days=n),
+                host_name="书记",
+                recorder_name="记录员",
+            )
+            meetings.save(session, admin, spec, now=START)
+        session.commit()
+    return {}, ">topic030<", ">topic000<"  # latest first, 30 a page
+
+
+def seed_checklist(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    for n in range(25):  # each a 党支部 of its own, 20 a page
+        people.branch(f"支部{n:03d}")
+    return {}, "支部020", "支部000"
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
     "banks.browse": seed_bank,
+    "meetings.checklist": seed_checklist,
+    "meetings.index": seed_meetings,
     "plans.index": seed_plans,
     "points.board": seed_board,
     "points.my_points": seed_ledger,

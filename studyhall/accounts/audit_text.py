@@ -42,6 +42,9 @@ ACTIONS = {
     "plan.calendar_issue": _l("Calendar address made (the one before stops)"),
     "plan.calendar_revoke": _l("Calendar address stopped"),
     "plan.import": _l("Year plan imported as drafts"),
+    "plan.meeting_delete": _l("三会一课 meeting record deleted"),
+    "plan.meeting_photo_remove": _l("三会一课 meeting photo removed"),
+    "plan.meeting_save": _l("三会一课 meeting recorded or changed"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -71,6 +74,7 @@ ACTIONS = {
 
 KEYS = {
     "at": _l("Publishes at"),
+    "attendance": _l("Attendance changed (people)"),
     "award": _l("Award's reason"),
     "award_id": _l("Award number"),
     "bank": _l("Bank"),
@@ -91,7 +95,9 @@ KEYS = {
     "feed": _l("Calendar address number"),
     "format": _l("Format"),
     "items": _l("Items"),
+    "kind": _l("Kind of meeting"),
     "matched": _l("Matched"),
+    "meeting": _l("Meeting number"),
     "monthly": _l("Monthly notice on schedule"),
     "new": _l("New questions"),
     "new_name": _l("New name"),

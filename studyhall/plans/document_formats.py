@@ -1,7 +1,8 @@
 """The kinds of document file, one class each: the names they are uploaded under, the first bytes
 that show a file is what its name says, and what is made of it for reading on a phone — a .docx's
-sanitised HTML and its pictures, a PDF's pages as images. Also the sanitiser for any HTML shown
-as a document's text. Files only: plans.documents keeps the rows.
+sanitised HTML and its pictures, a PDF's pages as images, a meeting photo turned upright and
+re-encoded. Also the sanitiser for any HTML shown as a document's text. Files only:
+plans.documents keeps the rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +23,7 @@ import nh3
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 from flask_babel import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 from studyhall import tabular
 from studyhall.errors import DomainError, ErrorCode
@@ -57,6 +58,7 @@ class DocumentKind(enum.StrEnum):
     DOCX = "docx"  # shown as HTML converted at upload
     PDF = "pdf"  # shown as page images, each drawn when first asked for
     VIDEO = "video"  # .mp4 or .webm, served in ranges so a phone can seek
+    IMAGE = "image"  # a meeting's photo: shown as the JPEG made of it, never as uploaded
 
 
 @dataclass
@@ -281,13 +283,98 @@ class Video(Format):
             )
 
 
-FORMATS: tuple[Format, ...] = (Docx(), Pdf(), Video())
+# A photo is shown at most this large (its longer side, in pixels): sharp on any screen and on
+# paper, and a fifth of what a phone's camera makes. Its thumbnail fills a column of the page.
+PHOTO_PX = 2048
+THUMB_PX = 480
+PHOTO_NAME = "photo.jpg"
+THUMB_NAME = "thumb.jpg"
+
+
+class Photo(Format):
+    """A JPEG, PNG or WebP photo. It is opened with Pillow and drawn again: turned as its camera
+    held it (EXIF orientation), flattened onto white, made at most PHOTO_PX on its longer side and
+    saved as a JPEG with no metadata (a phone's photo carries where it was taken), with a
+    thumbnail. Only what was drawn is ever served, as image/jpeg: whatever else the uploaded file
+    held never leaves the server."""
+
+    kind = DocumentKind.IMAGE
+    content_types = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+    PILLOW_FORMATS: ClassVar[dict[str, str]] = {
+        ".jpg": "JPEG",
+        ".jpeg": "JPEG",
+        ".png": "PNG",
+        ".webp": "WEBP",
+    }
+
+    def check_head(self, extension: str, head: bytes) -> None:
+        pillow = self.PILLOW_FORMATS[extension]
+        looks_right = {
+            "JPEG": head.startswith(b"\xff\xd8\xff"),
+            "PNG": head.startswith(b"\x89PNG\r\n\x1a\n"),
+            "WEBP": head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+        }[pillow]
+        if not looks_right:
+            raise DomainError(
+                _("The file is not a %(type)s picture.", type=extension.lstrip(".").upper()),
+                ErrorCode.INVALID,
+            )
+
+    def prepare(self, path: Path, parts: Path, image_url: Callable[[str], str]) -> Prepared:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as picture:
+                    if picture.format not in self.PILLOW_FORMATS.values():
+                        raise _damaged_photo()
+                    width, height = picture.size
+                    if width * height > MAX_PICTURE_PIXELS:
+                        raise _damaged_photo()
+                    upright = ImageOps.exif_transpose(picture)
+                    photo = _flattened(upright)
+        except DomainError:
+            raise
+        except Exception:  # Pillow raises many types for what is not a picture it can decode
+            raise _damaged_photo() from None
+        photo.thumbnail((PHOTO_PX, PHOTO_PX))
+        parts.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _write_once(parts / PHOTO_NAME, _jpeg(photo))
+        thumb = photo.copy()
+        thumb.thumbnail((THUMB_PX, THUMB_PX))
+        _write_once(parts / THUMB_NAME, _jpeg(thumb))
+        return Prepared(page_sizes=[[float(photo.width), float(photo.height)]])
+
+
+def _flattened(picture: Image.Image) -> Image.Image:
+    """The picture in RGB: what is transparent shows white, as on the page."""
+    if picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info):
+        rgba = picture.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return picture.convert("RGB")
+
+
+def _jpeg(picture: Image.Image) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def _damaged_photo() -> DomainError:
+    return DomainError(_("The picture is damaged or is not a JPEG, PNG or WebP photo."), ErrorCode.INVALID)
+
+
+FORMATS: tuple[Format, ...] = (Docx(), Pdf(), Video(), Photo())
 _BY_EXTENSION = {extension: form for form in FORMATS for extension in form.content_types}
 
 
-def for_filename(filename: str) -> tuple[str, Format]:
-    """The file's extension (lower case) and its format; refuses any other kind of file."""
+def for_filename(filename: str, accepted: Collection[DocumentKind]) -> tuple[str, Format]:
+    """The file's extension (lower case) and its format; refuses any kind of file not accepted."""
     extension = os.path.splitext(filename)[1].lower()
-    if extension not in _BY_EXTENSION:
+    form = _BY_EXTENSION.get(extension)
+    if form is None or form.kind not in accepted:
+        if DocumentKind.IMAGE in accepted:  # a meeting's photos
+            raise DomainError(_("Upload a photo: a .jpg, .png or .webp file."), ErrorCode.INVALID)
         raise DomainError(_("Upload a .docx, .pdf, .mp4 or .webm file."), ErrorCode.INVALID)
-    return extension, _BY_EXTENSION[extension]
+    return extension, form

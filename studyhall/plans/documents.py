@@ -1,5 +1,5 @@
-"""The documents of read and watch items: uploaded .docx, PDF and video files, who may see them,
-and where their files are.
+"""The documents of read and watch items (uploaded .docx, PDF and video files) and the photos of
+三会一课 meetings: who may see them, and where their files are.
 
 An upload is streamed to disk as it is received (a video may be hundreds of MB and is never held in
 memory), hashed on the way, and kept under DOCUMENTS_PATH named by its SHA-256, so the same file
@@ -38,7 +38,8 @@ SHOWN_BY = {ItemKind.READ: (DocumentKind.DOCX, DocumentKind.PDF), ItemKind.WATCH
 
 
 class Document(Base):
-    """An uploaded file a read or watch item shows (plan_item.document_id)."""
+    """An uploaded file a read or watch item shows (plan_item.document_id), or a meeting's photo
+    (plans.meeting_models.MeetingAttachment)."""
 
     __tablename__ = "document"
 
@@ -50,7 +51,8 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     path: Mapped[str] = mapped_column(String(255))  # under DOCUMENTS_PATH
     html: Mapped[str] = mapped_column(Text, default="")  # .docx: sanitised at upload
-    # PDF: each page's width and height in points, for the page images' proportions before they load.
+    # PDF: each page's width and height in points, for the page images' proportions before they load;
+    # a photo: the width and height of the picture shown, in pixels.
     page_sizes: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -73,11 +75,11 @@ def store(
     image_url: Callable[[int, str], str],
     now: datetime,
 ) -> Document:
-    """Keep an uploaded file and make what its kind shows; refuses a file that is not what its name
-    says, too large for its kind, or unreadable. `image_url(document_id, name)` is the address a
-    .docx's picture is served at. The caller commits."""
+    """Keep an uploaded file and make what its kind shows; refuses a file of a kind `limits` does
+    not name, not what its name says, too large for its kind, or unreadable.
+    `image_url(document_id, name)` is the address a .docx's picture is served at. The caller commits."""
     name = Path(filename.replace("\\", "/")).name.strip()[:MAX_FILENAME] or "upload"
-    extension, form = formats.for_filename(name)
+    extension, form = formats.for_filename(name, limits.keys())
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     received, digest, size, head = _receive(stream, root, limits[form.kind])
     try:
@@ -138,8 +140,15 @@ def _receive(stream: IO[bytes], root: Path, limit: int) -> tuple[Path, str, int,
 
 
 def latest(session: Session, limit: int = 200) -> list[Document]:
-    """The documents to choose from when planning, newest first."""
-    return list(session.scalars(select(Document).order_by(Document.id.desc()).limit(limit)))
+    """The documents to choose from when planning, newest first (a meeting's photos are its own)."""
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.kind != DocumentKind.IMAGE)
+            .order_by(Document.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def attachable(session: Session, item_kind: ItemKind, limit: int = 200) -> list[Document]:

@@ -49,6 +49,7 @@ class MeetingKind(enum.StrEnum):
 class ProgressState(enum.StrEnum):
     STARTED = "started"  # opened, reading time counting, a reflection drafted
     DONE = "done"
+    EXCUSED = "excused"  # 请假 from the meeting of a meeting item (plans.meetings): not done, not overdue
 
 
 class Plan(Base):

@@ -21,7 +21,7 @@ from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.plans import kinds
 from studyhall.plans import service as plans
-from studyhall.plans.documents import Document
+from studyhall.plans.documents import Document, DocumentKind
 from studyhall.plans.models import Plan, PlanItem, ProgressState
 
 MAX_BEAT = timedelta(seconds=20)  # the page beats every 15 s; a late beat counts a little more, no more
@@ -75,9 +75,10 @@ def beat(session: Session, user: User, item_id: int, *, resume: bool, now: datet
 
 def document_for(session: Session, user: User, document_id: int, *, now: datetime) -> Document:
     """A document the person may open: administrators and secretaries (who plan) any; anyone else
-    one that an item meant for them shows. Anyone else's is not found."""
+    one that an item meant for them shows. Anyone else's is not found, and so is a meeting's photo
+    to everyone here: it is served through its meeting, to those who may see the meeting."""
     document = session.get(Document, document_id)
-    if document is None:
+    if document is None or document.kind is DocumentKind.IMAGE:
         raise DomainError(_("No such document."), ErrorCode.NOT_FOUND)
     if user.role in (Role.ADMIN, Role.SECRETARY):
         return document

@@ -498,8 +498,13 @@ class MyItem:
     def done(self) -> bool:
         return self.progress is not None and self.progress.state is ProgressState.DONE
 
+    @property
+    def excused(self) -> bool:
+        """On leave (请假) from the item's meeting: not done, and never overdue."""
+        return self.progress is not None and self.progress.state is ProgressState.EXCUSED
+
     def late(self, now: datetime) -> bool:
-        return not self.done and self.item.due_at < now
+        return not self.done and not self.excused and self.item.due_at < now
 
 
 @dataclass(frozen=True)
@@ -579,10 +584,10 @@ def week_of(session: Session, user: User, day: date, *, now: datetime) -> list[M
 
 
 def overdue(session: Session, user: User, before: date, *, now: datetime) -> list[MyItem]:
-    """Items from earlier weeks still not done and past their due time."""
+    """Items from earlier weeks still not done (nor excused) and past their due time."""
     monday = period_start(PlanPeriod.WEEK, before)
     earlier = and_(Plan.start < monday, PlanItem.due_at < now)
-    return [mine for mine in _mine(session, user, earlier, now) if not mine.done]
+    return [mine for mine in _mine(session, user, earlier, now) if mine.late(now)]
 
 
 def dated_between(
@@ -620,23 +625,48 @@ class Completion:
 
 def mark_done(session: Session, user: User, item: PlanItem, *, now: datetime) -> Completion:
     """The item is done: its points once, however often this is reported (two devices, a resend).
-    The caller commits."""
+    Done again after a reopen() took it back, it gives its points again. The caller commits."""
     progress = progress_for(session, user, item, now)
     if progress.state is ProgressState.DONE:
         return Completion(first=False, points=0)
     progress.state, progress.done_at = ProgressState.DONE, now
-    if not item.points:
+    if not item.points or not points.rule(session, RuleKey.PLAN_ITEM).enabled:
         return Completion(first=True, points=0)
-    award = points.award(
-        session,
-        user.id,
-        RuleKey.PLAN_ITEM,
-        f"plan_item:{item.id}",
-        at=now,
-        points=item.points,
-        reason=item.title,
+    # Settled rather than awarded: a completion taken back has left its rows on the ledger, and
+    # an award would see them and give nothing.
+    award = points.settle(
+        session, user.id, RuleKey.PLAN_ITEM, _item_source(item), item.points, at=now, reason=item.title
     )
     return Completion(first=True, points=award.points if award else 0)
+
+
+def _item_source(item: PlanItem) -> str:
+    return f"plan_item:{item.id}"
+
+
+def reopen(session: Session, user: User, item: PlanItem, *, excused: bool, now: datetime) -> None:
+    """Take back what was recorded of the person and the item (a meeting's attendance corrected):
+    the item is to do again, or excused (请假: not done, never overdue). Points it gave are settled
+    back to 0, dated as they were given, so the correction counts in the periods the award did. The
+    caller commits."""
+    found = session.scalar(
+        select(Progress.id).where(Progress.item_id == item.id, Progress.user_id == user.id)
+    )
+    if found is None and not excused:
+        return  # nothing recorded: nothing to take back
+    progress = progress_for(session, user, item, now)
+    if progress.state is ProgressState.DONE:
+        points.settle(
+            session,
+            user.id,
+            RuleKey.PLAN_ITEM,
+            _item_source(item),
+            0,
+            at=progress.done_at or now,
+            reason=item.title,
+        )
+    progress.state = ProgressState.EXCUSED if excused else ProgressState.STARTED
+    progress.done_at = None
 
 
 def report_done(session: Session, user: User, item_id: int, *, now: datetime) -> Completion:

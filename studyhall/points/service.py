@@ -49,8 +49,8 @@ class Default:
     enabled: bool = True
 
 
-# Modelled on 学习强国's published rules. Rules for features still to come (reading, meetings,
-# practice) are shipped disabled, ready for those features to award through.
+# Modelled on 学习强国's published rules. Rules for features still to come (reading, practice) are
+# shipped disabled, ready for those features to award through.
 # The descriptions say what earns the points; how many, and the caps, are read from the rule's
 # numbers (numbers_text), so an administrator's edit never leaves a description saying otherwise.
 DEFAULTS: dict[RuleKey, Default] = {
@@ -60,7 +60,7 @@ DEFAULTS: dict[RuleKey, Default] = {
     RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项学习计划，分值由每项设定。", 0),
     RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
     RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4),
-    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2, enabled=False),
+    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2),
     RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5, enabled=False),
 }
 # Rules whose points each award decides (a test's settings, an administrator's form, a plan item's).
@@ -79,7 +79,14 @@ def numbers_text(found: PointRule) -> str:
 
 # The rules a feature awards through: only these can be put in use. A feature still to come adds its
 # key here when it starts to award, so nobody switches on a rule that could never give a point.
-READY: set[RuleKey] = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION}
+READY: set[RuleKey] = {
+    RuleKey.LOGIN,
+    RuleKey.EXAM,
+    RuleKey.MANUAL,
+    RuleKey.PLAN_ITEM,
+    RuleKey.REFLECTION,
+    RuleKey.MEETING,
+}
 
 # What an administrator sets on each rule besides whether it is in use. A test and a plan item set
 # their own points and an administrator writes each manual award's, so those rules have no points

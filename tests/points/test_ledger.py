@@ -175,7 +175,9 @@ def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
                 service.edit_rule(session, admin, rule.id, RuleChange(1, 5, None, True), now=START)
             assert refused.value.code == ErrorCode.INVALID
             assert not service.rule(session, key).enabled
-        ready = {RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION}
+        ready = {
+            RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION, RuleKey.MEETING
+        }  # fmt: skip
         assert ready == service.READY
 
 

@@ -231,7 +231,9 @@ def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_
     assert "-points" not in plan_item and "-daily_cap" in plan_item and "-enabled" in plan_item
     reflection = section("reflection")  # an approved reflection's points, capped weekly
     assert "-points" in reflection and "-weekly_cap" in reflection and "-enabled" in reflection
-    for key in ("reading", "meeting", "practice"):
+    meeting = section("meeting")  # attending a recorded 三会一课 meeting
+    assert "-points" in meeting and "-daily_cap" in meeting and "-enabled" in meeting
+    for key in ("reading", "practice"):
         coming = page.split(f'id="rule-{key}"')[0].rsplit("<", 1)[1] + section(key)
         assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
 

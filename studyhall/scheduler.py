@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from studyhall import clock, db
 from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
+from studyhall.notifications import service as notifications
 from studyhall.plans import service as plans
 from studyhall.points import publications
 from studyhall.system import service as system
@@ -61,6 +62,11 @@ JOBS = (
         "complete_test_items",
         timedelta(minutes=1),
         lambda session, now: plans.complete_tests(session, now=now),
+    ),
+    Job(
+        "sweep_read_notifications",
+        timedelta(hours=6),
+        lambda session, now: notifications.sweep_read(session, now=now),
     ),
     # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
     Job(

@@ -20,6 +20,7 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.notifications import service as notifications
 from studyhall.pagination import Page
 from studyhall.plans import reflections
 from studyhall.plans import service as plans
@@ -170,11 +171,25 @@ def seed_excellent_reflections(app: Flask, people: People) -> tuple[dict[str, ob
     return {}, ">writer000<", f">writer{ROWS - 1:03d}<"  # newest first
 
 
+def seed_notifications(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User.id).where(User.username == "admin1")).one()
+        for n in range(ROWS):
+            at = START + timedelta(minutes=n)
+            notifications.notify(
+                session, [admin], kind="seeded", title=f"note{n:03d}", key=f"seed:{n}", now=at
+            )
+        session.commit()
+    # Newest first, notifications.PER_PAGE to a page: the second holds those before the newest page.
+    return {}, f"note{ROWS - notifications.PER_PAGE - 1:03d}", f"note{ROWS - 1:03d}"
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
     "banks.browse": seed_bank,
     "plans.index": seed_plans,
+    "notifications.index": seed_notifications,
     "points.board": seed_board,
     "points.my_points": seed_ledger,
     "publications.index": seed_publications,

@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.notifications import channels as notification_channels
     from studyhall.notifications.views import bp as notifications_bp
     from studyhall.plans.document_views import bp as documents_bp
+    from studyhall.plans.progress_views import bp as progress_bp
     from studyhall.plans.reflection_views import api as reflections_api_bp
     from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
@@ -83,6 +84,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(progress_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(publications_bp)

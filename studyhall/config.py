@@ -68,6 +68,9 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "NOTIFY_CHANNELS": tuple(
             name.strip() for name in env.get("STUDYHALL_NOTIFY_CHANNELS", "").split(",") if name.strip()
         ),
+        # How long before an item's due time the people who have not done it are reminded
+        # (plans.reminders.remind_due).
+        "REMIND_HOURS": int(env.get("STUDYHALL_REMIND_HOURS", "24")),
     }
 
 

@@ -39,6 +39,7 @@ ACTIONS = {
     "exam.unpublish": _l("Test back to draft"),
     "exam.update": _l("Test changed"),
     "password.change": _l("Password changed"),
+    "plan.remind": _l("Reminders sent to those behind on a study plan"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -103,6 +104,7 @@ KEYS = {
     "publication_id": _l("Notice number"),
     "question": _l("Question"),
     "reason": _l("Reason"),
+    "reminded": _l("People reminded"),
     "reflection": _l("Reflection number"),
     "role": _l("Role"),
     "size": _l("Size in bytes"),
@@ -183,7 +185,7 @@ class Describer:
         if value is None or value == "None":
             if key in _CAPS:
                 return _("No cap")
-            if key == "branch_id" and action.startswith("publication."):
+            if key == "branch_id" and action.startswith(("publication.", "plan.remind")):
                 return _("The whole organisation")
             return "—"
         if key in _BRANCH_KEYS and str(value).isdigit():

@@ -103,13 +103,13 @@ def audience_of(item: PlanItem, plan: Plan, below: Callable[[int], set[int]]) ->
 
 
 def state_of(
-    item: PlanItem, progress: tuple[ProgressState, datetime | None] | None, *, excused: bool, now: datetime
+    due_at: datetime, progress: tuple[ProgressState, datetime | None] | None, *, excused: bool, now: datetime
 ) -> CellState:
     if progress is not None and progress[0] is ProgressState.DONE:
         return CellState.DONE
     if excused:
         return CellState.EXCUSED
-    if item.due_at < now:
+    if due_at < now:
         return CellState.OVERDUE
     return CellState.STARTED if progress is not None else CellState.NOT_STARTED
 
@@ -202,18 +202,15 @@ class Row:
     branch: str  # 第一党支部 / 第一党小组
     branch_key: tuple[int, int]  # the tree's order: 党支部, then 党小组 (members of the 党支部 itself first)
     cells: list[Cell]  # one per item of the plan
+    done: int = field(init=False)
+    behind: int = field(init=False)
+    overdue: int = field(init=False)
 
-    @property
-    def done(self) -> int:
-        return sum(cell.state is CellState.DONE for cell in self.cells)
-
-    @property
-    def behind(self) -> int:
-        return sum(cell.behind for cell in self.cells)
-
-    @property
-    def overdue(self) -> int:
-        return sum(cell.state is CellState.OVERDUE for cell in self.cells)
+    def __post_init__(self) -> None:
+        # Counted once: sorting and the page read them for every person.
+        self.done = sum(cell.state is CellState.DONE for cell in self.cells)
+        self.behind = sum(cell.behind for cell in self.cells)
+        self.overdue = sum(cell.state is CellState.OVERDUE for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -292,8 +289,8 @@ def table(
         if any(audience.includes(person.id, person.branch_id) for audience in audiences)
     ]
     progress: dict[tuple[int, int], tuple[ProgressState, datetime | None]] = {
-        (row.item_id, row.user_id): (row.state, row.done_at)
-        for row in session.execute(
+        (item_id, user_id): (state, done_at)
+        for item_id, user_id, state, done_at in session.execute(
             select(Progress.item_id, Progress.user_id, Progress.state, Progress.done_at)
             .join(User, User.id == Progress.user_id)
             .where(Progress.item_id.in_([item.id for item in items]), User.active, scope.people())
@@ -301,15 +298,16 @@ def table(
     }
     off = excused(session, items, [person.id for person in people])
     order = _branch_order(tree)
+    columns = [(item.id, item.due_at, audience) for item, audience in zip(items, audiences, strict=True)]
     rows = []
     for person in people:
         cells = []
-        for item, audience in zip(items, audiences, strict=True):
+        for item_id, due_at, audience in columns:
             if not audience.includes(person.id, person.branch_id):
                 cells.append(Cell(CellState.NOT_THEIRS))
                 continue
-            found = progress.get((item.id, person.id))
-            state = state_of(item, found, excused=(item.id, person.id) in off, now=now)
+            found = progress.get((item_id, person.id))
+            state = state_of(due_at, found, excused=(item_id, person.id) in off, now=now)
             cells.append(Cell(state, found[1] if found and state is CellState.DONE else None))
         rows.append(
             Row(

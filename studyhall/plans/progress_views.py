@@ -111,8 +111,11 @@ def index() -> ResponseReturnValue:
 def export() -> ResponseReturnValue:
     now = clock.now()
     chosen = _chosen(now)
-    if chosen.plan is None:
-        abort(404)
+    if chosen.plan is None:  # an old link, or a week's plan gone back to draft
+        flash(_("No study plan has been published for this week."), "info")
+        return redirect(
+            url_for("progress.index", week=chosen.monday.isoformat(), branch=chosen.scope.branch_id)
+        )
     sort, descending = _sort()
     found = progress.table(db.session(), chosen.scope, chosen.plan, now=now, sort=sort, descending=descending)
     sheet = progress.export(found)

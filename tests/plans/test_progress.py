@@ -172,6 +172,8 @@ def test_earlier_weeks_are_browsable_and_an_empty_week_says_so(app, week, make_p
     assert rows(earlier)[0][1] == ["overdue"]
     empty = client.get("/plans/progress/?week=2026-03-02").get_data(as_text=True)
     assert 'id="no-plan"' in empty
+    nothing = client.get("/plans/progress/export.xlsx?week=2026-03-02")
+    assert nothing.status_code == 302 and nothing.location == "/plans/progress/?week=2026-03-02&branch=2"
     assert client.get("/plans/progress/?week=not-a-day").status_code == 404
 
 

@@ -60,10 +60,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.exams.branch_views import bp as exams_branch_bp
     from studyhall.exams.views import bp as exams_bp
     from studyhall.home.views import bp as home_bp
+    from studyhall.notifications import channels as notification_channels
+    from studyhall.notifications.views import bp as notifications_bp
     from studyhall.plans.archive_views import bp as archive_bp
     from studyhall.plans.calendar_views import bp as calendar_bp
     from studyhall.plans.document_views import bp as documents_bp
     from studyhall.plans.meeting_views import bp as meetings_bp
+    from studyhall.plans.progress_views import bp as progress_bp
     from studyhall.plans.reflection_views import api as reflections_api_bp
     from studyhall.plans.reflection_views import bp as reflections_bp
     from studyhall.plans.study_views import bp as study_bp
@@ -86,7 +89,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(exams_branch_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(progress_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(publications_bp)
@@ -96,6 +101,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(xxqg_bp)
     app.register_blueprint(year_bp)
     app.context_processor(_template_globals)
+    notification_channels.init_app(app)
+    # Called by the navigation only when it is shown (someone signed in, not mid-test).
+    app.jinja_env.globals["notification_badge"] = _notification_badge
     # Templates render a question through its type's partials (templates/questions/macros.html).
     app.jinja_env.globals["question_type"] = question_types.get
     # And a plan item through its kind's (templates/plans/kinds/), wherever a week is shown.
@@ -116,3 +124,11 @@ def _template_globals() -> dict[str, object]:
     from studyhall.system import service as system
 
     return {"demo_mode": system.is_demo(db.session()), "html_lang": i18n.html_lang()}
+
+
+def _notification_badge() -> str:
+    from studyhall import db
+    from studyhall.accounts import signed_in_user
+    from studyhall.notifications import service as notifications
+
+    return notifications.badge(db.session(), signed_in_user().id)

@@ -66,6 +66,14 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "PUBLICATION_ISSUER": env.get("STUDYHALL_PUBLICATION_ISSUER", "").strip(),
         # A 积分公示's 公示期: the days from its publication during which objections may be raised.
         "PUBLICATION_OBJECTION_DAYS": int(env.get("STUDYHALL_PUBLICATION_OBJECTION_DAYS", "7")),
+        # Where notifications go besides the app's own list (notifications.channels): names, comma
+        # separated; none by default.
+        "NOTIFY_CHANNELS": tuple(
+            name.strip() for name in env.get("STUDYHALL_NOTIFY_CHANNELS", "").split(",") if name.strip()
+        ),
+        # How long before an item's due time the people who have not done it are reminded
+        # (plans.reminders.remind_due).
+        "REMIND_HOURS": int(env.get("STUDYHALL_REMIND_HOURS", "24")),
     }
 
 

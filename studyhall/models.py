@@ -5,6 +5,7 @@ from studyhall.banks import models as banks  # noqa: F401
 from studyhall.db import Base
 from studyhall.display import models as display  # noqa: F401
 from studyhall.exams import models as exams  # noqa: F401
+from studyhall.notifications import models as notifications  # noqa: F401
 from studyhall.plans import calendar_models as calendars  # noqa: F401
 from studyhall.plans import documents as plan_documents  # noqa: F401
 from studyhall.plans import meeting_models as meetings  # noqa: F401

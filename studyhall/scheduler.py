@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from studyhall import clock, db
 from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
+from studyhall.notifications import service as notifications
+from studyhall.plans import reminders
 from studyhall.plans import service as plans
 from studyhall.points import publications
 from studyhall.system import service as system
@@ -61,6 +63,19 @@ JOBS = (
         "complete_test_items",
         timedelta(minutes=1),
         lambda session, now: plans.complete_tests(session, now=now),
+    ),
+    # Each item's people who have not done it, once, within STUDYHALL_REMIND_HOURS of its due time.
+    Job(
+        "remind_due_items",
+        timedelta(minutes=5),
+        lambda session, now: reminders.remind_due(
+            session, now=now, within=timedelta(hours=current_app.config["REMIND_HOURS"])
+        ),
+    ),
+    Job(
+        "sweep_read_notifications",
+        timedelta(hours=6),
+        lambda session, now: notifications.sweep_read(session, now=now),
     ),
     # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
     Job(

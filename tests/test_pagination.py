@@ -20,6 +20,7 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.notifications import service as notifications
 from studyhall.pagination import Page
 from studyhall.plans import meetings, reflections
 from studyhall.plans import service as plans
@@ -194,6 +195,36 @@ def seed_checklist(app: Flask, people: People) -> tuple[dict[str, object], str, 
     return {}, "支部020", "支部000"
 
 
+def seed_notifications(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User.id).where(User.username == "admin1")).one()
+        for n in range(ROWS):
+            at = START + timedelta(minutes=n)
+            notifications.notify(
+                session, [admin], kind="seeded", title=f"note{n:03d}", key=f"seed:{n}", now=at
+            )
+        session.commit()
+    # Newest first, notifications.PER_PAGE to a page: the second holds those before the newest page.
+    return {}, f"note{ROWS - notifications.PER_PAGE - 1:03d}", f"note{ROWS - 1:03d}"
+
+
+def seed_progress(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    branch = people.branch("第一党支部")
+    for n in range(ROWS):
+        people.user(f"person{n:03d}", branch=branch)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        now = clock.now()
+        monday = plans.period_start(PlanPeriod.WEEK, plans.local_today(now))
+        item = ItemSpec(ItemKind.READ, "宪法", plans.default_due(PlanPeriod.WEEK, monday), body_html="学习")
+        plan = plans.save_plan(
+            session, admin, PlanSpec(PlanPeriod.WEEK, monday, "翻页", items=[item]), now=now
+        )
+        plans.schedule(session, admin, plan.id, None, now=now)
+        session.commit()
+    return {}, f"person{ROWS - 1:03d}", "person000"  # the 党支部's people by 工号, admin1 (in none) last
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
@@ -201,7 +232,9 @@ SEEDERS: dict[str, Seeder] = {
     "meetings.checklist": seed_checklist,
     "meetings.index": seed_meetings,
     "plans.index": seed_plans,
+    "notifications.index": seed_notifications,
     "points.board": seed_board,
+    "progress.index": seed_progress,
     "points.my_points": seed_ledger,
     "publications.index": seed_publications,
     "reflections.excellent": seed_excellent_reflections,

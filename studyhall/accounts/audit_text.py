@@ -45,6 +45,7 @@ ACTIONS = {
     "plan.meeting_delete": _l("三会一课 meeting record deleted"),
     "plan.meeting_photo_remove": _l("三会一课 meeting photo removed"),
     "plan.meeting_save": _l("三会一课 meeting recorded or changed"),
+    "plan.remind": _l("Reminders sent to those behind on a study plan"),
     "plan.remove_item": _l("Study plan item removed"),
     "plan.save": _l("Study plan saved"),
     "plan.schedule": _l("Study plan set to publish"),
@@ -115,6 +116,7 @@ KEYS = {
     "question": _l("Question"),
     "reason": _l("Reason"),
     "replaced": _l("Drafts replaced"),
+    "reminded": _l("People reminded"),
     "reflection": _l("Reflection number"),
     "replaces_feed": _l("Replaces calendar address number"),
     "role": _l("Role"),
@@ -197,7 +199,7 @@ class Describer:
         if value is None or value == "None":
             if key in _CAPS:
                 return _("No cap")
-            if key == "branch_id" and action.startswith("publication."):
+            if key == "branch_id" and action.startswith(("publication.", "plan.remind")):
                 return _("The whole organisation")
             return "—"
         if key in _BRANCH_KEYS and str(value).isdigit():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -198,18 +198,28 @@ def reset_password(session: Session, actor: User, user: User, *, now: datetime) 
 # ---- who sees what ---------------------------------------------------------------------------
 
 
-def subtree_ids(session: Session, branch_id: int) -> set[int]:
-    """The branch and every branch below it."""
+def subtrees(session: Session) -> Callable[[int], set[int]]:
+    """Each branch's subtree (the branch and every branch below it), from one read of the branch
+    table, for asking about many branches."""
     children: dict[int | None, list[int]] = {}
     for child_id, parent_id in session.execute(select(Branch.id, Branch.parent_id)):
         children.setdefault(parent_id, []).append(child_id)
-    found, stack = set(), [branch_id]
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(children.get(current, []))
-    return found
+
+    def subtree(branch_id: int) -> set[int]:
+        found, stack = set(), [branch_id]
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.add(current)
+                stack.extend(children.get(current, []))
+        return found
+
+    return subtree
+
+
+def subtree_ids(session: Session, branch_id: int) -> set[int]:
+    """The branch and every branch below it."""
+    return subtrees(session)(branch_id)
 
 
 def visible_branch_ids(session: Session, viewer: User) -> set[int] | None:

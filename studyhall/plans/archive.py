@@ -28,7 +28,9 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import points as exam_points
 from studyhall.exams import service as exams
 from studyhall.exams.models import Attempt, AttemptState, Exam
+from studyhall.plans import meetings
 from studyhall.plans import service as plans
+from studyhall.plans.meeting_models import Meeting
 from studyhall.plans.models import ItemKind, Plan, PlanItem, Progress, ProgressState
 from studyhall.plans.reflection_models import Reflection, ReflectionState
 from studyhall.points.models import Period, PointAward, PointTotal
@@ -55,6 +57,7 @@ class Entry:
     plan: Plan | None = None
     reflection: Reflection | None = None
     attempt: Attempt | None = None
+    meeting: Meeting | None = None
     score_shown: bool = False  # the test's own rule for showing its person the score
 
 
@@ -182,25 +185,23 @@ def _items(session: Session, person: User, year: int) -> list[Found]:
 
 
 def _meetings(session: Session, person: User, year: int) -> list[Found]:
-    """Meetings the person attended in the year, at the meeting's time. Until the 三会一课 records
-    are merged these are the plans' meeting items they have done; then the attendance recorded
-    there (plans.meetings.attended(session, person, year)) takes this query's place."""
-    rows = session.execute(
-        select(PlanItem, Plan)
-        .join(Plan, Plan.id == PlanItem.plan_id)
-        .join(Progress, and_(Progress.item_id == PlanItem.id, Progress.user_id == person.id))
-        .where(
-            Progress.state == ProgressState.DONE,
-            PlanItem.kind == ItemKind.MEETING,
-            _within(PlanItem.starts_at, year),
-        )
-    )
+    """Meetings the person was recorded present at in the year (the 三会一课 records), with what
+    their attendance gave: the meeting's points and, for the meeting of a plan's meeting item, the
+    item's."""
     return [
         (
-            Entry(EntryKind.MEETING, item.starts_at or item.due_at, item.title, 0, item=item, plan=plan),
-            [f"plan_item:{item.id}"],
+            Entry(
+                EntryKind.MEETING,
+                meeting.starts_at,
+                meeting.topic,
+                0,
+                item=meeting.item,
+                plan=meeting.item.plan if meeting.item else None,
+                meeting=meeting,
+            ),
+            [meetings.source(meeting)] + ([f"plan_item:{meeting.item.id}"] if meeting.item else []),
         )
-        for item, plan in rows
+        for meeting in meetings.attended(session, person, year)
     ]
 
 

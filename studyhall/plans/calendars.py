@@ -30,7 +30,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts import throttle
 from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans import kinds
+from studyhall.plans import kinds, meetings
 from studyhall.plans import service as plans
 from studyhall.plans.calendar_models import CalendarFeed
 from studyhall.plans.models import ItemKind, MeetingKind
@@ -182,12 +182,16 @@ def build(
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
         mine = plans.dated_between(session, user, now - PAST, now + AHEAD, now=now)
+        records = meetings.held(
+            session, [found.item.id for found in mine if found.item.kind is ItemKind.MEETING]
+        )
         for found in mine:
-            calendar.add_component(_event(found, domain, item_url(found.item.id)))
+            calendar.add_component(_event(found, records.get(found.item.id), domain, item_url(found.item.id)))
         return Feed(calendar.to_ical(), len(mine))
 
 
-def _event(mine: plans.MyItem, domain: str, url: str) -> Event:
+def _event(mine: plans.MyItem, record: meetings.Held | None, domain: str, url: str) -> Event:
+    """The item's event; a meeting's at the time it was held and for as long, once recorded."""
     item, plan = mine.item, mine.plan
     meeting_kind = item.meeting_kind if item.kind is ItemKind.MEETING else None
     label = kinds.MEETING_LABELS[meeting_kind] if meeting_kind else kinds.get(item.kind).label
@@ -199,6 +203,8 @@ def _event(mine: plans.MyItem, domain: str, url: str) -> Event:
     changes = [plan.updated_at, plan.published_at or plan.publish_at]
     if mine.done and mine.progress is not None:
         changes.append(mine.progress.done_at)
+    if record is not None:
+        changes.append(record.updated_at)
     modified = max(moment for moment in changes if moment is not None)
 
     event = Event()
@@ -211,9 +217,10 @@ def _event(mine: plans.MyItem, domain: str, url: str) -> Event:
     event.add("summary", summary)
     lines = [_("Plan: %(theme)s", theme=plan.theme)]
     if meeting_kind is not None and item.starts_at is not None:
-        event.add("dtstart", item.starts_at)
-        # Where the 三会一课 record of the meeting has its end time, that end goes here instead.
-        event.add("dtend", item.starts_at + MEETING_LENGTH[meeting_kind])
+        starts_at = record.starts_at if record is not None else item.starts_at
+        event.add("dtstart", starts_at)
+        ends_at = record.ends_at if record is not None else None
+        event.add("dtend", ends_at or starts_at + MEETING_LENGTH[meeting_kind])
         if item.place:
             event.add("location", item.place)
         reminder = MEETING_REMINDER

@@ -19,7 +19,7 @@ is never overdue.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from studyhall import clock
 from studyhall.accounts import service as accounts
@@ -505,7 +505,8 @@ def _flush_once(session: Session, meeting: Meeting) -> None:
         ) from None
 
 
-def _source(meeting: Meeting) -> str:
+def source(meeting: Meeting) -> str:
+    """The ledger source of a meeting's 三会一课 points."""
     return f"meeting:{meeting.id}"
 
 
@@ -526,7 +527,7 @@ def _record(session: Session, actor: User, meeting: Meeting, marks: list[Mark], 
                 session,
                 mark.user_id,
                 RuleKey.MEETING,
-                _source(meeting),
+                source(meeting),
                 0,
                 at=row.points_at or meeting.starts_at,
                 reason=meeting.topic,
@@ -550,7 +551,7 @@ def _record(session: Session, actor: User, meeting: Meeting, marks: list[Mark], 
                     session,
                     mark.user_id,
                     RuleKey.MEETING,
-                    _source(meeting),
+                    source(meeting),
                     rule.points,
                     at=meeting.starts_at,
                     reason=meeting.topic,
@@ -907,8 +908,30 @@ def attended(session: Session, user: User, year: int) -> list[Meeting]:
                 Meeting.starts_at < end,
             )
             .order_by(Meeting.starts_at, Meeting.id)
+            .options(selectinload(Meeting.item).selectinload(PlanItem.plan))
         )
     )
+
+
+@dataclass(frozen=True)
+class Held:
+    """When a plan's meeting item was actually held, as its 三会一课 record says."""
+
+    starts_at: datetime
+    ends_at: datetime | None
+    updated_at: datetime
+
+
+def held(session: Session, item_ids: Collection[int]) -> dict[int, Held]:
+    """The record of each of these meeting items' meeting (the latest, if several name it)."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(Meeting.item_id, Meeting.starts_at, Meeting.ends_at, Meeting.updated_at)
+        .where(Meeting.item_id.in_(list(item_ids)))
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return {item_id: Held(starts_at, ends_at, updated_at) for item_id, starts_at, ends_at, updated_at in rows}
 
 
 @dataclass(frozen=True)

@@ -508,12 +508,10 @@ class MyItem:
 
 
 @dataclass(frozen=True)
-class Week:
-    """A person's week: its items, and (this week only) what is still undone from earlier weeks."""
+class Weekdays:
+    """A week by its Monday, with the days a page showing it names and links to."""
 
     monday: date
-    items: list[MyItem]
-    overdue: list[MyItem]
 
     @property
     def sunday(self) -> date:
@@ -526,6 +524,14 @@ class Week:
     @property
     def next_monday(self) -> date:
         return self.monday + timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class Week(Weekdays):
+    """A person's week: its items, and (this week only) what is still undone from earlier weeks."""
+
+    items: list[MyItem]
+    overdue: list[MyItem]
 
     @property
     def plans(self) -> list[Plan]:

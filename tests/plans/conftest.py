@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from studyhall import db
 from studyhall.accounts.models import User
 from studyhall.plans import service
-from studyhall.plans.models import ItemKind, PlanPeriod
+from studyhall.plans.models import ItemKind, PlanItem, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
 from tests.conftest import PASSWORD, START
 
@@ -58,3 +58,40 @@ def make_plan(app, org):  # type: ignore[no-untyped-def]
             return plan.id, [item.id for item in plan.items]
 
     return make
+
+
+# ---- progress and reminders (test_progress.py, test_reminders.py) -------------------------------
+
+WEDNESDAY_2200 = datetime(2026, 4, 15, 14, 0, tzinfo=UTC)
+THURSDAY = START + timedelta(days=1)  # 党章学习 is overdue from Wednesday 22:00
+
+
+def mark(app, username: str, item_id: int, *, done: bool = True) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        person = session.scalars(select(User).where(User.username == username)).one()
+        item = session.get(PlanItem, item_id)
+        if done:
+            service.mark_done(session, person, item, now=START)
+        else:
+            service.progress_for(session, person, item, START)
+        session.commit()
+
+
+@pytest.fixture
+def week(app, org, make_plan, frozen_now):  # type: ignore[no-untyped-def]
+    """The organisation's plan of START's week: 宪法全文 (everyone, Sunday), 党章学习 (everyone,
+    Wednesday 22:00), 第二支部专题 (第二党支部 only) and 个人任务 (李晓燕 only). 王建国 has done the
+    first two, 李晓燕 has started the first; the clock is on Thursday. Its ids: plan, items."""
+    plan_id, items = make_plan(
+        [
+            read("宪法全文"),
+            read("党章学习", due=WEDNESDAY_2200),
+            read("第二支部专题", branch_ids=[org["second"].id]),
+            read("个人任务", usernames=["10002"]),
+        ]
+    )
+    mark(app, "10001", items[0])
+    mark(app, "10001", items[1])
+    mark(app, "10002", items[0], done=False)
+    frozen_now(THURSDAY)
+    return plan_id, items

@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from studyhall import db
 from studyhall.accounts.models import User
 from studyhall.exams.models import Attempt, AttemptState, Exam
-from studyhall.plans import archive, reflections, service
-from studyhall.plans.models import ItemKind, PlanItem
+from studyhall.plans import archive, meetings, reflections, service
+from studyhall.plans.meeting_models import AttendanceStatus
+from studyhall.plans.meetings import Mark, MeetingSpec
+from studyhall.plans.models import ItemKind, MeetingKind, PlanItem
 from studyhall.plans.reflection_models import Decision
 from studyhall.plans.service import ItemSpec
 from studyhall.points import service as points
@@ -146,7 +148,21 @@ def test_reflections_meetings_and_tests_are_filed_with_their_points_and_only_sho
         ]
     )
     done(app, "10001", reading, START + timedelta(hours=1))
-    done(app, "10001", assembly, thursday + timedelta(hours=2))
+    with app.app_context(), db.new_session() as session:  # the 三会一课 record of the item's meeting
+        person = user(session, "10001")
+        held = MeetingSpec(
+            person.branch_id,
+            MeetingKind.ASSEMBLY.value,
+            "学习党章专题会",
+            thursday,
+            place="机关三楼会议室",
+            host_name="书记甲",
+            recorder_name="王建国",
+            item_id=assembly,
+        )
+        present = [Mark(person.id, AttendanceStatus.PRESENT)]
+        meetings.save(session, user(session, "admin1"), held, present, now=thursday + timedelta(hours=2))
+        session.commit()
     with app.app_context(), db.new_session() as session:
         reflection_id = excellent_reflection(session, reflection_item, "学习宪法，增强宪法意识。", at=START)
         session.commit()
@@ -178,7 +194,9 @@ def test_reflections_meetings_and_tests_are_filed_with_their_points_and_only_sho
         reflection_points = points.rule(session, RuleKey.REFLECTION).points
     assert entries["学习宪法心得"].points == 3 + reflection_points  # writing it and its approval
     assert entries["学习宪法心得"].reflection.excellent  # type: ignore[union-attr]
-    assert entries["学习党章专题会"].points == 4
+    with app.app_context(), db.new_session() as session:
+        meeting_points = points.rule(session, RuleKey.MEETING).points
+    assert entries["学习党章专题会"].points == 4 + meeting_points  # the item's and the attendance's
     assert [entries[title].score_shown for title in ("宪法知识测试", "保密知识测试", "国家安全知识竞赛")] == [
         True,
         False,

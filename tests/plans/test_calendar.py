@@ -16,8 +16,10 @@ from sqlalchemy import select
 from studyhall import db
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import AuditEvent, User
-from studyhall.plans import calendars, service
+from studyhall.plans import calendars, meetings, service
 from studyhall.plans.calendar_models import CalendarFeed
+from studyhall.plans.meeting_models import AttendanceStatus
+from studyhall.plans.meetings import Mark, MeetingSpec
 from studyhall.plans.models import ItemKind, MeetingKind, PlanItem
 from studyhall.plans.service import ItemSpec
 from tests.conftest import START
@@ -107,13 +109,30 @@ def test_the_feed_parsed_back_holds_the_persons_visible_items_with_meetings_at_t
     assert triggers(found["阅读：宪法第一章（已完成）"]) == []  # nothing to remind of
     assert all(f"plan-item-{someone_else}@" not in str(event["UID"]) for event in found.values())
 
-    # Fetched again after the meeting was held: the same UIDs (the phone updates, not duplicates).
-    done(app, "10001", assembly, THURSDAY_1430 + timedelta(hours=2))
+    # Fetched again after the meeting was held and recorded (it began a quarter of an hour late and
+    # ended at 16:10): the same UIDs (the phone updates, not duplicates), at the times it was held.
+    began, ended = THURSDAY_1430 + timedelta(minutes=15), THURSDAY_1430 + timedelta(minutes=100)
+    with app.app_context(), db.new_session() as session:
+        person = session.scalars(select(User).where(User.username == "10001")).one()
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        record = MeetingSpec(
+            person.branch_id,
+            "assembly",
+            "学习党章专题会",
+            began,
+            ended,
+            host_name="书记甲",
+            recorder_name="王建国",
+            item_id=assembly,
+        )
+        meetings.save(session, admin, record, [Mark(person.id, AttendanceStatus.PRESENT)], now=ended)
+        session.commit()
     again = events(app, path)
     assert sorted(str(event["UID"]) for event in again.values()) == sorted(
         str(event["UID"]) for event in found.values()
     )
-    assert "支部党员大会：学习党章专题会（已完成）" in again
+    recorded = again["支部党员大会：学习党章专题会（已完成）"]
+    assert (recorded.DTSTART, recorded["DTEND"].dt) == (began, ended)
 
     # An unchanged feed costs a refresh a 304.
     first = app.test_client().get(path)

@@ -19,7 +19,8 @@ from sqlalchemy import MetaData, Table, func, select
 from studyhall import db, migrations
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans import document_formats, documents, meetings
+from studyhall.notifications.models import Notification
+from studyhall.plans import document_formats, documents, meetings, reminders
 from studyhall.plans import service as plans
 from studyhall.plans.meeting_models import Attendance, AttendanceStatus, Meeting
 from studyhall.plans.meetings import Mark, MeetingError, MeetingSpec, Quarter
@@ -27,7 +28,8 @@ from studyhall.plans.models import ItemKind, MeetingKind, PlanPeriod, ProgressSt
 from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points.models import PointAward, PointRule, PointTotal
 from studyhall.points.service import RuleKey
-from tests.conftest import START, People
+from tests.conftest import PASSWORD, START, People
+from tests.plans.test_progress import rows as progress_rows
 
 PRESENT, LEAVE, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT
 MONDAY = START.date() - timedelta(days=START.date().weekday())
@@ -298,6 +300,27 @@ def test_the_linked_item_is_done_for_those_present_and_shows_leave_not_overdue(a
     record(app, spec(org["first"].id), None, meeting_id=meeting_id)
     assert not mine(app, "10001", item_id).done and not mine(app, "10002", item_id).excused
     assert given(app, "10001", RuleKey.PLAN_ITEM) == 0 and given(app, "10001") == 2
+
+
+def test_leave_excuses_from_the_branch_progress_and_from_reminders(app, org, frozen_now):
+    """请假 recorded for a meeting item's meeting: the secretary's 学习进度 shows the person excused,
+    not behind, and neither a reminder click nor the sweep before the due time reminds them."""
+    item_id = meeting_item(app)
+    marks = {"sec1": ABSENT, "10001": PRESENT, "10002": LEAVE}
+    record(app, spec(org["first"].id, item_id=item_id), marks, reasons={"10002": "病假"})
+    before_due = frozen_now(DUE - timedelta(hours=2))
+    secretary = app.test_client()
+    secretary.post("/login", data={"username": "sec1", "password": PASSWORD})
+    page = secretary.get("/plans/progress/").get_data(as_text=True)
+    states = dict(progress_rows(page))
+    assert (states["10001"], states["10002"], states["sec1"]) == (["done"], ["excused"], ["not_started"])
+    with app.app_context(), db.new_session() as session:
+        reminders.remind_due(session, now=before_due, within=timedelta(hours=24))
+        session.commit()
+        reminded = session.scalars(
+            select(User.username).join(Notification, Notification.recipient_id == User.id)
+        ).all()
+    assert "sec1" in reminded and "10002" not in reminded and "10001" not in reminded
 
 
 def test_deleting_a_meeting_takes_back_what_its_attendance_gave(app, org):

@@ -931,7 +931,11 @@ def held(session: Session, item_ids: Collection[int]) -> dict[int, Held]:
         .where(Meeting.item_id.in_(list(item_ids)))
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return {item_id: Held(starts_at, ends_at, updated_at) for item_id, starts_at, ends_at, updated_at in rows}
+    return {
+        item_id: Held(starts_at, ends_at, updated_at)
+        for item_id, starts_at, ends_at, updated_at in rows
+        if item_id is not None  # the query asks for named items only; the column may be empty
+    }
 
 
 @dataclass(frozen=True)

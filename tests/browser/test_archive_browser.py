@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from studyhall import PROJECT_ROOT, db
-from studyhall.plans import service
+from studyhall.plans import meetings, service
+from studyhall.plans.meeting_models import AttendanceStatus
+from studyhall.plans.meetings import Mark, MeetingSpec
 from studyhall.plans.models import ItemKind, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
 from tests.browser.conftest import csp_violations, phone_context
@@ -60,7 +62,23 @@ def a_year_of_study(app) -> None:  # type: ignore[no-untyped-def]
         charter, constitution, assembly, reflection_item = items
         service.mark_done(session, cadre, charter, now=datetime(2026, 3, 12, 2, 0, tzinfo=UTC))
         service.mark_done(session, cadre, constitution, now=START)
-        service.mark_done(session, cadre, assembly, now=meeting_at + timedelta(hours=2))
+        held = MeetingSpec(  # the 三会一课 record of the item's meeting, 王建国 present
+            cadre.branch_id,
+            "assembly",
+            assembly.title,
+            meeting_at,
+            place="机关三楼第一会议室",
+            host_name="书记甲",
+            recorder_name="王建国",
+            item_id=assembly.id,
+        )
+        meetings.save(
+            session,
+            admin,
+            held,
+            [Mark(cadre.id, AttendanceStatus.PRESENT)],
+            now=meeting_at + timedelta(hours=2),
+        )
         excellent_reflection(
             session, reflection_item.id, "学习宪法，增强宪法意识，做尊法学法守法用法的模范。", at=START
         )

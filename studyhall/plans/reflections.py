@@ -290,6 +290,12 @@ def reviewed_plans(session: Session, actor: User) -> list[Plan]:
     )
 
 
+def _not_own(row: Row, actor: User) -> Row:
+    if row.author.id == actor.id:
+        raise DomainError(_("Your own reflection is reviewed by someone else."), ErrorCode.SELF)
+    return row
+
+
 def review(
     session: Session,
     actor: User,
@@ -305,9 +311,7 @@ def review(
     submitted for the `submission`-th time. Returns whether this call decided: the same decision
     sent again (a double click, two secretaries at once) decides nothing more and awards nothing
     more; a reflection decided otherwise since, or submitted again, is refused. The caller commits."""
-    row = reviewable(session, actor, reflection_id)
-    if row.author.id == actor.id:
-        raise DomainError(_("Your own reflection is reviewed by someone else."), ErrorCode.SELF)
+    row = _not_own(reviewable(session, actor, reflection_id), actor)
     comment = comment.strip()
     if decision is Decision.RETURN and not comment:
         raise DomainError(_("Say what to revise when returning a reflection."), ErrorCode.INVALID)
@@ -352,6 +356,10 @@ def review(
             reviewed_at=now,
         )
     )
+    if decision is Decision.RETURN:
+        # To be revised: the item is under way again (学习进度 counts the person behind, reminders
+        # find them) and its points are taken back until the revision is sent.
+        plans.reopen(session, row.author, row.item, excused=False, now=now)
     if decision is Decision.APPROVE:
         points.award(
             session,
@@ -378,7 +386,7 @@ def set_excellent(
     session: Session, actor: User, reflection_id: int, excellent: bool, *, now: datetime
 ) -> Row:
     """Mark an approved reflection 优秀 (shown to its author's 党支部), or take the mark off."""
-    row = reviewable(session, actor, reflection_id)
+    row = _not_own(reviewable(session, actor, reflection_id), actor)
     if row.reflection.state is not ReflectionState.APPROVED:
         raise DomainError(_("Only an approved reflection can be marked excellent."), ErrorCode.REFUSED)
     if row.reflection.excellent != excellent:

@@ -27,6 +27,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
+from studyhall.notifications import service as notifications
 from studyhall.plans import service as plans
 from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanPeriod
 from studyhall.plans.reflection_models import Decision, Reflection, ReflectionReview, ReflectionState
@@ -35,6 +36,7 @@ from studyhall.points.service import RuleKey
 
 MAX_TEXT = 20_000  # characters, whitespace included: twice the longest minimum an item may ask
 MAX_COMMENT = 2_000
+REVIEWED = "reflection_reviewed"  # the notification of a review
 MAX_SEQ = 2**53 - 1  # the largest integer a browser's JSON numbers hold exactly
 EDITABLE = (ReflectionState.DRAFT, ReflectionState.RETURNED)
 SENT = (ReflectionState.SUBMITTED, ReflectionState.APPROVED)
@@ -369,6 +371,7 @@ def review(
             at=now,
             reason=row.item.title,
         )
+    _tell_author(session, row, decision, comment, now)
     accounts.record(
         session,
         actor,
@@ -380,6 +383,25 @@ def review(
         excellent=reflection.excellent,
     )
     return True
+
+
+def _tell_author(session: Session, row: Row, decision: Decision, comment: str, now: datetime) -> None:
+    """The author hears of the review in the app: a return asks for a revision, by when."""
+    with notifications.organisation_language():
+        if decision is Decision.RETURN:
+            title = _("Your reflection “%(title)s” was returned for revision", title=row.item.title)
+        else:
+            title = _("Your reflection “%(title)s” was approved", title=row.item.title)
+        notifications.notify(
+            session,
+            [row.author.id],
+            kind=REVIEWED,
+            title=title,
+            body=comment,
+            link=notifications.path("reflections.write", item_id=row.item.id),
+            key=f"reflection-review:{row.reflection.id}:{row.reflection.submissions}",
+            now=now,
+        )
 
 
 def set_excellent(

@@ -4,6 +4,7 @@ review, points once however approval is sent, and reviewers limited to their own
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -321,6 +322,12 @@ def test_a_returned_reflection_is_revised_and_submitted_again_and_every_review_i
     assert no_comment.value.code is ErrorCode.INVALID
     assert review(app, "sec1", reflection_id, Decision.RETURN, "请结合检察工作实际再谈具体一些。")
     cadre = client_for(app, "10001")
+    # Told in the app, with the comment, leading back to the reflection.
+    told = cadre.get("/notifications/").get_data(as_text=True)
+    assert "被退回修改" in told and "请结合检察工作实际再谈具体一些。" in told
+    opened = re.search(r'href="(/notifications/\d+)"', told)
+    assert opened is not None
+    assert cadre.get(opened.group(1)).location.endswith(f"/reflections/items/{item_id}")
     page = cadre.get(f"/reflections/items/{item_id}").get_data(as_text=True)
     assert "Returned for revision" in page and "请结合检察工作实际再谈具体一些。" in page
     assert 'id="reflection-form"' in page  # editable again

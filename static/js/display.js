@@ -235,18 +235,16 @@ const RENDERERS = {
     const box = element("div", "display-plan");
     box.append(element("p", "plan-theme", panel.theme));
     const list = element("ol", "plan-items");
+    const day = { month: "long", day: "numeric", ...HOURS_MINUTES };
     for (const item of panel.items) {
+      // A meeting is shown when and where it is held; anything else by its due time.
+      const meets = Date.parse(item.starts_at ?? "");
       const due = Date.parse(item.due_at);
+      let when = "";
+      if (!Number.isNaN(meets)) when = fill(text.textMeetingAt, { time: timeText(meets, day), place: item.place ?? "" });
+      else if (!Number.isNaN(due)) when = fill(text.textDue, { time: timeText(due, day) });
       const row = element("li", "plan-item");
-      row.append(
-        element("span", "plan-kind", item.kind),
-        element("span", "plan-title", item.title),
-        element(
-          "span",
-          "plan-due",
-          Number.isNaN(due) ? "" : fill(text.textDue, { time: timeText(due, { month: "long", day: "numeric", ...HOURS_MINUTES }) }),
-        ),
-      );
+      row.append(element("span", "plan-kind", item.kind), element("span", "plan-title", item.title), element("span", "plan-due", when));
       list.append(row);
     }
     box.append(list);

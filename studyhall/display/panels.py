@@ -22,6 +22,7 @@ from studyhall.display.models import Display, Privacy
 from studyhall.exams import service as exams
 from studyhall.plans import kinds
 from studyhall.plans import service as plans
+from studyhall.plans.models import PlanItem
 from studyhall.points import boards, periods, publications
 from studyhall.points.models import Period
 from studyhall.xxqg import service as xxqg
@@ -192,11 +193,23 @@ def _plan(context: Context) -> dict[str, object] | None:
         return None
     return {
         "theme": plan.theme,
-        "items": [
-            {"title": item.title, "kind": str(kinds.get(item.kind).label), "due_at": item.due_at.isoformat()}
-            for item in everyone
-        ],
+        "items": [_plan_item(item) for item in everyone],
     }
+
+
+def _plan_item(item: PlanItem) -> dict[str, object]:
+    shown: dict[str, object] = {
+        "title": item.title,
+        "kind": str(kinds.get(item.kind).label),
+        "due_at": item.due_at.isoformat(),
+    }
+    if item.meeting_kind is not None and item.starts_at is not None:  # when and where it is held
+        shown.update(
+            kind=str(kinds.MEETING_LABELS[item.meeting_kind]),
+            starts_at=item.starts_at.isoformat(),
+            place=item.place,
+        )
+    return shown
 
 
 def _notice(context: Context) -> dict[str, object] | None:

@@ -308,6 +308,14 @@ def test_the_plan_panel_shows_the_organisations_plan_for_everyone_this_week_once
         admin = session.scalars(select(User).where(User.username == "admin1")).one()
         items = [
             ItemSpec(ItemKind.READ, "宪法全文", due, body_html="学习内容"),
+            ItemSpec(
+                ItemKind.MEETING,
+                "重温入党誓词",
+                due,
+                meeting_kind="theme_day",
+                starts_at=START,
+                place="三楼会议室",
+            ),
             # Meant for one person or one branch: not for a screen anyone may read.
             ItemSpec(ItemKind.READ, "个人整改学习材料", due, body_html="学习内容", usernames=["10001"]),
             ItemSpec(ItemKind.READ, "第二支部专题", due, body_html="学习内容", branch_ids=[org["second"].id]),
@@ -321,4 +329,14 @@ def test_the_plan_panel_shows_the_organisations_plan_for_everyone_this_week_once
         session.commit()
     shown = panel(client, token, "plan")
     assert shown is not None and shown["theme"] == "学习宪法"
-    assert shown["items"] == [{"title": "宪法全文", "kind": "阅读", "due_at": due.isoformat()}]
+    assert shown["items"] == [
+        {"title": "宪法全文", "kind": "阅读", "due_at": due.isoformat()},
+        # A meeting shows when and where it is held.
+        {
+            "title": "重温入党誓词",
+            "kind": "主题党日",
+            "due_at": due.isoformat(),
+            "starts_at": START.isoformat(),
+            "place": "三楼会议室",
+        },
+    ]

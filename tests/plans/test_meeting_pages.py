@@ -159,8 +159,11 @@ def test_the_checklist_shows_each_branch_and_browses_quarters(app, org, frozen_n
         and 'data-kind="committee" data-state="short"' in first
     )
     assert "第一党小组" in first and 'data-complete="no"' in page
+    # The quarter under way is not judged yet: what is short is still to hold.
+    assert "进行中" in first and "未落实" not in first
     earlier = client.get("/meetings/checklist?quarter=2026Q1").get_data(as_text=True)
     assert "2026年第1季度" in earlier and 'data-state="met"' not in earlier
+    assert "未落实" in earlier and "data-running" not in earlier  # a quarter over is judged
     assert 'rel="next"' in earlier and 'rel="next"' not in page  # no future quarters
     assert client.get("/meetings/checklist?quarter=junk").status_code == 200
     assert signed_in(app, "10001").get("/meetings/checklist").status_code == 403

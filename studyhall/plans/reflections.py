@@ -359,7 +359,7 @@ def review(
     if decision is Decision.RETURN:
         # To be revised: the item is under way again (学习进度 counts the person behind, reminders
         # find them) and its points are taken back until the revision is sent.
-        plans.reopen(session, row.author, row.item, excused=False, now=now)
+        plans.reopen(session, row.author, row.item, now=now)
     if decision is Decision.APPROVE:
         points.award(
             session,

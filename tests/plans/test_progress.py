@@ -17,7 +17,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.plans import progress
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, SUNDAY_2200, THURSDAY, read, signed_in
+from tests.plans.conftest import MONDAY, SUNDAY_2200, THURSDAY, joined, read, signed_in
 
 
 def rows(page: str) -> list[tuple[str, list[str]]]:
@@ -163,6 +163,7 @@ def test_a_week_with_two_plans_offers_both_and_a_draft_is_not_among_them(app, we
 
 def test_earlier_weeks_are_browsable_and_an_empty_week_says_so(app, week, make_plan):
     last_monday = MONDAY - timedelta(weeks=1)
+    joined(app, START - timedelta(weeks=4))
     make_plan([read("上周的文章", due=SUNDAY_2200 - timedelta(weeks=1))], start=last_monday, theme="上周主题")
     client = signed_in(app, "sec1")
     this_week = client.get("/plans/progress/").get_data(as_text=True)

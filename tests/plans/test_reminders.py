@@ -14,7 +14,7 @@ from studyhall.accounts.models import AuditEvent, User
 from studyhall.notifications.models import Notification
 from studyhall.plans import progress
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, THURSDAY, WEDNESDAY_2200, mark, read, signed_in
+from tests.plans.conftest import MONDAY, THURSDAY, WEDNESDAY_2200, joined, mark, read, signed_in
 
 SWEEP = next(job for job in scheduler.JOBS if job.name == "remind_due_items")
 
@@ -187,6 +187,7 @@ def test_after_downtime_the_sweep_catches_up_within_a_day_of_the_due_time_and_no
 ):
     last_night = START - timedelta(hours=11)  # Tuesday 22:00
     monday_night = START - timedelta(hours=35)  # Monday 22:00: more than a day ago
+    joined(app, START - timedelta(weeks=4))
     make_plan([read("昨晚截止", due=last_night), read("周一截止", due=monday_night)])
     sweep(app)  # the scheduler's first run, Wednesday 09:00
     titles = {title for notes in received(session).values() for title, _body, _link in notes}

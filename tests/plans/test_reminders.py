@@ -218,3 +218,19 @@ def test_an_excused_person_is_not_reminded_by_the_sweep_or_a_click(app, week, se
     sweep(app)
     assert "10002" not in received(session)
     assert sorted(received(session, "plan-remind:")) == ["sec1"]
+
+
+def test_someone_added_later_is_not_reminded_of_what_was_due_before_their_account(
+    app, week, people, org, session, frozen_now
+):
+    plan_id, items = week
+    joined(app, START - timedelta(weeks=4))
+    people.user("30001", branch=org["first"], name="新同志")  # made on Thursday
+    # The sweep's catch-up after Wednesday 22:00 reminds the others of 党章学习, not them.
+    sweep(app)
+    assert "30001" not in received(session, f"plan-item-due:{items[1]}")
+    assert "sec1" in received(session, f"plan-item-due:{items[1]}")
+    signed_in(app, "sec1").post("/plans/progress/remind", data={"plan": plan_id})
+    assert received(session, "plan-remind")["30001"][0][1] == (
+        "以下学习任务尚未完成：\n· “宪法全文”，04-19 周日 22:00 截止"
+    )

@@ -13,7 +13,8 @@ item the meeting is linked to (its own points once, plans.service.mark_done). A 
 later to leave or absence takes those points back through the points service, dated as they were
 given, and the item is to do again: the ledger and the plan then say what happened, not what was
 first typed. Someone on leave (请假, a reason required) earns nothing, and their item shows 请假 and
-is never overdue.
+is never overdue; someone absent (缺席) earns nothing, and their item shows 缺席: not done (behind
+on 学习进度) but over, so they are not reminded of it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from studyhall.plans.document_formats import DocumentKind
 from studyhall.plans.documents import Document
 from studyhall.plans.kinds import MEETING_LABELS
 from studyhall.plans.meeting_models import Attendance, AttendanceStatus, Meeting, MeetingAttachment
-from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem
+from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem, ProgressState
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 
@@ -563,8 +564,8 @@ def _record(session: Session, actor: User, meeting: Meeting, marks: list[Mark], 
 
 def _sync_item(session: Session, item: PlanItem, people: Iterable[int], now: datetime) -> None:
     """Bring the item's completion in line with the attendance of every meeting linked to it: done
-    for someone present at one of them (its points once), 请假 for someone only on leave, to do
-    again for anyone else who had it from a meeting. Only for those the item is for."""
+    for someone present at one of them (its points once), 请假 for someone on leave, 缺席 for
+    someone only absent, to do again for anyone else who had it from a meeting. Only for those the item is for."""
     people = set(people)
     if not people or item.kind is not ItemKind.MEETING:
         return
@@ -584,8 +585,12 @@ def _sync_item(session: Session, item: PlanItem, people: Iterable[int], now: dat
         found = statuses.get(person.id, {})
         if AttendanceStatus.PRESENT in found:
             plans.mark_done(session, person, item, now=found[AttendanceStatus.PRESENT])
+        elif AttendanceStatus.LEAVE in found:
+            plans.reopen(session, person, item, state=ProgressState.EXCUSED, now=now)
+        elif AttendanceStatus.ABSENT in found:
+            plans.reopen(session, person, item, state=ProgressState.ABSENT, now=now)
         else:
-            plans.reopen(session, person, item, excused=AttendanceStatus.LEAVE in found, now=now)
+            plans.reopen(session, person, item, now=now)
 
 
 def delete(session: Session, actor: User, meeting_id: int, *, now: datetime) -> None:

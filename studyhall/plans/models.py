@@ -50,6 +50,7 @@ class ProgressState(enum.StrEnum):
     STARTED = "started"  # opened, reading time counting, a reflection drafted
     DONE = "done"
     EXCUSED = "excused"  # 请假 from the meeting of a meeting item (plans.meetings): not done, not overdue
+    ABSENT = "absent"  # 缺席 from the meeting of a meeting item: not done, and over (not reminded)
 
 
 class Plan(Base):
@@ -98,7 +99,9 @@ class PlanItem(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     points: Mapped[int] = mapped_column(default=1)  # for doing it, through the points service
     body_html: Mapped[str] = mapped_column(Text, default="")  # read: sanitised HTML
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))  # read / watch: plans.documents
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document.id")
+    )  # read / watch: plans.documents
     link_url: Mapped[str] = mapped_column(String(500), default="")  # watch: an intranet address
     min_seconds: Mapped[int | None]  # read / watch: the time it takes to count as done
     meeting_kind: Mapped[MeetingKind | None] = mapped_column(string_enum(MeetingKind, 16))

@@ -4,7 +4,8 @@
 A person is behind on an item of theirs that they have not done, whether or not it is due yet
 (overdue ones are marked apart). excused() is the one place that takes an item off someone's
 list without their doing it; the table, the reminders on a click and the sweep before due times
-(plans.reminders) all ask it.
+(plans.reminders) all ask it. Someone absent (缺席) from an item's meeting is behind and late, as
+they did not do it, but is not reminded: the meeting is over.
 
 Built in three queries whatever the size — the plan's items with their audience, the people in
 scope, their progress rows on those items — and put together in memory: 1,000 people × 20 items
@@ -44,16 +45,21 @@ class CellState(enum.StrEnum):
     NOT_STARTED = "not_started"  # not yet due
     OVERDUE = "overdue"  # past its due time and not done, started or not
     EXCUSED = "excused"  # see excused()
+    ABSENT = "absent"  # 缺席 from the item's meeting: not done, and over
     NOT_THEIRS = "not_theirs"  # the item is not meant for this person
 
 
-BEHIND = (CellState.STARTED, CellState.NOT_STARTED, CellState.OVERDUE)
+BEHIND = (CellState.STARTED, CellState.NOT_STARTED, CellState.OVERDUE, CellState.ABSENT)
+LATE = (CellState.OVERDUE, CellState.ABSENT)
+# Behind on what they can still do: what a reminder names.
+TO_REMIND = (CellState.STARTED, CellState.NOT_STARTED, CellState.OVERDUE)
 STATE_LABELS = {
     CellState.DONE: _l("Done"),
     CellState.STARTED: _l("Started, not done"),
     CellState.NOT_STARTED: _l("Not started"),
     CellState.OVERDUE: _l("Overdue"),
     CellState.EXCUSED: _l("Excused"),
+    CellState.ABSENT: _l("Absent"),
     CellState.NOT_THEIRS: _l("Not for them"),
 }
 
@@ -80,22 +86,28 @@ def excused(session: Session, items: Sequence[PlanItem], user_ids: Collection[in
 class Audience:
     """An item's people, as plans.service.for_person decides them, over the whole organisation:
     everyone (an organisation's item without audience), the people of some branches (each with the
-    branches below it) and people named."""
+    branches below it) and people named; of them, those who joined by its due time."""
 
     everyone: bool
     branch_ids: frozenset[int]
     user_ids: frozenset[int]
+    due_at: datetime
 
-    def includes(self, user_id: int, branch_id: int | None) -> bool:
-        return self.everyone or branch_id in self.branch_ids or user_id in self.user_ids
+    def includes(self, user_id: int, branch_id: int | None, created_at: datetime) -> bool:
+        return plans.joined_in_time(created_at, self.due_at) and (
+            self.everyone or branch_id in self.branch_ids or user_id in self.user_ids
+        )
 
     def condition(self) -> ColumnElement[bool]:
         """The same, as a condition on User."""
         if self.everyone:
-            return true()
-        return or_(
-            User.branch_id.in_(self.branch_ids) if self.branch_ids else false(),
-            User.id.in_(self.user_ids) if self.user_ids else false(),
+            return plans.joined_by(self.due_at)
+        return and_(
+            plans.joined_by(self.due_at),
+            or_(
+                User.branch_id.in_(self.branch_ids) if self.branch_ids else false(),
+                User.id.in_(self.user_ids) if self.user_ids else false(),
+            ),
         )
 
 
@@ -104,10 +116,10 @@ def audience_of(item: PlanItem, plan: Plan, below: Callable[[int], set[int]]) ->
     named_people = frozenset(member.user_id for member in item.audience if member.user_id is not None)
     if item.audience:
         branches = frozenset().union(*(below(branch_id) for branch_id in named_branches))
-        return Audience(False, branches, named_people)
+        return Audience(False, branches, named_people, item.due_at)
     if plan.branch_id is None:
-        return Audience(True, frozenset(), frozenset())
-    return Audience(False, frozenset(below(plan.branch_id)), frozenset())
+        return Audience(True, frozenset(), frozenset(), item.due_at)
+    return Audience(False, frozenset(below(plan.branch_id)), frozenset(), item.due_at)
 
 
 def state_of(
@@ -115,6 +127,8 @@ def state_of(
 ) -> CellState:
     if progress is not None and progress[0] is ProgressState.DONE:
         return CellState.DONE
+    if progress is not None and progress[0] is ProgressState.ABSENT:
+        return CellState.ABSENT
     if excused:
         return CellState.EXCUSED
     if due_at < now:
@@ -201,6 +215,10 @@ class Cell:
     def behind(self) -> bool:
         return self.state in BEHIND
 
+    @property
+    def to_remind(self) -> bool:
+        return self.state in TO_REMIND
+
 
 @dataclass
 class Row:
@@ -218,7 +236,7 @@ class Row:
         # Counted once: sorting and the page read them for every person.
         self.done = sum(cell.state is CellState.DONE for cell in self.cells)
         self.behind = sum(cell.behind for cell in self.cells)
-        self.overdue = sum(cell.state is CellState.OVERDUE for cell in self.cells)
+        self.overdue = sum(cell.state in LATE for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -250,9 +268,11 @@ class Table:
     sort: str = DEFAULT_SORT
     descending: bool = False
     behind_rows: list[Row] = field(init=False)
+    remind_rows: list[Row] = field(init=False)  # behind on something they can still do
 
     def __post_init__(self) -> None:
         self.behind_rows = [row for row in self.rows if row.behind]
+        self.remind_rows = [row for row in self.behind_rows if any(cell.to_remind for cell in row.cells)]
 
     def page(self, number: int, per_page: int = PER_PAGE) -> Page[Row]:
         pages = max(1, -(-len(self.rows) // per_page))
@@ -290,11 +310,11 @@ def table(
     people = [
         person
         for person in session.execute(
-            select(User.id, User.display_name, User.username, User.branch_id).where(
+            select(User.id, User.display_name, User.username, User.branch_id, User.created_at).where(
                 User.active, scope.people()
             )
         )
-        if any(audience.includes(person.id, person.branch_id) for audience in audiences)
+        if any(audience.includes(person.id, person.branch_id, person.created_at) for audience in audiences)
     ]
     progress: dict[tuple[int, int], tuple[ProgressState, datetime | None]] = {
         (item_id, user_id): (state, done_at)
@@ -311,7 +331,7 @@ def table(
     for person in people:
         cells = []
         for item_id, due_at, audience in columns:
-            if not audience.includes(person.id, person.branch_id):
+            if not audience.includes(person.id, person.branch_id, person.created_at):
                 cells.append(Cell(CellState.NOT_THEIRS))
                 continue
             found = progress.get((item_id, person.id))

@@ -26,8 +26,8 @@ from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.pagination import Page, paginate
 from studyhall.notifications import service as notifications
+from studyhall.pagination import Page, paginate
 from studyhall.plans import service as plans
 from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanPeriod
 from studyhall.plans.reflection_models import Decision, Reflection, ReflectionReview, ReflectionState
@@ -361,7 +361,7 @@ def review(
     if decision is Decision.RETURN:
         # To be revised: the item is under way again (学习进度 counts the person behind, reminders
         # find them) and its points are taken back until the revision is sent.
-        plans.reopen(session, row.author, row.item, excused=False, now=now)
+        plans.reopen(session, row.author, row.item, now=now)
     if decision is Decision.APPROVE:
         points.award(
             session,

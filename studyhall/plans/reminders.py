@@ -2,7 +2,8 @@
 
 - On a click (提醒未完成的人 on the progress page): everyone behind on the plan among the people the
   secretary or administrator sees, each told which items and when they are due; once per person,
-  plan and day, whoever clicks and however often.
+  plan and day, whoever clicks and however often. A meeting someone was absent from (缺席) is
+  over: it is not named, and someone behind on nothing else is not reminded.
 - Before each due time (the scheduler's `remind_due_items` sweep): once an item is due within
   STUDYHALL_REMIND_HOURS (24) hours, each person it is for who has not done it, once per person
   and item. The sweep catches up after downtime: an item whose due time came while the scheduler
@@ -58,7 +59,7 @@ def remind_behind(
     found = progress.table(session, scope, plan, now=now)
     key = f"plan-remind:{plan.id}:{plans.local_today(now).isoformat()}"
     with notifications.organisation_language():
-        messages = [_behind_message(found, row, key) for row in found.behind_rows]
+        messages = [_behind_message(found, row, key) for row in found.remind_rows]
     written = notifications.send(session, messages, now=now)
     if written:
         accounts.record(
@@ -75,7 +76,7 @@ def remind_behind(
 
 
 def _behind_message(found: progress.Table, row: progress.Row, key: str) -> Message:
-    owed = [(item, cell) for item, cell in zip(found.items, row.cells, strict=True) if cell.behind]
+    owed = [(item, cell) for item, cell in zip(found.items, row.cells, strict=True) if cell.to_remind]
     lines = [
         _("“%(title)s”, overdue since %(time)s", title=item.title, time=_due(item))
         if cell.state is progress.CellState.OVERDUE
@@ -127,7 +128,8 @@ def remind_due(session: Session, *, now: datetime, within: timedelta) -> int:
                         ~exists().where(
                             Progress.item_id == item.id,
                             Progress.user_id == User.id,
-                            Progress.state == ProgressState.DONE,
+                            # Absent (缺席) from its meeting: it is over, not to be done now.
+                            Progress.state.in_([ProgressState.DONE, ProgressState.ABSENT]),
                         ),
                         notifications.not_notified(User.id, key),
                     )

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    SQLColumnExpression,
     and_,
     case,
     exists,
@@ -490,9 +491,28 @@ def visible(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# An item due before someone's account was made is not theirs: people added later (an import in
+# November, someone transferred in) are not behind on, shown, nor reminded of what ended before
+# they came. The rule in its three shapes, for one person, for people in a query, and in memory:
+
+
+def due_since_joining(user: User) -> ColumnElement[bool]:
+    """Items due once the person's account was made."""
+    return PlanItem.due_at >= user.created_at
+
+
+def joined_by(due_at: datetime | SQLColumnExpression[datetime]) -> ColumnElement[bool]:
+    """People whose account was made by `due_at` (an item's due time, or the column)."""
+    return User.created_at <= due_at
+
+
+def joined_in_time(created_at: datetime, due_at: datetime) -> bool:
+    return created_at <= due_at
+
+
 def for_person(session: Session, user: User, now: datetime) -> ColumnElement[bool]:
     """Items of a visible plan meant for this person: named in the audience, in a branch it
-    names, or (an item without audience) covered by its plan."""
+    names, or (an item without audience) covered by its plan; and due since they joined."""
     above = _ancestors(session, user.branch_id)
     named = exists().where(
         ItemAudience.item_id == PlanItem.id,
@@ -500,7 +520,7 @@ def for_person(session: Session, user: User, now: datetime) -> ColumnElement[boo
     )
     anyone = ~exists().where(ItemAudience.item_id == PlanItem.id)
     covered = or_(Plan.branch_id.is_(None), Plan.branch_id.in_(above))
-    return and_(visible(now), or_(named, and_(anyone, covered)))
+    return and_(visible(now), due_since_joining(user), or_(named, and_(anyone, covered)))
 
 
 @dataclass(frozen=True)
@@ -518,8 +538,13 @@ class MyItem:
         """On leave (请假) from the item's meeting: not done, and never overdue."""
         return self.progress is not None and self.progress.state is ProgressState.EXCUSED
 
+    @property
+    def absent(self) -> bool:
+        """Absent (缺席) from the item's meeting: not done, and no longer to be done."""
+        return self.progress is not None and self.progress.state is ProgressState.ABSENT
+
     def late(self, now: datetime) -> bool:
-        return not self.done and not self.excused and self.item.due_at < now
+        return not self.done and not self.excused and not self.absent and self.item.due_at < now
 
 
 @dataclass(frozen=True)
@@ -665,15 +690,22 @@ def _item_source(item: PlanItem) -> str:
     return f"plan_item:{item.id}"
 
 
-def reopen(session: Session, user: User, item: PlanItem, *, excused: bool, now: datetime) -> None:
+def reopen(
+    session: Session,
+    user: User,
+    item: PlanItem,
+    *,
+    state: ProgressState = ProgressState.STARTED,
+    now: datetime,
+) -> None:
     """Take back what was recorded of the person and the item (a meeting's attendance corrected):
-    the item is to do again, or excused (请假: not done, never overdue). Points it gave are settled
-    back to 0, dated as they were given, so the correction counts in the periods the award did. The
-    caller commits."""
+    the item is to do again (STARTED), or excused (请假: not done, never overdue), or missed (缺席:
+    not done, and over). Points it gave are settled back to 0, dated as they were given, so the
+    correction counts in the periods the award did. The caller commits."""
     found = session.scalar(
         select(Progress.id).where(Progress.item_id == item.id, Progress.user_id == user.id)
     )
-    if found is None and not excused:
+    if found is None and state is ProgressState.STARTED:
         return  # nothing recorded: nothing to take back
     progress = progress_for(session, user, item, now)
     if progress.state is ProgressState.DONE:
@@ -686,8 +718,7 @@ def reopen(session: Session, user: User, item: PlanItem, *, excused: bool, now: 
             at=progress.done_at or now,
             reason=item.title,
         )
-    progress.state = ProgressState.EXCUSED if excused else ProgressState.STARTED
-    progress.done_at = None
+    progress.state, progress.done_at = state, None
 
 
 def report_done(session: Session, user: User, item_id: int, *, now: datetime) -> Completion:

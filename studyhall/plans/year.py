@@ -4,13 +4,15 @@ they are meant for have done them.
 
 Completion is counted for the items people see (their plan has appeared): done / expected, where
 expected is the active people an item is meant for (as service.for_person decides it: named, in a
-branch named, or, for an item without audience, covered by its plan) and done those of them who
-have done it. It is read in a fixed number of grouped queries whatever the number of plans, items
-and people: people per branch, done per item and branch, and the few people named one by one.
+branch named, or, for an item without audience, covered by its plan; and joined by its due time)
+and done those of them who have done it. It is read in a fixed number of queries whatever the
+number of plans, items and people: when each active person joined, by branch (counted against each
+due time in memory), done per item and branch, and the few people named one by one.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -275,20 +277,26 @@ class _Completion:
     def rates(self, plans: list[Plan]) -> dict[int, Rate]:
         if not plans:
             return {}
-        # Active people per branch (None: people in no branch, whom only "everyone" includes).
-        people: dict[int | None, int] = dict(
-            self.session.execute(
-                select(User.branch_id, func.count()).where(User.active.is_(True)).group_by(User.branch_id)
-            ).all()
-        )
-        everyone = sum(people.values())
+        # When each active person joined, per branch (None: people in no branch, whom only
+        # "everyone" includes), in order: those in time for a due time are counted by bisection.
+        people: dict[int | None, list[datetime]] = defaultdict(list)
+        for branch_id, created_at in self.session.execute(
+            select(User.branch_id, User.created_at).where(User.active.is_(True)).order_by(User.created_at)
+        ):
+            people[branch_id].append(created_at)
+        everyone = sorted(joined for joined_in in people.values() for joined in joined_in)
         done: dict[int, dict[int | None, int]] = defaultdict(dict)
         query = (
             select(Progress.item_id, User.branch_id, func.count())
             .join(User, User.id == Progress.user_id)
             .join(PlanItem, PlanItem.id == Progress.item_id)
             .join(Plan, Plan.id == PlanItem.plan_id)
-            .where(self.shown, Progress.state == ProgressState.DONE, User.active.is_(True))
+            .where(
+                self.shown,
+                Progress.state == ProgressState.DONE,
+                User.active.is_(True),
+                service.joined_by(PlanItem.due_at),
+            )
             .group_by(Progress.item_id, User.branch_id)
         )
         for item_id, branch_id, count in self.session.execute(query):
@@ -301,24 +309,26 @@ class _Completion:
             .join(PlanItem, PlanItem.id == ItemAudience.item_id)
             .join(Plan, Plan.id == PlanItem.plan_id)
             .outerjoin(Progress, and_(Progress.item_id == ItemAudience.item_id, Progress.user_id == User.id))
-            .where(self.shown, User.active.is_(True))
+            .where(self.shown, User.active.is_(True), service.joined_by(PlanItem.due_at))
         )
         for item_id, branch_id, state in self.session.execute(query_named):
             named[item_id].append((branch_id, state == ProgressState.DONE))
-        people_in: dict[frozenset[int], int] = {}
+        people_in: dict[frozenset[int], list[datetime]] = {}
         found: dict[int, Rate] = {}
         for plan in plans:
             for item in plan.items:
                 branches = self._audience(plan, item)
                 item_done = done.get(item.id, {})
                 if branches is None:
-                    found[item.id] = Rate(sum(item_done.values()), everyone)
+                    found[item.id] = Rate(sum(item_done.values()), bisect_right(everyone, item.due_at))
                     continue
                 if branches not in people_in:
-                    people_in[branches] = sum(people.get(branch, 0) for branch in branches)
+                    people_in[branches] = sorted(
+                        joined for branch in branches for joined in people.get(branch, [])
+                    )
                 rate = Rate(
                     sum(count for branch, count in item_done.items() if branch in branches),
-                    people_in[branches],
+                    bisect_right(people_in[branches], item.due_at),
                 )
                 # Named people outside the branches named: counted once each.
                 outside = [is_done for branch, is_done in named.get(item.id, []) if branch not in branches]

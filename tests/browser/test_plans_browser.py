@@ -18,6 +18,7 @@ from studyhall.plans.service import ItemSpec, PlanSpec
 from tests.browser.conftest import csp_violations, screenshot
 from tests.browser.test_accounts_browser import sign_in
 from tests.conftest import START
+from tests.plans.conftest import joined
 
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 MONDAY = START.date() - timedelta(days=START.date().weekday())
@@ -69,6 +70,7 @@ def test_a_cadre_opens_this_weeks_study_on_a_phone_marks_an_item_done_and_the_ri
         start=MONDAY - timedelta(weeks=1),
         theme="学习国家安全法",
     )
+    joined(app, START - timedelta(weeks=4))  # there last week, so last week's item is theirs
     context = browser.new_context(
         base_url=live_server, locale="zh-CN", viewport={"width": 390, "height": 844},
         is_mobile=True, has_touch=True, device_scale_factor=2,

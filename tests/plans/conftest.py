@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from studyhall import db
 from studyhall.accounts.models import User
@@ -30,6 +30,15 @@ def read(title: str, due: datetime = SUNDAY_2200, points: int = 2, **fields) -> 
     return ItemSpec(
         ItemKind.READ, title, due, points=points, body_html=fields.pop("body_html", "学习内容"), **fields
     )
+
+
+def joined(app, at: datetime, *usernames: str) -> None:  # type: ignore[no-untyped-def]
+    """Date these accounts (everyone's, if none is named) as made at `at`: an item due before
+    someone's account was made is not theirs, and the fixtures make people at START."""
+    with app.app_context(), db.new_session() as session:
+        chosen = update(User).values(created_at=at)
+        session.execute(chosen.where(User.username.in_(usernames)) if usernames else chosen)
+        session.commit()
 
 
 @pytest.fixture

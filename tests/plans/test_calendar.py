@@ -23,7 +23,7 @@ from studyhall.plans.meetings import Mark, MeetingSpec
 from studyhall.plans.models import ItemKind, MeetingKind, PlanItem
 from studyhall.plans.service import ItemSpec
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
+from tests.plans.conftest import MONDAY, SUNDAY_2200, joined, read, signed_in
 
 THURSDAY_1430 = datetime(2026, 4, 16, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai
 
@@ -147,6 +147,7 @@ def test_the_feed_holds_two_months_back_and_a_year_ahead(app, make_plan, frozen_
     make_plan([read("上月的学习", due=START - timedelta(days=30))], start=MONDAY - timedelta(weeks=5))
     make_plan([read("半年后的学习", due=START + timedelta(days=200))], start=MONDAY + timedelta(weeks=28))
     make_plan([read("明年此后的学习", due=START + timedelta(days=400))], start=MONDAY + timedelta(weeks=57))
+    joined(app, START - timedelta(days=365))  # what was due before they joined is not theirs
     path = address(signed_in(app, "10001"))
     assert sorted(events(app, path)) == ["阅读：上月的学习", "阅读：半年后的学习"]
 

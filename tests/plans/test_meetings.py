@@ -265,7 +265,9 @@ def test_attendance_waits_for_the_meeting_to_begin(app, org):
     assert given(app, "10001") == 2
 
 
-def test_the_linked_item_is_done_for_those_present_and_shows_leave_not_overdue(app, org, frozen_now):
+def test_the_linked_item_is_done_for_those_present_and_shows_leave_and_absence_not_overdue(
+    app, org, frozen_now
+):
     item_id = meeting_item(app)
     marks = {"sec1": ABSENT, "10001": PRESENT, "10002": LEAVE}
     meeting_id = record(app, spec(org["first"].id, item_id=item_id), marks, reasons={"10002": "病假"})
@@ -273,25 +275,23 @@ def test_the_linked_item_is_done_for_those_present_and_shows_leave_not_overdue(a
     present, on_leave, absent = (mine(app, name, item_id, after_due) for name in ("10001", "10002", "sec1"))
     assert present.done and present.progress and present.progress.done_at == THIS_MORNING
     assert on_leave.excused and not on_leave.done and not on_leave.late(after_due)
-    assert not absent.done and absent.late(after_due)
+    # Absent: not done, but over, so not among what is still to do.
+    assert absent.absent and not absent.done and not absent.excused and not absent.late(after_due)
     assert given(app, "10001", RuleKey.PLAN_ITEM) == 3 and given(app, "10002", RuleKey.PLAN_ITEM) == 0
     with app.app_context(), db.new_session() as session:
         overdue = plans.overdue(session, user(session, "10002"), MONDAY + timedelta(weeks=1), now=after_due)
         assert overdue == []  # on leave: not behind
-        assert [
-            m.item.id
-            for m in plans.overdue(session, user(session, "sec1"), MONDAY + timedelta(weeks=1), now=after_due)
-        ] == [item_id]
+        assert plans.overdue(session, user(session, "sec1"), MONDAY + timedelta(weeks=1), now=after_due) == []
 
     # Saved again (a double click): the item's points stay given once.
     record(
         app, spec(org["first"].id, item_id=item_id), marks, meeting_id=meeting_id, reasons={"10002": "病假"}
     )
     assert given(app, "10001", RuleKey.PLAN_ITEM) == 3
-    # 王建国 was not there after all: the item is to do again and its points are taken back.
+    # 王建国 was not there after all: the item is missed (缺席) and its points are taken back.
     record(app, spec(org["first"].id, item_id=item_id), {"10001": ABSENT}, meeting_id=meeting_id)
     corrected = mine(app, "10001", item_id)
-    assert not corrected.done and corrected.progress and corrected.progress.state is ProgressState.STARTED
+    assert not corrected.done and corrected.progress and corrected.progress.state is ProgressState.ABSENT
     assert [points for name, _source, points in ledger(app, RuleKey.PLAN_ITEM) if name == "10001"] == [3, -3]
     # … and he was, after all: done again, its points given again.
     record(app, spec(org["first"].id, item_id=item_id), {"10001": PRESENT}, meeting_id=meeting_id)
@@ -299,6 +299,7 @@ def test_the_linked_item_is_done_for_those_present_and_shows_leave_not_overdue(a
     # Unlinked, the meeting completes the item for nobody.
     record(app, spec(org["first"].id), None, meeting_id=meeting_id)
     assert not mine(app, "10001", item_id).done and not mine(app, "10002", item_id).excused
+    assert not mine(app, "sec1", item_id).absent
     assert given(app, "10001", RuleKey.PLAN_ITEM) == 0 and given(app, "10001") == 2
 
 
@@ -313,14 +314,56 @@ def test_leave_excuses_from_the_branch_progress_and_from_reminders(app, org, fro
     secretary.post("/login", data={"username": "sec1", "password": PASSWORD})
     page = secretary.get("/plans/progress/").get_data(as_text=True)
     states = dict(progress_rows(page))
-    assert (states["10001"], states["10002"], states["sec1"]) == (["done"], ["excused"], ["not_started"])
+    assert (states["10001"], states["10002"], states["sec1"]) == (["done"], ["excused"], ["absent"])
     with app.app_context(), db.new_session() as session:
         reminders.remind_due(session, now=before_due, within=timedelta(hours=24))
         session.commit()
         reminded = session.scalars(
             select(User.username).join(Notification, Notification.recipient_id == User.id)
         ).all()
-    assert "sec1" in reminded and "10002" not in reminded and "10001" not in reminded
+    assert "admin1" in reminded and "10002" not in reminded and "10001" not in reminded
+    assert "sec1" not in reminded  # absent: the meeting is over
+
+
+def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cannot_remind_of_it(
+    app, org, frozen_now
+):
+    """缺席 recorded for a meeting item's meeting: the person's item page and 本周学习 say 缺席,
+    never 待完成 nor (after its due time) 已逾期; 学习进度 shows them 缺席, not done and late; a
+    reminder click does not remind them of the meeting, nor the sweep."""
+    item_id = meeting_item(app)
+    record(app, spec(org["first"].id, item_id=item_id), {"10001": PRESENT, "10002": ABSENT})
+    cadre = app.test_client()
+    cadre.post("/login", data={"username": "10002", "password": PASSWORD})
+    for now in (START, DUE + timedelta(hours=1)):
+        frozen_now(now)
+        page = cadre.get(f"/study/items/{item_id}").get_data(as_text=True)
+        assert 'data-state="absent"' in page and '<span class="study-state">缺席</span>' in page
+        assert "待完成" not in page.split('id="my-status')[0]
+        home = cadre.get("/").get_data(as_text=True)
+        assert f'data-item="{item_id}" data-state="absent"' in home
+    next_week = frozen_now(DUE + timedelta(days=1))
+    home = cadre.get("/").get_data(as_text=True)
+    assert 'id="study-overdue"' not in home  # not 往周未完成: it cannot be done now
+    secretary = app.test_client()
+    secretary.post("/login", data={"username": "sec1", "password": PASSWORD})
+    frozen_now(DUE - timedelta(hours=2))
+    page = secretary.get("/plans/progress/").get_data(as_text=True)
+    assert dict(progress_rows(page))["10002"] == ["absent"]
+    row = page.split('data-username="10002"')[1].split("</tr>")[0]
+    assert "缺席" in row and 'data-behind="1"' in row and "逾期 1 项" in row
+    response = secretary.post(
+        "/plans/progress/remind", data={"plan": page.split('name="plan" value="')[1].split('"')[0]}
+    )
+    assert response.status_code == 302
+    with app.app_context(), db.new_session() as session:
+        reminders.remind_due(session, now=DUE - timedelta(hours=2), within=timedelta(hours=24))
+        reminders.remind_due(session, now=next_week, within=timedelta(days=3))
+        session.commit()
+        reminded = set(
+            session.scalars(select(User.username).join(Notification, Notification.recipient_id == User.id))
+        )
+    assert "sec1" in reminded and "10001" not in reminded and "10002" not in reminded
 
 
 def test_deleting_a_meeting_takes_back_what_its_attendance_gave(app, org):

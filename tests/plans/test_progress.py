@@ -17,7 +17,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.plans import progress
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, SUNDAY_2200, THURSDAY, read, signed_in
+from tests.plans.conftest import MONDAY, SUNDAY_2200, THURSDAY, joined, read, signed_in
 
 
 def rows(page: str) -> list[tuple[str, list[str]]]:
@@ -163,6 +163,7 @@ def test_a_week_with_two_plans_offers_both_and_a_draft_is_not_among_them(app, we
 
 def test_earlier_weeks_are_browsable_and_an_empty_week_says_so(app, week, make_plan):
     last_monday = MONDAY - timedelta(weeks=1)
+    joined(app, START - timedelta(weeks=4))
     make_plan([read("上周的文章", due=SUNDAY_2200 - timedelta(weeks=1))], start=last_monday, theme="上周主题")
     client = signed_in(app, "sec1")
     this_week = client.get("/plans/progress/").get_data(as_text=True)
@@ -271,3 +272,23 @@ def test_the_plan_editor_leads_to_its_progress(app, week):
 def test_odd_query_strings_fall_back_to_the_usual_table(app, week, query):
     page = signed_in(app, "admin1").get(f"/plans/progress/{query}")
     assert page.status_code == 200 and len(order(page.get_data(as_text=True))) == 5
+
+
+def test_someone_added_later_is_not_behind_on_what_was_due_before_their_account(
+    app, week, make_plan, people, org
+):
+    """People imported on Thursday: 党章学习 (due Wednesday 22:00) and last week's plan were never
+    theirs, so they are not shown overdue on them, nor counted among its people."""
+    _plan, items = week
+    last_monday = MONDAY - timedelta(weeks=1)
+    make_plan([read("上周的文章", due=SUNDAY_2200 - timedelta(weeks=1))], start=last_monday, theme="上周主题")
+    joined(app, START - timedelta(weeks=4))  # the fixtures' people were there all along
+    people.user("30001", branch=org["first"], name="新同志")  # made now: Thursday
+    client = signed_in(app, "sec1")
+    page = client.get("/plans/progress/").get_data(as_text=True)
+    assert ("30001", ["not_started", "not_theirs", "not_theirs", "not_theirs"]) in rows(page)
+    counts = re.findall(r'<td data-item="(\d+)" data-done="(\d+)" data-people="(\d+)"', page)
+    assert counts[:2] == [(str(items[0]), "1", "4"), (str(items[1]), "1", "3")]
+    assert "4 人 · 3 人有未完成的任务，其中 2 人已逾期" in page
+    earlier = client.get(f"/plans/progress/?week={last_monday.isoformat()}").get_data(as_text=True)
+    assert "30001" not in order(earlier) and sorted(order(earlier)) == ["10001", "10002", "sec1"]

@@ -14,7 +14,7 @@ from studyhall.accounts.models import AuditEvent, User
 from studyhall.notifications.models import Notification
 from studyhall.plans import progress
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, THURSDAY, WEDNESDAY_2200, mark, read, signed_in
+from tests.plans.conftest import MONDAY, THURSDAY, WEDNESDAY_2200, joined, mark, read, signed_in
 
 SWEEP = next(job for job in scheduler.JOBS if job.name == "remind_due_items")
 
@@ -187,6 +187,7 @@ def test_after_downtime_the_sweep_catches_up_within_a_day_of_the_due_time_and_no
 ):
     last_night = START - timedelta(hours=11)  # Tuesday 22:00
     monday_night = START - timedelta(hours=35)  # Monday 22:00: more than a day ago
+    joined(app, START - timedelta(weeks=4))
     make_plan([read("昨晚截止", due=last_night), read("周一截止", due=monday_night)])
     sweep(app)  # the scheduler's first run, Wednesday 09:00
     titles = {title for notes in received(session).values() for title, _body, _link in notes}
@@ -217,3 +218,19 @@ def test_an_excused_person_is_not_reminded_by_the_sweep_or_a_click(app, week, se
     sweep(app)
     assert "10002" not in received(session)
     assert sorted(received(session, "plan-remind:")) == ["sec1"]
+
+
+def test_someone_added_later_is_not_reminded_of_what_was_due_before_their_account(
+    app, week, people, org, session, frozen_now
+):
+    plan_id, items = week
+    joined(app, START - timedelta(weeks=4))
+    people.user("30001", branch=org["first"], name="新同志")  # made on Thursday
+    # The sweep's catch-up after Wednesday 22:00 reminds the others of 党章学习, not them.
+    sweep(app)
+    assert "30001" not in received(session, f"plan-item-due:{items[1]}")
+    assert "sec1" in received(session, f"plan-item-due:{items[1]}")
+    signed_in(app, "sec1").post("/plans/progress/remind", data={"plan": plan_id})
+    assert received(session, "plan-remind")["30001"][0][1] == (
+        "以下学习任务尚未完成：\n· “宪法全文”，04-19 周日 22:00 截止"
+    )

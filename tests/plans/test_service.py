@@ -41,6 +41,41 @@ def titles(session, username: str, day: date, now: datetime) -> list[str]:  # ty
     return [mine.item.title for mine in service.week_of(session, user(session, username), day, now=now)]
 
 
+def test_an_item_due_before_someones_account_was_made_is_not_theirs(app, org, people, frozen_now):
+    """Imported on Wednesday of the next week: last week's items and this week's due Tuesday are
+    not in their week, their 往周未完成 or their reach; this week's due later are."""
+    with app.app_context(), db.new_session() as session:
+        tuesday = DUE - timedelta(days=5)  # the next week's Tuesday 22:00
+        last_week = ItemSpec(ItemKind.READ, "上周的文章", DUE - timedelta(weeks=1), body_html="<p>学习</p>")
+        last = make_plan(session, "admin1", [last_week], start=MONDAY)
+        this = make_plan(
+            session,
+            "admin1",
+            [ItemSpec(ItemKind.READ, "周二截止", tuesday, body_html="<p>学习</p>"), read("周日截止")],
+            start=MONDAY + timedelta(weeks=1),
+        )
+        for plan in (last, this):
+            service.schedule(session, user(session, "admin1"), plan.id, None, now=START)
+        session.commit()
+        last_item, (tuesday_item, sunday_item) = last.items[0].id, [item.id for item in this.items]
+    wednesday = frozen_now(tuesday + timedelta(hours=12))
+    people.user("30001", branch=org["first"], name="新同志")
+    with app.app_context(), db.new_session() as session:
+        newcomer, old_hand = user(session, "30001"), user(session, "10001")
+        next_week = MONDAY + timedelta(weeks=1)
+        assert titles(session, "30001", next_week, wednesday) == ["周日截止"]
+        assert titles(session, "10001", next_week, wednesday) == ["周二截止", "周日截止"]
+        assert titles(session, "30001", MONDAY, wednesday) == []
+        assert service.overdue(session, newcomer, next_week, now=wednesday) == []
+        assert [mine.item.id for mine in service.overdue(session, old_hand, next_week, now=wednesday)] == [
+            last_item
+        ]
+        for item_id in (last_item, tuesday_item):
+            with pytest.raises(DomainError):
+                service.item_for(session, newcomer, item_id, now=wednesday)
+        assert service.item_for(session, newcomer, sunday_item, now=wednesday).item.title == "周日截止"
+
+
 def test_a_scheduled_plan_appears_at_its_time_even_if_the_server_was_down_then(app, org):
     with app.app_context(), db.new_session() as session:
         plan = make_plan(session, "admin1", [read("宪法全文")], start=MONDAY + timedelta(weeks=1))

@@ -23,7 +23,7 @@ from studyhall.plans.service import ItemSpec
 from studyhall.points.models import PointAward
 from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
 from tests.conftest import PASSWORD, START
-from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
+from tests.plans.conftest import MONDAY, SUNDAY_2200, joined, read, signed_in
 
 LAST_MONDAY = MONDAY - timedelta(weeks=1)
 
@@ -51,6 +51,7 @@ def test_the_home_page_shows_this_weeks_items_the_ring_and_what_is_overdue(app, 
             read("周三前读完", due=START - timedelta(hours=2)),
         ]
     )
+    joined(app, START - timedelta(weeks=4))
     last_sunday = SUNDAY_2200 - timedelta(weeks=1)
     make_plan(
         [read("上周未完成", due=last_sunday), read("上周已完成", due=last_sunday)],

@@ -17,7 +17,7 @@ from studyhall.plans import service, year
 from studyhall.plans.models import ItemKind, MeetingKind, PlanItem, PlanPeriod
 from studyhall.plans.service import ItemSpec, PlanSpec
 from tests.conftest import START
-from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
+from tests.plans.conftest import MONDAY, SUNDAY_2200, joined, read, signed_in
 
 # START is Wednesday 15 April 2026, in ISO week 16; 2026 has 53 weeks.
 WEEK = 16
@@ -116,6 +116,37 @@ def test_completion_is_done_over_the_people_each_published_item_is_meant_for(
     page = signed_in(app, "admin1").get("/plans/year/2026").get_data(as_text=True)
     row = page.split(f'data-week="{WEEK}"')[1].split("</tr>")[0]
     assert 'data-percent="40"' in row and "4/10" in row and '<rect class="rate-done" width="40"' in row
+
+
+def test_nobody_is_expected_to_have_done_what_was_due_before_their_account_was_made(
+    app, make_plan, people, org, frozen_now
+):
+    """The fixtures' 5 people are made on Wednesday 09:00; only 10001 and 10002 were there before."""
+    tuesday = START - timedelta(hours=11)
+    _plan, (sunday_item, tuesday_item, named) = make_plan(
+        [
+            read("宪法全文"),
+            read("周二截止", due=tuesday),
+            read("点名周二截止", due=tuesday, usernames=["10001", "20001"]),
+        ]
+    )
+    joined(app, START - timedelta(weeks=4), "10001", "10002")
+    done(app, "10001", tuesday_item)
+    done(app, "20001", tuesday_item)  # not theirs: due before they came, so not counted
+    done(app, "10001", named)
+    done(app, "20001", named)
+    frozen_now(SUNDAY_2200 + timedelta(hours=1))
+    people.user("30001", branch=org["first"])  # after all three were due
+    rates = {
+        line.item.title: line.rate
+        for cell in grid(app, "admin1").weeks[WEEK - 1].plans
+        for line in cell.items
+    }
+    assert rates == {
+        "宪法全文": year.Rate(0, 5),
+        "周二截止": year.Rate(1, 2),
+        "点名周二截止": year.Rate(1, 1),
+    }
 
 
 def test_a_branch_plans_completion_counts_the_people_of_its_branch(app, make_plan, org):

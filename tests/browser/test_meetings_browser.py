@@ -94,7 +94,9 @@ def test_a_secretary_records_a_meeting_with_attendance_and_a_photo(page, app, or
     expect(thumbnail).to_have_count(1)
     expect(thumbnail).to_have_attribute("width", "1200")  # turned as it was taken: wider than tall
     expect(thumbnail).to_have_attribute("height", "800")
-    page.wait_for_function("document.querySelector('.photo-grid img').naturalWidth > 0")
+    # Decoded before the screenshot (awaiting the browser's own promise: the page's CSP forbids the
+    # eval a polled predicate needs).
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     shot(page, "meeting-record")
 
     with app.app_context(), db.new_session() as session:
@@ -126,7 +128,10 @@ def test_a_secretary_records_a_meeting_with_attendance_and_a_photo(page, app, or
     phone.get_by_text("会议记录", exact=True).click()  # the minutes open
     expect(phone.locator(".meeting-minutes .record-text")).to_contain_text("本月底前完成宪法专题学习")
     expect(phone.locator("#meetings-attended")).to_contain_text("传达学习宪法修正案，讨论贯彻措施")
-    phone.wait_for_function("document.querySelector('.photo-grid img').naturalWidth > 0")
+    assert (
+        phone.locator(".photo-grid img").first.evaluate("img => img.decode().then(() => img.naturalWidth)")
+        > 0
+    )
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(phone, "meeting-item-phone")
     context.close()

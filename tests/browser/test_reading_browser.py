@@ -93,3 +93,65 @@ def test_a_cadre_reads_a_word_document_on_a_phone_and_the_time_counts_to_done(
     with app.app_context(), db.new_session() as session:
         mine = plans.item_for(session, user(session, "10001"), item_id, now=START + timedelta(seconds=60))
         assert mine.done and mine.progress is not None and mine.progress.seconds == 60
+
+
+def shown(page, visible: bool) -> None:  # type: ignore[no-untyped-def]
+    """As the browser does when its reader switches tabs: the page is hidden, or in front again."""
+    page.evaluate(
+        """(visible) => {
+            Object.defineProperty(document, "visibilityState", {
+                value: visible ? "visible" : "hidden", configurable: true,
+            });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        visible,
+    )
+
+
+def test_switching_tabs_counts_the_item_in_front_from_then_on(page, app, org, frozen_now):
+    """A cadre reads one item, switches to a second one's tab and back: each counts only while it is
+    in front, so the two together count the time once."""
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        items = [
+            ItemSpec(ItemKind.READ, title, DUE, points=3, body_html="<p>宪法</p>", min_seconds=300)
+            for title in ("宪法全文", "党章全文")
+        ]
+        plan = plans.save_plan(
+            session, admin, PlanSpec(PlanPeriod.WEEK, MONDAY, "理论学习", items=items), now=START
+        )
+        plans.schedule(session, admin, plan.id, None, now=START)
+        session.commit()
+        first_id, second_id = (item.id for item in plan.items)
+
+    sign_in(page, "10001")
+    with page.expect_response(re.compile(r"/beat$")):
+        page.goto(f"/study/items/{first_id}")
+    first = page.locator("[data-reading-seconds]")
+    for seconds in (15, 30):
+        frozen_now(START + timedelta(seconds=seconds))
+        expect(first).to_have_text(f"0:{seconds}")
+
+    shown(page, False)
+    other = page.context.new_page()
+    with other.expect_response(re.compile(r"/beat$")):
+        other.goto(f"/study/items/{second_id}")
+    second = other.locator("[data-reading-seconds]")
+    for seconds in (45, 60):
+        frozen_now(START + timedelta(seconds=seconds))
+        expect(second).to_have_text(f"0:{seconds - 30}")
+    expect(first).to_have_text("0:30")  # hidden: counting nothing
+
+    shown(other, False)
+    with page.expect_response(re.compile(r"/beat$")):
+        shown(page, True)  # back in front: it resumes, and counts from here
+    frozen_now(START + timedelta(seconds=75))
+    expect(first).to_have_text("0:45")
+    expect(second).to_have_text("0:30")
+    with app.app_context(), db.new_session() as session:
+        cadre = user(session, "10001")
+        counted = [
+            plans.item_for(session, cadre, item_id, now=START).progress.seconds  # type: ignore[union-attr]
+            for item_id in (first_id, second_id)
+        ]
+    assert counted == [45, 30]

@@ -108,6 +108,20 @@ def shown(page, visible: bool) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def opened(page, item_id: int):  # type: ignore[no-untyped-def]
+    """The item's page, once its first beat (which counts nothing) is answered: its time shown."""
+    with page.expect_response(re.compile(r"/beat$")):
+        page.goto(f"/study/items/{item_id}")
+    return page.locator("[data-reading-seconds]")
+
+
+def clock_moves(frozen_now, time_shown, steps: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    """Move the server's clock to each number of seconds after START, the page then showing its text."""
+    for seconds, text in steps.items():
+        frozen_now(START + timedelta(seconds=seconds))
+        expect(time_shown).to_have_text(text)
+
+
 def test_switching_tabs_counts_the_item_in_front_from_then_on(page, app, org, frozen_now):
     """A cadre reads one item, switches to a second one's tab and back: each counts only while it is
     in front, so the two together count the time once."""
@@ -125,28 +139,17 @@ def test_switching_tabs_counts_the_item_in_front_from_then_on(page, app, org, fr
         first_id, second_id = (item.id for item in plan.items)
 
     sign_in(page, "10001")
-    with page.expect_response(re.compile(r"/beat$")):
-        page.goto(f"/study/items/{first_id}")
-    first = page.locator("[data-reading-seconds]")
-    for seconds in (15, 30):
-        frozen_now(START + timedelta(seconds=seconds))
-        expect(first).to_have_text(f"0:{seconds}")
-
+    first = opened(page, first_id)
+    clock_moves(frozen_now, first, {15: "0:15", 30: "0:30"})
     shown(page, False)
-    other = page.context.new_page()
-    with other.expect_response(re.compile(r"/beat$")):
-        other.goto(f"/study/items/{second_id}")
-    second = other.locator("[data-reading-seconds]")
-    for seconds in (45, 60):
-        frozen_now(START + timedelta(seconds=seconds))
-        expect(second).to_have_text(f"0:{seconds - 30}")
+    second = opened(page.context.new_page(), second_id)
+    clock_moves(frozen_now, second, {45: "0:15", 60: "0:30"})
     expect(first).to_have_text("0:30")  # hidden: counting nothing
 
-    shown(other, False)
+    shown(second.page, False)
     with page.expect_response(re.compile(r"/beat$")):
         shown(page, True)  # back in front: it resumes, and counts from here
-    frozen_now(START + timedelta(seconds=75))
-    expect(first).to_have_text("0:45")
+    clock_moves(frozen_now, first, {75: "0:45"})
     expect(second).to_have_text("0:30")
     with app.app_context(), db.new_session() as session:
         cadre = user(session, "10001")

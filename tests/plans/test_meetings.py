@@ -491,20 +491,6 @@ def test_people_and_items_from_elsewhere_are_refused(app, org):
     assert wrong_kind.field == "item_id" and "党课" in wrong_kind.message  # type: ignore[attr-defined]
 
 
-def plan_item_awards(app: Flask, item_id: int) -> list[tuple[str, int, datetime]]:
-    """(工号, points, when) of the item's points on the ledger."""
-    with app.app_context(), db.new_session() as session:
-        return [
-            tuple(row)
-            for row in session.execute(
-                select(User.username, PointAward.points, PointAward.at)
-                .join(User, User.id == PointAward.user_id)
-                .where(PointAward.source == f"plan_item:{item_id}")
-                .order_by(PointAward.id)
-            )
-        ]
-
-
 def test_an_old_record_cannot_complete_an_item_of_another_week(app, org, english):
     """Linked to a later week's item, a meeting held months before would complete it with points
     dated before the plan began; linked to an earlier week's, long after it. Both are refused."""
@@ -517,7 +503,7 @@ def test_an_old_record_cannot_complete_an_item_of_another_week(app, org, english
         assert isinstance(error, MeetingError) and error.field == "item_id", weeks
         assert "this meeting began 2026-04-15 08:30" in error.message
         assert not mine(app, "10001", item_id).done
-        assert plan_item_awards(app, item_id) == []
+    assert ledger(app, RuleKey.PLAN_ITEM) == []
     with app.app_context(), db.new_session() as session:
         assert session.get_one(Meeting, meeting_id).item_id is None
 
@@ -542,7 +528,11 @@ def test_a_meeting_put_off_a_day_or_two_is_still_its_items_and_dated_when_it_beg
     record(app, spec(org["first"].id, starts_at=closes, item_id=item_id), {"10001": PRESENT}, now=later)
     done = mine(app, "10001", item_id, later)
     assert done.done and done.progress is not None and done.progress.done_at == closes
-    assert plan_item_awards(app, item_id) == [("10001", 3, closes)]
+    assert ledger(app, RuleKey.PLAN_ITEM) == [("10001", f"plan_item:{item_id}", 3)]
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(
+            select(PointAward.at).where(PointAward.source == f"plan_item:{item_id}")
+        ).all() == [closes]
 
 
 def test_a_meeting_begins_from_2000_to_a_year_ahead(app, org, english):

@@ -143,11 +143,23 @@ def edit(meeting_id: int) -> ResponseReturnValue:
     return _edit(meeting, meeting.branch_id)
 
 
+def _chosen_by(meeting: Meeting | None) -> tuple[MeetingKind | None, datetime | None]:
+    """What the form's items are chosen by: the saved meeting's kind and start, or a new one's kind.
+    A form sent back offers every item it may name: the service says why the one chosen cannot be."""
+    if request.method != "GET":
+        return None, None
+    if meeting is not None:
+        return meeting.kind, meeting.starts_at
+    kind = request.args.get("kind", "")
+    return (MeetingKind(kind) if kind in set(MeetingKind) else None), None
+
+
 def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
     session, actor, now = db.session(), signed_in_user(), clock.now()
     form = MeetingForm()
     people = _people(session, branch_id)
-    items = meetings.linkable_items(session, actor, now=now)
+    kind, starts_at = _chosen_by(meeting)
+    items = meetings.linkable_items(session, actor, now=now, kind=kind, starts_at=starts_at)
     if meeting is not None:  # what it names stays a choice: a host who has left, an older item
         people += [person for person in (meeting.host, meeting.recorder) if person and person not in people]
         items += [meeting.item] if meeting.item and meeting.item not in items else []

@@ -9,7 +9,9 @@ moved or left, so a record made later lists the people as they were at the meeti
 app can know.
 
 Attending earns the 三会一课 rule's points once per meeting and person, and completes the plan
-item the meeting is linked to (its own points once, plans.service.mark_done). A presence corrected
+item the meeting is linked to (its own points once, plans.service.mark_done, dated when the meeting
+began). A meeting is the meeting of an item only if it is of the item's kind and held within the
+item's time (window()): an old record cannot complete next month's item. A presence corrected
 later to leave or absence takes those points back through the points service, dated as they were
 given, and the item is to do again: the ledger and the plan then say what happened, not what was
 first typed. Someone on leave (请假, a reason required) earns nothing, and their item shows 请假 and
@@ -22,10 +24,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, true, update
@@ -55,6 +58,9 @@ MAX_REASON = 200
 MAX_AGENDA = 5_000
 MAX_MINUTES = 50_000
 MAX_LENGTH = timedelta(hours=12)  # a meeting longer than this is a mistyped end
+FIRST_DAY = date(2000, 1, 1)  # the points ledger begins here: an earlier start is a mistyped year
+AHEAD = timedelta(days=366)  # a meeting recorded ahead of time is at most a year away
+LATE = timedelta(days=2)  # a meeting put off a day or two (Sunday's held on Tuesday) is still the item's
 MAX_PHOTOS = 30  # of one meeting
 MEETINGS_PER_PAGE = 30
 BRANCHES_PER_PAGE = 20
@@ -306,24 +312,65 @@ def _person(
     return None, name
 
 
-def linkable_items(session: Session, actor: User, *, now: datetime, limit: int = 100) -> list[PlanItem]:
+def window(item: PlanItem) -> tuple[datetime, datetime]:
+    """When a meeting must begin to be the meeting of the item: from the first local midnight of its
+    plan's period to LATE after the item's planned time or due time, whichever is later, but never
+    more than LATE after the period ends. The item's points and completion are dated when its
+    meeting began, so they fall in the item's time too, never months before the plan."""
+    zone = clock.local_zone()
+    plan = item.plan
+    opens = datetime.combine(plan.start, time.min, zone)
+    period_ends = datetime.combine(
+        plans.period_end(plan.period, plan.start) + timedelta(days=1), time.min, zone
+    )
+    planned = max(item.due_at, item.starts_at or item.due_at)
+    return opens, min(planned, period_ends) + LATE
+
+
+def linkable_items(
+    session: Session,
+    actor: User,
+    *,
+    now: datetime,
+    kind: MeetingKind | None = None,
+    starts_at: datetime | None = None,
+    limit: int = 100,
+) -> list[PlanItem]:
     """The meeting items a meeting may complete: of published plans the actor may see as a planner
-    (the organisation's and their 党支部's), latest first."""
+    (the organisation's and their 党支部's), latest first; once the meeting's kind and start are
+    known, only items of that kind whose window() holds the start."""
     scope = _editor_scope(session, actor)
     query = (
         select(PlanItem)
         .join(Plan, Plan.id == PlanItem.plan_id)
         .where(PlanItem.kind == ItemKind.MEETING, plans.visible(now))
         .order_by(Plan.start.desc(), PlanItem.position)
-        .limit(limit)
+        .options(selectinload(PlanItem.plan))
     )
     if scope is not None:
         query = query.where(or_(Plan.branch_id.is_(None), Plan.branch_id.in_(scope)))
-    return list(session.scalars(query))
+    if kind is not None:
+        query = query.where(PlanItem.meeting_kind == kind)
+    if starts_at is None:
+        return list(session.scalars(query.limit(limit)))
+    # The plans that can hold the start (begun by then, within a month and LATE of it), then exactly.
+    day = starts_at.astimezone(clock.local_zone()).date()
+    query = query.where(Plan.start <= day, Plan.start >= day - timedelta(days=31) - LATE)
+    found = [item for item in session.scalars(query) if _holds(window(item), starts_at)]
+    return found[:limit]
+
+
+def _holds(bounds: tuple[datetime, datetime], moment: datetime) -> bool:
+    return bounds[0] <= moment <= bounds[1]
 
 
 def _item(
-    session: Session, scope: set[int] | None, item_id: int | None, kind: MeetingKind, now: datetime
+    session: Session,
+    scope: set[int] | None,
+    item_id: int | None,
+    kind: MeetingKind,
+    starts_at: datetime,
+    now: datetime,
 ) -> PlanItem | None:
     if item_id is None:
         return None
@@ -345,6 +392,18 @@ def _item(
                 "the item is for a %(item_kind)s, and this meeting is a %(kind)s.",
                 item_kind=MEETING_LABELS[item.meeting_kind] if item.meeting_kind else "—",
                 kind=MEETING_LABELS[kind],
+            ),
+        )
+    bounds = window(item)
+    if not _holds(bounds, starts_at):
+        raise MeetingError(
+            "item_id",
+            _(
+                "the item is for a meeting held from %(opens)s to %(closes)s (its plan's period, and a"
+                " day or two after its time), and this meeting began %(start)s.",
+                opens=format_datetime(bounds[0], "yyyy-MM-dd HH:mm"),
+                closes=format_datetime(bounds[1], "yyyy-MM-dd HH:mm"),
+                start=format_datetime(starts_at, "yyyy-MM-dd HH:mm"),
             ),
         )
     return item
@@ -414,6 +473,15 @@ def save(
     topic = _text(spec.topic, "topic", MAX_TOPIC, required=_("give the meeting's topic."))
     if spec.starts_at is None:
         raise MeetingError("starts_at", _("give the time the meeting began."))
+    first = datetime.combine(FIRST_DAY, time.min, clock.local_zone())
+    if not first <= spec.starts_at <= now + AHEAD:
+        raise MeetingError(
+            "starts_at",
+            _(
+                "a meeting begins from %(first)s to a year from now: check the year.",
+                first=FIRST_DAY.isoformat(),
+            ),
+        )
     if spec.ends_at is not None and not spec.starts_at < spec.ends_at <= spec.starts_at + MAX_LENGTH:
         raise MeetingError("ends_at", _("the end must be after the start, on the same day."))
     place = _text(spec.place, "place", MAX_PLACE)
@@ -431,7 +499,7 @@ def save(
     )
     agenda = _text(spec.agenda, "agenda", MAX_AGENDA)
     minutes = _text(spec.minutes, "minutes", MAX_MINUTES)
-    item = _item(session, scope, spec.item_id, kind, now)
+    item = _item(session, scope, spec.item_id, kind, spec.starts_at, now)
     checked = None if marks is None else _marks(session, branch_id, meeting, marks, spec.starts_at, now)
     if meeting is None:
         meeting = Meeting(created_by_id=actor.id, created_at=now)

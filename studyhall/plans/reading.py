@@ -4,8 +4,11 @@ reading (or watching) time, measured on the server from the heartbeats of the op
 The page beats every few seconds while it is visible and its reader is active (static/js/reading.js).
 Each beat counts the time since the previous one, but at most MAX_BEAT, and nothing when the previous
 beat is more than GAP ago (the page was hidden, the person away, the laptop asleep): a tab left open
-earns nothing, and however many beats arrive, from however many tabs, the time counted never runs
-ahead of the clock. When the time reaches the item's minimum, the item is done (plans.service).
+earns nothing. A person reads one thing at a time: a beat counts only the time since the person's
+latest beat of any item, so two items open side by side (or a script beating for all of a week's)
+share the minutes rather than each earning them. However many beats arrive, from however many tabs
+and for however many items, the time counted to a person's items together never runs ahead of the
+clock. When the time reaches the item's minimum, the item is done (plans.service).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts.models import Role, User
@@ -22,7 +25,7 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.plans import kinds
 from studyhall.plans import service as plans
 from studyhall.plans.documents import Document, DocumentKind
-from studyhall.plans.models import Plan, PlanItem, ProgressState
+from studyhall.plans.models import Plan, PlanItem, Progress, ProgressState
 
 MAX_BEAT = timedelta(seconds=20)  # the page beats every 15 s; a late beat counts a little more, no more
 GAP = timedelta(seconds=45)  # three missed beats: the reader was gone, and a new span begins
@@ -42,14 +45,17 @@ def counts_time(item: PlanItem) -> bool:
     return "min_seconds" in kinds.get(item.kind).fields
 
 
-def credit(last: datetime | None, now: datetime) -> int:
-    """Whole seconds a beat at `now` counts after one counted at `last`."""
+def credit(last: datetime | None, now: datetime, *, latest: datetime | None = None) -> int:
+    """Whole seconds a beat at `now` counts after the item's previous beat at `last`, the person's
+    latest beat of any item being at `latest`: only the time after both, so that no second of the
+    person's is counted to two items."""
     if last is None:
         return 0
     since = now - last
     if since <= timedelta(0) or since > GAP:
         return 0
-    return int(min(since, MAX_BEAT).total_seconds())
+    fresh = now - max(last, latest or last)
+    return int(max(timedelta(0), min(fresh, MAX_BEAT)).total_seconds())
 
 
 def beat(session: Session, user: User, item_id: int, *, resume: bool, now: datetime) -> Reading:
@@ -63,8 +69,13 @@ def beat(session: Session, user: User, item_id: int, *, resume: bool, now: datet
     progress = plans.progress_for(session, user, item, now)
     if progress.state is ProgressState.DONE:
         return Reading(progress.seconds, item.min_seconds, True)
+    # The person locked too, after the item as completing an item locks them (no two beats wait on
+    # each other): of two beats for two items at once, the second sees the first's and counts from
+    # it. On SQLite progress_for's write has taken the database's one write lock already.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    latest = session.scalar(select(func.max(Progress.last_beat_at)).where(Progress.user_id == user.id))
     if not resume:
-        progress.seconds += credit(progress.last_beat_at, now)
+        progress.seconds += credit(progress.last_beat_at, now, latest=latest)
     # Never moved back: a beat stamped earlier (another server's clock) cannot reopen counted time.
     if progress.last_beat_at is None or now > progress.last_beat_at:
         progress.last_beat_at = now

@@ -93,3 +93,68 @@ def test_a_cadre_reads_a_word_document_on_a_phone_and_the_time_counts_to_done(
     with app.app_context(), db.new_session() as session:
         mine = plans.item_for(session, user(session, "10001"), item_id, now=START + timedelta(seconds=60))
         assert mine.done and mine.progress is not None and mine.progress.seconds == 60
+
+
+def shown(page, visible: bool) -> None:  # type: ignore[no-untyped-def]
+    """As the browser does when its reader switches tabs: the page is hidden, or in front again."""
+    page.evaluate(
+        """(visible) => {
+            Object.defineProperty(document, "visibilityState", {
+                value: visible ? "visible" : "hidden", configurable: true,
+            });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        visible,
+    )
+
+
+def opened(page, item_id: int):  # type: ignore[no-untyped-def]
+    """The item's page, once its first beat (which counts nothing) is answered: its time shown."""
+    with page.expect_response(re.compile(r"/beat$")):
+        page.goto(f"/study/items/{item_id}")
+    return page.locator("[data-reading-seconds]")
+
+
+def clock_moves(frozen_now, time_shown, steps: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+    """Move the server's clock to each number of seconds after START, the page then showing its text."""
+    for seconds, text in steps.items():
+        frozen_now(START + timedelta(seconds=seconds))
+        expect(time_shown).to_have_text(text)
+
+
+def test_switching_tabs_counts_the_item_in_front_from_then_on(page, app, org, frozen_now):
+    """A cadre reads one item, switches to a second one's tab and back: each counts only while it is
+    in front, so the two together count the time once."""
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        items = [
+            ItemSpec(ItemKind.READ, title, DUE, points=3, body_html="<p>宪法</p>", min_seconds=300)
+            for title in ("宪法全文", "党章全文")
+        ]
+        plan = plans.save_plan(
+            session, admin, PlanSpec(PlanPeriod.WEEK, MONDAY, "理论学习", items=items), now=START
+        )
+        plans.schedule(session, admin, plan.id, None, now=START)
+        session.commit()
+        first_id, second_id = (item.id for item in plan.items)
+
+    sign_in(page, "10001")
+    first = opened(page, first_id)
+    clock_moves(frozen_now, first, {15: "0:15", 30: "0:30"})
+    shown(page, False)
+    second = opened(page.context.new_page(), second_id)
+    clock_moves(frozen_now, second, {45: "0:15", 60: "0:30"})
+    expect(first).to_have_text("0:30")  # hidden: counting nothing
+
+    shown(second.page, False)
+    with page.expect_response(re.compile(r"/beat$")):
+        shown(page, True)  # back in front: it resumes, and counts from here
+    clock_moves(frozen_now, first, {75: "0:45"})
+    expect(second).to_have_text("0:30")
+    with app.app_context(), db.new_session() as session:
+        cadre = user(session, "10001")
+        counted = [
+            plans.item_for(session, cadre, item_id, now=START).progress.seconds  # type: ignore[union-attr]
+            for item_id in (first_id, second_id)
+        ]
+    assert counted == [45, 30]

@@ -292,3 +292,34 @@ def test_a_record_naming_someone_who_has_left_can_still_be_changed(app, org):
     assert client.post(f"/meetings/{meeting_id}/edit", data=sent).status_code == 302
     with app.app_context(), db.new_session() as session:
         assert session.get_one(Meeting, meeting_id).topic == "学习贯彻宪法（修订）"
+
+
+def test_an_old_record_is_not_offered_nor_linked_to_a_later_weeks_item(app, org):
+    """The attack: the edit form of a meeting held weeks before, sent again naming a later week's
+    item of its kind. The form offers only items of the meeting's kind and time; the item sent
+    anyway is refused naming the field, and nobody's item is done."""
+    this_week = meeting_item(app)
+    later = meeting_item(app, weeks=20)
+    meeting_item(app, MeetingKind.LECTURE)
+    people = ids(app)
+    meeting_id = record(app, spec(org["first"].id), {"10001": AttendanceStatus.PRESENT})
+    client = signed_in(app, "sec1")
+    form = client.get(f"/meetings/{meeting_id}/edit").get_data(as_text=True)
+    offered = set(re.findall(r'<option (?:selected )?value="(\d+)">2026', form))
+    assert offered == {str(this_week)}
+    new = client.get(f"/meetings/new?branch={org['first'].id}&kind=assembly").get_data(as_text=True)
+    assert set(re.findall(r'value="(\d+)">2026', new)) == {str(this_week), str(later)}  # no 党课
+
+    sent = {**details(item_id=str(later)), f"status-{people['10001']}": "present"}
+    page = client.post(f"/meetings/{meeting_id}/edit", data=sent).get_data(as_text=True)
+    assert "关联学习任务：该任务对应的会议须在" in page and "本次会议开始于2026-04-15 08:30" in page
+    with app.app_context(), db.new_session() as session:
+        assert session.get_one(Meeting, meeting_id).item_id is None
+        assert (
+            session.scalar(
+                select(func.count()).select_from(PointAward).where(PointAward.source == f"plan_item:{later}")
+            )
+            == 0
+        )
+    dated = client.post(f"/meetings/{meeting_id}/edit", data={**sent, "starts_at": "1900-01-01T09:00"})
+    assert "开始时间：会议开始时间须在2000-01-01至今后一年之内" in dated.get_data(as_text=True)

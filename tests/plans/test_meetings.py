@@ -24,7 +24,7 @@ from studyhall.plans import document_formats, documents, meetings, reminders
 from studyhall.plans import service as plans
 from studyhall.plans.meeting_models import Attendance, AttendanceStatus, Meeting
 from studyhall.plans.meetings import Mark, MeetingError, MeetingSpec, Quarter
-from studyhall.plans.models import ItemKind, MeetingKind, PlanPeriod, ProgressState
+from studyhall.plans.models import ItemKind, MeetingKind, PlanPeriod, Progress, ProgressState
 from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points.models import PointAward, PointRule, PointTotal
 from studyhall.points.service import RuleKey
@@ -109,22 +109,33 @@ def given(app: Flask, username: str, key: RuleKey = RuleKey.MEETING) -> int:
     return sum(points for name, _source, points in ledger(app, key) if name == username)
 
 
-def meeting_item(app: Flask, kind: MeetingKind = MeetingKind.ASSEMBLY) -> int:
-    """A published plan of the whole organisation with one meeting item of `kind`; its id."""
+def meeting_item(
+    app: Flask,
+    kind: MeetingKind = MeetingKind.ASSEMBLY,
+    *,
+    weeks: int = 0,
+    publish: bool = True,
+    at: datetime = THIS_MORNING,
+    due: datetime = DUE,
+) -> int:
+    """A plan of the whole organisation (published unless not), for the week `weeks` after START's,
+    with one meeting item of `kind` planned `at` and due `due`, both moved by the same weeks; its id."""
     with app.app_context(), db.new_session() as session:
         admin = user(session, "admin1")
+        shift = timedelta(weeks=weeks)
         item = ItemSpec(
             ItemKind.MEETING,
             "参加支部党员大会",
-            DUE,
+            due + shift,
             points=3,
             meeting_kind=kind.value,
-            starts_at=THIS_MORNING,
+            starts_at=at + shift,
         )
         plan = plans.save_plan(
-            session, admin, PlanSpec(PlanPeriod.WEEK, MONDAY, "学习贯彻宪法", items=[item]), now=START
+            session, admin, PlanSpec(PlanPeriod.WEEK, MONDAY + shift, "学习贯彻宪法", items=[item]), now=START
         )
-        plans.schedule(session, admin, plan.id, None, now=START)
+        if publish:
+            plans.schedule(session, admin, plan.id, None, now=START)
         session.commit()
         return plan.items[0].id
 
@@ -492,6 +503,7 @@ def test_the_checklist_of_many_branches_is_paged(app, org, people: People):
         ({"topic": "  "}, "topic"),
         ({"topic": "长" * 201}, "topic"),
         ({"starts_at": None}, "starts_at"),
+        ({"starts_at": datetime(1900, 1, 1, 1, 0, tzinfo=UTC)}, "starts_at"),
         ({"ends_at": THIS_MORNING - timedelta(minutes=1)}, "ends_at"),
         ({"ends_at": THIS_MORNING + timedelta(hours=13)}, "ends_at"),
         ({"host_name": ""}, "host"),
@@ -520,6 +532,81 @@ def test_people_and_items_from_elsewhere_are_refused(app, org):
     lecture = meeting_item(app, MeetingKind.LECTURE)
     wrong_kind = refused(app, spec(org["first"].id, item_id=lecture))
     assert wrong_kind.field == "item_id" and "党课" in wrong_kind.message  # type: ignore[attr-defined]
+
+
+def test_an_old_record_cannot_complete_an_item_of_another_week(app, org, english):
+    """Linked to a later week's item, a meeting held months before would complete it with points
+    dated before the plan began; linked to an earlier week's, long after it. Both are refused."""
+    meeting_id = record(app, spec(org["first"].id), {"10001": PRESENT})
+    for weeks in (20, 1, -1):
+        item_id = meeting_item(app, weeks=weeks)
+        error = refused(
+            app, spec(org["first"].id, item_id=item_id), {"10001": PRESENT}, meeting_id=meeting_id
+        )
+        assert isinstance(error, MeetingError) and error.field == "item_id", weeks
+        assert "this meeting began 2026-04-15 08:30" in error.message
+    assert ledger(app, RuleKey.PLAN_ITEM) == []
+    with app.app_context(), db.new_session() as session:
+        assert session.get_one(Meeting, meeting_id).item_id is None
+        assert session.scalars(select(Progress.state)).all() == []  # no item done, nor begun
+
+
+def test_a_meeting_put_off_a_day_or_two_is_still_its_items_and_dated_when_it_began(app, org):
+    """The item's time runs from its plan's first local midnight to two days after its planned and
+    due time (Sunday 22:00 here: to Tuesday 22:00), never beyond; its completion and points are
+    dated when the meeting began."""
+    item_id = meeting_item(app)
+    monday = datetime(2026, 4, 12, 16, 0, tzinfo=UTC)  # 00:00 in Shanghai, the plan's first moment
+    closes = DUE + timedelta(days=2)
+    later = closes + timedelta(days=1)
+    first = spec(org["first"].id, starts_at=monday - timedelta(minutes=1), item_id=item_id)
+    assert refused(app, first, now=later).field == "item_id"  # type: ignore[attr-defined]
+    record(app, spec(org["first"].id, starts_at=monday, item_id=item_id), now=later)  # not yet attended
+    assert (
+        refused(  # type: ignore[attr-defined]
+            app, spec(org["first"].id, starts_at=closes + timedelta(minutes=1), item_id=item_id), now=later
+        ).field
+        == "item_id"
+    )
+    record(app, spec(org["first"].id, starts_at=closes, item_id=item_id), {"10001": PRESENT}, now=later)
+    done = mine(app, "10001", item_id, later)
+    assert done.done and done.progress is not None and done.progress.done_at == closes
+    assert ledger(app, RuleKey.PLAN_ITEM) == [("10001", f"plan_item:{item_id}", 3)]
+    with app.app_context(), db.new_session() as session:
+        assert session.scalars(
+            select(PointAward.at).where(PointAward.source == f"plan_item:{item_id}")
+        ).all() == [closes]
+
+
+def test_a_meeting_begins_from_2000_to_a_year_ahead(app, org, english):
+    for starts_at in (datetime(1900, 1, 1, 1, 0, tzinfo=UTC), datetime(1999, 12, 31, 15, 59, tzinfo=UTC)):
+        error = refused(app, spec(org["first"].id, starts_at=starts_at), {"10001": PRESENT})
+        assert isinstance(error, MeetingError) and error.field == "starts_at"
+        assert "from 2000-01-01 to a year from now" in error.message
+    ahead = refused(app, spec(org["first"].id, starts_at=START + timedelta(days=367)))
+    assert ahead.field == "starts_at"  # type: ignore[attr-defined]
+    assert ledger(app) == []
+    record(app, spec(org["first"].id, starts_at=START + timedelta(days=365)))  # planned ahead
+
+
+def test_only_a_published_plans_item_of_the_same_kind_and_time_is_offered_and_linked(app, org, english):
+    this_week = meeting_item(app)
+    committee = meeting_item(app, MeetingKind.COMMITTEE)
+    next_week = meeting_item(app, weeks=1)
+    draft = meeting_item(app, publish=False)
+    assert refused(app, spec(org["first"].id, item_id=draft)).field == "item_id"  # type: ignore[attr-defined]
+    assert refused(app, spec(org["first"].id, item_id=committee)).field == "item_id"  # type: ignore[attr-defined]
+    with app.app_context(), db.new_session() as session:
+        secretary = user(session, "sec1")
+
+        def offered(**known) -> set[int]:  # type: ignore[no-untyped-def]
+            return {item.id for item in meetings.linkable_items(session, secretary, now=START, **known)}
+
+        assert offered() == {this_week, committee, next_week}
+        assert offered(kind=MeetingKind.ASSEMBLY) == {this_week, next_week}
+        assert offered(kind=MeetingKind.ASSEMBLY, starts_at=THIS_MORNING) == {this_week}
+        assert offered(kind=MeetingKind.ASSEMBLY, starts_at=THIS_MORNING + timedelta(weeks=1)) == {next_week}
+        assert offered(kind=MeetingKind.ASSEMBLY, starts_at=THIS_MORNING + timedelta(weeks=3)) == set()
 
 
 # ---- photos --------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from studyhall.accounts.levels import Level, Tree
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
-from studyhall.plans import documents
+from studyhall.plans import dates, documents
 from studyhall.plans import service as plans
 from studyhall.plans.document_formats import DocumentKind
 from studyhall.plans.documents import Document
@@ -413,6 +413,10 @@ def save(
     topic = _text(spec.topic, "topic", MAX_TOPIC, required=_("give the meeting's topic."))
     if spec.starts_at is None:
         raise MeetingError("starts_at", _("give the time the meeting began."))
+    for name in ("starts_at", "ends_at"):
+        value = getattr(spec, name)
+        if value is not None and not dates.moment_ok(value):
+            raise MeetingError(name, dates.out_of_range())
     if spec.ends_at is not None and not spec.starts_at < spec.ends_at <= spec.starts_at + MAX_LENGTH:
         raise MeetingError("ends_at", _("the end must be after the start, on the same day."))
     place = _text(spec.place, "place", MAX_PLACE)
@@ -698,7 +702,7 @@ class Quarter:
     def parse(cls, text: str | None) -> Quarter | None:
         """2026Q2 (as the pages write it); None for anything else."""
         year, _separator, number = (text or "").upper().partition("Q")
-        if not (year.isdigit() and number.isdigit() and 2000 <= int(year) <= 2100 and 1 <= int(number) <= 4):
+        if dates.year_arg(year) is None or number not in {"1", "2", "3", "4"}:
             return None
         return cls(int(year), int(number))
 

@@ -179,7 +179,9 @@ def test_who_may_see_which_year_plan(app, people, org):
     assert 'id="level-form"' not in page  # nothing else to choose
     # Without a level asked for, their own 党支部's (a link to a year shows the reader's own).
     own = secretary.get("/plans/year/2026")
-    assert own.status_code == 200 and "<title>2026年度党建工作计划表 · 第一党支部" in own.get_data(as_text=True)
+    assert own.status_code == 200 and "<title>2026年度党建工作计划表 · 第一党支部" in own.get_data(
+        as_text=True
+    )
     export = secretary.get("/plans/year/2026/export.xlsx")
     assert export.status_code == 200 and f"branch-{first}.xlsx" in export.headers["Content-Disposition"]
 

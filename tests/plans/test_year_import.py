@@ -366,7 +366,9 @@ def test_the_preview_lists_problems_by_row_and_column_and_confirming_anyway_writ
 
 
 def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app, make_plan, org):
-    draft_id, _items = make_plan([read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿")
+    draft_id, _items = make_plan(
+        [read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿"
+    )
     with app.app_context(), db.new_session() as session:
         session.get(Plan, draft_id).notes = "草稿的备注"
         session.commit()
@@ -400,7 +402,9 @@ def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app
 
 
 def test_a_draft_published_after_the_preview_stops_the_whole_import(app, make_plan, org):
-    draft_id, _items = make_plan([read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿")
+    draft_id, _items = make_plan(
+        [read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿"
+    )
     table = one_week(row(), row(week="第17周", theme="深入学习党章", title="学习党章"))
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()

@@ -183,16 +183,18 @@ def _next_exam(context: Context) -> dict[str, object] | None:
 
 
 def _plan(context: Context) -> dict[str, object] | None:
-    """The organisation's study plan this week: its theme and items, with their kinds and due
-    times (times, not time left: the payload stays the same between polls)."""
+    """The organisation's study plan this week: its theme and the items meant for everyone, with
+    their kinds and due times (times, not time left: the payload stays the same between polls). An
+    item for some branches or people is theirs, not a corridor's, which anyone may read."""
     plan = plans.organisation_week(context.session, context.week.start, now=context.now)
-    if plan is None or not plan.items:
+    everyone = [item for item in plan.items if not item.audience] if plan is not None else []
+    if plan is None or not everyone:
         return None
     return {
         "theme": plan.theme,
         "items": [
             {"title": item.title, "kind": str(kinds.get(item.kind).label), "due_at": item.due_at.isoformat()}
-            for item in plan.items
+            for item in everyone
         ],
     }
 

@@ -7,11 +7,14 @@ what a notification is about beyond its words, its link and its key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
@@ -49,6 +52,19 @@ class Message:
     body: str
     link: str  # a path inside the app ("/study/items/3"), or ""
     key: str  # what it is about: one notification per person and key
+
+
+@contextmanager
+def organisation_language() -> Iterator[None]:
+    """Notifications are written in the organisation's language, whoever's click sends them."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield
+
+
+def path(endpoint: str, **values: object) -> str:
+    """A page's path for a notification's link, also where there is no request to build it from
+    (the scheduler)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def notify(

@@ -21,6 +21,9 @@ class CalendarFeed(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The person's auth_version when it was made: a password changed or reset, or the person
+    # deactivated, ends it as it ends their sign-in sessions (reactivated, it stays ended).
+    auth_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When a calendar last read it (kept to the hour): the person sees that the subscription works.

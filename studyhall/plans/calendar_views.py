@@ -87,7 +87,12 @@ def page() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     db_session = db.session()
     replacing = calendars.live(db_session, signed_in_user()) is not None
-    issued = calendars.issue(db_session, signed_in_user(), now=clock.now())
+    try:
+        issued = calendars.issue(db_session, signed_in_user(), now=clock.now())
+    except DomainError as refused:
+        db_session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("calendar.page"))
     db_session.commit()
     session[JUST_MADE] = issued.token
     if replacing:

@@ -23,6 +23,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from studyhall import clock
@@ -69,9 +70,13 @@ class Issued:
 
 
 def live(session: Session, user: User) -> CalendarFeed | None:
-    """The person's address in use, if any."""
+    """The person's address in use, if any (one made before their password last changed is not)."""
     return session.scalars(
-        select(CalendarFeed).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+        select(CalendarFeed).where(
+            CalendarFeed.user_id == user.id,
+            CalendarFeed.revoked_at.is_(None),
+            CalendarFeed.auth_version == user.auth_version,
+        )
     ).first()
 
 
@@ -79,16 +84,20 @@ def _revoke_live(session: Session, user: User, now: datetime) -> int | None:
     """Revoke the person's live address, once others' changes to it are in (their row locked
     first: of two clicks at once, the second sees the first's address and revokes it)."""
     session.execute(select(User.id).where(User.id == user.id).with_for_update())
-    found = live(session, user)
+    # Not only a live one: one ended by a password change is unrevoked still, and holds the place
+    # of the person's one unrevoked address.
+    found = session.scalar(
+        select(CalendarFeed.id).where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_at.is_(None))
+    )
     if found is None:
         return None
     session.execute(
         update(CalendarFeed)
-        .where(CalendarFeed.id == found.id, CalendarFeed.revoked_at.is_(None))
+        .where(CalendarFeed.id == found, CalendarFeed.revoked_at.is_(None))
         .values(revoked_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return found.id
+    return found
 
 
 def issue(session: Session, user: User, *, now: datetime) -> Issued:
@@ -96,9 +105,20 @@ def issue(session: Session, user: User, *, now: datetime) -> Issued:
     caller commits."""
     replaced = _revoke_live(session, user, now)
     token = secrets.token_urlsafe(32)
-    feed = CalendarFeed(user_id=user.id, token_hash=_hash(token), created_at=now)
-    session.add(feed)
-    session.flush()
+    feed = CalendarFeed(
+        user_id=user.id, token_hash=_hash(token), auth_version=user.auth_version, created_at=now
+    )
+    try:
+        with session.begin_nested():
+            session.add(feed)
+            session.flush()
+    except IntegrityError:  # SQLite's FOR UPDATE locks nothing: two clicks at once meet here
+        raise DomainError(
+            _(
+                "Another click made an address at the same moment, and that one works. Make a new one to see it."
+            ),
+            ErrorCode.DUPLICATE,
+        ) from None
     accounts.record(
         session, user, "plan.calendar_issue", user.username, now=now, feed=feed.id, replaces_feed=replaced
     )
@@ -124,29 +144,35 @@ def opens(feed: CalendarFeed, token: str) -> bool:
 
 def by_token(session: Session, token: str) -> tuple[CalendarFeed, User] | None:
     """The live feed this token opens and its person, unless the token is malformed, unknown or
-    revoked, or the person has left. The hash is looked up through its unique index: nothing of
+    revoked, the person has left, or their password has changed since it was made. The hash is looked up through its unique index: nothing of
     how much of a guess matched can be timed."""
     if not TOKEN.fullmatch(token):
         return None  # no lookup for what no token can be
     found = session.execute(
         select(CalendarFeed, User)
         .join(User, User.id == CalendarFeed.user_id)
-        .where(CalendarFeed.token_hash == _hash(token), CalendarFeed.revoked_at.is_(None), User.active)
+        .where(
+            CalendarFeed.token_hash == _hash(token),
+            CalendarFeed.revoked_at.is_(None),
+            CalendarFeed.auth_version == User.auth_version,
+            User.active,
+        )
     ).first()
     return None if found is None else (found[0], found[1])
 
 
 def open_feed(session: Session, token: str, address: str, *, now: datetime) -> tuple[CalendarFeed, User]:
-    """The feed a calendar asks for. The try counts against the asking address first and is given
-    back when the token opens a feed, so only failures use the limit up (raises throttle.Throttled
-    once they have, before any lookup); an address that opens nothing is not found."""
-    limit = throttle.Limit("calendar", address, current_app.config["CALENDAR_TRIES_PER_ADDRESS"])
-    ticket = throttle.take(session, [limit], now=now)
+    """The feed a calendar asks for; an address that opens nothing is not found, and counts
+    against the asking address (raises throttle.Throttled once those failures have used its limit
+    up). A working address is served whatever that count: an office behind one NAT, with phones
+    still polling replaced addresses or someone probing, must not lose its calendars. Checking a
+    token while its asker is limited gives a guesser nothing: 256 random bits are not guessed."""
     found = by_token(session, token)
-    if found is None:
-        raise DomainError(_("No such calendar."), ErrorCode.NOT_FOUND)
-    throttle.give_back(session, ticket)
-    return found
+    if found is not None:
+        return found
+    limit = throttle.Limit("calendar", address, current_app.config["CALENDAR_TRIES_PER_ADDRESS"])
+    throttle.take(session, [limit], now=now)
+    raise DomainError(_("No such calendar."), ErrorCode.NOT_FOUND)
 
 
 def note_read(feed: CalendarFeed, *, now: datetime) -> bool:

@@ -155,7 +155,9 @@ class _Pictures:
         try:
             with image.open() as source:
                 data = source.read()
-        except (OSError, ValueError):  # ValueError: a linked picture, with external access off
+        # ValueError: a linked picture, with external access off; KeyError: one embedded from an
+        # address, or a part the file lacks.
+        except (OSError, ValueError, KeyError):
             return []
         extension = _picture_extension(data)
         if extension is None:

@@ -115,6 +115,13 @@ class Watch(Kind):
             raise ItemError(where, "link_url", _("upload the video or give its address."))
         if spec.link_url.strip() and not spec.link_url.strip().lower().startswith(("http://", "https://")):
             raise ItemError(where, "link_url", _("the address must start with http:// or https://."))
+        if spec.document_id is None and spec.min_seconds is not None:
+            # Time is counted on the item's own page; a video at another address plays elsewhere.
+            raise ItemError(
+                where,
+                "min_seconds",
+                _("a video at another address cannot be timed: upload it, or leave the minimum empty."),
+            )
 
 
 class Meeting(Kind):

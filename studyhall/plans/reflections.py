@@ -27,6 +27,7 @@ from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
+from studyhall.notifications import service as notifications
 from studyhall.plans import service as plans
 from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanPeriod
 from studyhall.plans.reflection_models import Decision, Reflection, ReflectionReview, ReflectionState
@@ -35,6 +36,7 @@ from studyhall.points.service import RuleKey
 
 MAX_TEXT = 20_000  # characters, whitespace included: twice the longest minimum an item may ask
 MAX_COMMENT = 2_000
+REVIEWED = "reflection_reviewed"  # the notification of a review
 MAX_SEQ = 2**53 - 1  # the largest integer a browser's JSON numbers hold exactly
 EDITABLE = (ReflectionState.DRAFT, ReflectionState.RETURNED)
 SENT = (ReflectionState.SUBMITTED, ReflectionState.APPROVED)
@@ -290,6 +292,12 @@ def reviewed_plans(session: Session, actor: User) -> list[Plan]:
     )
 
 
+def _not_own(row: Row, actor: User) -> Row:
+    if row.author.id == actor.id:
+        raise DomainError(_("Your own reflection is reviewed by someone else."), ErrorCode.SELF)
+    return row
+
+
 def review(
     session: Session,
     actor: User,
@@ -305,9 +313,7 @@ def review(
     submitted for the `submission`-th time. Returns whether this call decided: the same decision
     sent again (a double click, two secretaries at once) decides nothing more and awards nothing
     more; a reflection decided otherwise since, or submitted again, is refused. The caller commits."""
-    row = reviewable(session, actor, reflection_id)
-    if row.author.id == actor.id:
-        raise DomainError(_("Your own reflection is reviewed by someone else."), ErrorCode.SELF)
+    row = _not_own(reviewable(session, actor, reflection_id), actor)
     comment = comment.strip()
     if decision is Decision.RETURN and not comment:
         raise DomainError(_("Say what to revise when returning a reflection."), ErrorCode.INVALID)
@@ -352,6 +358,10 @@ def review(
             reviewed_at=now,
         )
     )
+    if decision is Decision.RETURN:
+        # To be revised: the item is under way again (学习进度 counts the person behind, reminders
+        # find them) and its points are taken back until the revision is sent.
+        plans.reopen(session, row.author, row.item, excused=False, now=now)
     if decision is Decision.APPROVE:
         points.award(
             session,
@@ -361,6 +371,7 @@ def review(
             at=now,
             reason=row.item.title,
         )
+    _tell_author(session, row, decision, comment, now)
     accounts.record(
         session,
         actor,
@@ -374,11 +385,30 @@ def review(
     return True
 
 
+def _tell_author(session: Session, row: Row, decision: Decision, comment: str, now: datetime) -> None:
+    """The author hears of the review in the app: a return asks for a revision, by when."""
+    with notifications.organisation_language():
+        if decision is Decision.RETURN:
+            title = _("Your reflection “%(title)s” was returned for revision", title=row.item.title)
+        else:
+            title = _("Your reflection “%(title)s” was approved", title=row.item.title)
+        notifications.notify(
+            session,
+            [row.author.id],
+            kind=REVIEWED,
+            title=title,
+            body=comment,
+            link=notifications.path("reflections.write", item_id=row.item.id),
+            key=f"reflection-review:{row.reflection.id}:{row.reflection.submissions}",
+            now=now,
+        )
+
+
 def set_excellent(
     session: Session, actor: User, reflection_id: int, excellent: bool, *, now: datetime
 ) -> Row:
     """Mark an approved reflection 优秀 (shown to its author's 党支部), or take the mark off."""
-    row = reviewable(session, actor, reflection_id)
+    row = _not_own(reviewable(session, actor, reflection_id), actor)
     if row.reflection.state is not ReflectionState.APPROVED:
         raise DomainError(_("Only an approved reflection can be marked excellent."), ErrorCode.REFUSED)
     if row.reflection.excellent != excellent:

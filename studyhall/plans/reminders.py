@@ -14,13 +14,10 @@ Notifications are written in the organisation's language (the default locale), w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
@@ -36,17 +33,6 @@ from studyhall.plans.models import Plan, PlanItem, Progress, ProgressState
 # The notifications' kinds.
 BEHIND = "plan_behind"
 DUE = "plan_due"
-
-
-@contextmanager
-def _organisation_language() -> Iterator[None]:
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        yield
-
-
-def _path(endpoint: str, **values: object) -> str:
-    """A page's path, also where there is no request to build it from (the scheduler)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _due(item: PlanItem) -> str:
@@ -71,7 +57,7 @@ def remind_behind(
     plan = progress.plan_in(session, scope, plan_id, now=now)
     found = progress.table(session, scope, plan, now=now)
     key = f"plan-remind:{plan.id}:{plans.local_today(now).isoformat()}"
-    with _organisation_language():
+    with notifications.organisation_language():
         messages = [_behind_message(found, row, key) for row in found.behind_rows]
     written = notifications.send(session, messages, now=now)
     if written:
@@ -98,9 +84,9 @@ def _behind_message(found: progress.Table, row: progress.Row, key: str) -> Messa
     ]
     plan = found.plan
     link = (
-        _path("study.item", item_id=owed[0][0].id)
+        notifications.path("study.item", item_id=owed[0][0].id)
         if len(owed) == 1
-        else _path("study.week", week=plan.start.isoformat())
+        else notifications.path("study.week", week=plan.start.isoformat())
     )
     return Message(
         row.user_id,
@@ -130,7 +116,7 @@ def remind_due(session: Session, *, now: datetime, within: timedelta) -> int:
         return 0
     below = accounts.subtrees(session)
     reminded = 0
-    with _organisation_language():
+    with notifications.organisation_language():
         for item, plan in due:
             key = f"plan-item-due:{item.id}"
             pending = list(
@@ -169,7 +155,7 @@ def remind_due(session: Session, *, now: datetime, within: timedelta) -> int:
                     theme=plan.theme,
                     time=_due(item),
                 ),
-                link=_path("study.item", item_id=item.id),
+                link=notifications.path("study.item", item_id=item.id),
                 key=key,
                 now=now,
             )

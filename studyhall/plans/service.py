@@ -182,6 +182,12 @@ def _items(session: Session, spec: PlanSpec, start: date, allowed: set[int] | No
             raise ItemError(where, "points", _("points must be between 0 and %(n)d.", n=MAX_ITEM_POINTS))
         kinds.get(item.kind).check(session, item, where)
         check_times(item, spec.period, start, where)
+        if item.exam_id is not None and _closed_before(session.get(Exam, item.exam_id), start):
+            raise ItemError(
+                where,
+                "exam_id",
+                _("that test closed before this plan's period begins: nobody could take it."),
+            )
         audience = [ItemAudience(branch_id=branch_id) for branch_id in item.branch_ids]
         if allowed is not None and any(branch_id not in allowed for branch_id in item.branch_ids):
             raise ItemError(where, "branch_ids", _("a branch outside your 党支部."), ErrorCode.FORBIDDEN)
@@ -393,15 +399,21 @@ def copy_spec(plan: Plan, start: date, *, people: bool = False) -> PlanSpec:
                 usernames=[member.user.username for member in item.audience if member.user and people],
             )
             for item in plan.items
+            # Another period's copy leaves out a test that is over by then (last week's quiz).
+            if start == plan.start or not _closed_before(item.exam, start)
         ],
     )
+
+
+def _closed_before(exam: Exam | None, start: date) -> bool:
+    return exam is not None and exam.closes_at <= _local(start, 0)
 
 
 def start_from_previous(
     session: Session, actor: User, period: PlanPeriod, day: date, branch_id: int | None, *, now: datetime
 ) -> Plan:
     """A new draft for the period holding `day`, copied from the latest earlier plan at its level."""
-    start = period_start(period, day)
+    start = check_period(period, day)  # before items are moved to it: a far one overflows
     found = previous(session, actor, period, start, branch_id)
     if found is None:
         raise DomainError(_("There is no earlier plan to start from."), ErrorCode.NOT_FOUND)
@@ -509,10 +521,13 @@ def audience_tree(session: Session, actor: User) -> list[accounts.BranchNode]:
     return [node for node in accounts.branch_tree(session) if allowed is None or node.branch.id in allowed]
 
 
-def tests_to_link(session: Session, actor: User) -> list[Exam]:
+def tests_to_link(session: Session, actor: User, *, closing_after: datetime | None = None) -> list[Exam]:
     """The tests a test item may point to: every one for administrators, the published ones for a
-    secretary (a draft is only the administrators' to see), latest first."""
+    secretary (a draft is only the administrators' to see), latest first; the editor offers those
+    still to close (`closing_after` now): a plan's people must be able to take it."""
     query = select(Exam).order_by(Exam.opens_at.desc(), Exam.id.desc())
+    if closing_after is not None:
+        query = query.where(Exam.closes_at > closing_after)
     if actor.role != Role.ADMIN:
         query = query.where(Exam.published_at.is_not(None))
     return list(session.scalars(query))

@@ -170,9 +170,9 @@ def item(plan_id: int, item_id: int) -> ResponseReturnValue:
 def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> ResponseReturnValue:
     session, actor = db.session(), signed_in_user()
     form = ItemForm()
-    tests = service.tests_to_link(session, actor)
+    tests = service.tests_to_link(session, actor, closing_after=clock.now())
     if existing is not None and existing.exam is not None and existing.exam not in tests:
-        tests.append(existing.exam)  # a draft an administrator chose stays choosable
+        tests.append(existing.exam)  # a draft an administrator chose, or a test since closed, stays
     choosable = documents.attachable(session, kind)
     chosen = (
         session.get(documents.Document, existing.document_id) if existing and existing.document_id else None

@@ -298,13 +298,20 @@ def test_the_people_panel_shows_no_one_at_zero_or_below(app, org, client, frozen
     assert [row["points"] for row in rows] == [7]
 
 
-def test_the_plan_panel_shows_the_organisations_plan_this_week_once_it_shows(app, org, client, frozen_now):
+def test_the_plan_panel_shows_the_organisations_plan_for_everyone_this_week_once_it_shows(
+    app, org, client, frozen_now
+):
     token = register(app, panels=["plan", "notice"])
     assert panel(client, token, "plan") is None  # nothing planned: the panel is skipped
     due = START + timedelta(days=4)
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()
-        items = [ItemSpec(ItemKind.READ, "宪法全文", due, body_html="学习内容")]
+        items = [
+            ItemSpec(ItemKind.READ, "宪法全文", due, body_html="学习内容"),
+            # Meant for one person or one branch: not for a screen anyone may read.
+            ItemSpec(ItemKind.READ, "个人整改学习材料", due, body_html="学习内容", usernames=["10001"]),
+            ItemSpec(ItemKind.READ, "第二支部专题", due, body_html="学习内容", branch_ids=[org["second"].id]),
+        ]
         plan = plans.save_plan(
             session, admin, PlanSpec(PlanPeriod.WEEK, START.date(), "学习宪法", items=items), now=START
         )

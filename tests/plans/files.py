@@ -54,8 +54,9 @@ def study_docx() -> bytes:
 
 def crafted_docx() -> bytes:
     """A Word file trying every way in: markup typed as text, a javascript: link, a picture linked
-    from outside, an SVG with script passed off as a PNG, and a style map inside the file that turns
-    every paragraph into a <script>."""
+    from outside, a picture embedding an outside address, an SVG with script
+    passed off as a PNG, and a style map inside the file that turns every paragraph into a
+    <script>."""
     document = docx.Document()
     document.add_paragraph('可见的正文 <script>alert("typed")</script> <img src=x onerror=alert(1)>')
     link = document.add_paragraph("链接：")
@@ -65,10 +66,12 @@ def crafted_docx() -> bytes:
     )
     document.add_picture(_png(colour=(0, 0, 200)), width=Inches(1))  # linked from outside, below
     document.add_picture(_png(colour=(0, 200, 0)), width=Inches(1))  # becomes the SVG, below
+    document.add_picture(_png(colour=(200, 200, 0)), width=Inches(1))  # embeds an outside address
     blips = document.element.body.findall(".//" + qn("a:blip"))
     outside = document.part.relate_to(EVIL_PICTURE, RT.IMAGE, is_external=True)
     del blips[0].attrib[qn("r:embed")]
     blips[0].set(qn("r:link"), outside)
+    blips[2].set(qn("r:embed"), document.part.relate_to(EVIL_PICTURE, RT.IMAGE, is_external=True))
     svg_part = document.part.related_parts[blips[1].get(qn("r:embed"))]
     svg_part._blob = SVG_WITH_SCRIPT
     out = io.BytesIO()

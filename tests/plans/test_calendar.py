@@ -203,16 +203,31 @@ def test_two_addresses_made_at_once_leave_one_live(app, make_plan):
         assert calendars.by_token(session, second.token) is not None
 
 
-def test_a_person_who_has_left_has_no_feed(app, make_plan):
+def test_an_address_ends_as_sign_in_sessions_do_when_its_person_leaves_or_their_password_is_reset(
+    app, make_plan
+):
     make_plan([read("宪法第一章")])
     path = address(signed_in(app, "10001"))
     assert app.test_client().get(path).status_code == 200
-    with app.app_context(), db.new_session() as session:
-        admin = session.scalars(select(User).where(User.username == "admin1")).one()
-        person = session.scalars(select(User).where(User.username == "10001")).one()
-        accounts.set_active(session, admin, person, False, now=START)
-        session.commit()
+
+    def as_admin(change) -> None:  # type: ignore[no-untyped-def]
+        with app.app_context(), db.new_session() as session:
+            admin = session.scalars(select(User).where(User.username == "admin1")).one()
+            person = session.scalars(select(User).where(User.username == "10001")).one()
+            change(session, admin, person)
+            session.commit()
+
+    as_admin(lambda session, admin, person: accounts.set_active(session, admin, person, False, now=START))
     assert app.test_client().get(path).status_code == 404
+    # Back again, the old address stays ended (as their sessions did): they make a new one.
+    as_admin(lambda session, admin, person: accounts.set_active(session, admin, person, True, now=START))
+    assert app.test_client().get(path).status_code == 404
+    assert 'data-state="none"' in signed_in(app, "10001").get("/study/calendar").get_data(as_text=True)
+    renewed = address(signed_in(app, "10001"))
+    assert app.test_client().get(renewed).status_code == 200
+    # A password reset (a lost phone, a leaked address) ends it too.
+    as_admin(lambda session, admin, person: accounts.reset_password(session, admin, person, now=START))
+    assert app.test_client().get(renewed).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -235,7 +250,7 @@ def test_odd_tokens_are_refused_without_a_lookup_or_an_error(app, org, token):
     assert response.status_code == (400 if "%00" in token else 404)
 
 
-def test_failed_addresses_are_limited_per_address_and_a_working_one_uses_up_nothing(
+def test_failed_addresses_are_limited_per_address_and_a_working_one_is_never_refused(
     app, make_plan, frozen_now
 ):
     app.config["CALENDAR_TRIES_PER_ADDRESS"] = 3
@@ -247,8 +262,12 @@ def test_failed_addresses_are_limited_per_address_and_a_working_one_uses_up_noth
     for number in range(3):
         assert phone.get(f"/calendar/{number:043d}.ics").status_code == 404
     assert phone.get("/calendar/" + "B" * 43 + ".ics").status_code == 429
-    assert phone.get(path).status_code == 429  # refused before any lookup
-    elsewhere = app.test_client()
-    assert elsewhere.get(path, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
-    frozen_now(START + timedelta(minutes=16))  # the window is over
+    # Behind the same address (one NAT), a working calendar keeps working.
     assert phone.get(path).status_code == 200
+    elsewhere = app.test_client()
+    assert (
+        elsewhere.get("/calendar/" + "B" * 43 + ".ics", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+        == 404
+    )
+    frozen_now(START + timedelta(minutes=16))  # the window is over
+    assert phone.get("/calendar/" + "B" * 43 + ".ics").status_code == 404

@@ -4,6 +4,7 @@ review, points once however approval is sent, and reviewers limited to their own
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -263,7 +264,7 @@ def progress_state(app: Flask, item_id: int) -> ProgressState | None:
         return session.scalars(select(Progress.state).where(Progress.item_id == item_id)).first()
 
 
-def test_a_saved_draft_shows_the_item_under_way_and_a_revision_never_undoes_done(app, org):
+def test_a_saved_draft_shows_the_item_under_way_and_a_return_puts_it_back_under_way(app, org):
     item_id = reflection_item(app)
     client = client_for(app, "10001")
     assert f'data-item="{item_id}" data-state="todo"' in client.get("/").get_data(as_text=True)
@@ -277,10 +278,19 @@ def test_a_saved_draft_shows_the_item_under_way_and_a_revision_never_undoes_done
     assert submit(client, item_id, TWENTY, 3).status_code == 200
     found = stored(app, item_id)
     assert found is not None
+    assert progress_state(app, item_id) is ProgressState.DONE
     assert review(app, "sec1", found.id, Decision.RETURN, "请再具体一些。")
+    # Returned: under way again, its points taken back until the revision is sent.
+    assert progress_state(app, item_id) is ProgressState.STARTED
     assert put(client, item_id, TWENTY + "再改一改", 4).get_json()["kept"] is True
-    assert progress_state(app, item_id) is ProgressState.DONE  # revising undoes nothing
-    assert awards(app) == [(RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3)]
+    assert progress_state(app, item_id) is ProgressState.STARTED
+    assert awards(app) == [
+        (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3),
+        (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", -3),
+    ]
+    assert submit(client, item_id, TWENTY + "再改一改", 5).status_code == 200
+    assert progress_state(app, item_id) is ProgressState.DONE
+    assert sum(points for _key, _source, points in awards(app)) == 3
 
 
 def test_the_plain_form_saves_and_submits_without_javascript(app, org):
@@ -312,6 +322,12 @@ def test_a_returned_reflection_is_revised_and_submitted_again_and_every_review_i
     assert no_comment.value.code is ErrorCode.INVALID
     assert review(app, "sec1", reflection_id, Decision.RETURN, "请结合检察工作实际再谈具体一些。")
     cadre = client_for(app, "10001")
+    # Told in the app, with the comment, leading back to the reflection.
+    told = cadre.get("/notifications/").get_data(as_text=True)
+    assert "被退回修改" in told and "请结合检察工作实际再谈具体一些。" in told
+    opened = re.search(r'href="(/notifications/\d+)"', told)
+    assert opened is not None
+    assert cadre.get(opened.group(1)).location.endswith(f"/reflections/items/{item_id}")
     page = cadre.get(f"/reflections/items/{item_id}").get_data(as_text=True)
     assert "Returned for revision" in page and "请结合检察工作实际再谈具体一些。" in page
     assert 'id="reflection-form"' in page  # editable again
@@ -343,8 +359,11 @@ def test_a_returned_reflection_is_revised_and_submitted_again_and_every_review_i
     page = cadre.get(f"/reflections/items/{item_id}").get_data(as_text=True)
     assert "请结合检察工作实际再谈具体一些。" in page and "很好。" in page and "Approved" in page
     assert "The text reviewed" not in page  # the author has their own text
-    # The plan item was done at the first submission, once; the approval adds the rule's points once.
+    # The plan item was done at each submission, its points taken back by the return between them;
+    # the approval adds the rule's points once.
     assert awards(app) == [
+        (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3),
+        (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", -3),
         (RuleKey.PLAN_ITEM, f"plan_item:{item_id}", 3),
         (RuleKey.REFLECTION, f"reflection:{reflection_id}", 2),
     ]
@@ -432,6 +451,11 @@ def test_drafts_are_their_authors_own_and_nobody_reviews_their_own(app, org):
     with pytest.raises(DomainError) as refused:
         review(app, "sec1", own, Decision.APPROVE)
     assert refused.value.code is ErrorCode.SELF
+    # Approved by the administrator, it is not theirs to mark 优秀 either.
+    assert review(app, "admin1", own, Decision.APPROVE)
+    mark = client_for(app, "sec1").post(f"/reflections/review/{own}/excellent", data={"excellent": "1"})
+    assert mark.status_code == 302  # back to the review page, saying why
+    assert stored(app, item_id, "sec1").excellent is False  # type: ignore[union-attr]
 
 
 def test_the_list_filters_by_state_plan_and_week(app, org):

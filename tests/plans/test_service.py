@@ -86,7 +86,12 @@ def test_each_item_reaches_its_audience_only(app, org):
         service.schedule(session, user(session, "sec1"), own.id, None, now=START)
         session.commit()
         assert titles(session, "10001", MONDAY, START) == ["全体", "第一党支部及其党小组", "支部自学"]
-        assert titles(session, "10002", MONDAY, START) == ["全体", "第一党支部及其党小组", "第一党小组", "支部自学"]
+        assert titles(session, "10002", MONDAY, START) == [
+            "全体",
+            "第一党支部及其党小组",
+            "第一党小组",
+            "支部自学",
+        ]
         assert titles(session, "20001", MONDAY, START) == ["全体", "张三本人"]
         with pytest.raises(DomainError):  # not theirs: as if it did not exist
             service.item_for(session, user(session, "20001"), own.items[0].id, now=START)
@@ -158,7 +163,9 @@ def test_editing_keeps_progress_and_refuses_to_remove_a_started_item(app, org):
         cadre = user(session, "10001")
         service.mark_done(session, cadre, plan.items[1], now=START)
         session.commit()
-        spec = PlanSpec(PlanPeriod.WEEK, MONDAY, "学习贯彻宪法", items=[read("第一篇"), read("第二篇（修订）")])
+        spec = PlanSpec(
+            PlanPeriod.WEEK, MONDAY, "学习贯彻宪法", items=[read("第一篇"), read("第二篇（修订）")]
+        )
         service.save_plan(session, admin, spec, plan_id=plan.id, now=START)
         session.commit()
         mine = service.week_of(session, cadre, MONDAY, now=START)
@@ -192,6 +199,12 @@ def test_each_kind_names_what_it_lacks_by_item_and_field(app, org):
             (
                 ItemSpec(ItemKind.WATCH, "视频", DUE, link_url="javascript:alert(1)"),
                 "第 1 项“视频”，视频地址：地址须以",
+            ),
+            (
+                ItemSpec(
+                    ItemKind.WATCH, "专题片", DUE, link_url="http://video.intranet/a.mp4", min_seconds=600
+                ),
+                "第 1 项“专题片”，最少时长（分钟）：外部地址的视频无法计时",  # it plays on another page
             ),
             (
                 ItemSpec(ItemKind.MEETING, "党课", DUE, meeting_kind="lecture"),

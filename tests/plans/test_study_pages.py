@@ -13,11 +13,12 @@ from studyhall import db
 from studyhall.accounts.models import User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import parse_file
+from studyhall.errors import DomainError
 from studyhall.exams import setup
 from studyhall.exams.models import Answer, Attempt, AttemptState, Exam
 from studyhall.exams.setup import ExamSpec
 from studyhall.plans import service
-from studyhall.plans.models import ItemKind, PlanItem, Progress, ProgressState
+from studyhall.plans.models import ItemKind, PlanItem, PlanPeriod, Progress, ProgressState
 from studyhall.plans.service import ItemSpec
 from studyhall.points.models import PointAward
 from tests.banks.helpers import SAMPLE, sheet_rows, xlsx
@@ -257,3 +258,26 @@ def test_a_test_item_is_done_once_its_person_has_handed_the_test_in(app, make_pl
         select(PointAward.points).where(PointAward.source == f"plan_item:{item_id}")
     ).all()
     assert awarded == [3]
+
+
+def test_a_test_over_before_a_plans_period_is_not_linked_nor_copied_into_it(app, make_plan):
+    """Nobody could take it for that plan: its item would only ever be overdue."""
+    exam_id = _an_exam(app)  # open from Wednesday for a week
+    test_item = ItemSpec(ItemKind.TEST, "宪法测试", SUNDAY_2200, exam_id=exam_id)
+    _plan, _items = make_plan([read("宪法第一章"), test_item])
+    fortnight = timedelta(weeks=2)
+    later = ItemSpec(ItemKind.TEST, "宪法测试", SUNDAY_2200 + fortnight, exam_id=exam_id)
+    with pytest.raises(DomainError) as refused:
+        make_plan([later], start=MONDAY + fortnight)
+    assert refused.value.field == "exam_id"  # type: ignore[attr-defined]
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        copied = service.start_from_previous(
+            session, admin, PlanPeriod.WEEK, MONDAY + fortnight, None, now=START
+        )
+        assert [item.kind for item in copied.items] == [ItemKind.READ]  # the quiz is over by then
+    with app.app_context(), db.new_session() as session:  # the editor offers tests still to close
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        offered = service.tests_to_link(session, admin, closing_after=START + fortnight)
+        assert exam_id not in [exam.id for exam in offered]
+        assert exam_id in [exam.id for exam in service.tests_to_link(session, admin, closing_after=START)]

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("auth_version", sa.Integer(), nullable=False),
         sa.Column("created_at", studyhall.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", studyhall.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("read_at", studyhall.db.UTCDateTime(timezone=True), nullable=True),

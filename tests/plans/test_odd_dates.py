@@ -32,16 +32,16 @@ def plan_count(app) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("start", FAR)
-def test_a_plan_outside_the_years_is_refused_and_every_list_still_opens(app, org, start):
-    for username in ("admin1", "sec1"):
+def test_a_plan_outside_the_years_is_refused_and_every_list_still_opens(app, make_plan, start):
+    make_plan([read("上周的任务")])  # "start from the latest earlier plan" would move its items as far
+    for username, copy in (("admin1", ""), ("sec1", ""), ("admin1", "1")):
         client = signed_in(app, username)
-        refused = client.post(
-            "/plans/new", data={"level": "", "period": "week", "start": start, "theme": "x"}
-        )
+        data = {"level": "", "period": "week", "start": start, "theme": "x", "copy": copy}
+        refused = client.post("/plans/new", data=data)
         assert refused.status_code == 422
         assert "所在周或月：请选择 2000-01-01 至 2101-01-02 之间的日期。" in refused.get_data(as_text=True)
         assert client.get("/plans/").status_code == 200
-    assert plan_count(app) == 0
+    assert plan_count(app) == 1
 
 
 def test_the_first_and_last_weeks_and_months_of_the_years_are_taken(app, org):

@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
+from studyhall.db import MAX_ID
 from studyhall.errors import DomainError, ErrorCode
 
 
@@ -63,6 +64,15 @@ def json_object() -> dict[str, object]:
     if not isinstance(body, dict):
         raise DomainError(_("The request body is not the JSON object this call expects."), ErrorCode.INVALID)
     return body
+
+
+def row_id(text: str | None) -> int | None:
+    """A row's number a query string or a form gives (?plan=12); None for anything else: no row
+    has a number past MAX_ID, a negative one, or one written otherwise (isdigit() alone takes "²",
+    and int() refuses thousands of digits)."""
+    if text and len(text) <= len(str(MAX_ID)) and text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -33,6 +33,7 @@ from studyhall.accounts.throttle import Throttled
 from studyhall.errors import DomainError
 from studyhall.forms import SelectChoice, filled
 from studyhall.headers import no_store
+from studyhall.inputs import row_id
 from studyhall.system import service as system
 from studyhall.uploads import stage_upload, staged_upload
 
@@ -193,13 +194,6 @@ def _branch_choices(empty_label: str) -> list[SelectChoice]:
     ]
 
 
-def _id_or_none(value: str | None) -> int | None:
-    # isdigit() alone takes "²"; past MAX_ID no row has the number.
-    if value and value.isascii() and value.isdigit() and int(value) <= db.MAX_ID:
-        return int(value)
-    return None
-
-
 def _commit_or_flash(action: Callable[[Session], object], success: str) -> bool:
     """Run a service call in the request's transaction; commit it, or roll back and say why."""
     session = db.session()
@@ -220,7 +214,7 @@ def branches() -> ResponseReturnValue:
     form = BranchForm()
     form.parent_id.choices = _branch_choices(_("(top level)"))
     if form.validate_on_submit():
-        name, parent_id = filled(form.name), _id_or_none(form.parent_id.data)
+        name, parent_id = filled(form.name), row_id(form.parent_id.data)
         if _commit_or_flash(
             lambda s: service.create_branch(s, signed_in_user(), name, parent_id, now=clock.now()),
             _("Branch “%(name)s” created.", name=name),
@@ -248,7 +242,7 @@ def rename_branch(branch_id: int) -> ResponseReturnValue:
 @bp.route("/admin/branches/<int:branch_id>/move", methods=["POST"])
 @allow(ADMIN)
 def move_branch(branch_id: int) -> ResponseReturnValue:
-    parent_id = _id_or_none(request.form.get("parent_id"))
+    parent_id = row_id(request.form.get("parent_id"))
     _commit_or_flash(
         lambda s: service.move_branch(s, signed_in_user(), branch_id, parent_id, now=clock.now()),
         _("Branch moved."),
@@ -260,7 +254,7 @@ def move_branch(branch_id: int) -> ResponseReturnValue:
 @allow(ADMIN)
 def order_branch(branch_id: int) -> ResponseReturnValue:
     text = request.form.get("sort_order", "").strip()
-    sort_order = _id_or_none(text)
+    sort_order = row_id(text)
     if text and sort_order is None:
         flash(_("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error")
     else:
@@ -288,7 +282,7 @@ def delete_branch(branch_id: int) -> ResponseReturnValue:
 def users() -> ResponseReturnValue:
     session = db.session()
     role = request.args.get("role", "")
-    branch_id = _id_or_none(request.args.get("branch"))
+    branch_id = row_id(request.args.get("branch"))
     visible = service.visible_branch_ids(session, signed_in_user())
     if visible is not None and branch_id not in visible:
         branch_id = None
@@ -336,7 +330,7 @@ def new_user() -> ResponseReturnValue:
                 username=filled(form.username),
                 display_name=filled(form.display_name),
                 role=Role(form.role.data),
-                branch_id=_id_or_none(form.branch_id.data),
+                branch_id=row_id(form.branch_id.data),
                 password=password,
                 now=clock.now(),
             )
@@ -367,7 +361,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             user,
             display_name=filled(form.display_name),
             role=Role(form.role.data),
-            branch_id=_id_or_none(form.branch_id.data),
+            branch_id=row_id(form.branch_id.data),
             now=clock.now(),
         ),
         _("Saved."),

@@ -10,7 +10,7 @@ from studyhall import clock, db
 from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError
-from studyhall.plans import archive
+from studyhall.plans import archive, dates
 
 bp = Blueprint("archive", __name__, url_prefix="/study/archive")
 
@@ -28,9 +28,9 @@ def person(user_id: int) -> ResponseReturnValue:
 
 
 def _page(user_id: int) -> ResponseReturnValue:
-    """The record for ?year=2026, this year without one; a year that is no number is not found."""
+    """The record for ?year=2026, this year without one; a year that is no year is not found."""
     session, now, actor = db.session(), clock.now(), signed_in_user()
-    year = request.args.get("year", type=int) if request.args.get("year") else archive.this_year(now)
+    year = dates.year_arg(request.args["year"]) if request.args.get("year") else archive.this_year(now)
     if year is None:
         abort(404)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from studyhall.accounts.service import BranchNode
 from studyhall.exams.models import Exam
 from studyhall.forms import SelectChoice, local_datetime, moment, number, username_list
-from studyhall.plans import markup
+from studyhall.plans import dates, markup
 from studyhall.plans.documents import Document
 from studyhall.plans.kinds import FIELD_LABELS, MEETING_LABELS
 from studyhall.plans.models import ItemKind, PlanItem, PlanPeriod
@@ -98,14 +98,14 @@ class ItemForm(FlaskForm):
         return ItemSpec(
             kind=kind,
             title=self.title.data or "",
-            due_at=moment(self.due_at).astimezone(UTC),
+            due_at=dates.utc(moment(self.due_at)),
             points=number(self.points),
             body_html=self.body_html.data or "",
             document_id=int(self.document_id.data) if self.document_id.data else None,
             link_url=self.link_url.data or "",
             min_seconds=self.min_minutes.data * 60 if self.min_minutes.data is not None else None,
             meeting_kind=self.meeting_kind.data or None,
-            starts_at=_utc(self.starts_at.data),
+            starts_at=dates.utc(self.starts_at.data),
             place=self.place.data or "",
             prompt=self.prompt.data or "",
             min_chars=self.min_chars.data,
@@ -126,10 +126,6 @@ class ItemForm(FlaskForm):
         self.document_id.data = str(item.document_id) if item.document_id else ""
         self.branch_ids.data = [str(member.branch_id) for member in item.audience if member.branch_id]
         self.usernames.data = "\n".join(member.user.username for member in item.audience if member.user)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value else None
 
 
 class ScheduleForm(FlaskForm):

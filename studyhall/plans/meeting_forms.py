@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
@@ -12,6 +10,8 @@ from wtforms.validators import Length, Optional
 
 from studyhall.accounts.models import User
 from studyhall.forms import SelectChoice, local_datetime
+from studyhall.inputs import row_id
+from studyhall.plans import dates
 from studyhall.plans.kinds import MEETING_LABELS
 from studyhall.plans.meeting_models import Meeting
 from studyhall.plans.meetings import (
@@ -77,16 +77,16 @@ class MeetingForm(FlaskForm):
             branch_id=branch_id,
             kind=self.kind.data or None,
             topic=self.topic.data or "",
-            starts_at=_utc(self.starts_at.data),
-            ends_at=_utc(self.ends_at.data),
+            starts_at=dates.utc(self.starts_at.data),
+            ends_at=dates.utc(self.ends_at.data),
             place=self.place.data or "",
-            host_id=_id(self.host_id.data),
+            host_id=row_id(self.host_id.data),
             host_name=self.host_name.data or "",
-            recorder_id=_id(self.recorder_id.data),
+            recorder_id=row_id(self.recorder_id.data),
             recorder_name=self.recorder_name.data or "",
             agenda=self.agenda.data or "",
             minutes=self.minutes.data or "",
-            item_id=_id(self.item_id.data),
+            item_id=row_id(self.item_id.data),
         )
 
     def fill(self, meeting: Meeting) -> None:
@@ -99,13 +99,3 @@ class MeetingForm(FlaskForm):
         self.host_name.data, self.recorder_name.data = meeting.host_name, meeting.recorder_name
         self.agenda.data, self.minutes.data = meeting.agenda, meeting.minutes
         self.item_id.data = str(meeting.item_id) if meeting.item_id else ""
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value else None
-
-
-def _id(value: str | None) -> int | None:
-    """A chosen id; anything else chooses nothing (a tampered choice is refused by the service
-    naming the field, or by the select's own check)."""
-    return int(value) if value and value.isdigit() and len(value) < 10 else None

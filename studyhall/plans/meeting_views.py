@@ -21,6 +21,7 @@ from studyhall.accounts import signed_in_user
 from studyhall.accounts.levels import Level, Tree
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError
+from studyhall.inputs import row_id
 from studyhall.plans import document_formats, documents, meetings
 from studyhall.plans import service as plans
 from studyhall.plans.kinds import MEETING_LABELS
@@ -83,7 +84,7 @@ def _quarters(now: datetime) -> list[Quarter]:
 def index() -> ResponseReturnValue:
     session, actor, now = db.session(), signed_in_user(), clock.now()
     choices = meetings.branches(session, actor)
-    branch_id = request.args.get("branch", type=int)
+    branch_id = row_id(request.args.get("branch"))
     kind = request.args.get("kind", "")
     quarter = Quarter.parse(request.args.get("quarter"))
     page = meetings.meetings_page(
@@ -128,7 +129,7 @@ def _people(session: Session, branch_id: int) -> list[User]:
 def new() -> ResponseReturnValue:
     session, actor = db.session(), signed_in_user()
     choices = meetings.branches(session, actor)
-    branch_id = request.args.get("branch", type=int)
+    branch_id = row_id(request.args.get("branch"))
     if branch_id not in dict(choices):
         if len(choices) == 1:
             return redirect(url_for("meetings.new", branch=choices[0][0], kind=request.args.get("kind")))

@@ -41,7 +41,7 @@ from studyhall.accounts.levels import Level, Tree
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.pagination import Page, paginate
-from studyhall.plans import documents
+from studyhall.plans import dates, documents
 from studyhall.plans import service as plans
 from studyhall.plans.document_formats import DocumentKind
 from studyhall.plans.documents import Document
@@ -58,7 +58,6 @@ MAX_REASON = 200
 MAX_AGENDA = 5_000
 MAX_MINUTES = 50_000
 MAX_LENGTH = timedelta(hours=12)  # a meeting longer than this is a mistyped end
-FIRST_DAY = date(2000, 1, 1)  # the points ledger begins here: an earlier start is a mistyped year
 AHEAD = timedelta(days=366)  # a meeting recorded ahead of time is at most a year away
 LATE = timedelta(days=2)  # a meeting put off a day or two (Sunday's held on Tuesday) is still the item's
 MAX_PHOTOS = 30  # of one meeting
@@ -473,13 +472,17 @@ def save(
     topic = _text(spec.topic, "topic", MAX_TOPIC, required=_("give the meeting's topic."))
     if spec.starts_at is None:
         raise MeetingError("starts_at", _("give the time the meeting began."))
-    first = datetime.combine(FIRST_DAY, time.min, clock.local_zone())
+    for name in ("starts_at", "ends_at"):
+        value = getattr(spec, name)
+        if value is not None and not dates.moment_ok(value):
+            raise MeetingError(name, dates.out_of_range())
+    first = datetime.combine(dates.FIRST_DAY, time.min, clock.local_zone())
     if not first <= spec.starts_at <= now + AHEAD:
         raise MeetingError(
             "starts_at",
             _(
                 "a meeting begins from %(first)s to a year from now: check the year.",
-                first=FIRST_DAY.isoformat(),
+                first=dates.FIRST_DAY.isoformat(),
             ),
         )
     if spec.ends_at is not None and not spec.starts_at < spec.ends_at <= spec.starts_at + MAX_LENGTH:
@@ -771,7 +774,7 @@ class Quarter:
     def parse(cls, text: str | None) -> Quarter | None:
         """2026Q2 (as the pages write it); None for anything else."""
         year, _separator, number = (text or "").upper().partition("Q")
-        if not (year.isdigit() and number.isdigit() and 2000 <= int(year) <= 2100 and 1 <= int(number) <= 4):
+        if dates.year_arg(year) is None or number not in {"1", "2", "3", "4"}:
             return None
         return cls(int(year), int(number))
 

@@ -5,7 +5,7 @@ for, exported to .xlsx, and the people behind reminded with one click."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +17,8 @@ from studyhall.accounts import levels, signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.headers import attachment
-from studyhall.plans import progress, reminders
+from studyhall.inputs import row_id
+from studyhall.plans import dates, progress, reminders
 from studyhall.plans import service as plans
 from studyhall.plans.models import Plan, PlanPeriod
 
@@ -42,26 +43,20 @@ def _chosen(now: datetime) -> Chosen:
     """The scope, week and plan the query string asks for; anything the actor may not see is a 404."""
     session = db.session()
     try:
-        scope = progress.scope_for(session, signed_in_user(), _row_id(request.args.get("branch")))
-        plan_id = _row_id(request.args.get("plan"))
+        scope = progress.scope_for(session, signed_in_user(), row_id(request.args.get("branch")))
+        plan_id = row_id(request.args.get("plan"))
         plan = progress.plan_in(session, scope, plan_id, now=now) if plan_id else None
-        week = request.args.get("week")
-        day = date.fromisoformat(week) if week else plan.start if plan else plans.local_today(now)
-    except (DomainError, ValueError):
+    except DomainError:
         abort(404)
+    week = request.args.get("week")
+    day = dates.day_arg(week) if week else plan.start if plan else plans.local_today(now)
+    if day is None:
+        abort(404)  # no date, or none the plans feature takes
     monday = plans.period_start(PlanPeriod.WEEK, day)
     found = progress.week_plans(session, scope, monday, now=now)
     if plan is not None and plan not in found:
         found.append(plan)  # a month's plan asked for from a week of another month
     return Chosen(monday, scope, found, plan or (found[0] if found else None))
-
-
-def _row_id(value: str | None) -> int | None:
-    """A branch's or plan's number from the query or form; None for anything else (isdigit()
-    alone takes "²"; past MAX_ID no row has the number)."""
-    if value and value.isascii() and value.isdigit() and int(value) <= db.MAX_ID:
-        return int(value)
-    return None
 
 
 def _sort() -> tuple[str, bool]:
@@ -126,8 +121,8 @@ def export() -> ResponseReturnValue:
 @allow(*VIEWERS)
 def remind() -> ResponseReturnValue:
     session = db.session()
-    plan_id = _row_id(request.form.get("plan"))
-    branch_id = _row_id(request.form.get("branch"))
+    plan_id = row_id(request.form.get("plan"))
+    branch_id = row_id(request.form.get("branch"))
     if plan_id is None:
         abort(404)
     try:

@@ -4,7 +4,7 @@ below, and works as a plain form without JavaScript); secretaries and administra
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -29,7 +29,7 @@ from studyhall.accounts.models import Role
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import number
 from studyhall.headers import no_store
-from studyhall.plans import reflections
+from studyhall.plans import dates, reflections
 from studyhall.plans.reflection_forms import ExcellentForm, ReviewForm, WriteForm
 from studyhall.plans.reflection_models import Decision, ReflectionState
 
@@ -197,13 +197,6 @@ def excellent() -> ResponseReturnValue:
 # ---- reviewers -------------------------------------------------------------------------------
 
 
-def _week(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 STATE_FILTERS = {
     "submitted": ReflectionState.SUBMITTED,
     "returned": ReflectionState.RETURNED,
@@ -222,8 +215,8 @@ def review_list() -> ResponseReturnValue:
         session,
         actor,
         state=STATE_FILTERS.get(chosen, ReflectionState.SUBMITTED),
-        plan_id=request.args.get("plan", type=int),
-        week=_week(request.args.get("week")),
+        plan_id=inputs.row_id(request.args.get("plan")),
+        week=dates.day_arg(request.args.get("week")),
         page=request.args.get("page", 1, type=int),
     )
     return render_template(

@@ -30,14 +30,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from studyhall import clock
+from studyhall import clock, i18n
 from studyhall.accounts import service as accounts
 from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import Branch, Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams.models import Answer, Attempt, AttemptState, Exam
 from studyhall.pagination import Page, paginate
-from studyhall.plans import kinds
+from studyhall.plans import dates, kinds
 from studyhall.plans.kinds import ItemError
 from studyhall.plans.models import (
     ItemAudience,
@@ -98,6 +98,17 @@ def period_end(period: PlanPeriod, start: date) -> date:
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def period_name(period: PlanPeriod, start: date) -> str:
+    """第12周 (2026年3月16日至3月22日), 2026年3月."""
+    if period is PlanPeriod.MONTH:
+        return i18n.month_text(start)
+    return _(
+        "Week %(n)d (%(days)s)",
+        n=start.isocalendar().week,
+        days=i18n.period_text(start, period_end(period, start)),
+    )
+
+
 def _local(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), clock.local_zone())
 
@@ -119,19 +130,48 @@ def item_name(position: int, title: str) -> str:
     return _("Item %(n)d", n=position)
 
 
+def is_level(session: Session, branch_id: int | None) -> bool:
+    """Whether plans may be made at this level: the whole organisation's (None) or a 党支部's,
+    never the 机关党委's own nor a 党小组's (their people study their 党支部's plans)."""
+    return branch_id is None or branch_id in Tree.read(session).branches
+
+
 def _check_scope(session: Session, actor: User, branch_id: int | None) -> set[int] | None:
     """The branches the actor may plan for (None: all); refuses a plan outside them."""
-    if actor.role == Role.ADMIN:
-        if branch_id is not None and session.get(Branch, branch_id) is None:
-            raise DomainError(_("No such branch."), ErrorCode.INVALID)
-        return None
-    own = accounts.visible_branch_ids(session, actor) or set()
-    if actor.role != Role.SECRETARY or branch_id is None or branch_id != actor.branch_id:
-        raise DomainError(_("A secretary plans for their own 党支部 only."), ErrorCode.FORBIDDEN)
+    own = None
+    if actor.role != Role.ADMIN:
+        if actor.role != Role.SECRETARY or branch_id is None or branch_id != actor.branch_id:
+            raise DomainError(_("A secretary plans for their own 党支部 only."), ErrorCode.FORBIDDEN)
+        own = accounts.visible_branch_ids(session, actor) or set()
+    if not is_level(session, branch_id):
+        raise DomainError(_("A plan is the whole organisation's or a 党支部's."), ErrorCode.INVALID)
     return own
 
 
-def _items(session: Session, spec: PlanSpec, allowed: set[int] | None) -> list[PlanItem]:
+def check_period(period: PlanPeriod, day: date) -> date:
+    """The start of the week or month holding `day`, if the plans feature takes it (dates)."""
+    start = period_start(period, day) if dates.day_ok(day) else None
+    if start is None or not (dates.day_ok(start) and dates.day_ok(period_end(period, start))):
+        raise DomainError(_("Week or month: %(reason)s", reason=dates.out_of_range()), ErrorCode.INVALID)
+    return start
+
+
+def check_times(item: ItemSpec, period: PlanPeriod, start: date, where: str) -> None:
+    """An item's due time and meeting time: on days the plans feature takes, and never due before
+    its plan's week or month begins (it would be overdue the moment it appeared)."""
+    for name in ("due_at", "starts_at"):
+        value = getattr(item, name)
+        if value is not None and not dates.moment_ok(value):
+            raise ItemError(where, name, dates.out_of_range())
+    if item.due_at < _local(start, 0):
+        due = item.due_at.astimezone(clock.local_zone()).date()
+        reason = _(
+            "%(day)s is before %(period)s begins.", day=due.isoformat(), period=period_name(period, start)
+        )
+        raise ItemError(where, "due_at", reason)
+
+
+def _items(session: Session, spec: PlanSpec, start: date, allowed: set[int] | None) -> list[PlanItem]:
     if len(spec.items) > MAX_ITEMS:
         raise DomainError(_("A plan holds at most %(n)d items.", n=MAX_ITEMS), ErrorCode.INVALID)
     items = []
@@ -142,7 +182,8 @@ def _items(session: Session, spec: PlanSpec, allowed: set[int] | None) -> list[P
         if not 0 <= item.points <= MAX_ITEM_POINTS:
             raise ItemError(where, "points", _("points must be between 0 and %(n)d.", n=MAX_ITEM_POINTS))
         kinds.get(item.kind).check(session, item, where)
-        if item.exam_id is not None and _closed_before(session.get(Exam, item.exam_id), spec.start):
+        check_times(item, spec.period, start, where)
+        if item.exam_id is not None and _closed_before(session.get(Exam, item.exam_id), start):
             raise ItemError(
                 where,
                 "exam_id",
@@ -188,13 +229,16 @@ def save_plan(
     allowed = _check_scope(session, actor, spec.branch_id)
     if not spec.theme.strip():
         raise DomainError(_("Give the plan a theme."), ErrorCode.INVALID)
-    start = period_start(spec.period, spec.start)
-    items = _items(session, spec, allowed)
-    if plan_id is None:
+    start = check_period(spec.period, spec.start)
+    existing = None if plan_id is None else editable(session, actor, plan_id)
+    if existing is not None:
+        _keep_period(existing, spec.period, start, now)
+    items = _items(session, spec, start, allowed)
+    if existing is None:
         plan = Plan(created_by_id=actor.id, created_at=now)
         session.add(plan)
     else:
-        plan = editable(session, actor, plan_id)
+        plan = existing
         _keep_done(session, plan, len(items))
     plan.period, plan.start, plan.branch_id = spec.period, start, spec.branch_id
     plan.theme, plan.notes, plan.updated_at = spec.theme.strip(), spec.notes.strip(), now
@@ -217,6 +261,24 @@ def _replace_items(plan: Plan, items: list[PlanItem]) -> None:
         plan.items.extend(items[len(plan.items) :])
     else:
         del plan.items[len(items) :]
+
+
+def _keep_period(plan: Plan, period: PlanPeriod, start: date, now: datetime) -> None:
+    """A plan people see keeps its week or month: their completions belong to it."""
+    if (plan.period, plan.start) == (period, start) or plan.status is PlanStatus.DRAFT:
+        return
+    if appeared(plan, now):
+        raise DomainError(
+            _(
+                "This plan has been published: what people did belongs to its week or month, so it "
+                "cannot move to another. Make a new plan for that one instead."
+            ),
+            ErrorCode.REFUSED,
+        )
+    raise DomainError(
+        _("This plan is scheduled: unschedule it before moving it to another week or month."),
+        ErrorCode.REFUSED,
+    )
 
 
 def _keep_done(session: Session, plan: Plan, keep: int) -> None:
@@ -247,6 +309,8 @@ def schedule(
         raise DomainError(_("This plan is published already."), ErrorCode.REFUSED)
     if not plan.items:
         raise DomainError(_("Add at least one item before publishing."), ErrorCode.INVALID)
+    if publish_at is not None and not dates.moment_ok(publish_at):
+        raise DomainError(_("Publish at: %(reason)s", reason=dates.out_of_range()), ErrorCode.INVALID)
     if publish_at is not None and publish_at < now:
         raise DomainError(_("That time has passed: choose a later one, or publish now."), ErrorCode.INVALID)
     if publish_at is None:
@@ -350,7 +414,7 @@ def start_from_previous(
     session: Session, actor: User, period: PlanPeriod, day: date, branch_id: int | None, *, now: datetime
 ) -> Plan:
     """A new draft for the period holding `day`, copied from the latest earlier plan at its level."""
-    start = period_start(period, day)
+    start = check_period(period, day)  # before items are moved to it: a far one overflows
     found = previous(session, actor, period, start, branch_id)
     if found is None:
         raise DomainError(_("There is no earlier plan to start from."), ErrorCode.NOT_FOUND)
@@ -375,7 +439,9 @@ def save_settings(
 ) -> Plan:
     """Change a plan's period, its week (or month), theme and notes; its items move with its start."""
     plan = editable(session, actor, plan_id)
-    spec = copy_spec(plan, period_start(period, day), people=True)
+    start = check_period(period, day)
+    _keep_period(plan, period, start, now)
+    spec = copy_spec(plan, start, people=True)
     spec.period, spec.theme, spec.notes = period, theme, notes
     return save_plan(session, actor, spec, plan_id=plan.id, now=now)
 

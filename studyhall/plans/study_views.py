@@ -4,7 +4,7 @@ item is meant for them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -14,7 +14,7 @@ from studyhall import clock, db
 from studyhall.access import SIGNED_IN, allow
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans import service
+from studyhall.plans import dates, service
 from studyhall.plans.models import Plan
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -23,12 +23,12 @@ bp = Blueprint("study", __name__, url_prefix="/study")
 @bp.route("/")
 @allow(SIGNED_IN)
 def week() -> ResponseReturnValue:
-    """A week by any day of it (?week=2026-04-13); this week without one."""
+    """A week by any day of it (?week=2026-04-13); this week without one; a day that is no date,
+    or none the plans feature takes, is not found."""
     now = clock.now()
     today = service.local_today(now)
-    try:
-        day = date.fromisoformat(request.args["week"]) if request.args.get("week") else today
-    except ValueError:
+    day = dates.day_arg(request.args["week"]) if request.args.get("week") else today
+    if day is None:
         abort(404)
     shown = service.study_week(db.session(), signed_in_user(), day, now=now)
     return render_template("plans/week.html", week=shown, now=now, today=today)

@@ -5,7 +5,7 @@ or published."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +17,7 @@ from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError
 from studyhall.forms import SelectChoice, moment
-from studyhall.plans import documents, service
+from studyhall.plans import dates, documents, service
 from studyhall.plans.forms import PERIOD_LABELS, ItemForm, NewPlanForm, PlanForm, ScheduleForm
 from studyhall.plans.kinds import FIELD_LABELS, ItemError
 from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanPeriod
@@ -75,7 +75,7 @@ def new() -> ResponseReturnValue:
         # Plans are made the week before: next week unless chosen otherwise (the year plan's
         # links choose a week or month, and its level).
         next_week = service.period_start(PlanPeriod.WEEK, service.local_today(now)) + timedelta(weeks=1)
-        form.start.data = request.args.get("start", next_week, type=date.fromisoformat)
+        form.start.data = dates.day_arg(request.args.get("start")) or next_week
         if request.args.get("period") in {period.value for period in PlanPeriod}:
             form.period.data = request.args["period"]
         form.level.data = request.args.get("level", "")

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from studyhall import clock
 from studyhall.accounts.levels import Tree
-from studyhall.accounts.models import Branch, Role, User
+from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.plans import kinds, service
+from studyhall.plans import dates, kinds, service
 from studyhall.plans.models import (
     ItemAudience,
     Plan,
@@ -37,9 +37,6 @@ from studyhall.plans.models import (
     ProgressState,
 )
 from studyhall.tabular import Sheet, xlsx_bytes
-
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
 
 
 def weeks_in(year: int) -> int:
@@ -58,7 +55,7 @@ def week_month(monday: date) -> int:
 
 
 def check_year(year: int) -> int:
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    if not dates.year_ok(year):
         raise DomainError(_("No such year."), ErrorCode.NOT_FOUND)
     return year
 
@@ -75,18 +72,16 @@ class Level:
 
 
 def level_for(session: Session, actor: User, branch_id: int | None) -> Level:
-    """The level if the actor may see it: any for administrators, their own 党支部 for a
-    secretary; anything else is not found."""
-    if actor.role == Role.ADMIN:
+    """The level if the actor may see it: the whole organisation or any 党支部 for administrators,
+    their own 党支部 for a secretary; anything else (the 机关党委 itself, a 党小组: plans are never
+    theirs) is not found."""
+    mine = actor.role == Role.ADMIN or (
+        actor.role == Role.SECRETARY and branch_id is not None and branch_id == actor.branch_id
+    )
+    if mine and service.is_level(session, branch_id):
         if branch_id is None:
             return Level(None, _("The whole organisation"))
-        branch = session.get(Branch, branch_id)
-        if branch is not None:
-            return Level(branch.id, branch.name)
-    elif actor.role == Role.SECRETARY and branch_id is not None and branch_id == actor.branch_id:
-        branch = session.get(Branch, branch_id)
-        if branch is not None:
-            return Level(branch.id, branch.name)
+        return Level(branch_id, Tree.read(session).names[branch_id])
     raise DomainError(_("No such year plan."), ErrorCode.NOT_FOUND)
 
 

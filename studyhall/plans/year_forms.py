@@ -8,12 +8,12 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from studyhall.plans import year
+from studyhall.plans import dates
 
 
 class YearImportForm(FlaskForm):
     year = IntegerField(
-        _l("Year"), validators=[InputRequired(), NumberRange(min=year.FIRST_YEAR, max=year.LAST_YEAR)]
+        _l("Year"), validators=[InputRequired(), NumberRange(min=dates.FIRST_YEAR, max=dates.LAST_YEAR)]
     )
     # "" for the whole organisation, else a 党支部's id; a secretary's is their own.
     level = SelectField(_l("Scope"), validators=[Optional()])

@@ -277,14 +277,7 @@ class PlannedPeriod:
 
     @property
     def name(self) -> str:
-        """第12周 (2026年3月16日至3月22日), 2026年3月."""
-        if self.period is PlanPeriod.MONTH:
-            return i18n.month_text(self.start)
-        return _(
-            "Week %(n)d (%(days)s)",
-            n=self.start.isocalendar().week,
-            days=i18n.period_text(self.start, self.end),
-        )
+        return service.period_name(self.period, self.start)
 
 
 @dataclass
@@ -578,7 +571,9 @@ class _Reader:
             exam_id=exam_id,
         )
         try:
-            kinds.get(kind).check(self.session, spec, service.item_name(len(period.items) + 1, title))
+            where = service.item_name(len(period.items) + 1, title)
+            kinds.get(kind).check(self.session, spec, where)
+            service.check_times(spec, period.period, period.start, where)
         except ItemError as refused:
             self.problem(row.number, FIELD_COLUMNS.get(refused.field, "内容"), refused.reason)
             return
@@ -621,15 +616,7 @@ class _Reader:
         if found is None:
             self.problem(row.number, "完成时限", _("“%(text)s” is not a date.", text=text))
             return None
-        due = datetime.combine(found.day, found.at or time(22), clock.local_zone())
-        if found.day < period.start:
-            self.problem(
-                row.number,
-                "完成时限",
-                _("%(day)s is before %(period)s begins.", day=found.day.isoformat(), period=period.name),
-            )
-            return None
-        return due
+        return datetime.combine(found.day, found.at or time(22), clock.local_zone())
 
     def _points(self, row: Row) -> int | None:
         text = self.cell(row, "分值")

@@ -14,7 +14,8 @@ from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError
 from studyhall.forms import SelectChoice, filled
 from studyhall.headers import attachment, no_store
-from studyhall.plans import service, views, year, year_import
+from studyhall.inputs import row_id
+from studyhall.plans import dates, service, views, year, year_import
 from studyhall.plans.models import PlanPeriod
 from studyhall.plans.year_forms import YearConfirmForm, YearImportForm
 from studyhall.uploads import claim_upload, stage_upload, staged_upload
@@ -32,20 +33,18 @@ def _this_year() -> int:
     return service.local_today(clock.now()).year
 
 
-def _number(text: str | None) -> int | None:
-    """A number a form or query gives; anything else (isdigit() alone takes "²") is None."""
-    if text and text.isascii() and text.isdigit() and int(text) <= db.MAX_ID:
-        return int(text)
-    return None
-
-
 def _branch_arg() -> int | None:
-    """The level asked for: ?branch=<id> for a 党支部, none for the whole organisation; no
-    branch has another number."""
-    text = request.args.get("branch", "")
+    """The level asked for: ?branch=<id> for a 党支部; without it, where the actor's year plan
+    opens (the organisation's, a secretary's own 党支部). No branch has another number."""
+    if "branch" not in request.args:
+        try:
+            return year.own_level(db.session(), signed_in_user()).branch_id
+        except DomainError:
+            abort(404)
+    text = request.args["branch"]
     if not text:
         return None
-    return _number(text) or abort(404)
+    return row_id(text) or abort(404)
 
 
 @bp.route("/")
@@ -111,7 +110,7 @@ def upload() -> ResponseReturnValue:
     form = YearImportForm()
     choices = _level_choices(form)
     if request.method == "GET":
-        form.year.data = request.args.get("year", _this_year(), type=int)
+        form.year.data = dates.year_arg(request.args.get("year")) or _this_year()
         # The level the year plan showed; by default the organisation's (a secretary's: their own).
         wanted = request.args.get("branch", "")
         form.level.data = wanted if wanted in {choice.value for choice in choices} else choices[0].value
@@ -152,8 +151,8 @@ def _preview(token: str, year_: int, branch_id: int | None) -> ResponseReturnVal
 @no_store
 def confirm() -> ResponseReturnValue:
     form = YearConfirmForm()
-    year_ = _number(form.year.data)
-    branch_id = _number(form.level.data)
+    year_ = row_id(form.year.data)  # a number; plan_import refuses a year it does not take
+    branch_id = row_id(form.level.data)
     if not form.validate_on_submit() or year_ is None or (form.level.data and branch_id is None):
         abort(400)
     token = filled(form.token)
@@ -190,8 +189,8 @@ def confirm() -> ResponseReturnValue:
 @bp.route("/import/template.xlsx")
 @allow(*EDITORS)
 def template() -> ResponseReturnValue:
-    year_ = request.args.get("year", _this_year(), type=int)
-    if not year.FIRST_YEAR <= year_ <= year.LAST_YEAR:
+    year_ = dates.year_arg(request.args["year"]) if "year" in request.args else _this_year()
+    if year_ is None:
         abort(404)
     return attachment(
         year_import.template_workbook(year_),

@@ -22,6 +22,7 @@ from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import filled, number
 from studyhall.headers import attachment
+from studyhall.inputs import row_id
 from studyhall.pagination import Page
 from studyhall.points import boards, manual, mine, periods, service
 from studyhall.points.forms import ManualAwardForm, ReverseForm, RuleForm
@@ -108,7 +109,7 @@ def _board_request() -> tuple[str, Span, int | None]:
     )
     if "branch" not in request.args:
         return kind, span, _default_branch(kind)
-    branch = request.args.get("branch", type=int)  # empty: the whole organisation, chosen
+    branch = row_id(request.args.get("branch"))  # empty: the whole organisation, chosen
     return kind, span, branch if branch in levels.Tree.read(db.session()).names else None
 
 

@@ -18,7 +18,7 @@ from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
 NEXT_MONDAY = MONDAY + timedelta(weeks=1)
 ITEM = {
     "title": "宪法第一章总纲",
-    "due_at": "2026-04-19T22:00",
+    "due_at": "2026-04-26T22:00",
     "points": "2",
     "body_html": "第一段\n\n第二段",
 }
@@ -253,7 +253,8 @@ def test_moving_a_plan_to_another_week_moves_its_items(app, make_plan, session):
 
 def test_the_list_shows_this_and_coming_weeks_first(app, make_plan):
     for weeks, theme in ((-2, "两周前"), (1, "下周"), (0, "本周"), (-1, "上周"), (3, "三周后")):
-        make_plan([read("x")], start=MONDAY + timedelta(weeks=weeks), theme=theme, publish=weeks <= 0)
+        due = SUNDAY_2200 + timedelta(weeks=weeks)
+        make_plan([read("x", due)], start=MONDAY + timedelta(weeks=weeks), theme=theme, publish=weeks <= 0)
     page = signed_in(app, "admin1").get("/plans/").get_data(as_text=True)
     order = re.findall(r'<a href="/plans/\d+">([^<]+)</a>', page)
     assert order == ["本周", "下周", "三周后", "上周", "两周前"]

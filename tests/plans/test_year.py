@@ -49,7 +49,12 @@ def test_every_week_of_the_year_is_a_row_with_its_plans_items_and_state(app, mak
             ),
         ]
     )
-    make_plan([read("党章")], start=MONDAY + timedelta(weeks=2), publish=False, theme="学习党章")
+    make_plan(
+        [read("党章", SUNDAY_2200 + timedelta(weeks=2))],
+        start=MONDAY + timedelta(weeks=2),
+        publish=False,
+        theme="学习党章",
+    )
     make_plan([read("一支部自学")], by="sec1", branch="first", theme="一支部自学")
     client = signed_in(app, "admin1")
 
@@ -100,7 +105,9 @@ def test_completion_is_done_over_the_people_each_published_item_is_meant_for(
     done(app, "10002", first_branch)
     done(app, "20001", named)
     done(app, "10001", named)  # not meant for them: not counted
-    draft_id, (draft_item,) = make_plan([read("下周学习")], start=MONDAY + timedelta(weeks=1), publish=False)
+    draft_id, (draft_item,) = make_plan(
+        [read("下周学习", SUNDAY_2200 + timedelta(weeks=1))], start=MONDAY + timedelta(weeks=1), publish=False
+    )
 
     found = grid(app, "admin1")
     week = found.weeks[WEEK - 1]
@@ -193,14 +200,21 @@ def test_who_may_see_which_year_plan(app, people, org):
     assert secretary.get(f"/plans/year/2026?branch={first}").status_code == 200
     assert secretary.get("/plans/year/").headers["Location"] == f"/plans/year/2026?branch={first}"
     for path in (
-        "/plans/year/2026",  # the organisation's
+        "/plans/year/2026?branch=",  # the organisation's
         f"/plans/year/2026?branch={second}",
-        "/plans/year/2026/export.xlsx",
+        "/plans/year/2026/export.xlsx?branch=",
         f"/plans/year/2026/export.xlsx?branch={second}",
     ):
         assert secretary.get(path).status_code == 404, path
     page = secretary.get(f"/plans/year/2026?branch={first}").get_data(as_text=True)
     assert 'id="level-form"' not in page  # nothing else to choose
+    # Without a level asked for, their own 党支部's (a link to a year shows the reader's own).
+    own = secretary.get("/plans/year/2026")
+    assert own.status_code == 200 and "<title>2026年度党建工作计划表 · 第一党支部" in own.get_data(
+        as_text=True
+    )
+    export = secretary.get("/plans/year/2026/export.xlsx")
+    assert export.status_code == 200 and f"branch-{first}.xlsx" in export.headers["Content-Disposition"]
 
     cadre = signed_in(app, "10001")
     for path in (

@@ -22,8 +22,9 @@ from studyhall.plans import service, year_import
 from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod, PlanStatus
 from studyhall.system.models import StagedFile
 from tests.conftest import START
-from tests.plans.conftest import read, signed_in
+from tests.plans.conftest import SUNDAY_2200, read, signed_in
 
+NEXT_SUNDAY = SUNDAY_2200 + timedelta(weeks=1)  # 22:00, the last day of the week of 2026-04-20
 HEADER = (
     "月份",
     "周次",
@@ -365,7 +366,9 @@ def test_the_preview_lists_problems_by_row_and_column_and_confirming_anyway_writ
 
 
 def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app, make_plan, org):
-    draft_id, _items = make_plan([read("旧任务")], start=date(2026, 4, 20), publish=False, theme="旧草稿")
+    draft_id, _items = make_plan(
+        [read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿"
+    )
     with app.app_context(), db.new_session() as session:
         session.get(Plan, draft_id).notes = "草稿的备注"
         session.commit()
@@ -378,7 +381,9 @@ def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app
     assert week17.id == draft_id and week17.theme == "深入学习党章" and week17.notes == "草稿的备注"
     assert [item.title for item in week17.items] == ["学习党章"]
 
-    published_id, _items = make_plan([read("已发布的任务")], start=date(2026, 4, 27), theme="已发布")
+    published_id, _items = make_plan(
+        [read("已发布的任务", NEXT_SUNDAY + timedelta(weeks=1))], start=date(2026, 4, 27), theme="已发布"
+    )
     before = plans(app)
     found = problems(
         app, one_week(row(week="第17周", theme="再次导入"), row(week="第18周", theme="不可改动"))
@@ -397,7 +402,9 @@ def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app
 
 
 def test_a_draft_published_after_the_preview_stops_the_whole_import(app, make_plan, org):
-    draft_id, _items = make_plan([read("旧任务")], start=date(2026, 4, 20), publish=False, theme="旧草稿")
+    draft_id, _items = make_plan(
+        [read("旧任务", NEXT_SUNDAY)], start=date(2026, 4, 20), publish=False, theme="旧草稿"
+    )
     table = one_week(row(), row(week="第17周", theme="深入学习党章", title="学习党章"))
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()

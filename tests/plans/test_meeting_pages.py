@@ -322,4 +322,4 @@ def test_an_old_record_is_not_offered_nor_linked_to_a_later_weeks_item(app, org)
             == 0
         )
     dated = client.post(f"/meetings/{meeting_id}/edit", data={**sent, "starts_at": "1900-01-01T09:00"})
-    assert "开始时间：会议开始时间须在2000-01-01至今后一年之内" in dated.get_data(as_text=True)
+    assert re.search("开始时间：[^<]*2000-01-01", dated.get_data(as_text=True))  # a year mistyped, by name

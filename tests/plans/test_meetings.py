@@ -582,7 +582,7 @@ def test_a_meeting_begins_from_2000_to_a_year_ahead(app, org, english):
     for starts_at in (datetime(1900, 1, 1, 1, 0, tzinfo=UTC), datetime(1999, 12, 31, 15, 59, tzinfo=UTC)):
         error = refused(app, spec(org["first"].id, starts_at=starts_at), {"10001": PRESENT})
         assert isinstance(error, MeetingError) and error.field == "starts_at"
-        assert "from 2000-01-01 to a year from now" in error.message
+        assert "from 2000-01-01" in error.message
     ahead = refused(app, spec(org["first"].id, starts_at=START + timedelta(days=367)))
     assert ahead.field == "starts_at"  # type: ignore[attr-defined]
     assert ledger(app) == []

@@ -34,6 +34,7 @@ from studyhall.points.periods import Span
 from studyhall.points.publications import Highlights
 from tests.banks.helpers import csv_bytes, row, sheet_rows
 from tests.conftest import START, People
+from tests.plans.conftest import joined
 
 PER_PAGE = 50
 ROWS = PER_PAGE + 12
@@ -135,6 +136,7 @@ def _reflections(app: Flask, people: People, *, excellent: bool) -> None:
     names = [f"writer{n:03d}" for n in range(ROWS)]
     for name in names:
         people.user(name, branch=branch)
+    joined(app, START, *names)  # before the item is due: it is theirs
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()
         due = datetime(2026, 4, 19, 14, 0, tzinfo=UTC)

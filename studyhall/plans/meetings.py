@@ -476,15 +476,8 @@ def save(
         value = getattr(spec, name)
         if value is not None and not dates.moment_ok(value):
             raise MeetingError(name, dates.out_of_range())
-    first = datetime.combine(dates.FIRST_DAY, time.min, clock.local_zone())
-    if not first <= spec.starts_at <= now + AHEAD:
-        raise MeetingError(
-            "starts_at",
-            _(
-                "a meeting begins from %(first)s to a year from now: check the year.",
-                first=dates.FIRST_DAY.isoformat(),
-            ),
-        )
+    if spec.starts_at > now + AHEAD:
+        raise MeetingError("starts_at", _("a meeting is recorded at most a year ahead: check the year."))
     if spec.ends_at is not None and not spec.starts_at < spec.ends_at <= spec.starts_at + MAX_LENGTH:
         raise MeetingError("ends_at", _("the end must be after the start, on the same day."))
     place = _text(spec.place, "place", MAX_PLACE)

@@ -47,7 +47,10 @@ def people(count: int, seed: int = 9) -> bytes:
     rng = random.Random(seed)
     return xlsx(
         [list(COLUMNS)]
-        + [[f"{100000 + n}", f"干警{rng.randint(1, 10**6)}", "第一党支部", "第一党小组", "干警", ""] for n in range(count)]
+        + [
+            [f"{100000 + n}", f"干警{rng.randint(1, 10**6)}", "第一党支部", "第一党小组", "干警", ""]
+            for n in range(count)
+        ]
     )
 
 

@@ -12,6 +12,7 @@ from studyhall.plans import meeting_models as meetings  # noqa: F401
 from studyhall.plans import models as plans  # noqa: F401
 from studyhall.plans import reflection_models as reflections  # noqa: F401
 from studyhall.points import models as points  # noqa: F401
+from studyhall.practice import models as practice  # noqa: F401
 from studyhall.system import models as system  # noqa: F401
 from studyhall.xxqg import models as xxqg  # noqa: F401
 

@@ -278,7 +278,10 @@ def decode_text(data: bytes) -> str:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileProblem(
-            _("Line %(line)d holds a NUL character: the file is not plain text; save it again as UTF-8.", line=line)
+            _(
+                "Line %(line)d holds a NUL character: the file is not plain text; save it again as UTF-8.",
+                line=line,
+            )
         )
     return text
 

@@ -9,7 +9,9 @@ from studyhall import PROJECT_ROOT
 
 
 def test_every_python_package_and_data_folder_is_in_the_wheel():
-    setuptools = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    setuptools = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
     python_packages = {
         ".".join(init.parent.relative_to(PROJECT_ROOT).parts)
         for init in (PROJECT_ROOT / "studyhall").rglob("__init__.py")

@@ -38,7 +38,9 @@ def xlsx_cells(data: bytes) -> list:
 
 
 def assert_neutralised_xlsx(data: bytes, prefix: str) -> None:
-    cells = [cell for cell in xlsx_cells(data) if isinstance(cell.value, str) and "evil.example" in cell.value]
+    cells = [
+        cell for cell in xlsx_cells(data) if isinstance(cell.value, str) and "evil.example" in cell.value
+    ]
     assert cells
     assert all(cell.data_type == "s" and cell.value == "'" + payload(prefix) for cell in cells)
 
@@ -69,7 +71,9 @@ def test_bank_export_as_xlsx_drops_control_characters_that_xlsx_cannot_hold(app)
     """A stem pasted from a PDF can hold a C0 control character; the export must not fail for it."""
     stem = "国家安全\x01教育日\x1b是哪天"
     with app.app_context():
-        data = FORMATS["xlsx"].export([ParsedQuestion(type="judge", stem=stem, answer=True, external_id="C-1")])
+        data = FORMATS["xlsx"].export(
+            [ParsedQuestion(type="judge", stem=stem, answer=True, external_id="C-1")]
+        )
     assert "国家安全教育日是哪天" in [cell.value for cell in xlsx_cells(data)]
 
 
@@ -124,7 +128,9 @@ def test_only_the_tabular_module_writes_spreadsheets():
     writers = [
         path.relative_to(PROJECT_ROOT).as_posix()
         for path in (PROJECT_ROOT / "studyhall").rglob("*.py")
-        if any(call in path.read_text(encoding="utf-8") for call in ("Workbook(", "csv.writer(", "DictWriter("))
+        if any(
+            call in path.read_text(encoding="utf-8") for call in ("Workbook(", "csv.writer(", "DictWriter(")
+        )
     ]
     assert writers == ["studyhall/tabular.py"]
 
@@ -185,8 +191,9 @@ def test_a_text_file_holding_a_nul_is_refused_naming_its_line(app, format_name):
         else:
             result = FORMATS[format_name].parse(data)
             assert not result.questions
-            assert any("第 2 行含有 NUL 字符" in str(error.to_json()) for error in result.errors), result.errors
-
+            assert any("第 2 行含有 NUL 字符" in str(error.to_json()) for error in result.errors), (
+                result.errors
+            )
 
 
 def with_dimension(data: bytes, ref: str) -> bytes:

@@ -359,7 +359,15 @@ def set_branch_order(
 ) -> None:
     """Place the branch among its siblings; None goes back to the number in its name."""
     branch = _get_branch(session, branch_id)
-    record(session, actor, "branch.order", branch.name, now=now, old_order=branch.sort_order, new_order=sort_order)
+    record(
+        session,
+        actor,
+        "branch.order",
+        branch.name,
+        now=now,
+        old_order=branch.sort_order,
+        new_order=sort_order,
+    )
     branch.sort_order = sort_order
 
 

@@ -76,7 +76,9 @@ def tries_left_warning(ticket: Ticket, *, now: datetime) -> str | None:
         return _("You can try %(n)d more times.", n=ticket.tries_left)
     if ticket.tries_left <= 0:
         used_up = [count for count in ticket.counts if count.tries >= count.limit.allowed]
-        return _("That was the last try. Try again in %(n)d minutes.", n=_minutes_until_reopened(used_up, now))
+        return _(
+            "That was the last try. Try again in %(n)d minutes.", n=_minutes_until_reopened(used_up, now)
+        )
     return None
 
 

@@ -136,7 +136,9 @@ def plan_import(session: Session, filename: str, data: bytes, *, create_branches
         user = existing.get(planned.username)
         if user is not None:
             _compare(planned, user, resolver)
-    plan.missing_branches.sort(key=lambda names: (branch_order.name_key(names[0]), branch_order.name_key(names[1])))
+    plan.missing_branches.sort(
+        key=lambda names: (branch_order.name_key(names[0]), branch_order.name_key(names[1]))
+    )
     _keep_an_administrator(session, plan, existing)
     return plan
 

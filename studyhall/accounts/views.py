@@ -256,7 +256,9 @@ def order_branch(branch_id: int) -> ResponseReturnValue:
     text = request.form.get("sort_order", "").strip()
     sort_order = row_id(text)
     if text and sort_order is None:
-        flash(_("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error")
+        flash(
+            _("The order is a whole number (1, 2, 3 …), or empty to follow the number in the name."), "error"
+        )
     else:
         _commit_or_flash(
             lambda s: service.set_branch_order(s, signed_in_user(), branch_id, sort_order, now=clock.now()),

@@ -19,6 +19,9 @@ class Bank(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # Shipped banks are public-law knowledge: every question must name its source (出处).
     require_source: Mapped[bool] = mapped_column(default=False)
+    # Since when cadres practise on it (每日答题, the challenge); None: not open for practice.
+    # Practice shows keys at once, so opening it is an administrator's decision.
+    practice_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

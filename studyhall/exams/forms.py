@@ -63,7 +63,9 @@ def _choices(labels: Mapping[_Value, object]) -> list[SelectChoice]:
 
 def _points_field(label: str, default: int) -> IntegerField:
     # Empty means the default: a form posted before these settings existed still saves.
-    return IntegerField(label, default=default, validators=[Optional(), NumberRange(0, setup.MAX_TEST_POINTS)])
+    return IntegerField(
+        label, default=default, validators=[Optional(), NumberRange(0, setup.MAX_TEST_POINTS)]
+    )
 
 
 def _or_default(field: IntegerField) -> int:

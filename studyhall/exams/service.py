@@ -34,6 +34,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -948,6 +949,21 @@ def still_open_elsewhere(
     """Of these lineages, those another test could still put on a paper that someone may start or
     save (one still open, or coming), each with the one of those tests that ends last. Its key read
     here could be saved there. A handful of queries however many questions there are."""
+    return _still_open(session, lineages, Exam.id != exam.id, now=now)
+
+
+def still_answerable(
+    session: Session, lineages: set[str], *, now: datetime, opened_only: bool = False
+) -> dict[str, StillOpen]:
+    """Of these lineages, those any test (with `opened_only`, one already open) could still put on
+    a paper that someone may start or save. Practice shows keys at once: it holds back what an
+    open test may ask, and asks an administrator to confirm before opening what one to come may."""
+    return _still_open(session, lineages, Exam.opens_at <= now if opened_only else true(), now=now)
+
+
+def _still_open(
+    session: Session, lineages: set[str], which: ColumnElement[bool], *, now: datetime
+) -> dict[str, StillOpen]:
     extended, open_deadline = _later_closes(Exam.id)
     since = now - GRACE  # answerable at `now` ⟺ some close or deadline + GRACE ≥ now
     live = {
@@ -959,10 +975,7 @@ def still_open_elsewhere(
                 Exam.closes_at,
                 extended.label("extended"),
                 open_deadline.label("open_deadline"),
-            ).where(
-                Exam.id != exam.id,
-                or_(Exam.closes_at >= since, extended >= since, open_deadline >= since),
-            )
+            ).where(which, or_(Exam.closes_at >= since, extended >= since, open_deadline >= since))
         )
     }
     held_by = paper.pools_holding(session, list(live), lineages)

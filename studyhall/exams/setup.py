@@ -130,7 +130,9 @@ def _check(spec: ExamSpec) -> None:
     ):
         raise DomainError(_("Unknown test setting."), ErrorCode.INVALID)
     if not all(0 <= getattr(spec, name) <= MAX_TEST_POINTS for name in POINTS_FIELDS[1:]):
-        raise DomainError(_("A test's points must be between 0 and %(n)d.", n=MAX_TEST_POINTS), ErrorCode.INVALID)
+        raise DomainError(
+            _("A test's points must be between 0 and %(n)d.", n=MAX_TEST_POINTS), ErrorCode.INVALID
+        )
     if spec.attempts_allowed < 1:
         raise DomainError(_("At least one attempt must be allowed."), ErrorCode.INVALID)
     for line in spec.allowed_networks.splitlines():

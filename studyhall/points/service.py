@@ -37,6 +37,9 @@ class RuleKey(enum.StrEnum):
     REFLECTION = "reflection"
     MEETING = "meeting"
     PRACTICE = "practice"
+    PRACTICE_WEEKLY = "practice_weekly"
+    PRACTICE_TOPIC = "practice_topic"
+    CHALLENGE = "challenge"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class Default:
     enabled: bool = True
 
 
-# Modelled on 学习强国's published rules. Rules for features still to come (reading, practice) are
-# shipped disabled, ready for those features to award through.
+# Modelled on 学习强国's published rules. Rules for features still to come (reading) are shipped
+# disabled, ready for those features to award through.
 # The descriptions say what earns the points; how many, and the caps, are read from the rule's
 # numbers (numbers_text), so an administrator's edit never leaves a description saying otherwise.
 DEFAULTS: dict[RuleKey, Default] = {
@@ -61,7 +64,10 @@ DEFAULTS: dict[RuleKey, Default] = {
     RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
     RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4),
     RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2),
-    RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5, enabled=False),
+    RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5),
+    RuleKey.PRACTICE_WEEKLY: Default("每周答题", "每周题目每答对一题。", 1, None, 5),
+    RuleKey.PRACTICE_TOPIC: Default("专项答题", "专项题目每答对一题。", 1, None, 10),
+    RuleKey.CHALLENGE: Default("挑战答题", "挑战中每答对一题。", 1, 6),
 }
 # Rules whose points each award decides (a test's settings, an administrator's form, a plan item's).
 AMOUNT_BY_AWARD = {RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM}
@@ -86,6 +92,10 @@ READY: set[RuleKey] = {
     RuleKey.PLAN_ITEM,
     RuleKey.REFLECTION,
     RuleKey.MEETING,
+    RuleKey.PRACTICE,
+    RuleKey.PRACTICE_WEEKLY,
+    RuleKey.PRACTICE_TOPIC,
+    RuleKey.CHALLENGE,
 }
 
 # What an administrator sets on each rule besides whether it is in use. A test and a plan item set

@@ -9,7 +9,15 @@ from tests.accounts.test_user_import import HEADER, upload
 from tests.banks.helpers import xlsx
 
 NAMES = ["第四党支部", "机关办公室", "第十一党支部", "第二党支部", "第一党支部", "第十党支部", "第三党支部"]
-IN_ORDER = ["第一党支部", "第二党支部", "第三党支部", "第四党支部", "第十党支部", "第十一党支部", "机关办公室"]
+IN_ORDER = [
+    "第一党支部",
+    "第二党支部",
+    "第三党支部",
+    "第四党支部",
+    "第十党支部",
+    "第十一党支部",
+    "机关办公室",
+]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +50,9 @@ def test_branches_page_and_people_filter_list_branches_by_their_number(people, a
     page = client.get("/admin/branches").get_data(as_text=True)
     table = page.split('class="table tree"')[1]
     assert _rows(table, NAMES) == IN_ORDER
-    people_filter = client.get("/admin/users").get_data(as_text=True).split('id="branch"')[1].split("</select>")[0]
+    people_filter = (
+        client.get("/admin/users").get_data(as_text=True).split('id="branch"')[1].split("</select>")[0]
+    )
     assert _rows(people_filter, NAMES) == IN_ORDER
 
 

@@ -41,7 +41,10 @@ def test_a_password_holding_ones_own_gonghao_is_refused(people, auth, client):
 def test_a_password_with_no_pattern_is_accepted(people, auth, client):
     people.user("10001")
     auth.login("10001")
-    response = client.post("/password", data={"current": PASSWORD, "new": "plum river 7 lantern", "confirm": "plum river 7 lantern"})
+    response = client.post(
+        "/password",
+        data={"current": PASSWORD, "new": "plum river 7 lantern", "confirm": "plum river 7 lantern"},
+    )
     assert response.headers["Location"] == "/"
 
 

@@ -259,7 +259,10 @@ def test_a_people_file_over_the_row_limit_is_refused_saying_so_and_nobody_is_add
     admin, people, client, session, filename
 ):
     org(people)
-    rows = [HEADER, *([str(100000 + n), "张三", "第一党支部", "", "", ""] for n in range(user_import.LIMITS.rows))]
+    rows = [
+        HEADER,
+        *([str(100000 + n), "张三", "第一党支部", "", "", ""] for n in range(user_import.LIMITS.rows)),
+    ]
     data = xlsx(rows) if filename.endswith(".xlsx") else csv_text(rows).encode()
     page = upload(client, data, filename).get_data(as_text=True)
     assert f"超过 {user_import.LIMITS.rows:,} 行" in page

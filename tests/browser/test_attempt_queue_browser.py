@@ -122,7 +122,9 @@ def test_answers_unsent_when_another_device_submitted_are_named_and_kept(page, a
     assert set(stored(session, attempt_id)) == {1}
 
 
-def test_an_answer_stored_whose_acknowledgement_was_lost_is_not_reported_missing(page, app, make_exam, session):
+def test_an_answer_stored_whose_acknowledgement_was_lost_is_not_reported_missing(
+    page, app, make_exam, session
+):
     page.clock.install(time=START)
     attempt_id = start_attempt(page, make_exam())
     page.clock.pause_at(START + timedelta(seconds=10))  # no retry until the test says

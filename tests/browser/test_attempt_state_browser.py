@@ -28,7 +28,9 @@ def cached_history(browser, live_server) -> Iterator[object]:  # type: ignore[no
     """A page in a Chromium that keeps pages in its back/forward cache, as browsers do by default
     (Playwright's own launch switches it off)."""
     keeping = browser.browser_type.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"]
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
     )
     context = keeping.new_context(base_url=live_server, locale="zh-CN")
     violations = csp_violations(context)

@@ -46,7 +46,9 @@ def organisation(people, frozen_now):  # type: ignore[no-untyped-def]
 def publish_plan(app, items: list[ItemSpec], *, start=MONDAY, theme="学习贯彻宪法　维护宪法权威") -> None:  # type: ignore[no-untyped-def]
     with app.app_context(), db.new_session() as session:
         admin = session.scalars(select(User).where(User.username == "admin1")).one()
-        plan = service.save_plan(session, admin, PlanSpec(PlanPeriod.WEEK, start, theme, items=items), now=START)
+        plan = service.save_plan(
+            session, admin, PlanSpec(PlanPeriod.WEEK, start, theme, items=items), now=START
+        )
         service.schedule(session, admin, plan.id, None, now=START)
         session.commit()
 
@@ -58,15 +60,37 @@ def test_a_cadre_opens_this_weeks_study_on_a_phone_marks_an_item_done_and_the_ri
         app,
         [
             ItemSpec(ItemKind.READ, "宪法第一章《总纲》摘学", WEDNESDAY_2200, points=2, body_html=TEXT),
-            ItemSpec(ItemKind.READ, "宪法中的人民检察院", SUNDAY_2200, points=2, body_html="<p>第一百三十四条……</p>"),
-            ItemSpec(ItemKind.MEETING, "主题党日：重温宪法宣誓誓词", SUNDAY_2200, points=3, meeting_kind="theme_day",
-                     starts_at=SUNDAY_2200 - timedelta(days=2, hours=7), place="机关三楼会议室"),  # fmt: skip
-            ItemSpec(ItemKind.REFLECTION, "学习宪法心得体会", SUNDAY_2200, points=3, prompt="谈谈学习宪法的体会"),
+            ItemSpec(
+                ItemKind.READ,
+                "宪法中的人民检察院",
+                SUNDAY_2200,
+                points=2,
+                body_html="<p>第一百三十四条……</p>",
+            ),
+            ItemSpec(
+                ItemKind.MEETING,
+                "主题党日：重温宪法宣誓誓词",
+                SUNDAY_2200,
+                points=3,
+                meeting_kind="theme_day",
+                starts_at=SUNDAY_2200 - timedelta(days=2, hours=7),
+                place="机关三楼会议室",
+            ),  # fmt: skip
+            ItemSpec(
+                ItemKind.REFLECTION, "学习宪法心得体会", SUNDAY_2200, points=3, prompt="谈谈学习宪法的体会"
+            ),
         ],
     )
     publish_plan(
         app,
-        [ItemSpec(ItemKind.READ, "国家安全法第十四条", SUNDAY_2200 - timedelta(weeks=1), body_html="<p>每年4月15日……</p>")],
+        [
+            ItemSpec(
+                ItemKind.READ,
+                "国家安全法第十四条",
+                SUNDAY_2200 - timedelta(weeks=1),
+                body_html="<p>每年4月15日……</p>",
+            )
+        ],
         start=MONDAY - timedelta(weeks=1),
         theme="学习国家安全法",
     )
@@ -135,7 +159,9 @@ def test_an_administrator_writes_a_plan_item_by_item_and_schedules_it(page, app,
     page.get_by_label("会议类型").select_option(label="主题党日")
     page.get_by_label("会议地点").fill("机关三楼会议室")
     page.get_by_role("button", name="保存学习任务").click()
-    expect(page.locator("#form-problem")).to_contain_text("第 3 项“主题党日：重温宪法宣誓誓词”，会议时间：请填写会议时间。")
+    expect(page.locator("#form-problem")).to_contain_text(
+        "第 3 项“主题党日：重温宪法宣誓誓词”，会议时间：请填写会议时间。"
+    )
     page.get_by_label("会议时间").fill("2026-04-24T15:00")
     page.locator("#audience [name=branch_ids]").nth(1).check()  # 第一党支部
     page.get_by_role("button", name="保存学习任务").click()

@@ -47,7 +47,6 @@ def test_serve_demo_registers_one_demo_screen_and_prints_its_address(
     ]
 
 
-
 def test_serve_on_a_port_in_use_says_so_in_one_line_and_starts_no_scheduler(app, runner, monkeypatch):
     def in_use(*args: object, **kwargs: object) -> None:
         raise OSError(98, "Address already in use")

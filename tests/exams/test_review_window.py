@@ -166,9 +166,7 @@ def test_a_window_can_be_reopened_before_the_review_opens_but_not_after(app, mak
     assert review_shown(reader, attempt_id)
 
 
-def test_no_later_close_can_be_arranged_for_anyone_once_the_review_is_open(
-    app, make_exam, world, frozen_now
-):
+def test_no_later_close_can_be_arranged_for_anyone_once_the_review_is_open(app, make_exam, world, frozen_now):
     exam_id = make_exam()
     submitted_early(app, exam_id)
     # At the very end of the grace a save still counts, so the review is not open yet.

@@ -163,7 +163,9 @@ def test_a_pdf_is_read_as_page_images_drawn_once_and_kept(app, client, session, 
     assert document.kind is DocumentKind.PDF and document.page_sizes == [[595.0, 842.0], [595.0, 842.0]]
     shown = client.get(f"/plans/documents/{document.id}").get_data(as_text=True)
     assert shown.count(f'src="/documents/{document.id}/pages/') == 2
-    assert f'href="/documents/{document.id}/pages/1.png" class="document-page"' in shown  # opens alone to zoom
+    assert (
+        f'href="/documents/{document.id}/pages/1.png" class="document-page"' in shown
+    )  # opens alone to zoom
     first = get(client, f"/documents/{document.id}/pages/1.png")
     assert first.status_code == 200 and first.mimetype == "image/png"
     with Image.open(io.BytesIO(first.data)) as picture:

@@ -176,7 +176,8 @@ def test_a_rule_whose_feature_is_not_built_cannot_be_put_in_use(app, admin):
             assert refused.value.code == ErrorCode.INVALID
             assert not service.rule(session, key).enabled
         ready = {
-            RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION, RuleKey.MEETING
+            RuleKey.LOGIN, RuleKey.EXAM, RuleKey.MANUAL, RuleKey.PLAN_ITEM, RuleKey.REFLECTION, RuleKey.MEETING,
+            RuleKey.PRACTICE, RuleKey.PRACTICE_WEEKLY, RuleKey.PRACTICE_TOPIC, RuleKey.CHALLENGE,
         }  # fmt: skip
         assert ready == service.READY
 

@@ -233,9 +233,10 @@ def test_the_rules_page_offers_only_what_each_rule_uses_and_shows_unbuilt_rules_
     assert "-points" in reflection and "-weekly_cap" in reflection and "-enabled" in reflection
     meeting = section("meeting")  # attending a recorded 三会一课 meeting
     assert "-points" in meeting and "-daily_cap" in meeting and "-enabled" in meeting
-    for key in ("reading", "practice"):
-        coming = page.split(f'id="rule-{key}"')[0].rsplit("<", 1)[1] + section(key)
-        assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
+    for key in ("practice", "practice_weekly", "practice_topic", "challenge"):  # a point a right answer
+        assert "-points" in section(key) and "-enabled" in section(key)
+    coming = page.split('id="rule-reading"')[0].rsplit("<", 1)[1] + section("reading")
+    assert coming.startswith("div") and "即将推出" in coming and "<input" not in coming
 
 
 def test_saving_the_exam_rule_keeps_its_points_and_an_unbuilt_rule_cannot_be_switched_on(app, org):

@@ -170,7 +170,13 @@ def test_a_broken_file_names_each_problem_by_row_and_column_and_writes_nothing(a
         save(app, "2026-04-14.csv", data)
     assert session.scalar(select(func.count()).select_from(Snapshot)) == 0
     # Almost numbers, and a number no score reaches (it would not fit the database): named, not a crash.
-    odd = csv_bytes(["姓名,所在组织,总积分,本周积分", "王建国,第一党支部,--5,1", "李晓燕,第一党支部,99999999999999999999,-+2"])
+    odd = csv_bytes(
+        [
+            "姓名,所在组织,总积分,本周积分",
+            "王建国,第一党支部,--5,1",
+            "李晓燕,第一党支部,99999999999999999999,-+2",
+        ]
+    )
     odd_plan = plan(session, "2026-04-14.csv", odd)
     assert [(p.row, p.column) for p in odd_plan.problems] == [(2, "总积分"), (3, "总积分"), (3, "本周积分")]
     no_header = plan(session, "2026-04-14.csv", csv_bytes(["名字不对,积分", "王建国,1"]))

@@ -56,7 +56,9 @@ def _parse(format_name: str, filename: str, data: bytes) -> ParseResult:
     for row in rows[header_index + 1 :]:
         if row.get(columns.get("编号")).strip().startswith(EXAMPLE_MARK):
             result.warnings.append(
-                Issue(_("An example row of the template (编号 starts with 示例): not imported."), row=row.number)
+                Issue(
+                    _("An example row of the template (编号 starts with 示例): not imported."), row=row.number
+                )
             )
             examples += 1
             continue

@@ -53,7 +53,7 @@ from studyhall.points import service as points
 from studyhall.points.service import RuleKey
 
 MAX_ITEMS = 30
-MAX_ITEM_POINTS = 100
+MAX_ITEM_POINTS = 20  # the completion rule's daily cap as shipped
 
 
 @dataclass

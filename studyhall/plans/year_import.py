@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from studyhall import clock, i18n
+from studyhall import clock, i18n, inputs
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
@@ -130,8 +130,8 @@ def _plain(text: str) -> str:
 def _whole(text: str) -> int | None:
     """12, 十二, 二十三 → the number; anything else → None."""
     text = text.replace(" ", "").removesuffix(".0")
-    if text.isdigit():
-        return int(text)
+    if text.isdigit():  # ASCII digits only: "፩" and "²" pass isdigit() but not int()
+        return inputs.row_id(text)
     if not text or any(char not in _CHINESE_DIGITS and char != "十" for char in text):
         return None
     if "十" not in text:
@@ -623,7 +623,8 @@ class _Reader:
         if not text:
             return 1
         number = _plain(text).removesuffix("分").removesuffix(".0")
-        if not number.isdigit() or int(number) > service.MAX_ITEM_POINTS:
+        whole = inputs.row_id(number)
+        if whole is None or whole > service.MAX_ITEM_POINTS:
             self.problem(
                 row.number,
                 "分值",
@@ -634,7 +635,7 @@ class _Reader:
                 ),
             )
             return None
-        return int(number)
+        return whole
 
     def _meeting_time(self, row: Row, period: PlannedPeriod) -> datetime | None:
         text = self.cell(row, "会议时间")

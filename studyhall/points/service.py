@@ -60,10 +60,12 @@ DEFAULTS: dict[RuleKey, Default] = {
     RuleKey.LOGIN: Default("登录", "每日首次登录。", 1, daily_cap=1),
     RuleKey.EXAM: Default("闭卷测试与知识竞赛", "按成绩积分，分值由每场测试设定；成绩可查看时到账。", 0),
     RuleKey.MANUAL: Default("管理员奖惩", "管理员加分或扣分，须写明理由。", 0),
-    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项学习计划，分值由每项设定。", 0),
+    # Capped: whoever writes a plan sets its items' points, a secretary's own included.
+    RuleKey.PLAN_ITEM: Default("完成学习计划", "每完成一项学习计划，分值由每项设定。", 0, 20, 50),
     RuleKey.READING: Default("阅读学习", "每有效阅读一篇。", 1, 6, enabled=False),
     RuleKey.REFLECTION: Default("心得体会", "心得体会经审阅通过。", 2, None, 4),
-    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2),
+    # Capped: the branch's secretary records the meetings and who attended.
+    RuleKey.MEETING: Default("三会一课", "参加三会一课、主题党日。", 2, 4, 10),
     RuleKey.PRACTICE: Default("每日答题", "每答对一题。", 1, 5),
     RuleKey.PRACTICE_WEEKLY: Default("每周答题", "每周题目每答对一题。", 1, None, 5),
     RuleKey.PRACTICE_TOPIC: Default("专项答题", "专项题目每答对一题。", 1, None, 10),

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from studyhall import clock
+from studyhall import clock, inputs
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Branch, User
 from studyhall.errors import DomainError, ErrorCode
@@ -543,8 +543,9 @@ class _Organisations:
             found.rows += 1
             if found.choice == ANYWHERE:
                 return None
-            if found.choice.isdigit() and int(found.choice) in self.names:
-                return self._below({int(found.choice)})
+            chosen = inputs.row_id(found.choice)
+            if chosen is not None and chosen in self.names:
+                return self._below({chosen})
         return found
 
     def asked(self) -> list[Organisation]:

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from studyhall import clock, db, demo
+from studyhall import clock, db, demo, inputs
 from studyhall.access import allow
 from studyhall.accounts import service as accounts
 from studyhall.accounts import signed_in_user
@@ -128,8 +128,9 @@ class Answers:
         answers = cls()
         for key, value in form.items():
             row = key.removeprefix(CHOICE)
-            if key.startswith(CHOICE) and row.isdigit() and (value == "none" or value.isdigit()):
-                answers.people[int(row)] = None if value == "none" else int(value)
+            number, chosen = inputs.row_id(row), inputs.row_id(value)
+            if key.startswith(CHOICE) and number is not None and (value == "none" or chosen is not None):
+                answers.people[number] = chosen
             elif key.startswith(ORGANISATION) and value:
                 answers.organisations[key.removeprefix(ORGANISATION)] = value
         return answers

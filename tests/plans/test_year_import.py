@@ -331,7 +331,7 @@ def test_each_problem_is_named_by_its_row_and_column(app, org, exam):
             "形式",
             "“唱歌”不是学习任务的形式：请写阅读、观看、心得、测试，或会议名称（支部党员大会、支部委员会、党小组会、党课、主题党日）。",
         ),
-        (13, "积分", "“很多”：分值须为 0 至 100 的整数。"),
+        (13, "积分", "“很多”：分值须为 0 至 20 的整数。"),
         (14, "完成时限", "2026-04-10 早于第16周（2026年4月13日至4月19日）的开始。"),
         (15, "完成时限", "“明天”不是日期。"),
         (17, "月份", "“13月”不是月份。"),
@@ -481,4 +481,17 @@ def test_odd_years_and_levels_in_the_forms_are_refused_plainly(app, org):
         ).status_code
         == 404
     )
+    assert plans(app) == []
+
+
+def test_digits_that_are_not_0_to_9_are_named_as_problems_not_a_crash(app, org):
+    # "፩" (Ethiopic one) passes str.isdigit() but int() refuses it.
+    table = one_week(
+        row(title="学习宪法"),  # row 2: fine
+        row(week="第፩周"),  # 3
+        row(title="学习", 积分="፩"),  # 4
+        row(week="", 月份="፩月"),  # 5
+    )
+    found = problems(app, table)
+    assert [(number, column) for number, column, _message in found] == [(3, "周次"), (4, "积分"), (5, "月份")]
     assert plans(app) == []

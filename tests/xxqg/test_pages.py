@@ -436,3 +436,12 @@ def test_the_学习强国_board_its_export_and_the_snapshot_page_show_the_branch
         "第一党支部 / 第一党小组",
         "第二党支部",
     ]
+
+
+def test_a_choice_written_in_digits_int_refuses_is_ignored_not_a_crash():
+    from werkzeug.datastructures import MultiDict
+
+    from studyhall.xxqg.views import Answers
+
+    read = Answers.read(MultiDict({"choice-፩": "3", "choice-4": "፩", "choice-5": "none", "choice-6": "7"}))
+    assert read.people == {5: None, 6: 7}

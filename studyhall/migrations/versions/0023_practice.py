@@ -1,5 +1,6 @@
 """practice: rounds and answers, published sets, the wrong-answer book's FSRS cards, the tests filed
-into it, and which banks are open for practice; the practice rule switched on
+into it, and which banks are open for practice; the practice rule switched on, and the plan-item and meeting
+rules capped
 
 Revision ID: 0023_practice
 Revises: 0022_notifications
@@ -158,10 +159,22 @@ def upgrade() -> None:
     # The rule was shipped waiting for this feature, switched off: a right answer in 每日答题 now earns
     # its point. A rule an administrator has edited (version > 1) keeps what they chose.
     op.execute("UPDATE point_rule SET enabled = TRUE WHERE key = 'practice' AND version = 1")
+    # Whoever records a meeting or writes a plan decides who earns its points, a secretary
+    # included: the rules as shipped now cap them. Edited rules keep what an administrator chose.
+    op.execute(
+        "UPDATE point_rule SET daily_cap = 20, weekly_cap = 50 WHERE key = 'plan_item' AND version = 1"
+        " AND daily_cap IS NULL AND weekly_cap IS NULL"
+    )
+    op.execute(
+        "UPDATE point_rule SET daily_cap = 4, weekly_cap = 10 WHERE key = 'meeting' AND version = 1"
+        " AND daily_cap IS NULL AND weekly_cap IS NULL"
+    )
 
 
 def downgrade() -> None:
     op.execute("UPDATE point_rule SET enabled = FALSE WHERE key = 'practice' AND version = 1")
+    for key in ("plan_item", "meeting"):
+        op.execute(f"UPDATE point_rule SET daily_cap = NULL, weekly_cap = NULL WHERE key = '{key}' AND version = 1")
     with op.batch_alter_table("bank", schema=None) as batch_op:
         batch_op.drop_column("practice_since")
 

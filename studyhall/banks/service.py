@@ -31,6 +31,7 @@ SHIPPED_BANKS = {  # file → bank name shown to people (data, not interface tex
     "party_rules.csv": "党章党规知识",
     "congress_report.csv": "党的二十大报告",
     "party_discipline.csv": "党纪知识",
+    "procuratorate_law.csv": "检察法律知识",
 }
 
 

@@ -53,6 +53,7 @@ def test_every_shipped_bank_passes_check_with_sources_required(runner):
         "party_rules.csv",
         "congress_report.csv",
         "party_discipline.csv",
+        "procuratorate_law.csv",
     ):
         result = runner.invoke(
             args=["bank", "check", str(PROJECT_ROOT / "question_banks" / name), "--require-source", "--json"]

@@ -176,6 +176,7 @@ def test_shipped_banks_load_once_with_every_type_and_a_source_on_every_question(
         "党章党规知识": 100,
         "党的二十大报告": 150,
         "党纪知识": 150,
+        "检察法律知识": 150,
     }
     assert {s.bank.name: s.new for s in first}.keys() == minimum.keys()
     for item in first:

@@ -108,9 +108,17 @@ def write(item_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     mine = _mine_or_404(item_id, now)
     form = WriteForm(text=mine.reflection.text if mine.reflection else "")
-    if form.validate_on_submit():
-        if mine.reflection and mine.reflection.state in reflections.SENT:
-            return redirect(url_for("reflections.write", item_id=item_id))  # sent twice: it is in
+    unsent = ""
+    posted = form.validate_on_submit()
+    if posted and mine.reflection and mine.reflection.state in reflections.SENT:
+        sent_again = (form.text.data or "").replace("\r\n", "\n") == mine.reflection.text
+        if sent_again:  # sent twice (a double click, a reload): it is in
+            return redirect(url_for("reflections.write", item_id=item_id))
+        # Submitted meanwhile from another page or device: that one stands; this text is shown
+        # back so that nothing typed is lost without a word.
+        unsent = form.text.data or ""
+        flash(_("This reflection had already been submitted: the text you sent was not kept."), "error")
+    elif posted:
         stored = mine.reflection.seq if mine.reflection else 0
         try:
             # The text is kept as the draft even when the submission is refused (too short).
@@ -136,6 +144,7 @@ def write(item_id: int) -> ResponseReturnValue:
         state=_state(mine, now),
         reviews=reflections.reviews(session, mine.reflection) if mine.reflection else [],
         editable=mine.reflection is None or mine.reflection.state in reflections.EDITABLE,
+        unsent=unsent,
     )
 
 

@@ -38,6 +38,7 @@ MAX_TEXT = 20_000  # characters, whitespace included: twice the longest minimum 
 MAX_COMMENT = 2_000
 REVIEWED = "reflection_reviewed"  # the notification of a review
 MAX_SEQ = 2**53 - 1  # the largest integer a browser's JSON numbers hold exactly
+SEQ_AHEAD = timedelta(days=1)  # how far past the server's clock a page's clock may number a save
 EDITABLE = (ReflectionState.DRAFT, ReflectionState.RETURNED)
 SENT = (ReflectionState.SUBMITTED, ReflectionState.APPROVED)
 # What a browser's /\s/ matches, so that the page's live count and the server's agree.
@@ -98,8 +99,14 @@ def _checked_text(text: object) -> str:
     return text
 
 
-def _checked_seq(seq: object) -> int:
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+def _checked_seq(seq: object, *, now: datetime) -> int:
+    """A save's number: the page's clock, so never far past the server's (a number years ahead
+    would keep every later save from being stored)."""
+    if (
+        not isinstance(seq, int)
+        or isinstance(seq, bool)
+        or not 1 <= seq <= min(MAX_SEQ, clock_ms(now + SEQ_AHEAD))
+    ):
         raise DomainError(_("The save has no valid sequence number."), ErrorCode.INVALID_SEQ)
     return seq
 
@@ -141,7 +148,7 @@ def save_draft(
     """Store the draft unless one numbered the same or higher is stored already; idempotent. A
     reflection submitted (or approved) takes no more saves. The caller commits."""
     found = mine(session, user, item_id, now=now)
-    text, seq = _checked_text(text), _checked_seq(seq)
+    text, seq = _checked_text(text), _checked_seq(seq, now=now)
     _ensure(session, found.item, user, now)
     written = session.execute(
         update(Reflection)
@@ -187,7 +194,7 @@ def submit(
         return reflection  # a resend, or another device's submission
     if text is not None:
         text = _checked_text(text)
-        number = next_seq(reflection.seq, now=now) if seq is None else _checked_seq(seq)
+        number = next_seq(reflection.seq, now=now) if seq is None else _checked_seq(seq, now=now)
         if number > reflection.seq:
             reflection.text, reflection.seq, reflection.saved_at = text, number, now
     count, needed = characters(reflection.text), minimum(found.item)

@@ -162,7 +162,9 @@ def test_a_save_without_a_valid_number_or_too_long_is_refused_and_nothing_change
     item_id = reflection_item(app)
     client = client_for(app, "10001")
     put(client, item_id, "原稿", 10)
-    for seq in (0, -1, "11", True, 2**53):
+    # A number a day past the server's clock (in milliseconds) would block every save after it.
+    day_ahead = reflections.clock_ms(START + timedelta(days=1, milliseconds=1))
+    for seq in (0, -1, "11", True, 2**53, 2**53 - 1, day_ahead):
         refused = put(client, item_id, "改稿", seq)  # type: ignore[arg-type]
         assert refused.status_code == 400 and refused.get_json()["code"] == "invalid_seq"
     too_long = put(client, item_id, "字" * (reflections.MAX_TEXT + 1), 11)
@@ -309,6 +311,20 @@ def test_the_plain_form_saves_and_submits_without_javascript(app, org):
     assert done.status_code == 302
     page = client.get(done.location).get_data(as_text=True)
     assert "Waiting for review" in page and 'id="reflection-form"' not in page
+    # Sent twice (a double click): the same text is simply in.
+    assert (
+        client.post(f"/reflections/items/{item_id}", data={"text": TWENTY, "action": "submit"}).status_code
+        == 302
+    )
+    # Other text from a page left open elsewhere: not kept, and said so, with the text shown back.
+    late = client.post(
+        f"/reflections/items/{item_id}", data={"text": "另一台设备上的新写法", "action": "save"}
+    )
+    page = late.get_data(as_text=True)
+    assert late.status_code == 200 and "already been submitted: the text you sent was not kept" in page
+    assert "另一台设备上的新写法" in page
+    found = stored(app, item_id)
+    assert found is not None and found.text == TWENTY
 
 
 # ---- reviewing -------------------------------------------------------------------------------

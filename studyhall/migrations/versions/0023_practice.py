@@ -174,7 +174,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("UPDATE point_rule SET enabled = FALSE WHERE key = 'practice' AND version = 1")
     for key in ("plan_item", "meeting"):
-        op.execute(f"UPDATE point_rule SET daily_cap = NULL, weekly_cap = NULL WHERE key = '{key}' AND version = 1")
+        op.execute(
+            f"UPDATE point_rule SET daily_cap = NULL, weekly_cap = NULL WHERE key = '{key}' AND version = 1"
+        )
     with op.batch_alter_table("bank", schema=None) as batch_op:
         batch_op.drop_column("practice_since")
 

@@ -278,7 +278,7 @@ def _feedback(
     if earned is None:
         rule = RULES.get(found.kind)
         earned = (
-            (points.given(session, found.user_id, rule, _source(found, answer.position)) or 0) if rule else 0
+            (points.given(session, found.user_id, rule, source(found, answer.position)) or 0) if rule else 0
         )
     return Feedback(
         position=answer.position,
@@ -304,7 +304,7 @@ def finished(found: PracticeRound) -> bool:
     return len(found.answers) >= len(found.question_ids)
 
 
-def _source(found: PracticeRound, position: int) -> str:
+def source(found: PracticeRound, position: int) -> str:
     return f"practice:{found.id}:{position}"
 
 
@@ -330,6 +330,11 @@ def answer(
     if found.set_id is not None and not set_open(session.get_one(PracticeSet, found.set_id), today(now)):
         raise DomainError(_("This set is closed: its answers are no longer taken."), ErrorCode.CLOSED)
     question = session.get_one(Question, found.question_ids[position])
+    if exams.still_answerable(session, {question.lineage}, now=now, opened_only=True):
+        # Drawn before a test that may ask it opened: right or wrong would give its key away.
+        raise DomainError(
+            _("This question is in a test under way: answer it here once the test is over."), ErrorCode.NOT_OPEN
+        )
     kind = types.get(question.type)
     identity = list(range(len(question.options)))
     response_stored = kind.to_stored(question.stem, identity, response)
@@ -365,7 +370,7 @@ def answer(
     earned = 0
     rule = RULES.get(found.kind)
     if correct and rule is not None:
-        award = points.award(session, user.id, rule, _source(found, position), at=now)
+        award = points.award(session, user.id, rule, source(found, position), at=now)
         earned = award.points if award is not None else 0
     if correct:
         book.answered_right(session, user.id, question.lineage, now=now)

@@ -1,0 +1,199 @@
+"""A cadre's practice: 每日答题, the sets, the challenge and the wrong-answer book. A round's page
+works as plain forms (one question at a time, feedback on the next page); practice.js answers in
+place and keeps answers through a dropped connection."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from studyhall import clock, db, inputs
+from studyhall.access import SIGNED_IN, allow, local_target
+from studyhall.accounts import signed_in_user
+from studyhall.errors import DomainError, ErrorCode
+from studyhall.headers import no_store
+from studyhall.practice import book, hub, service
+from studyhall.practice.models import PracticeRound
+from studyhall.questions import types
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+
+
+def _go(found: PracticeRound) -> ResponseReturnValue:
+    db.session().commit()
+    return redirect(url_for("practice.round_page", round_id=found.id))
+
+
+def _refused(error: DomainError, back: str = "practice.index") -> ResponseReturnValue:
+    db.session().rollback()
+    flash(error.message, "error")
+    return redirect(url_for(back))
+
+
+@bp.route("/")
+@allow(SIGNED_IN)
+@no_store
+def index() -> ResponseReturnValue:
+    session, now, user = db.session(), clock.now(), signed_in_user()
+    book.file_tests(session, now=now, user_id=user.id)
+    session.commit()
+    return render_template("practice/index.html", hub=hub.overview(session, user, now=now))
+
+
+@bp.route("/daily", methods=["POST"])
+@allow(SIGNED_IN)
+def daily() -> ResponseReturnValue:
+    try:
+        return _go(service.daily(db.session(), signed_in_user(), now=clock.now()))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.route("/challenge", methods=["POST"])
+@allow(SIGNED_IN)
+def challenge() -> ResponseReturnValue:
+    try:
+        return _go(service.challenge(db.session(), signed_in_user(), now=clock.now()))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.route("/sets/<int:set_id>", methods=["POST"])
+@allow(SIGNED_IN)
+def practice_set(set_id: int) -> ResponseReturnValue:
+    session = db.session()
+    try:
+        return _go(service.of_set(session, signed_in_user(), hub.set_or_404(session, set_id), now=clock.now()))
+    except DomainError as error:
+        return _refused(error)
+
+
+@bp.route("/review", methods=["POST"])
+@allow(SIGNED_IN)
+def review() -> ResponseReturnValue:
+    try:
+        return _go(service.review(db.session(), signed_in_user(), now=clock.now()))
+    except DomainError as error:
+        return _refused(error, "practice.book_page")
+
+
+def _round_or_404(round_id: int) -> PracticeRound:
+    try:
+        return service.own_round(db.session(), signed_in_user(), round_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/rounds/<int:round_id>")
+@allow(SIGNED_IN)
+@no_store
+def round_page(round_id: int) -> ResponseReturnValue:
+    session = db.session()
+    found = _round_or_404(round_id)
+    shown = hub.round_view(session, found, now=clock.now())
+    return render_template("practice/round.html", shown=shown)
+
+
+@bp.route("/rounds/<int:round_id>/answer", methods=["POST"])
+@allow(SIGNED_IN)
+@no_store
+def answer(round_id: int) -> ResponseReturnValue:
+    """The plain form's answer (one field per input, named "answer"), or practice.js's JSON
+    {position, response}; JSON gets the feedback, the form the round page again."""
+    session, now, user = db.session(), clock.now(), signed_in_user()
+    found = _round_or_404(round_id)
+    if request.is_json:
+        body = inputs.json_object()
+        position, response = body.get("position"), body.get("response")
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise DomainError(_("That question is not in this practice."), ErrorCode.NOT_FOUND)
+        feedback = service.answer(session, user, found.id, position, response, now=now)
+        session.commit()
+        return jsonify(hub.feedback_json(session, found, feedback))
+    position_ = inputs.row_id(request.form.get("position"))
+    if position_ is None or position_ >= len(found.question_ids):
+        abort(404)
+    question = hub.question_at(session, found, position_)
+    kind = types.get(question.type)
+    try:
+        service.answer(
+            session,
+            user,
+            found.id,
+            position_,
+            kind.from_form(request.form.getlist("answer"), kind.blanks(question.stem)),
+            now=now,
+        )
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("practice.round_page", round_id=found.id, at=position_))
+    session.commit()
+    return redirect(url_for("practice.round_page", round_id=found.id, at=position_))
+
+
+# ---- the book ----------------------------------------------------------------------------------
+
+
+@bp.route("/book")
+@allow(SIGNED_IN)
+@no_store
+def book_page() -> ResponseReturnValue:
+    session, now, user = db.session(), clock.now(), signed_in_user()
+    book.file_tests(session, now=now, user_id=user.id)
+    session.commit()
+    listing = hub.book_listing(
+        session,
+        user,
+        now=now,
+        bank_id=inputs.row_id(request.args.get("bank")),
+        category=request.args.get("category", "")[:100],
+        learnt=request.args.get("show") == "learnt",
+        page=inputs.row_id(request.args.get("page")) or 1,
+    )
+    return render_template("practice/book.html", listing=listing)
+
+
+@bp.route("/book/print")
+@allow(SIGNED_IN)
+@no_store
+def book_print() -> ResponseReturnValue:
+    session, now, user = db.session(), clock.now(), signed_in_user()
+    sheet = hub.study_sheet(
+        session,
+        user,
+        now=now,
+        bank_id=inputs.row_id(request.args.get("bank")),
+        category=request.args.get("category", "")[:100],
+    )
+    return render_template("practice/book_print.html", sheet=sheet)
+
+
+@bp.route("/book/questions/<lineage>")
+@allow(SIGNED_IN)
+@no_store
+def book_question(lineage: str) -> ResponseReturnValue:
+    session, now = db.session(), clock.now()
+    history = hub.question_history(session, signed_in_user(), lineage[:32], now=now)
+    if history is None:
+        abort(404)
+    return render_template("practice/book_question.html", history=history)
+
+
+@bp.route("/book/add", methods=["POST"])
+@allow(SIGNED_IN)
+def book_add() -> ResponseReturnValue:
+    session, now = db.session(), clock.now()
+    question_id = inputs.row_id(request.form.get("question"))
+    try:
+        hub.add_to_book(session, signed_in_user(), question_id, now=now)
+    except DomainError as error:
+        session.rollback()
+        if error.code is ErrorCode.NOT_FOUND:
+            abort(404)
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("Added to your wrong-answer book: it comes back for review today."), "success")
+    return redirect(local_target(request.form.get("back")) or url_for("practice.book_page"))

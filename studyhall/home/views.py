@@ -17,6 +17,7 @@ from studyhall.headers import no_store
 from studyhall.plans import service as plans
 from studyhall.points import mine
 from studyhall.points import service as points
+from studyhall.practice import hub as practice
 
 bp = Blueprint("home", __name__)
 
@@ -41,6 +42,7 @@ def index() -> str:
         "home/index.html",
         week=plans.study_week(session, user, plans.local_today(now), now=now),
         points_glance=mine.glance(session, user, now=now),
+        practice_glance=practice.glance(session, user, now=now),
         now=now,
         branch=accounts.branch_path(user.branch),
         open_tests=[t for t in tests if t.startable],

@@ -71,10 +71,14 @@ def overview(session: Session, user: User, *, now: datetime) -> Overview:
         )
     ).first()
     rule = points.rule(session, points.RuleKey.PRACTICE)
-    daily_points = sum(
-        points.given(session, user.id, points.RuleKey.PRACTICE, service.source(daily, n)) or 0
-        for n in range(len(daily.question_ids))
-    ) if daily else 0
+    daily_points = (
+        sum(
+            points.given(session, user.id, points.RuleKey.PRACTICE, service.source(daily, n)) or 0
+            for n in range(len(daily.question_ids))
+        )
+        if daily
+        else 0
+    )
     monday = day - timedelta(days=day.weekday())
     challenges = list(
         session.scalars(
@@ -103,10 +107,38 @@ def overview(session: Session, user: User, *, now: datetime) -> Overview:
     )
 
 
+@dataclass(frozen=True)
+class Glance:
+    """The home page's line on practice, as 学习强国's start page shows today's tasks."""
+
+    daily_done: int
+    daily_total: int
+    due: int
+    open: bool  # anything to practise on
+
+
+def glance(session: Session, user: User, *, now: datetime) -> Glance:
+    daily = session.scalars(
+        select(PracticeRound).where(
+            PracticeRound.user_id == user.id,
+            PracticeRound.kind == RoundKind.DAILY,
+            PracticeRound.key == service.today(now).isoformat(),
+        )
+    ).first()
+    return Glance(
+        daily_done=len(daily.answers) if daily else 0,
+        daily_total=len(daily.question_ids) if daily else service.DAILY_QUESTIONS,
+        due=book.due_count(session, user.id, now=now),
+        open=session.scalar(select(func.count()).where(Bank.practice_since.is_not(None))) != 0,
+    )
+
+
 def open_sets(session: Session, user: User, day: date) -> list[SetRow]:
     found = session.scalars(
         select(PracticeSet)
-        .where(PracticeSet.published_at.is_not(None), PracticeSet.first_day <= day, PracticeSet.last_day >= day)
+        .where(
+            PracticeSet.published_at.is_not(None), PracticeSet.first_day <= day, PracticeSet.last_day >= day
+        )
         .order_by(PracticeSet.kind, PracticeSet.last_day, PracticeSet.id)
     )
     rows = []
@@ -173,7 +205,9 @@ def round_title(session: Session, found: PracticeRound) -> str:
 
 
 def round_view(session: Session, found: PracticeRound, *, now: datetime) -> RoundView:
-    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(found.question_ids)))}
+    questions = {
+        q.id: q for q in session.scalars(select(Question).where(Question.id.in_(found.question_ids)))
+    }
     given = service.feedbacks(session, found)
     held = _held(session, {q.lineage for q in questions.values()}, now=now)
     shown = []
@@ -203,24 +237,20 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
     )
 
 
-def feedback_json(session: Session, found: PracticeRound, feedback: service.Feedback) -> dict[str, object]:
-    """An answer's feedback for practice.js, with what comes next: a challenge's next question
-    exists only once the answer is in, so the page asks for it by reloading."""
-    session.refresh(found)
-    kind = types.get(question_at(session, found, feedback.position).type)
+def feedback_json(feedback: service.Feedback, shown: RoundView, html: str) -> dict[str, object]:
+    """An answer's feedback for practice.js: the question's card as the page shows it answered
+    (`html`), and what comes next. A challenge's next question exists only once the answer is in,
+    so the page asks for it by loading the round again."""
     return {
         "position": feedback.position,
         "correct": feedback.correct,
-        "response": feedback.response,
-        "key": feedback.key,
-        "key_text": kind.answer_text(feedback.key),
-        "explanation": feedback.explanation,
-        "source": feedback.source,
         "points": feedback.points,
         "earlier": feedback.earlier,
-        "ended": service.finished(found),
-        "more": len(found.question_ids) > feedback.position + 1,
-        "right": sum(1 for a in found.answers if a.correct),
+        "ended": shown.ended,
+        "next": shown.current,
+        "right": shown.right,
+        "answered": len(shown.found.answers),
+        "html": html,
     }
 
 
@@ -308,7 +338,9 @@ def study_sheet(
 ) -> list[BookRow]:
     """Every question in the book (by bank, then due), keys and 解析 included, to print."""
     rows = session.execute(
-        _book_query(user, bank_id=bank_id, category=category, learnt=False).order_by(Bank.name, ReviewCard.due)
+        _book_query(user, bank_id=bank_id, category=category, learnt=False).order_by(
+            Bank.name, ReviewCard.due
+        )
     ).all()
     held = _held(session, {card.lineage for card, _q, _b in rows}, now=now)
     return [BookRow(card, question, bank, card.lineage in held) for card, question, bank in rows]
@@ -385,5 +417,7 @@ def add_to_book(session: Session, user: User, question_id: int | None, *, now: d
     question = session.get(Question, question_id) if question_id is not None else None
     if question is None or not _seen(session, user.id, question.lineage):
         raise DomainError(_("No such question."), ErrorCode.NOT_FOUND)
-    current = session.scalars(select(Question).where(Question.lineage == question.lineage, Question.current)).one()
+    current = session.scalars(
+        select(Question).where(Question.lineage == question.lineage, Question.current)
+    ).one()
     return book.add(session, user.id, current, now=now)

@@ -333,7 +333,8 @@ def answer(
     if exams.still_answerable(session, {question.lineage}, now=now, opened_only=True):
         # Drawn before a test that may ask it opened: right or wrong would give its key away.
         raise DomainError(
-            _("This question is in a test under way: answer it here once the test is over."), ErrorCode.NOT_OPEN
+            _("This question is in a test under way: answer it here once the test is over."),
+            ErrorCode.NOT_OPEN,
         )
     kind = types.get(question.type)
     identity = list(range(len(question.options)))

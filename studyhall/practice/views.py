@@ -4,7 +4,17 @@ place and keeps answers through a dropped connection."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -16,8 +26,11 @@ from studyhall.headers import no_store
 from studyhall.practice import book, hub, service
 from studyhall.practice.models import PracticeRound
 from studyhall.questions import types
+from studyhall.questions.answers import LETTERS
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
+# A refused JSON answer's status: practice.js says the message at the question either way.
+_STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.CLOSED: 409, ErrorCode.NOT_OPEN: 409}
 
 
 def _go(found: PracticeRound) -> ResponseReturnValue:
@@ -64,7 +77,9 @@ def challenge() -> ResponseReturnValue:
 def practice_set(set_id: int) -> ResponseReturnValue:
     session = db.session()
     try:
-        return _go(service.of_set(session, signed_in_user(), hub.set_or_404(session, set_id), now=clock.now()))
+        return _go(
+            service.of_set(session, signed_in_user(), hub.set_or_404(session, set_id), now=clock.now())
+        )
     except DomainError as error:
         return _refused(error)
 
@@ -92,7 +107,17 @@ def round_page(round_id: int) -> ResponseReturnValue:
     session = db.session()
     found = _round_or_404(round_id)
     shown = hub.round_view(session, found, now=clock.now())
-    return render_template("practice/round.html", shown=shown)
+    # The question just answered (?at=, the plain form's way back) with its feedback; else the
+    # next to answer; a round over shows every answer.
+    at = inputs.row_id(request.args.get("at"))
+    answered = {q.position for q in shown.questions if q.feedback or q.held}
+    if at in answered:
+        visible = {at}
+    elif shown.current is not None:
+        visible = {shown.current}
+    else:
+        visible = answered
+    return render_template("practice/round.html", shown=shown, visible=visible, letters=LETTERS)
 
 
 @bp.route("/rounds/<int:round_id>/answer", methods=["POST"])
@@ -104,13 +129,20 @@ def answer(round_id: int) -> ResponseReturnValue:
     session, now, user = db.session(), clock.now(), signed_in_user()
     found = _round_or_404(round_id)
     if request.is_json:
-        body = inputs.json_object()
-        position, response = body.get("position"), body.get("response")
-        if not isinstance(position, int) or isinstance(position, bool):
-            raise DomainError(_("That question is not in this practice."), ErrorCode.NOT_FOUND)
-        feedback = service.answer(session, user, found.id, position, response, now=now)
+        try:
+            body = inputs.json_object()
+            position, response = body.get("position"), body.get("response")
+            if not isinstance(position, int) or isinstance(position, bool):
+                raise DomainError(_("That question is not in this practice."), ErrorCode.NOT_FOUND)
+            feedback = service.answer(session, user, found.id, position, response, now=now)
+        except DomainError as error:
+            session.rollback()
+            return jsonify(code=error.code, message=error.message), _STATUS.get(error.code, 400)
         session.commit()
-        return jsonify(hub.feedback_json(session, found, feedback))
+        shown = hub.round_view(session, found, now=now)
+        card = get_template_attribute("practice/_question.html", "question_card")
+        html = card(shown.questions[position], shown, LETTERS, {position})
+        return jsonify(hub.feedback_json(feedback, shown, str(html)))
     position_ = inputs.row_id(request.form.get("position"))
     if position_ is None or position_ >= len(found.question_ids):
         abort(404)

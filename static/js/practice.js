@@ -1,0 +1,200 @@
+// A practice round's script (plain ES module, no build step, no libraries).
+//
+// The page works as plain forms: each answer is posted and the page comes back with the question's
+// feedback. This script answers in place instead: the answer is posted as JSON and the question's
+// card is replaced by the one the server renders with the feedback (right or wrong, the key, the
+// 解析 and the 出处). Without a connection an answer is kept in localStorage and sent as soon as the
+// connection is back — on `online`, on the next page load, or after a short wait — and the next
+// question is shown meanwhile (not in a challenge: its next question depends on this answer). Right
+// or wrong needs the server: the page says so. The server takes the first answer at each position,
+// so sending one twice is harmless.
+// Words shown to the person come from the page's data-text-* attributes (translated server-side).
+
+import { callJson, freshToken } from "./server.js";
+
+const RETRY_MS = 5000;
+
+const root = document.getElementById("practice");
+const storeKey = `practice:${root.dataset.round}`;
+const challenge = root.dataset.kind === "challenge";
+const text = (name) => root.dataset[`text${name}`];
+let csrf = document.querySelector('meta[name="csrf-token"]').content;
+let sending = false;
+
+function pending() {
+  try {
+    return JSON.parse(window.localStorage.getItem(storeKey) || "[]");
+  } catch (_error) {
+    return [];
+  }
+}
+
+function keep(list) {
+  try {
+    if (list.length) window.localStorage.setItem(storeKey, JSON.stringify(list));
+    else window.localStorage.removeItem(storeKey);
+  } catch (_error) {
+    // private mode or a full quota: the answer stays in this page's memory only
+  }
+}
+
+let queue = pending();
+
+// The response in the API's shape, from a question's inputs (as the type's from_form reads a form).
+function responseOf(form, type) {
+  const inputs = [...form.querySelectorAll('[name="answer"]')];
+  if (type === "judge") {
+    const chosen = inputs.find((input) => input.checked);
+    return chosen ? chosen.value === "true" : null;
+  }
+  if (type === "blank") {
+    const values = inputs.map((input) => input.value);
+    return values.some((value) => value.trim()) ? values : null;
+  }
+  const letters = inputs.filter((input) => input.checked).map((input) => input.value).sort();
+  return letters.length ? letters : null;
+}
+
+function card(position) {
+  return document.getElementById(`q-${position}`);
+}
+
+function status(position, message) {
+  const line = card(position)?.querySelector(".practice-status");
+  if (line) line.textContent = message;
+}
+
+// Show the next unanswered question of the page (not in a challenge, whose next comes from the server).
+function showNext(after) {
+  if (challenge) return;
+  const next = [...document.querySelectorAll(".practice-question")].find(
+    (item) => Number(item.dataset.position) > after && item.querySelector("form.practice-answer") && !isQueued(Number(item.dataset.position)),
+  );
+  if (next) {
+    next.hidden = false;
+    next.querySelector("input:not([type=hidden])")?.focus();
+  }
+}
+
+function isQueued(position) {
+  return queue.some((entry) => entry.position === position);
+}
+
+function showFeedback(body) {
+  const old = card(body.position);
+  const holder = document.createElement("template");
+  holder.innerHTML = body.html.trim();
+  const fresh = holder.content.firstElementChild;
+  fresh.hidden = false;
+  old.replaceWith(fresh);
+  if (body.earlier) {
+    const note = document.createElement("p");
+    note.className = "muted";
+    note.textContent = text("Earlier");
+    fresh.append(note);
+  }
+  document.getElementById("round-progress").textContent = body.ended
+    ? text("End")
+    : text("Progress").replace("{n}", String(body.answered)).replace("{right}", String(body.right));
+  nextStep(body, fresh);
+}
+
+// What the person does next: the round's next question (shown in place), the challenge's next (the
+// server draws it: the page loads again), or, at the end, the page with every answer.
+function nextStep(body, answered) {
+  document.getElementById("next-question")?.remove();
+  const step = document.createElement(body.next !== null && !challenge ? "button" : "a");
+  step.className = "button primary big";
+  step.id = "next-question";
+  if (body.ended) {
+    step.textContent = text("All");
+    step.href = window.location.pathname;
+  } else if (challenge || body.next === null) {
+    step.textContent = text("Next");
+    step.href = window.location.pathname;
+  } else {
+    step.type = "button";
+    step.textContent = text("Next");
+    step.addEventListener("click", () => {
+      answered.hidden = true;
+      step.remove();
+      const next = card(body.next);
+      next.hidden = false;
+      next.querySelector("input:not([type=hidden])")?.focus();
+    });
+  }
+  document.getElementById("practice-next").prepend(step);
+  step.focus();
+}
+
+async function send(entry) {
+  let result = await callJson("POST", root.dataset.answerUrl, entry, csrf);
+  if (result.status === 400 && result.body.code === "csrf_expired") {
+    const token = await freshToken();
+    if (token) {
+      csrf = token;
+      result = await callJson("POST", root.dataset.answerUrl, entry, csrf);
+    }
+  }
+  return result;
+}
+
+// Send what waits, oldest first. A refusal (the set closed, a question a test now under way may ask)
+// is said at its question and dropped: sending it again would be refused again.
+async function flush() {
+  if (sending) return;
+  sending = true;
+  try {
+    while (queue.length) {
+      const entry = queue[0];
+      let result;
+      try {
+        result = await send(entry);
+      } catch (_error) {
+        window.setTimeout(flush, RETRY_MS);
+        return; // still no connection: try again later
+      }
+      queue = queue.slice(1);
+      keep(queue);
+      if (result.ok) showFeedback(result.body);
+      else status(entry.position, `${text("Refused")} ${result.body.message || result.status}`);
+    }
+  } finally {
+    sending = false;
+  }
+}
+
+root.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form.practice-answer");
+  if (!form) return;
+  event.preventDefault();
+  const item = form.closest(".practice-question");
+  const position = Number(form.dataset.position);
+  const response = responseOf(form, item.dataset.type);
+  if (response === null) {
+    status(position, text("Choose"));
+    return;
+  }
+  const entry = { position, response };
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  status(position, text("Sending"));
+  let result;
+  try {
+    result = await send(entry);
+  } catch (_error) {
+    queue = [...queue.filter((other) => other.position !== position), entry];
+    keep(queue);
+    status(position, `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`);
+    for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+    showNext(position);
+    window.setTimeout(flush, RETRY_MS);
+    return;
+  }
+  button.disabled = false;
+  if (result.ok) showFeedback(result.body);
+  else status(position, `${text("Refused")} ${result.body.message || result.status}`);
+});
+
+window.addEventListener("online", flush);
+if (queue.length) flush();

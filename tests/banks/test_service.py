@@ -172,7 +172,7 @@ def test_shipped_banks_load_once_with_every_type_and_a_source_on_every_question(
         writer.commit()
     minimum = {
         "国家安全知识": 150,
-        "宪法知识": 100,
+        "宪法知识": 150,
         "党章党规知识": 100,
         "党的二十大报告": 150,
         "党纪知识": 150,

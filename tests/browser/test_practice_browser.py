@@ -1,0 +1,102 @@
+"""Practice on a phone in a real Chromium: a day's questions with feedback after each, one answered
+without a connection (kept, sent when it is back, its feedback shown then), and a review session
+from the wrong-answer book the next day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from studyhall import PROJECT_ROOT, db
+from studyhall.practice import service
+from studyhall.practice.models import PracticeAnswer, PracticeRound
+from tests.browser.conftest import csp_violations, phone_context
+from tests.browser.test_accounts_browser import sign_in
+from tests.conftest import START
+from tests.practice.conftest import bank, in_app  # noqa: F401  (fixtures)
+
+SEND_TIMEOUT = 15_000  # ms: an answer kept offline is sent on `online`, or after the page's retry wait
+DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+
+
+def answers_stored(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.new_session() as session:
+        return session.scalar(select(func.count()).select_from(PracticeAnswer)) or 0
+
+
+def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_returns(
+    browser, live_server, app, bank
+):
+    context = phone_context(browser, live_server, 390, 844)
+    violations = csp_violations(context)
+    page = context.new_page()
+    sign_in(page, "10001")
+    page.goto("/")
+    page.get_by_role("link", name="去答题").click()
+    page.get_by_role("button", name="开始今日答题").click()
+    expect(page.locator("#q-0")).to_be_visible()
+    expect(page.locator("#q-1")).to_be_hidden()
+
+    page.locator("#q-0 input[value=A]").check()  # the bank's key is A throughout
+    page.locator("#q-0").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-0 .verdict")).to_contain_text("回答正确")
+    expect(page.locator("#q-0 .source")).to_contain_text("测试法第")
+    expect(page.locator("#q-0 .verdict")).to_contain_text("+1 分")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "practice-phone.png"), full_page=True)
+
+    page.get_by_role("button", name="下一题").click()
+    expect(page.locator("#q-1")).to_be_visible()
+    context.set_offline(True)  # the signal drops; the cadre answers on
+    page.locator("#q-1 input[value=B]").check()
+    page.locator("#q-1").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-1 .practice-status")).to_contain_text("答案已保存在本设备上")
+    expect(page.locator("#q-2")).to_be_visible()  # the next question meanwhile
+    assert answers_stored(app) == 1
+
+    context.set_offline(False)  # `online`: the kept answer is sent and its feedback shown
+    expect(page.locator("#q-1 .verdict")).to_contain_text("✗ 错误", timeout=SEND_TIMEOUT)
+    assert answers_stored(app) == 2
+    expect(page.locator("#q-2")).to_be_visible()
+    for position in (2, 3, 4):
+        card = page.locator(f"#q-{position}")
+        card.locator("input[value=A]").check()
+        card.get_by_role("button", name="确定").click()
+        expect(card.locator(".verdict")).to_contain_text("回答正确")
+        page.locator("#next-question").click()
+    expect(page.locator("#round-end")).to_contain_text("答对 4 / 5 题")
+    assert answers_stored(app) == 5
+    context.close()
+    assert not violations, "the page broke its Content-Security-Policy"
+
+
+def test_a_review_session_from_the_book_the_next_day(browser, live_server, app, bank, frozen_now, in_app):
+    def wrong_yesterday(session, user):  # type: ignore[no-untyped-def]
+        found = service.daily(session, user, now=START)
+        service.answer(session, user, found.id, 0, ["C"], now=START)
+        return session.get_one(PracticeRound, found.id).question_ids[0]
+
+    in_app("10001", wrong_yesterday)
+    frozen_now(START + timedelta(days=1))
+    context = phone_context(browser, live_server, 360, 740)
+    violations = csp_violations(context)
+    page = context.new_page()
+    sign_in(page, "10001")
+    page.goto("/")
+    expect(page.locator("#home-due")).to_contain_text("今日待复习 1 题")
+    page.goto("/practice/book")
+    expect(page.locator("#book-list li")).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "book-phone.png"), full_page=True)
+    page.get_by_role("button", name="开始复习").click()
+    expect(page.locator("h1")).to_have_text("错题复习")
+    page.locator("#q-0 input[value=A]").check()
+    page.locator("#q-0").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-0 .verdict")).to_contain_text("回答正确")
+    page.goto("/practice/book")
+    expect(page.locator("#book-due")).to_have_text("今日无待复习题目")
+    context.close()
+    assert not violations, "the page broke its Content-Security-Policy"

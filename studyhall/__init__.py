@@ -74,6 +74,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     from studyhall.plans.year_views import bp as year_bp
     from studyhall.points.publication_views import bp as publications_bp
     from studyhall.points.views import bp as points_bp
+    from studyhall.practice.admin_views import bp as practice_admin_bp
+    from studyhall.practice.report_views import bp as practice_reports_bp
     from studyhall.practice.views import bp as practice_bp
     from studyhall.system.views import bp as system_bp
     from studyhall.xxqg.views import bp as xxqg_bp
@@ -95,6 +97,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(progress_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(points_bp)
+    app.register_blueprint(practice_admin_bp)
+    app.register_blueprint(practice_reports_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(publications_bp)
     app.register_blueprint(reflections_api_bp)

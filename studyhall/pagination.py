@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -46,6 +47,14 @@ def paginate(session: Session, query: Select, page: int, per_page: int = 50, *, 
     limited = query.limit(per_page).offset((page - 1) * per_page)
     items = [tuple(row) for row in session.execute(limited)] if rows else list(session.scalars(limited))
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def of_list(rows: Sequence[T], page: int, per_page: int = 50) -> Page[T]:
+    """One page of rows already in memory and in order (a page number past the end shows the last)."""
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    return Page(items=list(rows[start : start + per_page]), total=len(rows), page=page, per_page=per_page)
 
 
 # url_for's own keywords: a query string naming one would crash the page or change the link.

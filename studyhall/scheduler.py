@@ -24,6 +24,7 @@ from studyhall.notifications import service as notifications
 from studyhall.plans import reminders
 from studyhall.plans import service as plans
 from studyhall.points import publications
+from studyhall.practice import book
 from studyhall.system import service as system
 
 
@@ -77,6 +78,8 @@ JOBS = (
         timedelta(hours=6),
         lambda session, now: notifications.sweep_read(session, now=now),
     ),
+    # A test's wrong answers reach their owners' wrong-answer books soon after its review opens.
+    Job("file_test_mistakes", timedelta(minutes=5), lambda session, now: book.file_tests(session, now=now)),
     # The weekly and monthly 积分公示, within five minutes of their 08:00, or on start after downtime.
     Job(
         "publish_publications",

@@ -20,6 +20,7 @@ from studyhall import PROJECT_ROOT, clock, db
 from studyhall.accounts.models import AuditEvent, User
 from studyhall.banks import service as banks
 from studyhall.banks.formats import FORMATS
+from studyhall.banks.models import Question
 from studyhall.notifications import service as notifications
 from studyhall.pagination import Page
 from studyhall.plans import meetings, reflections
@@ -32,6 +33,9 @@ from studyhall.points import service as points
 from studyhall.points.models import Period
 from studyhall.points.periods import Span
 from studyhall.points.publications import Highlights
+from studyhall.practice import book, hub, sets
+from studyhall.practice import service as practice
+from studyhall.practice.models import RoundKind, SetKind
 from tests.banks.helpers import csv_bytes, row, sheet_rows
 from tests.conftest import START, People
 from tests.plans.conftest import joined
@@ -227,6 +231,60 @@ def seed_progress(app: Flask, people: People) -> tuple[dict[str, object], str, s
     return {}, f"person{ROWS - 1:03d}", "person000"  # the 党支部's people by 工号, admin1 (in none) last
 
 
+def _practice_bank(app: Flask, count: int) -> int:
+    """A bank of `count` true-false questions (key √), each in a category of its own: catNNN."""
+    questions = [
+        row("判断", f"第{n:03d}题：这是一道练习题。", [], "√", categories=f"cat{n:03d}", id=f"Q-{n:03d}")
+        for n in range(count)
+    ]
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "练习", FORMATS["csv"].parse(csv_bytes(sheet_rows(*questions))))
+        assert plan.ok, plan.result.errors
+        bank = banks.apply_import(session, None, plan, now=clock.now()).bank
+        session.commit()
+        return bank.id
+
+
+def seed_practice_sets(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    bank_id = _practice_bank(app, 1)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        for n in range(ROWS):
+            monday = date(2020, 1, 6) + timedelta(weeks=n)
+            spec = sets.SetSpec(SetKind.WEEKLY, f"set{n:03d}", monday, monday, [bank_id], 1)
+            sets.save(session, admin, spec, now=clock.now())
+        session.commit()
+    # Latest first, sets.PER_PAGE a page.
+    return {}, f"set{ROWS - sets.PER_PAGE - 1:03d}", f"set{ROWS - 1:03d}"
+
+
+def seed_heat(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    _practice_bank(app, ROWS)
+    cadre = people.user("cadre1")
+    with app.app_context(), db.new_session() as session:
+        user = session.get_one(User, cadre.id)
+        for n, question_id in enumerate(session.scalars(select(Question.id).order_by(Question.id))):
+            found = practice._start(
+                session, user.id, RoundKind.TOPIC, f"seed{n}", [question_id], now=clock.now()
+            )
+            practice.answer(session, user, found.id, 0, False, now=clock.now())
+        session.commit()
+    # Each category one mistake of one answer: by name, 20 a page.
+    return {}, 'data-category="cat020"', 'data-category="cat000"'
+
+
+def seed_book(app: Flask, people: People) -> tuple[dict[str, object], str, str]:
+    """The signed-in administrator's own wrong-answer book, a card per question, added in order."""
+    _practice_bank(app, ROWS)
+    with app.app_context(), db.new_session() as session:
+        admin = session.scalars(select(User).where(User.username == "admin1")).one()
+        for question in session.scalars(select(Question).order_by(Question.id)):
+            book.add(session, admin.id, question, now=clock.now())
+        session.commit()
+    # All due at once: in the order added, hub.PER_PAGE a page.
+    return {}, f"第{hub.PER_PAGE + 5:03d}题", "第000题"
+
+
 SEEDERS: dict[str, Seeder] = {
     "accounts.users": seed_people,
     "accounts.audit": seed_audit,
@@ -238,6 +296,9 @@ SEEDERS: dict[str, Seeder] = {
     "points.board": seed_board,
     "progress.index": seed_progress,
     "points.my_points": seed_ledger,
+    "practice.book_page": seed_book,
+    "practice_admin.set_list": seed_practice_sets,
+    "practice_reports.heat": seed_heat,
     "publications.index": seed_publications,
     "reflections.excellent": seed_excellent_reflections,
     "reflections.review_list": seed_reflections_to_review,

@@ -9,9 +9,15 @@ from studyhall.accounts.models import Role, User
 from studyhall.plans import service as plans
 from studyhall.plans.models import ItemKind, Plan, PlanPeriod, PlanStatus
 from studyhall.plans.service import ItemSpec, PlanSpec
+from studyhall.practice.models import FiledAttempt, ReviewCard
 from studyhall.system import service as system
 from studyhall.system.models import StagedFile
 from tests.conftest import START
+from tests.practice import conftest as practice_fixtures
+from tests.practice.exams import publish_test, sit_test
+
+bank = practice_fixtures.bank
+in_app = practice_fixtures.in_app
 
 
 def test_every_job_runs_at_start_and_then_on_its_interval(app):
@@ -54,3 +60,21 @@ def test_the_plan_sweep_publishes_plans_whose_time_has_come(app, org, session, f
     session.expire_all()
     published = session.get(Plan, plan_id)
     assert (published.status, published.published_at) == (PlanStatus.PUBLISHED, monday_0800)
+
+
+def test_the_book_sweep_files_a_tests_mistakes_once_its_review_opens(
+    app, org, bank, in_app, session, frozen_now
+):
+    closes = START + timedelta(hours=1)
+    exam_id = publish_test(
+        in_app, "宪法测试", ["P-01", "P-02"], START - timedelta(minutes=5), closes, org["root"].id
+    )
+    sit_test(app, in_app, "10001", exam_id, {"P-01": ["A"], "P-02": ["B"]}, START)
+    sweep = next(job for job in scheduler.JOBS if job.name == "file_test_mistakes")
+    scheduler.run_job(app, sweep)
+    assert session.scalars(select(FiledAttempt)).all() == []  # the review has not opened
+    frozen_now(closes + timedelta(minutes=5))
+    scheduler.run_job(app, sweep)
+    scheduler.run_job(app, sweep)
+    assert len(session.scalars(select(FiledAttempt)).all()) == 1
+    assert len(session.scalars(select(ReviewCard)).all()) == 1  # P-02, answered wrong

@@ -51,6 +51,11 @@ ACTIONS = {
     "plan.schedule": _l("Study plan set to publish"),
     "plan.unschedule": _l("Study plan back to draft"),
     "points.award": _l("Points awarded or deducted by hand"),
+    "practice.bank_close": _l("Question bank closed to practice"),
+    "practice.bank_open": _l("Question bank opened for practice"),
+    "practice.set_publish": _l("Practice set published"),
+    "practice.set_save": _l("Practice set saved or drawn again"),
+    "practice.set_unpublish": _l("Practice set back to draft"),
     "publication.publish": _l("Points notice published"),
     "publication.schedule": _l("Points notice schedule set"),
     "publication.withdraw": _l("Points notice withdrawn"),
@@ -79,6 +84,7 @@ KEYS = {
     "award": _l("Award's reason"),
     "award_id": _l("Award number"),
     "bank": _l("Bank"),
+    "bank_id": _l("Bank number"),
     "branch_id": _l("Branch"),
     "branches_created": _l("Branches created"),
     "changes": _l("Scores changed"),
@@ -114,14 +120,18 @@ KEYS = {
     "points": _l("Points"),
     "publication_id": _l("Notice number"),
     "question": _l("Question"),
+    "questions": _l("Questions"),
     "reason": _l("Reason"),
+    "redrawn": _l("Drawn again"),
     "replaced": _l("Drafts replaced"),
     "reminded": _l("People reminded"),
     "reflection": _l("Reflection number"),
     "replaces_feed": _l("Replaces calendar address number"),
     "role": _l("Role"),
+    "set_id": _l("Practice set number"),
     "size": _l("Size in bytes"),
     "start": _l("Starting"),
+    "tests": _l("Tests still to come"),
     "threshold": _l("Highlight under"),
     "top_n": _l("Highlight the first"),
     "unchanged": _l("Unchanged"),
@@ -188,7 +198,7 @@ class Describer:
         ]
 
     def _text(self, action: str, key: str, value: object) -> str:
-        if key == "people" and isinstance(value, list):  # those a manual award named, by 工号
+        if key in ("people", "tests") and isinstance(value, list):  # 工号, or titles of tests
             return format_list([str(item) for item in value], locale=get_locale()) if value else "—"
         if isinstance(value, list) and key != "changes":  # user.update: [old, new]
             return " → ".join(self._text(action, key, item) for item in value)

@@ -30,7 +30,7 @@ from studyhall.accounts import levels
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.pagination import Page
+from studyhall.pagination import Page, of_list
 from studyhall.plans import kinds
 from studyhall.plans import service as plans
 from studyhall.plans.models import Plan, PlanItem, PlanPeriod, Progress, ProgressState
@@ -275,10 +275,7 @@ class Table:
         self.remind_rows = [row for row in self.behind_rows if any(cell.to_remind for cell in row.cells)]
 
     def page(self, number: int, per_page: int = PER_PAGE) -> Page[Row]:
-        pages = max(1, -(-len(self.rows) // per_page))
-        number = min(max(number, 1), pages)
-        start = (number - 1) * per_page
-        return Page(self.rows[start : start + per_page], len(self.rows), number, per_page)
+        return of_list(self.rows, number, per_page)
 
     @property
     def overdue_people(self) -> int:

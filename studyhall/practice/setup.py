@@ -24,9 +24,9 @@ class BankState:
 
 def banks(session: Session) -> list[BankState]:
     counts = {
-        row.bank_id: row.count
+        row.bank_id: row.questions
         for row in session.execute(
-            select(Question.bank_id, func.count().label("count"))
+            select(Question.bank_id, func.count().label("questions"))
             .where(Question.current, Question.retired.is_(False))
             .group_by(Question.bank_id)
         )
@@ -46,6 +46,12 @@ def tests_to_come(session: Session, bank: Bank, *, now: datetime) -> list[tuple[
             )
         )
     )
+    return tests_asking(session, lineages, now=now)
+
+
+def tests_asking(session: Session, lineages: set[str], *, now: datetime) -> list[tuple[exams.StillOpen, int]]:
+    """The tests still to be answered that may ask any of these questions, with how many of them,
+    the first to end first."""
     counts: dict[exams.StillOpen, int] = {}
     for test in exams.still_answerable(session, lineages, now=now).values():
         counts[test] = counts.get(test, 0) + 1

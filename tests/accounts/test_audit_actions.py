@@ -9,7 +9,7 @@ from studyhall import PROJECT_ROOT
 from studyhall.accounts.audit_text import ACTIONS
 
 ACTION = re.compile(
-    r"^(bank|branch|display|document|exam|password|plan|points|publication|question|reflection|user|xxqg)\.[a-z_]+$"
+    r"^(bank|branch|display|document|exam|password|plan|points|practice|publication|question|reflection|user|xxqg)\.[a-z_]+$"
 )
 
 

@@ -132,3 +132,7 @@ def screenshot(page, name: str, *, full_page: bool = True) -> None:  # type: ign
     look at (not compared by the tests)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+# The practice bank and in_app of tests/practice, for the practice pages in a browser.
+from tests.practice.conftest import bank, in_app  # noqa: E402, F401

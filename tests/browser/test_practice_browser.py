@@ -15,7 +15,6 @@ from studyhall.practice.models import PracticeAnswer, PracticeRound
 from tests.browser.conftest import csp_violations, phone_context
 from tests.browser.test_accounts_browser import sign_in
 from tests.conftest import START
-from tests.practice.conftest import bank, in_app  # noqa: F401  (fixtures)
 
 SEND_TIMEOUT = 15_000  # ms: an answer kept offline is sent on `online`, or after the page's retry wait
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"

@@ -1,0 +1,261 @@
+"""每周答题 and 专项答题: the sets administrators build from banks and categories, and publish.
+
+A set is drawn when it is saved (and drawn again on request), so everyone answers the same
+questions. Any bank may be drawn on, open for practice or not: a set is a deliberate choice. Once
+someone has begun a round of the set (only possible while it is published and open) its questions
+stay as they are: that round holds them, and everyone who comes later must get the same ones."""
+
+from __future__ import annotations
+
+import enum
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from studyhall.accounts import service as accounts
+from studyhall.accounts.models import User
+from studyhall.banks.models import Bank, Question
+from studyhall.errors import DomainError, ErrorCode
+from studyhall.pagination import Page, paginate
+from studyhall.plans import dates
+from studyhall.practice.models import PracticeRound, PracticeSet, SetKind
+
+MOST_QUESTIONS = 50
+WEEKLY_DAYS = 7
+PER_PAGE = 30
+KIND_LABELS = {SetKind.WEEKLY: _l("Weekly set (每周答题)"), SetKind.TOPIC: _l("Topic set (专项答题)")}
+FIELD_LABELS = {
+    "kind": _l("Kind"),
+    "title": _l("Set title"),
+    "first_day": _l("First day"),
+    "last_day": _l("Last day"),
+    "bank_ids": _l("Banks"),
+    "categories": _l("Categories (知识点)"),
+    "count": _l("Number of questions"),
+}
+_CATEGORY_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+class SetStatus(enum.StrEnum):
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    ENDED = "ended"
+
+
+class SetError(DomainError):
+    """What is wrong with one field of a set, naming it: "Last day: it is before the first day."."""
+
+    def __init__(self, name: str, reason: str, code: ErrorCode = ErrorCode.INVALID) -> None:
+        super().__init__(_("%(field)s: %(reason)s", field=FIELD_LABELS[name], reason=reason), code)
+        self.field = name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    kind: SetKind
+    title: str
+    first_day: date
+    last_day: date
+    bank_ids: list[int]
+    count: int
+    categories: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def built_from(self) -> dict[str, object]:
+        """What the draw takes: stored with the set, so an edit that keeps it keeps the questions."""
+        return {"bank_ids": sorted(set(self.bank_ids)), "categories": self.categories, "count": self.count}
+
+
+def category_list(text: str | None) -> list[str]:
+    """The categories in a text, separated by commas (either width), 、 or lines, each once."""
+    return list(
+        dict.fromkeys(part.strip() for part in _CATEGORY_SEPARATORS.split(text or "") if part.strip())
+    )
+
+
+def this_week(day: date) -> tuple[date, date]:
+    """Monday to Sunday of the ISO week holding `day`: a weekly set's default days."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def status(found: PracticeSet, day: date) -> SetStatus:
+    if found.published_at is None:
+        return SetStatus.DRAFT
+    if day < found.first_day:
+        return SetStatus.UPCOMING
+    return SetStatus.OPEN if day <= found.last_day else SetStatus.ENDED
+
+
+def set_or_error(session: Session, set_id: int) -> PracticeSet:
+    found = session.get(PracticeSet, set_id)
+    if found is None:
+        raise DomainError(_("No such practice set."), ErrorCode.NOT_FOUND)
+    return found
+
+
+def listing(session: Session, page: int) -> Page[PracticeSet]:
+    """Every set, the latest first."""
+    query = select(PracticeSet).order_by(PracticeSet.first_day.desc(), PracticeSet.id.desc())
+    return paginate(session, query, page, PER_PAGE)
+
+
+def begun(session: Session, found: PracticeSet) -> bool:
+    """Whether someone has begun a round of the set: its questions are fixed from then on."""
+    return (
+        session.scalar(select(PracticeRound.id).where(PracticeRound.set_id == found.id).limit(1)) is not None
+    )
+
+
+def _fixed() -> str:
+    return _("people have begun answering this set, so its questions stay as they are.")
+
+
+def _check(session: Session, spec: SetSpec) -> None:
+    title = spec.title.strip()
+    if not title:
+        raise SetError("title", _("give the set a title."))
+    if len(title) > 100:
+        raise SetError("title", _("at most %(n)d characters.", n=100))
+    for name in ("first_day", "last_day"):
+        if not dates.day_ok(getattr(spec, name)):
+            raise SetError(name, dates.out_of_range())
+    if spec.last_day < spec.first_day:
+        raise SetError("last_day", _("it is before the first day."))
+    if spec.kind == SetKind.WEEKLY and (spec.last_day - spec.first_day).days >= WEEKLY_DAYS:
+        raise SetError("last_day", _("a weekly set lasts at most %(n)d days.", n=WEEKLY_DAYS))
+    if not spec.bank_ids:
+        raise SetError("bank_ids", _("choose at least one bank."))
+    known = set(session.scalars(select(Bank.id).where(Bank.id.in_(spec.bank_ids))))
+    if known != set(spec.bank_ids):
+        raise SetError("bank_ids", _("No such question bank."))
+    if not 1 <= spec.count <= MOST_QUESTIONS:
+        raise SetError("count", _("choose from 1 to %(n)d.", n=MOST_QUESTIONS))
+
+
+def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
+    """`count` lineages at random among the current questions of the banks in any of the
+    categories (any category when none is given); retired ones are never drawn."""
+    wanted = set(built_from["categories"])
+    rows = session.execute(
+        select(Question.lineage, Question.categories)
+        .where(Question.bank_id.in_(built_from["bank_ids"]), Question.current, Question.retired.is_(False))
+        .order_by(Question.id)
+    )
+    found = [lineage for lineage, categories in rows if not wanted or wanted & set(categories or [])]
+    if len(found) < built_from["count"]:
+        raise SetError(
+            "count",
+            _("only %(n)d questions of the banks chosen are in those categories.", n=len(found))
+            if wanted
+            else _("the banks chosen hold only %(n)d questions.", n=len(found)),
+        )
+    return rng.sample(found, built_from["count"])
+
+
+def save(
+    session: Session,
+    actor: User,
+    spec: SetSpec,
+    *,
+    set_id: int | None = None,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> PracticeSet:
+    """Create a set, or change one; its questions are drawn when it is new or what they are drawn
+    from (banks, categories, number) changes — refused once people have begun it."""
+    _check(session, spec)
+    if set_id is None:
+        found = PracticeSet(created_by_id=actor.id, created_at=now, lineages=[], built_from={})
+    else:
+        found = set_or_error(session, set_id)
+        if begun(session, found) and found.kind != spec.kind:
+            raise SetError("kind", _fixed())
+    built_from = spec.built_from()
+    if found.built_from != built_from:
+        if set_id is not None and begun(session, found):
+            raise SetError("bank_ids", _fixed())
+        found.lineages = _draw(session, built_from, rng or random.Random())
+        found.built_from = built_from
+    found.kind = spec.kind
+    found.title = spec.title.strip()
+    found.description = spec.description.strip()
+    found.first_day = spec.first_day
+    found.last_day = spec.last_day
+    session.add(found)
+    session.flush()
+    _record_save(session, actor, found, now=now)
+    return found
+
+
+def _record_save(
+    session: Session, actor: User, found: PracticeSet, *, now: datetime, redrawn: bool = False
+) -> None:
+    accounts.record(
+        session,
+        actor,
+        "practice.set_save",
+        found.title,
+        now=now,
+        set_id=found.id,
+        questions=len(found.lineages),
+        redrawn=redrawn,
+    )
+
+
+def redraw(
+    session: Session, actor: User, found: PracticeSet, *, now: datetime, rng: random.Random | None = None
+) -> None:
+    """Draw the set's questions again from what it is built from (重新抽取)."""
+    if begun(session, found):
+        raise DomainError(_fixed(), ErrorCode.STARTED)
+    found.lineages = _draw(session, found.built_from, rng or random.Random())
+    _record_save(session, actor, found, now=now, redrawn=True)
+
+
+def publish(session: Session, actor: User, found: PracticeSet, *, now: datetime) -> None:
+    """Cadres see the set from its first day to its last."""
+    if found.published_at is not None:
+        return
+    found.published_at = now
+    accounts.record(session, actor, "practice.set_publish", found.title, now=now, set_id=found.id)
+
+
+def unpublish(session: Session, actor: User, found: PracticeSet, *, now: datetime) -> None:
+    """Back to a draft: nobody starts it or answers in it any more; answers given stay."""
+    if found.published_at is None:
+        return
+    found.published_at = None
+    accounts.record(session, actor, "practice.set_unpublish", found.title, now=now, set_id=found.id)
+
+
+def bank_names(session: Session, found: PracticeSet) -> list[str]:
+    """The banks the set is drawn from."""
+    ids = found.built_from.get("bank_ids", [])
+    return list(session.scalars(select(Bank.name).where(Bank.id.in_(ids)).order_by(Bank.name)))
+
+
+@dataclass(frozen=True)
+class SetQuestion:
+    question: Question  # the newest version, as a round starting now would ask it
+    bank: str
+
+
+def questions(session: Session, found: PracticeSet) -> list[SetQuestion]:
+    """The set's questions in the order asked, each in its newest version (a retired one is shown
+    as such: rounds leave it out)."""
+    rows = session.execute(
+        select(Question, Bank.name)
+        .join(Bank, Bank.id == Question.bank_id)
+        .where(Question.lineage.in_(found.lineages), Question.current)
+    )
+    by_lineage = {question.lineage: SetQuestion(question, bank) for question, bank in rows}
+    return [by_lineage[lineage] for lineage in found.lineages if lineage in by_lineage]

@@ -1018,6 +1018,7 @@ def withheld(session: Session, attempt: Attempt, *, now: datetime) -> Withheld:
 
 
 class ReviewQuestion(paper.ShownQuestion):
+    question_id: int  # the version shown: what its owner may add to their wrong-answer book
     response: object  # in the letters shown
     withheld: StillOpen | None  # the other test that keeps the key back until it ends
     key: object  # in the letters shown; None while withheld
@@ -1049,6 +1050,7 @@ def review(session: Session, attempt: Attempt, *, owner_at: datetime | None) -> 
         rows.append(
             ReviewQuestion(
                 **paper.shown_question(question, item),
+                question_id=question.id,
                 response=types.get(question.type).to_shown(item.option_order, answers.get(item.position)),
                 withheld=elsewhere,
                 key=(

@@ -4,6 +4,8 @@ place and keeps answers through a dropped connection."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +25,7 @@ from studyhall.access import SIGNED_IN, allow, local_target
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.headers import no_store
-from studyhall.practice import book, hub, service
+from studyhall.practice import book, hub, reports, service
 from studyhall.practice.models import PracticeRound
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
@@ -51,7 +53,9 @@ def index() -> ResponseReturnValue:
     session, now, user = db.session(), clock.now(), signed_in_user()
     book.file_tests(session, now=now, user_id=user.id)
     session.commit()
-    return render_template("practice/index.html", hub=hub.overview(session, user, now=now))
+    day = service.today(now)
+    board = reports.streak_board(session, week_start=day - timedelta(days=day.weekday()), limit=10)
+    return render_template("practice/index.html", hub=hub.overview(session, user, now=now), board=board)
 
 
 @bp.route("/daily", methods=["POST"])
@@ -216,10 +220,11 @@ def book_question(lineage: str) -> ResponseReturnValue:
 @bp.route("/book/add", methods=["POST"])
 @allow(SIGNED_IN)
 def book_add() -> ResponseReturnValue:
-    session, now = db.session(), clock.now()
+    session, now, user = db.session(), clock.now(), signed_in_user()
     question_id = inputs.row_id(request.form.get("question"))
+    book.file_tests(session, now=now, user_id=user.id)  # a test's review page may come before the sweep
     try:
-        hub.add_to_book(session, signed_in_user(), question_id, now=now)
+        hub.add_to_book(session, user, question_id, now=now)
     except DomainError as error:
         session.rollback()
         if error.code is ErrorCode.NOT_FOUND:

@@ -147,3 +147,28 @@ def test_pages_are_chinese_by_default(app, bank):
     client = client_for(app, "10001", lang="zh_Hans_CN")
     page = client.get("/practice/").get_data(as_text=True)
     assert "每日答题" in page and "错题本" in page
+
+
+def test_a_challenge_by_plain_forms_ends_at_the_first_wrong_answer_and_tops_the_weeks_board(app, bank):
+    client = client_for(app, "10001")
+    started = client.post("/practice/challenge")
+    round_id = int(started.location.rstrip("/").split("/")[-1])
+    for position in range(2):
+        page = client.get(f"/practice/rounds/{round_id}").get_data(as_text=True)
+        assert f'id="q-{position}"' in page and f'id="q-{position + 1}"' not in page  # drawn one at a time
+        client.post(f"/practice/rounds/{round_id}/answer", data={"position": str(position), "answer": "A"})
+    client.post(f"/practice/rounds/{round_id}/answer", data={"position": "2", "answer": "D"})
+    page = client.get(f"/practice/rounds/{round_id}").get_data(as_text=True)
+    assert "The challenge is over: 2 right in a row." in page
+    assert (
+        client.post(f"/practice/rounds/{round_id}/answer", data={"position": "3", "answer": "A"}).status_code
+        == 404
+    )
+    hub = client.get("/practice/").get_data(as_text=True)
+    assert "Your best this week: 2 in a row." in hub
+    board = hub.split('id="streak-board"')[1].split("</ol>")[0]
+    assert "1. 王建国" in board and "<strong>2</strong>" in board
+    # Another cadre sees it too, and starts a challenge of their own.
+    other = client_for(app, "10002")
+    assert "1. 王建国" in other.get("/practice/").get_data(as_text=True)
+    assert other.post("/practice/challenge").location != started.location

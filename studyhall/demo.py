@@ -34,6 +34,10 @@ from studyhall.plans.service import ItemSpec, PlanSpec
 from studyhall.points import publications
 from studyhall.points import service as points
 from studyhall.points.service import RuleKey
+from studyhall.practice import service as practice
+from studyhall.practice import sets as practice_sets
+from studyhall.practice import setup as practice_setup
+from studyhall.practice.models import PracticeSet, SetKind
 from studyhall.questions import types
 from studyhall.questions.types import BLANK, JUDGE, MULTIPLE, SINGLE
 from studyhall.system import service as system
@@ -163,6 +167,7 @@ def load_demo(session: Session, *, now: datetime) -> int:
     _demo_history(session, now)
     _demo_plans(session, now)
     _demo_meetings(session, now)
+    _demo_practice(session, now)
     _demo_publications(session, now)
     system.set_setting(session, system.DEMO_SETTING, "1")
     return added
@@ -257,6 +262,60 @@ def _demo_history(session: Session, now: datetime) -> None:
             reason=reason,
             by=admin,
         )
+
+
+PRACTICE_DAYS = 2  # days of 每日答题 behind the demo cadres, so the book and the boards have something
+DEMO_TOPIC = "专项答题：检察法律知识（演示）"
+
+
+def _demo_practice(session: Session, now: datetime) -> None:
+    """Every shipped bank open for practice (the demo test's questions stay out of it while the test
+    is open), the week's set and a topic set, and a few days of 每日答题 by most cadres: some
+    questions answered wrong are in their books, due for review. Made once."""
+    if session.scalars(select(PracticeSet.id).where(PracticeSet.title == DEMO_TOPIC)).first() is not None:
+        return
+    admin = accounts.usernames(session, ["demo-admin"])["demo-admin"]
+    for name in banks.SHIPPED_BANKS.values():
+        bank = banks.get_bank(session, name)
+        if bank is not None:
+            practice_setup.open_bank(session, admin, bank, confirmed=True, now=now)
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    today = now.astimezone(zone).date()
+    monday, sunday = practice_sets.this_week(today)
+    rng = random.Random(13)
+    for kind, title, bank_name, count, first, last in (
+        (SetKind.WEEKLY, "本周答题：宪法知识（演示）", "宪法知识", 5, monday, sunday),
+        (SetKind.TOPIC, DEMO_TOPIC, "检察法律知识", 10, today, today + timedelta(days=13)),
+    ):
+        bank = banks.get_bank(session, bank_name)
+        if bank is None:
+            raise LookupError(f"the shipped bank {bank_name} is not loaded")
+        spec = practice_sets.SetSpec(kind, title, first, last, [bank.id], count)
+        practice_sets.publish(
+            session, admin, practice_sets.save(session, admin, spec, now=now, rng=rng), now=now
+        )
+    cadres = session.scalars(
+        select(User).where(User.role == Role.CADRE, User.username.like("demo%")).order_by(User.username)
+    ).all()
+    for days_ago in range(PRACTICE_DAYS, 0, -1):
+        at = _local(today - timedelta(days=days_ago), time(12, 30), zone)
+        for user in cadres:
+            if rng.random() < 0.3:
+                continue  # not everyone practises every day
+            found = practice.daily(session, user, now=at)
+            for position, question_id in enumerate(found.question_ids):
+                question = session.get_one(Question, question_id)
+                response = _typed(question, right=rng.random() < 0.75, rng=rng)
+                practice.answer(session, user, found.id, position, response, now=at)
+
+
+def _typed(question: Question, *, right: bool, rng: random.Random) -> object:
+    """A response as a cadre sends it (the letters shown in the bank's own order, true/false, or a
+    text per blank): the key, or a plausible wrong one."""
+    if types.get(question.type).has_blanks:
+        accepted: list[list[str]] = question.answer  # type: ignore[assignment]
+        return [alternatives[0] if right else "不记得了" for alternatives in accepted]
+    return question.answer if right else _wrong(question.answer, rng)
 
 
 def _demo_publications(session: Session, now: datetime) -> None:

@@ -10,7 +10,7 @@
 // so sending one twice is harmless.
 // Words shown to the person come from the page's data-text-* attributes (translated server-side).
 
-import { callJson, freshToken } from "./server.js";
+import { callJson, freshToken, keepPage } from "./server.js";
 
 const RETRY_MS = 5000;
 
@@ -39,6 +39,26 @@ function keep(list) {
 }
 
 let queue = pending();
+
+// The feedback the server gave on this device, by position: the device's copy of the page (a reload
+// without a connection) predates the answers given since, and shows them from here.
+const doneKey = `${storeKey}:done`;
+
+function answeredHere() {
+  try {
+    return JSON.parse(window.localStorage.getItem(doneKey) || "{}");
+  } catch (_error) {
+    return {};
+  }
+}
+
+function rememberAnswered(position, html) {
+  try {
+    window.localStorage.setItem(doneKey, JSON.stringify({ ...answeredHere(), [position]: html }));
+  } catch (_error) {
+    // not kept: a reload without a connection shows that question unanswered, as the copy has it
+  }
+}
 
 // The response in the API's shape, from a question's inputs (as the type's from_form reads a form).
 function responseOf(form, type) {
@@ -80,13 +100,19 @@ function isQueued(position) {
   return queue.some((entry) => entry.position === position);
 }
 
-function showFeedback(body) {
-  const old = card(body.position);
+// Put the server's answered card in place of the question's form.
+function answeredCard(position, html) {
   const holder = document.createElement("template");
-  holder.innerHTML = body.html.trim();
+  holder.innerHTML = html.trim();
   const fresh = holder.content.firstElementChild;
+  card(position).replaceWith(fresh);
+  return fresh;
+}
+
+function showFeedback(body) {
+  rememberAnswered(body.position, body.html);
+  const fresh = answeredCard(body.position, body.html);
   fresh.hidden = false;
-  old.replaceWith(fresh);
   if (body.earlier) {
     const note = document.createElement("p");
     note.className = "muted";
@@ -185,8 +211,7 @@ root.addEventListener("submit", async (event) => {
   } catch (_error) {
     queue = [...queue.filter((other) => other.position !== position), entry];
     keep(queue);
-    status(position, `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`);
-    for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+    showQueued(position);
     showNext(position);
     window.setTimeout(flush, RETRY_MS);
     return;
@@ -196,5 +221,33 @@ root.addEventListener("submit", async (event) => {
   else status(position, `${text("Refused")} ${result.body.message || result.status}`);
 });
 
+// An answer kept but not yet sent, as its question shows it: the inputs locked, the reason said.
+function showQueued(position) {
+  const form = card(position)?.querySelector("form.practice-answer");
+  if (!form) return;
+  for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+  status(position, `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`);
+}
+
 window.addEventListener("online", flush);
+// A page opened again (a reload without a connection opens the device's copy): what waits is shown
+// as waiting, and the question on screen, if it is one of them, makes way for the next.
+const stale = new Set(queue.map((entry) => entry.position));
+for (const [key, html] of Object.entries(answeredHere())) {
+  const position = Number(key);
+  const item = card(position);
+  if (item?.querySelector("form.practice-answer")) {
+    answeredCard(position, html).hidden = item.hidden;
+    stale.add(position);
+  }
+}
+for (const entry of queue) showQueued(entry.position);
+const onScreen = document.querySelector(".practice-question:not([hidden])");
+if (onScreen && stale.has(Number(onScreen.dataset.position))) {
+  onScreen.hidden = true;
+  showNext(Number(onScreen.dataset.position));
+}
+keepPage(root.dataset.worker).then((kept) => {
+  root.dataset.offline = kept ? "ready" : "none";
+});
 if (queue.length) flush();

@@ -9,7 +9,7 @@ seventeen days apart."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
 from sqlalchemy import ColumnElement, func, select
@@ -39,7 +39,7 @@ def _store(found: ReviewCard, card: Card) -> None:
 
 
 def _reviewed(found: ReviewCard, rating: Rating, at: datetime) -> Card:
-    card, _log = SCHEDULER.review_card(_card(found), rating, at)
+    card, _log = SCHEDULER.review_card(_card(found), rating, at.astimezone(UTC))  # fsrs takes UTC only
     _store(found, card)
     return card
 
@@ -65,7 +65,7 @@ def _new(
         added_at=at,
         wrong_count=0,
     )
-    _store(found, Card(due=at))
+    _store(found, Card(due=at.astimezone(UTC)))
     try:
         with session.begin_nested():
             session.add(found)
@@ -119,7 +119,7 @@ def add(session: Session, user_id: int, question: Question, *, now: datetime) ->
         assert found is not None
     elif found.learnt_at is not None:
         found.learnt_at = None
-        _store(found, Card(due=now))
+        _store(found, Card(due=now.astimezone(UTC)))
     return found
 
 

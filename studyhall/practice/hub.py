@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts.models import User
@@ -277,7 +277,9 @@ class BookListing:
     learnt_count: int
 
 
-def _book_query(user: User, *, bank_id: int | None, category: str, learnt: bool):  # type: ignore[no-untyped-def]
+def _book_query(
+    user: User, *, bank_id: int | None, category: str, learnt: bool
+) -> Select[ReviewCard, Question, str]:
     query = (
         select(ReviewCard, Question, Bank.name)
         .join(Question, (Question.lineage == ReviewCard.lineage) & Question.current)
@@ -385,8 +387,14 @@ def _seen(session: Session, user_id: int, lineage: str) -> list[Attempted]:
         response = session.scalar(
             select(Answer.response).where(Answer.attempt_id == attempt_id, Answer.position == item.position)
         )
+        assert submitted_at is not None  # only submitted attempts are filed
         found.append(
-            Attempted(submitted_at, title, response, item.awarded is not None and item.awarded >= item.score)
+            Attempted(
+                submitted_at,
+                title,
+                response,
+                item.awarded is not None and item.awarded >= item.score,
+            )
         )
     return sorted(found, key=lambda a: a.at)
 

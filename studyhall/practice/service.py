@@ -10,7 +10,7 @@ there); opening a bank that a test still to come draws from is the administrator
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -111,7 +111,7 @@ def draw(
     rng: random.Random,
     *,
     now: datetime,
-    leave_out: set[str] = frozenset(),
+    leave_out: Collection[str] = (),
 ) -> list[int]:
     """`count` question ids from the pool, weighted by the person's history (UNSEEN …): a weighted
     sample without replacement (Efraimidis–Spirakis: the largest u^(1/w))."""

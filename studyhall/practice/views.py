@@ -9,19 +9,21 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     get_template_attribute,
     jsonify,
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from studyhall import clock, db, inputs
-from studyhall.access import SIGNED_IN, allow, local_target
+from studyhall.access import PUBLIC, SIGNED_IN, allow, local_target
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.headers import no_store
@@ -102,6 +104,17 @@ def _round_or_404(round_id: int) -> PracticeRound:
         return service.own_round(db.session(), signed_in_user(), round_id)
     except DomainError:
         abort(404)
+
+
+@bp.route("/sw.js")
+@allow(PUBLIC)
+def offline_worker() -> ResponseReturnValue:
+    """The round page's service worker (static/js/practice-sw.js), served from /practice/ so that
+    its scope covers the practice pages and nothing else."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, "js/practice-sw.js", mimetype="text/javascript", max_age=0
+    )
 
 
 @bp.route("/rounds/<int:round_id>")

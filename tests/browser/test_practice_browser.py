@@ -1,5 +1,5 @@
 """Practice on a phone in a real Chromium: a day's questions with feedback after each, one answered
-without a connection (kept, sent when it is back, its feedback shown then), and a review session
+without a connection (kept through a reload, sent when it is back, its feedback shown then), and a review session
 from the wrong-answer book the next day."""
 
 from __future__ import annotations
@@ -49,12 +49,17 @@ def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_re
 
     page.get_by_role("button", name="下一题").click()
     expect(page.locator("#q-1")).to_be_visible()
+    expect(page.locator("#practice")).to_have_attribute("data-offline", "ready")  # the page is on the device
     context.set_offline(True)  # the signal drops; the cadre answers on
     page.locator("#q-1 input[value=B]").check()
     page.locator("#q-1").get_by_role("button", name="确定").click()
     expect(page.locator("#q-1 .practice-status")).to_contain_text("答案已保存在本设备上")
     expect(page.locator("#q-2")).to_be_visible()  # the next question meanwhile
     assert answers_stored(app) == 1
+    reloaded = page.reload()  # no server: the device's copy of the page opens, the answer still waiting
+    assert reloaded is not None and reloaded.from_service_worker
+    expect(page.locator("#q-2")).to_be_visible()
+    expect(page.locator("#q-1")).to_be_hidden()
 
     context.set_offline(False)  # `online`: the kept answer is sent and its feedback shown
     expect(page.locator("#q-1 .verdict")).to_contain_text("✗ 错误", timeout=SEND_TIMEOUT)

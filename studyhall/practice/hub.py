@@ -139,7 +139,7 @@ def open_sets(session: Session, user: User, day: date) -> list[SetRow]:
         .where(
             PracticeSet.published_at.is_not(None), PracticeSet.first_day <= day, PracticeSet.last_day >= day
         )
-        .order_by(PracticeSet.kind, PracticeSet.last_day, PracticeSet.id)
+        .order_by(PracticeSet.kind.desc(), PracticeSet.last_day, PracticeSet.id)  # the week's first
     )
     rows = []
     for practice_set in found:

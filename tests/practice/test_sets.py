@@ -12,8 +12,9 @@ from sqlalchemy import select
 from studyhall.accounts.models import AuditEvent
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError, ErrorCode
+from studyhall.points import service as points
 from studyhall.practice import service, sets, setup
-from studyhall.practice.models import PracticeSet, SetKind
+from studyhall.practice.models import PracticeRound, PracticeSet, SetKind
 from studyhall.practice.sets import SetSpec
 from tests.conftest import START
 from tests.practice.conftest import load_bank, question_row
@@ -202,3 +203,37 @@ def test_a_sets_status_follows_its_days(app, bank, in_app):
     assert sets.status(found, MONDAY - timedelta(days=1)) == sets.SetStatus.UPCOMING
     assert sets.status(found, MONDAY + timedelta(days=6)) == sets.SetStatus.OPEN
     assert sets.status(found, MONDAY + timedelta(days=7)) == sets.SetStatus.ENDED
+
+
+def test_a_published_weekly_set_earns_under_its_own_rule_capped_a_week_and_closes_after_its_last_day(
+    app, bank, in_app
+):
+    found = save(in_app, spec(bank, count=6))
+    in_app("admin1", lambda s, u: sets.publish(s, u, s.get_one(PracticeSet, found.id), now=START))
+
+    def answer_all(session, user):  # type: ignore[no-untyped-def]
+        practice_set = session.get_one(PracticeSet, found.id)
+        practice_round = service.of_set(session, user, practice_set, now=START)
+        assert practice_round.kind == service.RoundKind.WEEKLY and len(practice_round.question_ids) == 6
+        return [
+            service.answer(session, user, practice_round.id, n, ["A"], now=START).points for n in range(6)
+        ]
+
+    assert in_app("10001", answer_all) == [1, 1, 1, 1, 1, 0]  # 每周答题: 5 a week
+    week_total = in_app(
+        "10001",
+        lambda s, u: sum(
+            points.given(s, u.id, points.RuleKey.PRACTICE_WEEKLY, service.source(r, n)) or 0
+            for r in s.scalars(select(PracticeRound).where(PracticeRound.user_id == u.id))
+            for n in range(len(r.question_ids))
+        ),
+    )
+    assert week_total == 5
+    # After its last day it takes no answer and no one starts it.
+    after = START + timedelta(days=7)
+    with pytest.raises(DomainError) as refused:
+        in_app(
+            "10002",
+            lambda s, u: service.of_set(s, u, s.get_one(PracticeSet, found.id), now=after),
+        )
+    assert refused.value.code == ErrorCode.NOT_OPEN

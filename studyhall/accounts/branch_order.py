@@ -45,6 +45,13 @@ def _chinese_value(numeral: str) -> int:
     return total + (digit or 0)
 
 
+def chinese_number(text: str) -> int | None:
+    """A numeral written in Chinese alone (十二, 二十三, 一〇一) → its value; None for anything else."""
+    if not text or any(char not in _DIGITS and char not in _UNITS for char in text):
+        return None
+    return _chinese_value(text)
+
+
 def number_in(name: str) -> int | None:
     """The first number written in the name: 第十二党支部 → 12, 3号党小组 → 3, 机关党委 → None."""
     found = _NUMBER.search(name)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from studyhall import clock, i18n, inputs
+from studyhall.accounts import branch_order
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.errors import DomainError, ErrorCode
@@ -106,21 +107,6 @@ FIELD_COLUMNS = {
 
 # ---- reading numbers and dates as offices write them ----------------------------------------
 
-_CHINESE_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-
 
 def _plain(text: str) -> str:
     """Full-width digits and punctuation (１２, ：, ～) as their ASCII forms, spaces as one."""
@@ -132,14 +118,7 @@ def _whole(text: str) -> int | None:
     text = text.replace(" ", "").removesuffix(".0")
     if text.isdigit():  # ASCII digits only: "፩" and "²" pass isdigit() but not int()
         return inputs.row_id(text)
-    if not text or any(char not in _CHINESE_DIGITS and char != "十" for char in text):
-        return None
-    if "十" not in text:
-        return _CHINESE_DIGITS[text] if len(text) == 1 else None
-    tens, _sep, ones = text.partition("十")
-    if len(tens) > 1 or len(ones) > 1:
-        return None
-    return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[ones] if ones else 0)
+    return branch_order.chinese_number(text)
 
 
 def week_number(text: str) -> int | None:

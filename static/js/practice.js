@@ -60,14 +60,15 @@ function rememberAnswered(position, html) {
   }
 }
 
-// The response in the API's shape, from a question's inputs (as the type's from_form reads a form).
-function responseOf(form, type) {
+// The response in the API's shape, from a question's inputs (as the type's from_form reads a form);
+// `input` is how its type is answered (QuestionType.input: radio, checkbox, truth or text).
+function responseOf(form, input) {
   const inputs = [...form.querySelectorAll('[name="answer"]')];
-  if (type === "judge") {
+  if (input === "truth") {
     const chosen = inputs.find((input) => input.checked);
     return chosen ? chosen.value === "true" : null;
   }
-  if (type === "blank") {
+  if (input === "text") {
     const values = inputs.map((input) => input.value);
     return values.some((value) => value.trim()) ? values : null;
   }
@@ -196,7 +197,7 @@ root.addEventListener("submit", async (event) => {
   event.preventDefault();
   const item = form.closest(".practice-question");
   const position = Number(form.dataset.position);
-  const response = responseOf(form, item.dataset.type);
+  const response = responseOf(form, item.dataset.input);
   if (response === null) {
     status(position, text("Choose"));
     return;

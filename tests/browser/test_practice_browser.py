@@ -104,3 +104,67 @@ def test_a_review_session_from_the_book_the_next_day(browser, live_server, app, 
     expect(page.locator("#book-due")).to_have_text("今日无待复习题目")
     context.close()
     assert not violations, "the page broke its Content-Security-Policy"
+
+
+def test_true_false_and_fill_in_questions_are_answered_in_place(browser, live_server, app, bank, in_app):
+    from tests.banks.helpers import row
+    from tests.practice.conftest import load_bank
+
+    load_bank(
+        app,
+        "题型",
+        [
+            row("判断", "宪法是国家的根本法。", [], "对", source="《宪法》序言", id="T-J"),
+            row("填空", "每年12月4日为国家____日。", [], "宪法|宪法日", source="《宪法》", id="T-B"),
+        ],
+    )
+
+    def round_of_both(session, user):  # type: ignore[no-untyped-def]
+        from studyhall.banks.models import Question
+
+        ids = [
+            session.scalars(select(Question.id).where(Question.external_id == external)).one()
+            for external in ("T-J", "T-B")
+        ]
+        return service._start(session, user.id, service.RoundKind.TOPIC, "types", ids, now=START).id
+
+    round_id = in_app("10001", round_of_both)
+    context = phone_context(browser, live_server, 360, 740)
+    violations = csp_violations(context)
+    page = context.new_page()
+    sign_in(page, "10001")
+    page.goto(f"/practice/rounds/{round_id}")
+    page.locator("#q-0").get_by_role("button", name="确定").click()  # nothing chosen yet
+    expect(page.locator("#q-0 .practice-status")).to_have_text("请先选择或填写答案。")
+    page.locator("#q-0 input[value=true]").check()
+    page.locator("#q-0").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-0 .verdict")).to_contain_text("回答正确")
+    page.locator("#next-question").click()
+    page.locator("#q-1 input[type=text]").fill(" 宪法 ")
+    page.locator("#q-1").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-1 .verdict")).to_contain_text("回答正确")
+    assert answers_stored(app) == 2
+    context.close()
+    assert not violations, "the page broke its Content-Security-Policy"
+
+
+def test_a_secretary_reads_the_branchs_most_wrong_questions(page, app, bank, in_app):
+    def mistakes(session, user):  # type: ignore[no-untyped-def]
+        found = service.daily(session, user, now=START)
+        for position in range(len(found.question_ids)):
+            service.answer(session, user, found.id, position, ["B"] if position < 3 else ["A"], now=START)
+
+    for username in ("10001", "10002"):
+        in_app(username, mistakes)
+    in_app("20001", mistakes)  # another 党支部: not on the first's list
+    sign_in(page, "sec1")
+    page.goto("/practice/reports/heat")
+    expect(page.locator(".heat-category").first).to_be_visible()
+    wrong = sum(
+        int(n)
+        for n in page.locator(".heat-category h2 [data-wrong]").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.wrong)"
+        )
+    )
+    assert wrong == 6  # three wrong each, 10001 and 10002
+    page.screenshot(path=str(DOCS_SCREENSHOTS / "practice-heat.png"), full_page=True)

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from studyhall.accounts import levels
+from studyhall.accounts import levels, names
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import Role, User
 from studyhall.errors import DomainError, ErrorCode
@@ -249,7 +249,7 @@ class ItemCount:
 
 # Each sort's key; people equal by it stay in 工号 order, whichever way it runs.
 SORTS: dict[str, Callable[[Row], tuple[object, ...]]] = {
-    "name": lambda row: (row.name,),
+    "name": lambda row: names.name_key(row.name),
     "username": lambda row: (row.username,),
     "branch": lambda row: (row.branch_key,),
     "done": lambda row: (row.done,),

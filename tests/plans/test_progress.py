@@ -64,7 +64,7 @@ def test_a_secretary_sees_each_state_the_counts_and_who_is_behind(app, week):
         ("?sort=branch&dir=desc", ["10002", "10001", "sec1"]),
         ("?sort=username", ["10001", "10002", "sec1"]),
         ("?sort=username&dir=desc", ["sec1", "10002", "10001"]),
-        ("?sort=name", ["sec1", "10002", "10001"]),  # 书记甲, 李晓燕, 王建国
+        ("?sort=name", ["10002", "sec1", "10001"]),  # by pinyin: 李晓燕 li, 书记甲 shu, 王建国 wang
         ("?sort=done&dir=desc", ["10001", "10002", "sec1"]),
         ("?sort=behind&dir=desc", ["10002", "sec1", "10001"]),
         ("?sort=behind&dir=asc", ["10001", "sec1", "10002"]),

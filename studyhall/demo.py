@@ -295,7 +295,9 @@ def _demo_practice(session: Session, now: datetime) -> None:
             session, admin, practice_sets.save(session, admin, spec, now=now, rng=rng), now=now
         )
     cadres = session.scalars(
-        select(User).where(User.role == Role.CADRE, User.username.like("demo%")).order_by(User.username)
+        select(User)
+        .where(User.role == Role.CADRE, User.username.in_([login.username for login in demo_logins()]))
+        .order_by(User.username)
     ).all()
     for days_ago in range(PRACTICE_DAYS, 0, -1):
         at = _local(today - timedelta(days=days_ago), time(12, 30), zone)

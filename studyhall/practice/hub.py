@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from studyhall import search
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
@@ -293,7 +294,7 @@ def _book_query(
         query = query.where(ReviewCard.bank_id == bank_id)
     if category:
         # Categories are a JSON list: the text of the column holds each name quoted.
-        query = query.where(cast(Question.categories, Text).contains(f'"{category}"', autoescape=True))
+        query = query.where(search.containing(cast(Question.categories, Text), f'"{category}"'))
     return query
 
 

@@ -172,3 +172,20 @@ def test_a_challenge_by_plain_forms_ends_at_the_first_wrong_answer_and_tops_the_
     other = client_for(app, "10002")
     assert "1. 王建国" in other.get("/practice/").get_data(as_text=True)
     assert other.post("/practice/challenge").location != started.location
+
+
+def test_the_book_is_browsed_by_bank_and_category(app, bank):
+    client = client_for(app, "10001")
+    round_id = start_daily(client)
+    questions = questions_of(app, round_id)
+    for position in range(5):
+        client.post(f"/practice/rounds/{round_id}/answer", data={"position": str(position), "answer": "B"})
+    constitution = [q for q in questions if "宪法" in q.categories]
+    other = [q for q in questions if "宪法" not in q.categories]
+    page = client.get("/practice/book?category=宪法").get_data(as_text=True)
+    assert all(q.stem in page for q in constitution) and not any(q.stem in page for q in other)
+    page = client.get(f"/practice/book?bank={bank}").get_data(as_text=True)
+    assert all(q.stem in page for q in questions)
+    assert "No question here" in client.get("/practice/book?category=%25").get_data(as_text=True)
+    assert "No question here" in client.get("/practice/book?bank=999999").get_data(as_text=True)
+    assert client.get("/practice/book?bank=x&page=-3&category=" + "字" * 500).status_code == 200

@@ -9,6 +9,11 @@
 //     server keeps a save only if no higher number is stored. What is not yet acknowledged waits in
 //     localStorage, survives a reload and a lost connection, and is sent again with capped back-off
 //     and at once on `online`;
+//   - no text lost to another page or device: each save names the stored version the page's text
+//     was made from (`base`: the number the page loaded, then each the server acknowledged). When
+//     another page or device has saved other text since, the server refuses it (409 "stale") with
+//     that text; the page stops saving and shows both until the person takes the other version or
+//     keeps this one (saved again from the stored version, so over it);
 //   - a service worker (reflection-sw.js) that keeps this page on the device, so that a reload
 //     without a connection still opens it, with the text typed since from localStorage;
 //   - submitting without leaving the page: the text and its number go with the submission, which
@@ -21,17 +26,20 @@ const SAVE_AFTER_MS = 800;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
 const EDITABLE = ["draft", "returned"];
+const SENT_KEPT = 50; // numbers of saves sent without an answer, remembered to know them again
 
 const characters = (text) => [...text.replace(/\s/gu, "")].length;
 
 // This person's draft of this item on this device. seq: the last number used; pending: the text
-// still to send, with its number; kept: the last text the server acknowledged (newer than the
-// page when the page is the service worker's older copy). Storage that never throws: private mode
-// and a full quota leave the draft in memory only, and `writable` says so.
+// still to send, with its number and the stored version it was made from (base); kept: the last
+// text the server acknowledged (newer than the page when the page is the service worker's older
+// copy); sent: the numbers of saves sent whose answer never came (the connection dropped), so that
+// a save of this device's found stored is not taken for another device's. Storage that never
+// throws: private mode and a full quota leave the draft in memory only, and `writable` says so.
 class DraftStore {
   constructor(key) {
     this.key = key;
-    this.data = { seq: 0, pending: null, kept: null };
+    this.data = { seq: 0, pending: null, kept: null, sent: [] };
     this.writable = true;
     this.absorb(this.read());
   }
@@ -52,13 +60,18 @@ class DraftStore {
     for (const name of ["pending", "kept"]) {
       if (other[name] && (!data[name] || data[name].seq < other[name].seq)) data[name] = other[name];
     }
+    data.sent = [...new Set([...data.sent, ...(other.sent || [])])];
   }
 
   save() {
     this.absorb(this.read());
-    if (this.data.pending && this.data.kept && this.data.pending.seq <= this.data.kept.seq) this.data.pending = null;
+    const data = this.data;
+    if (data.pending && data.kept && data.pending.seq <= data.kept.seq) data.pending = null;
+    // A save numbered at or below one stored since can never be the stored one again.
+    data.sent = data.sent.filter((seq) => !data.kept || seq > data.kept.seq);
+    data.sent = data.sent.sort((a, b) => a - b).slice(-SENT_KEPT);
     try {
-      window.localStorage.setItem(this.key, JSON.stringify(this.data));
+      window.localStorage.setItem(this.key, JSON.stringify(data));
       this.writable = true;
     } catch (_error) {
       this.writable = false;
@@ -85,11 +98,15 @@ class ReflectionPage {
     this.countEl = document.getElementById("char-count");
     this.statusEl = document.getElementById("save-status");
     this.alertEl = document.getElementById("reflection-alert");
+    this.conflictEl = document.getElementById("reflection-conflict");
+    this.conflictText = document.getElementById("conflict-text");
     this.submitButton = document.getElementById("submit-reflection");
     this.csrf = document.querySelector('meta[name="csrf-token"]').content;
     this.store = new DraftStore(`studyhall.reflection.${state.user}.${state.item}`);
     this.url = `/api/reflections/items/${state.item}`;
     this.clockOrigin = performance.now() - state.clock_ms; // when the server's clock read 0
+    this.base = state.seq; // the stored version the text in the box was made from
+    this.conflict = null; // the other page's or device's version, while the person chooses
     this.failures = 0;
     this.retryTimer = null;
     this.saveTimer = null;
@@ -108,6 +125,15 @@ class ReflectionPage {
     this.root.classList.add("js");
     this.merge();
     this.textarea.addEventListener("input", () => this.edited());
+    for (const [id, theirs] of [
+      ["take-theirs", true],
+      ["keep-mine", false],
+    ]) {
+      document.getElementById(id).addEventListener("click", (event) => {
+        event.preventDefault(); // without this script they reload the page and send the form
+        this.resolve(theirs);
+      });
+    }
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -129,15 +155,22 @@ class ReflectionPage {
     this.resync();
   }
 
-  // The page's text is the server's (or the offline copy's); newer text on this device wins.
+  // The page's text is the server's (or the offline copy's); newer text on this device wins. Text
+  // still to send stays whatever is stored since: sent, it is checked against that (an entry from
+  // before saves named their base is dropped under a newer stored one, as it was then).
   merge() {
     const data = this.store.data;
-    data.seq = Math.max(data.seq, this.state.seq);
-    for (const name of ["pending", "kept"]) {
-      if (data[name] && data[name].seq <= this.state.seq) data[name] = null;
+    const state = this.state;
+    data.seq = Math.max(data.seq, state.seq);
+    if (data.kept && data.kept.seq <= state.seq) data.kept = null;
+    const pending = data.pending;
+    if (pending && (pending.text === state.text || (pending.base === undefined && pending.seq <= state.seq))) {
+      data.pending = null;
     }
     const newer = data.pending || data.kept;
     if (newer) this.textarea.value = newer.text;
+    if (data.pending && data.pending.base !== undefined) this.base = data.pending.base;
+    else if (data.kept) this.base = data.kept.seq;
     this.store.save();
   }
 
@@ -149,7 +182,7 @@ class ReflectionPage {
     if (this.stopped) return;
     const data = this.store.data;
     data.seq = Math.max(data.seq + 1, this.serverNow());
-    data.pending = { text: this.textarea.value, seq: data.seq };
+    data.pending = { text: this.textarea.value, seq: data.seq, base: this.base };
     this.store.save();
     this.hideAlert();
     this.render();
@@ -161,9 +194,9 @@ class ReflectionPage {
 
   // Send what is pending until nothing is, or a save fails (then a retry is set).
   send() {
-    if (this.sending || this.stopped) return this.sending;
+    if (this.sending || this.stopped || this.conflict) return this.sending;
     const run = async () => {
-      while (this.store.data.pending && !this.stopped) {
+      while (this.store.data.pending && !this.stopped && !this.conflict) {
         if (!(await this.sendOne(this.store.data.pending))) return;
       }
     };
@@ -175,6 +208,11 @@ class ReflectionPage {
   }
 
   async sendOne(entry) {
+    const data = this.store.data;
+    if (!data.sent.includes(entry.seq)) {
+      data.sent.push(entry.seq);
+      this.store.save();
+    }
     let result;
     try {
       result = await this.api("PUT", `${this.url}/draft`, entry);
@@ -195,15 +233,63 @@ class ReflectionPage {
   async acknowledged(entry, { seq, kept }) {
     const data = this.store.data;
     data.seq = Math.max(data.seq, seq);
-    if (seq === entry.seq) data.kept = entry;
+    if (kept) {
+      data.kept = entry;
+      this.rebase(seq);
+    }
     if (data.pending && data.pending.seq <= seq) data.pending = null; // a change typed since stays
     this.store.save();
     // Another tab or device saved later text: show that one instead.
     if (!kept && !data.pending) await this.resync();
   }
 
+  // The text in the box (and what is pending) is now made from the stored version `seq`.
+  rebase(seq) {
+    this.base = seq;
+    const pending = this.store.data.pending;
+    if (pending && pending.seq > seq) pending.base = seq;
+  }
+
+  // Refused as made from an older version than the one stored. Stored by this device (a save
+  // whose answer was lost): the text here was typed on top of it, so it goes again from it (true).
+  // Stored by another page or device: the person chooses (false).
+  stale(stored) {
+    const data = this.store.data;
+    data.seq = Math.max(data.seq, stored.seq);
+    if (data.sent.includes(stored.seq)) {
+      data.kept = { text: stored.text, seq: stored.seq };
+      this.rebase(stored.seq);
+      this.store.save();
+      return true;
+    }
+    this.conflict = { text: stored.text, seq: stored.seq };
+    clearTimeout(this.saveTimer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.conflictText.value = stored.text;
+    this.conflictEl.hidden = false;
+    this.submitButton.disabled = true; // the person chooses first
+    this.render();
+    return false;
+  }
+
+  // The person's choice: the other version in the box, or this one kept. Either is saved as new
+  // text made from the stored version, so over it (and again refused should yet another come).
+  resolve(takeTheirs) {
+    if (!this.conflict) return;
+    const { text, seq } = this.conflict;
+    this.conflict = null;
+    this.conflictEl.hidden = true;
+    this.submitButton.disabled = false;
+    this.base = seq;
+    if (takeTheirs) this.textarea.value = text;
+    this.edited();
+    this.send();
+  }
+
   async refused(result) {
     const code = result.body.code;
+    if (result.status === 409 && code === "stale") return this.stale(result.body);
     if (result.status === 409) {
       this.stop(this.text.textSentElsewhere);
       return false;
@@ -260,7 +346,7 @@ class ReflectionPage {
     } catch (_error) {
       return; // offline: the device's text stands
     }
-    if (!result.ok || this.stopped) return;
+    if (!result.ok || this.stopped || this.conflict) return;
     const server = result.body;
     const data = this.store.data;
     if (!EDITABLE.includes(server.state)) {
@@ -270,6 +356,7 @@ class ReflectionPage {
     data.seq = Math.max(data.seq, server.seq);
     if (!data.pending && server.seq >= (data.kept ? data.kept.seq : this.state.seq)) {
       data.kept = { text: server.text, seq: server.seq };
+      this.base = server.seq;
       if (this.textarea.value !== server.text) this.textarea.value = server.text;
     }
     this.store.save();
@@ -281,7 +368,7 @@ class ReflectionPage {
   // The latest text goes with the submission (numbered, so an older save arriving later is
   // ignored); without a connection it waits, and goes when the connection returns.
   async submit() {
-    if (this.stopped || this.submitInFlight) return;
+    if (this.stopped || this.submitInFlight || this.conflict) return;
     const count = characters(this.textarea.value);
     if (count < this.state.minimum) {
       this.showAlert(this.text.textTooShort.replace("{min}", this.state.minimum).replace("{n}", count));
@@ -291,7 +378,7 @@ class ReflectionPage {
     this.submitButton.disabled = true;
     this.render();
     const data = this.store.data;
-    const entry = data.pending || { text: this.textarea.value, seq: data.seq };
+    const entry = data.pending || { text: this.textarea.value, seq: data.seq, base: this.base };
     let result;
     this.submitInFlight = true;
     try {
@@ -307,6 +394,12 @@ class ReflectionPage {
     this.offline = false;
     if (result.status === 400 && result.body.code === "csrf_expired" && (await this.refreshToken())) {
       await this.submit();
+      return;
+    }
+    if (result.status === 409 && result.body.code === "stale") {
+      this.submitting = false;
+      this.submitButton.disabled = false;
+      if (this.stale(result.body)) await this.submit(); // this device's own save: from it, again
       return;
     }
     if (result.ok || result.status === 409) {
@@ -348,7 +441,10 @@ class ReflectionPage {
     const pending = Boolean(this.store.data.pending);
     let state = pending ? (this.offline ? "offline" : "unsaved") : "saved";
     let words = this.store.data.seq > 0 ? this.text.textSaved : ""; // nothing written yet: nothing to say
-    if (this.submitting) words = this.offline ? this.text.textSubmitWaiting : this.text.textSubmitting;
+    if (this.conflict) {
+      state = "conflict";
+      words = this.text.textConflict;
+    } else if (this.submitting) words = this.offline ? this.text.textSubmitWaiting : this.text.textSubmitting;
     else if (pending && !this.store.writable) words = this.text.textNotKept;
     else if (pending) words = this.offline ? this.text.textOffline : this.text.textUnsaved;
     if (this.submitting && this.offline) state = "offline";

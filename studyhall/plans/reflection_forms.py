@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from studyhall.plans.reflections import MAX_COMMENT, MAX_TEXT
@@ -15,6 +15,9 @@ class WriteForm(FlaskForm):
     """The page's own form: what it sends without JavaScript (the script saves as one types)."""
 
     text = TextAreaField(_l("Your reflection"), render_kw={"rows": 14, "maxlength": MAX_TEXT})
+    # The stored version the page shows (its seq): text sent from it after another page or device
+    # has saved other text is refused, not written over that (see reflections.save_draft).
+    base = IntegerField(validators=[Optional()], widget=HiddenInput())
 
 
 class ReviewForm(FlaskForm):

@@ -37,7 +37,7 @@ bp = Blueprint("reflections", __name__, url_prefix="/reflections")
 # The page's script calls these; errors are JSON with a message and a stable code, as the test API's.
 api = Blueprint("reflections_api", __name__, url_prefix="/api/reflections")
 REVIEWERS = (Role.ADMIN, Role.SECRETARY)
-STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.SUBMITTED: 409}
+STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.SUBMITTED: 409, ErrorCode.STALE: 409}
 
 
 STATE_LABELS = {
@@ -63,7 +63,9 @@ def _helpers() -> dict[str, object]:
 @api.errorhandler(DomainError)
 def _refused(error: DomainError) -> ResponseReturnValue:
     db.session().rollback()
-    return jsonify(code=error.code, message=error.message), STATUS.get(error.code, 400)
+    # Refused as made from an older version: the stored one goes with it, for the page to show.
+    stored = {"text": error.text, "seq": error.seq} if isinstance(error, reflections.Stale) else {}
+    return jsonify(code=error.code, message=error.message, **stored), STATUS.get(error.code, 400)
 
 
 def _mine_or_404(item_id: int, now: datetime) -> reflections.Mine:
@@ -80,6 +82,11 @@ def _row_or_404(reflection_id: int) -> reflections.Row:
         abort(404)
 
 
+def _seq(mine: reflections.Mine) -> int:
+    """The stored draft's number: the version a page showing it starts from."""
+    return mine.reflection.seq if mine.reflection else 0
+
+
 def _state(mine: reflections.Mine, now: datetime) -> dict[str, object]:
     """What the page's script starts from, and what the API answers with."""
     reflection = mine.reflection
@@ -89,7 +96,7 @@ def _state(mine: reflections.Mine, now: datetime) -> dict[str, object]:
         "user": signed_in_user().id,
         "state": reflection.state if reflection else ReflectionState.DRAFT,
         "text": text,
-        "seq": reflection.seq if reflection else 0,
+        "seq": _seq(mine),
         "count": reflections.characters(text),
         "minimum": reflections.minimum(mine.item),
         "clock_ms": reflections.clock_ms(now),
@@ -107,8 +114,9 @@ def write(item_id: int) -> ResponseReturnValue:
     now = clock.now()
     user = signed_in_user()
     mine = _mine_or_404(item_id, now)
-    form = WriteForm(text=mine.reflection.text if mine.reflection else "")
+    form = WriteForm(text=mine.reflection.text if mine.reflection else "", base=_seq(mine))
     unsent = ""
+    conflict: reflections.Stale | None = None
     posted = form.validate_on_submit()
     if posted and mine.reflection and mine.reflection.state in reflections.SENT:
         sent_again = (form.text.data or "").replace("\r\n", "\n") == mine.reflection.text
@@ -123,7 +131,13 @@ def write(item_id: int) -> ResponseReturnValue:
         try:
             # The text is kept as the draft even when the submission is refused (too short).
             saved = reflections.save_draft(
-                session, user, item_id, form.text.data or "", reflections.next_seq(stored, now=now), now=now
+                session,
+                user,
+                item_id,
+                form.text.data or "",
+                reflections.next_seq(stored, now=now),
+                base=form.base.data,
+                now=now,
             )
             session.commit()
             if request.form.get("action") == "submit":
@@ -135,8 +149,13 @@ def write(item_id: int) -> ResponseReturnValue:
             return redirect(url_for("reflections.write", item_id=item_id))
         except DomainError as refused:
             session.rollback()
-            flash(refused.message, "error")
+            conflict = refused if isinstance(refused, reflections.Stale) else None
+            if conflict is None:  # a conflict is told by its notice at the text box
+                flash(refused.message, "error")
             mine = _mine_or_404(item_id, now)
+            # The text sent stays in the box, now made from the stored version (shown beside it on
+            # a conflict): sending it again keeps it.
+            form = WriteForm(formdata=None, text=form.text.data, base=_seq(mine))
     return render_template(
         "plans/reflection.html",
         mine=mine,
@@ -145,6 +164,7 @@ def write(item_id: int) -> ResponseReturnValue:
         reviews=reflections.reviews(session, mine.reflection) if mine.reflection else [],
         editable=mine.reflection is None or mine.reflection.state in reflections.EDITABLE,
         unsent=unsent,
+        conflict=conflict,
     )
 
 
@@ -174,7 +194,13 @@ def save(item_id: int) -> ResponseReturnValue:
     body = inputs.json_object()
     session = db.session()
     saved = reflections.save_draft(
-        session, signed_in_user(), item_id, body.get("text"), body.get("seq"), now=clock.now()
+        session,
+        signed_in_user(),
+        item_id,
+        body.get("text"),
+        body.get("seq"),
+        base=body.get("base"),
+        now=clock.now(),
     )
     session.commit()
     return jsonify(seq=saved.seq, kept=saved.kept, count=saved.count)
@@ -187,7 +213,13 @@ def submit(item_id: int) -> ResponseReturnValue:
     body = inputs.json_object()
     session = db.session()
     reflection = reflections.submit(
-        session, signed_in_user(), item_id, text=body.get("text"), seq=body.get("seq"), now=clock.now()
+        session,
+        signed_in_user(),
+        item_id,
+        text=body.get("text"),
+        seq=body.get("seq"),
+        base=body.get("base"),
+        now=clock.now(),
     )
     session.commit()
     return jsonify(state=reflection.state, seq=reflection.seq)

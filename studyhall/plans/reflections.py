@@ -3,7 +3,9 @@
 A cadre's draft is saved as they type, each save numbered by the page (`seq`, milliseconds on the
 server's clock, as the test autosave numbers answers): a save numbered at or below the stored one
 changes nothing, so a late, replayed or reordered save never overwrites newer text; a draft saved
-marks the item started (本周学习 shows it under way). Submitting checks the minimum length
+marks the item started (本周学习 shows it under way). A save also names the stored version its page
+started from (`base`): one made while another page or device has saved other text since is
+refused (Stale), with the stored text, so that the person chooses and nothing typed is lost. Submitting checks the minimum length
 (characters other than whitespace) and marks the item done, its points once. A secretary (for the people of their 党支部) or an administrator approves it, with an optional
 comment, or returns it with a required one; a returned reflection is revised and submitted again,
 and every review is kept. Approval earns the reflection rule's points, once per reflection; the
@@ -111,6 +113,24 @@ def _checked_seq(seq: object, *, now: datetime) -> int:
     return seq
 
 
+def _checked_base(base: object) -> int | None:
+    """The stored version a save was made from: None for a page that names none (kept as before)."""
+    if base is None:
+        return None
+    if not isinstance(base, int) or isinstance(base, bool) or not 0 <= base <= MAX_SEQ:
+        raise DomainError(_("The save has no valid sequence number."), ErrorCode.INVALID_SEQ)
+    return base
+
+
+class Stale(DomainError):
+    """A save or submission made from a version older than the stored draft, whose text is other:
+    refused, with the stored draft, for the page to show beside its own."""
+
+    def __init__(self, text: str, seq: int) -> None:
+        super().__init__(_("This reflection has been changed on another page or device."), ErrorCode.STALE)
+        self.text, self.seq = text, seq
+
+
 def _ensure(session: Session, item: PlanItem, user: User, now: datetime) -> None:
     """The person's row for the item, made once whoever asks first (two tabs, two devices)."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -143,27 +163,47 @@ class Saved:
 
 
 def save_draft(
-    session: Session, user: User, item_id: int, text: object, seq: object, *, now: datetime
+    session: Session,
+    user: User,
+    item_id: int,
+    text: object,
+    seq: object,
+    *,
+    base: object = None,
+    now: datetime,
 ) -> Saved:
-    """Store the draft unless one numbered the same or higher is stored already; idempotent. A
-    reflection submitted (or approved) takes no more saves. The caller commits."""
+    """Store the draft unless one numbered the same or higher is stored already; idempotent. A save
+    made from the stored version `base` is refused (Stale) once other text is stored numbered above
+    it; a save naming no base is not checked. A reflection submitted (or approved) takes no more
+    saves. The caller commits."""
     found = mine(session, user, item_id, now=now)
-    text, seq = _checked_text(text), _checked_seq(seq, now=now)
+    text, seq, base = _checked_text(text), _checked_seq(seq, now=now), _checked_base(base)
     _ensure(session, found.item, user, now)
+    writable = and_(_ours(found.item, user), Reflection.seq < seq, Reflection.state.in_(EDITABLE))
+    if base is not None:  # in the one statement, so that of two devices at once one is refused
+        writable = and_(writable, or_(Reflection.seq <= base, Reflection.text == text))
     written = session.execute(
         update(Reflection)
-        .where(_ours(found.item, user), Reflection.seq < seq, Reflection.state.in_(EDITABLE))
+        .where(writable)
         .values(text=text, seq=seq, saved_at=now)
         .execution_options(synchronize_session=False)
     )
     stored = session.execute(
         select(Reflection.state, Reflection.seq, Reflection.text).where(_ours(found.item, user))
     ).one()
-    if not cast(CursorResult[Any], written).rowcount and stored.state in SENT:
-        raise _sent()
+    if not cast(CursorResult[Any], written).rowcount:
+        if stored.state in SENT:
+            raise _sent()
+        _fresh(stored.text, stored.seq, text, base)
     # Writing has begun: 本周学习 shows the item under way (a row once made, never a DONE undone).
     plans.progress_for(session, user, found.item, now)
     return Saved(stored.seq, stored.seq == seq and stored.text == text, characters(stored.text))
+
+
+def _fresh(stored_text: str, stored_seq: int, text: str, base: int | None) -> None:
+    """Refuse text made from the stored version `base` when other text has been stored since."""
+    if base is not None and stored_seq > base and stored_text != text:
+        raise Stale(stored_text, stored_seq)
 
 
 def _sent() -> DomainError:
@@ -177,11 +217,13 @@ def submit(
     *,
     text: object = None,
     seq: object = None,
+    base: object = None,
     now: datetime,
 ) -> Reflection:
     """Submit the reflection, with `text` as its last save if given (numbered `seq`, or now when
-    a form without JavaScript sends it). Refused under the item's minimum length, with the count.
-    Marks the item done (its points once). Submitting again is harmless. The caller commits."""
+    a form without JavaScript sends it; made from the stored version `base`, checked as a save's).
+    Refused under the item's minimum length, with the count. Marks the item done (its points
+    once). Submitting again is harmless. The caller commits."""
     found = mine(session, user, item_id, now=now)
     _ensure(session, found.item, user, now)
     reflection = session.scalars(
@@ -194,6 +236,7 @@ def submit(
         return reflection  # a resend, or another device's submission
     if text is not None:
         text = _checked_text(text)
+        _fresh(reflection.text, reflection.seq, text, _checked_base(base))
         number = next_seq(reflection.seq, now=now) if seq is None else _checked_seq(seq, now=now)
         if number > reflection.seq:
             reflection.text, reflection.seq, reflection.saved_at = text, number, now

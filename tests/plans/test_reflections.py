@@ -69,13 +69,26 @@ def stored(app: Flask, item_id: int, username: str = "10001") -> Reflection | No
         ).first()
 
 
-def put(client: FlaskClient, item_id: int, text: str, seq: int):  # type: ignore[no-untyped-def]
-    return client.put(f"/api/reflections/items/{item_id}/draft", json={"text": text, "seq": seq})
+def put(client: FlaskClient, item_id: int, text: str, seq: int, base: int | None = None):  # type: ignore[no-untyped-def]
+    return client.put(
+        f"/api/reflections/items/{item_id}/draft", json=_with_base({"text": text, "seq": seq}, base)
+    )
 
 
-def submit(client: FlaskClient, item_id: int, text: str | None = None, seq: int | None = None):  # type: ignore[no-untyped-def]
+def submit(  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    item_id: int,
+    text: str | None = None,
+    seq: int | None = None,
+    base: int | None = None,
+):
     body = {} if text is None else {"text": text, "seq": seq}
-    return client.post(f"/api/reflections/items/{item_id}/submit", json=body)
+    return client.post(f"/api/reflections/items/{item_id}/submit", json=_with_base(body, base))
+
+
+def _with_base(body: dict[str, object], base: int | None) -> dict[str, object]:
+    """The body as a page sends it: naming the version its text was made from, or (an old page) not."""
+    return body if base is None else {**body, "base": base}
 
 
 def submitted(app: Flask, item_id: int, username: str = "10001") -> int:
@@ -156,6 +169,125 @@ def test_the_draft_is_kept_on_the_server_for_the_next_visit_from_any_device(app,
         "draft",
         20,
     )
+
+
+PHONE, DESKTOP = "手机上写的开头。", "电脑一段。"
+
+
+def test_a_save_made_from_a_version_another_device_has_saved_over_is_refused_with_the_stored_text(app, org):
+    item_id = reflection_item(app)
+    phone, desktop = client_for(app, "10001"), client_for(app, "10001")
+    assert put(phone, item_id, PHONE, 100, base=0).get_json()["kept"] is True
+    # The desktop opened the page after the phone's save: its text is made from that version.
+    assert put(desktop, item_id, PHONE + DESKTOP, 200, base=100).get_json()["kept"] is True
+    # The phone, still on its own version, types on: refused, with what the desktop stored.
+    refused = put(phone, item_id, PHONE + "手机又写了一段。", 300, base=100)
+    assert refused.status_code == 409
+    assert refused.get_json() == {
+        "code": "stale",
+        "message": "This reflection has been changed on another page or device.",
+        "text": PHONE + DESKTOP,
+        "seq": 200,
+    }
+    # Numbered below the stored save, a stale save is refused all the same (not quietly dropped).
+    assert put(phone, item_id, "手机上更早的一稿", 150, base=100).status_code == 409
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.seq) == (PHONE + DESKTOP, 200)
+
+
+def test_saves_of_one_page_each_from_the_last_acknowledged_go_in_and_a_replay_is_harmless(app, org):
+    item_id = reflection_item(app)
+    client = client_for(app, "10001")
+    base = 0
+    for seq, text in ((10, "一"), (20, "一二"), (30, "一二三")):
+        answer = put(client, item_id, text, seq, base=base).get_json()
+        assert answer == {"seq": seq, "kept": True, "count": len(text)}
+        base = answer["seq"]
+    # The last save sent again from its own base (its answer was lost): the same text, so no conflict.
+    assert put(client, item_id, "一二三", 30, base=20).get_json()["kept"] is True
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.seq) == ("一二三", 30)
+
+
+def test_keeping_this_pages_version_saves_it_over_the_other_from_the_stored_version(app, org):
+    item_id = reflection_item(app)
+    phone, desktop = client_for(app, "10001"), client_for(app, "10001")
+    put(phone, item_id, PHONE, 100, base=0)
+    put(desktop, item_id, PHONE + DESKTOP, 200, base=100)
+    mine = PHONE + "手机又写了一段。"
+    assert put(phone, item_id, mine, 300, base=100).status_code == 409
+    assert put(phone, item_id, mine, 310, base=200).get_json() == {
+        "seq": 310,
+        "kept": True,
+        "count": reflections.characters(mine),
+    }
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.seq) == (mine, 310)
+    # The desktop, still on the version the phone has now saved over, is refused in turn.
+    assert put(desktop, item_id, PHONE + DESKTOP + "再写", 320, base=200).get_json()["text"] == mine
+
+
+def test_a_save_naming_no_base_is_kept_by_its_number_alone_as_before(app, org):
+    item_id = reflection_item(app)
+    phone, desktop = client_for(app, "10001"), client_for(app, "10001")
+    put(phone, item_id, PHONE, 100)
+    put(desktop, item_id, PHONE + DESKTOP, 200)
+    assert put(phone, item_id, PHONE + "手机", 300).get_json()["kept"] is True  # an old page's script
+    assert put(desktop, item_id, "更早的", 250).get_json()["kept"] is False
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.seq) == (PHONE + "手机", 300)
+
+
+def test_a_save_with_an_invalid_base_is_refused(app, org):
+    item_id = reflection_item(app)
+    client = client_for(app, "10001")
+    for base in (-1, "0", True, 2**53):
+        refused = put(client, item_id, "改稿", 10, base=base)  # type: ignore[arg-type]
+        assert refused.status_code == 400 and refused.get_json()["code"] == "invalid_seq"
+    assert stored(app, item_id) is None
+
+
+def test_submitting_text_made_from_a_version_saved_over_elsewhere_is_refused(app, org):
+    item_id = reflection_item(app, min_chars=5)
+    phone, desktop = client_for(app, "10001"), client_for(app, "10001")
+    put(phone, item_id, PHONE, 100, base=0)
+    put(desktop, item_id, PHONE + DESKTOP, 200, base=100)
+    refused = submit(phone, item_id, PHONE + "手机上写完了。", 300, base=100)
+    assert refused.status_code == 409 and refused.get_json()["text"] == PHONE + DESKTOP
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.state, found.submissions) == (PHONE + DESKTOP, "draft", 0)
+    assert progress_state(app, item_id) is ProgressState.STARTED  # not done
+    assert submit(phone, item_id, PHONE + "手机上写完了。", 310, base=200).status_code == 200
+    found = stored(app, item_id)
+    assert found is not None and (found.text, found.state) == (PHONE + "手机上写完了。", "submitted")
+
+
+def test_the_plain_form_refuses_text_saved_over_elsewhere_and_shows_both_versions(app, org):
+    item_id = reflection_item(app, min_chars=5)
+    client = client_for(app, "10001")
+    page = client.get(f"/reflections/items/{item_id}").get_data(as_text=True)
+    assert 'name="base" type="hidden" value="0"' in page
+    put(client_for(app, "10001"), item_id, DESKTOP, 200, base=0)  # the desktop saves meanwhile
+    mine = "没有脚本的页面上写的。"
+    for action in ("save", "submit"):
+        sent = client.post(
+            f"/reflections/items/{item_id}", data={"text": mine, "base": "0", "action": action}
+        )
+        page = sent.get_data(as_text=True)
+        assert sent.status_code == 200
+        notice = page.split('id="reflection-conflict"')[1].split("</section>")[0]
+        assert " hidden" not in notice.split(">")[0]
+        assert "changed on another page or device" in notice and DESKTOP in notice
+        assert mine in page.split('id="text"')[1].split("</textarea>")[0]  # this page's text, kept in the box
+        assert 'name="base" type="hidden" value="200"' in page  # sending it again keeps it
+        found = stored(app, item_id)
+        assert found is not None and (found.text, found.state) == (DESKTOP, "draft")
+    kept = client.post(f"/reflections/items/{item_id}", data={"text": mine, "base": "200", "action": "save"})
+    assert kept.status_code == 302
+    found = stored(app, item_id)
+    assert found is not None and found.text == mine and found.seq > 200
+    assert 'id="reflection-conflict"' in (page := client.get(kept.location).get_data(as_text=True))
+    assert page.split('id="reflection-conflict"')[1].split(">")[0].endswith(" hidden")
 
 
 def test_a_save_without_a_valid_number_or_too_long_is_refused_and_nothing_changes(app, org):

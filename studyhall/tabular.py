@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -385,13 +386,23 @@ class Sheet:
     widths: Mapping[str, float] = field(default_factory=dict)  # column letter → width
 
 
+# What Excel refuses in a sheet's name (a branch may be called 第一党支部:学习), and its length limit.
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+
+
+def sheet_name(title: str) -> str:
+    """A title as a sheet's name: Excel's forbidden characters as _, at most 31 characters."""
+    return _NOT_IN_SHEET_NAME.sub("_", title)[:SHEET_NAME_MAX].strip("'") or "Sheet"
+
+
 def xlsx_bytes(*sheets: Sheet) -> bytes:
     """A workbook of the given sheets, every text cell neutralised."""
     from openpyxl import Workbook  # imported here: a slow import most requests do not need
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
-        target = workbook.create_sheet(sheet.title[:31])  # Excel's limit on sheet names
+        target = workbook.create_sheet(sheet_name(sheet.title))
         for column, width in sheet.widths.items():
             target.column_dimensions[column].width = width
         for row in sheet.rows:

@@ -283,3 +283,14 @@ def test_a_previews_problems_are_named_up_to_a_bound_and_the_rest_counted_by_col
     assert listing.unshown == {4: 1, **{row: 2 for row in range(5, 12)}} and listing.counted == 15
     assert listing.unshown_by_column == {"本周积分": 8, "总积分": 7}
     assert listing.has(4) and listing.has(11) and not listing.has(12)
+
+
+def test_a_sheet_is_named_whatever_its_title_holds():
+    from openpyxl import load_workbook
+
+    from studyhall.tabular import Sheet, sheet_name, xlsx_bytes
+
+    assert sheet_name("第一党支部:学习 [试]*?/\\") == "第一党支部_学习 _试_____"
+    assert len(sheet_name("长" * 40)) == 31 and sheet_name("") == "Sheet"
+    workbook = load_workbook(io.BytesIO(xlsx_bytes(Sheet("A:B", [["x"]]), Sheet("'quoted'", [["y"]]))))
+    assert workbook.sheetnames == ["A_B", "quoted"]

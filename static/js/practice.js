@@ -87,7 +87,7 @@ function status(position, message) {
 
 // Show the next unanswered question of the page (not in a challenge, whose next comes from the server).
 function showNext(after) {
-  if (challenge) return;
+  if (challenge) return false;
   const next = [...document.querySelectorAll(".practice-question")].find(
     (item) => Number(item.dataset.position) > after && item.querySelector("form.practice-answer") && !isQueued(Number(item.dataset.position)),
   );
@@ -95,6 +95,7 @@ function showNext(after) {
     next.hidden = false;
     next.querySelector("input:not([type=hidden])")?.focus();
   }
+  return Boolean(next);
 }
 
 function isQueued(position) {
@@ -120,9 +121,9 @@ function showFeedback(body) {
     note.textContent = text("Earlier");
     fresh.append(note);
   }
-  document.getElementById("round-progress").textContent = body.ended
-    ? text("End")
-    : text("Progress").replace("{n}", String(body.answered)).replace("{right}", String(body.right));
+  document.getElementById("round-progress").textContent = (body.ended ? text("End") : text("Progress"))
+    .replace("{n}", String(body.answered))
+    .replace("{right}", String(body.right));
   nextStep(body, fresh);
 }
 
@@ -181,8 +182,15 @@ async function flush() {
         window.setTimeout(flush, RETRY_MS);
         return; // still no connection: try again later
       }
+      if (result.status >= 500 || result.status === 401) {
+        // The server restarting, a proxy's error, a session to sign in again: not a refusal of
+        // the answer, which waits to be sent again.
+        window.setTimeout(flush, RETRY_MS);
+        return;
+      }
       queue = queue.slice(1);
       keep(queue);
+      showWaiting();
       if (result.ok) showFeedback(result.body);
       else status(entry.position, `${text("Refused")} ${result.body.message || result.status}`);
     }
@@ -213,7 +221,8 @@ root.addEventListener("submit", async (event) => {
     queue = [...queue.filter((other) => other.position !== position), entry];
     keep(queue);
     showQueued(position);
-    showNext(position);
+    // On to the next question meanwhile (a challenge's next needs the server's verdict).
+    if (!challenge && showNext(position)) item.hidden = true;
     window.setTimeout(flush, RETRY_MS);
     return;
   }
@@ -222,12 +231,20 @@ root.addEventListener("submit", async (event) => {
   else status(position, `${text("Refused")} ${result.body.message || result.status}`);
 });
 
-// An answer kept but not yet sent, as its question shows it: the inputs locked, the reason said.
+// An answer kept but not yet sent, as its question shows it (the inputs locked, the reason said),
+// and the page's line counting what waits.
 function showQueued(position) {
   const form = card(position)?.querySelector("form.practice-answer");
   if (!form) return;
   for (const input of form.querySelectorAll("input, button")) input.disabled = true;
-  status(position, `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`);
+  status(position, text("Offline"));
+  showWaiting();
+}
+
+function showWaiting() {
+  const line = document.getElementById("practice-queue");
+  line.hidden = queue.length === 0;
+  line.textContent = `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`;
 }
 
 window.addEventListener("online", flush);

@@ -15,7 +15,6 @@ is 20,000 small tuples, and every count and sort needs them all.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -379,7 +378,6 @@ def _branch_order(tree: levels.Tree) -> Callable[[int | None], tuple[int, int]]:
 # ---- the .xlsx -------------------------------------------------------------------------------
 
 # What Excel allows in no sheet name.
-_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
 def cell_text(cell: Cell) -> str:
@@ -436,10 +434,10 @@ def export(found: Table) -> Export:
         for count in found.counts
     ]
     week = week_text(found.plan)
-    title = _NOT_IN_SHEET_NAME.sub("_", f"{found.scope.name} {found.plan.start.isoformat()}")
+    title = f"{found.scope.name} {found.plan.start.isoformat()}"
     data = xlsx_bytes(
         Sheet(title, rows, {"A": 12, "B": 12, "C": 24}),
-        Sheet(_NOT_IN_SHEET_NAME.sub("_", _("Per item")), per_item, {"A": 40, "C": 18}),
+        Sheet(_("Per item"), per_item, {"A": 40, "C": 18}),
     )
     fallback = f"progress-{found.scope.branch_id or 'all'}-{found.plan.start.isoformat()}.xlsx"
     filename = _(

@@ -264,7 +264,7 @@ def board_xlsx() -> Response:
             for row in boards.branches(session, span, level, within=within)
         ]
     day = clock.now().astimezone(clock.local_zone()).date().isoformat()
-    data = xlsx_bytes(Sheet(title[:31], table))
+    data = xlsx_bytes(Sheet(title, table))
     return attachment(
         data, XLSX, f"积分榜 {title} {day}.xlsx", f"points-{kind}-{span.period}-{span.start}.xlsx"
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fsrs import Card, Rating, Scheduler
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,24 +134,38 @@ def _in_book(user_id: int) -> ColumnElement[bool]:
     return (ReviewCard.user_id == user_id) & ReviewCard.learnt_at.is_(None)
 
 
+def _due_lineages(session: Session, user_id: int, *, now: datetime) -> list[str]:
+    """The book's questions due today, longest due first, less those a test now open may ask (a
+    review shows the key: they wait until it is over)."""
+    due = list(
+        session.scalars(
+            select(ReviewCard.lineage)
+            .where(_in_book(user_id), ReviewCard.due < _due_by(now))
+            .order_by(ReviewCard.due, ReviewCard.id)
+        )
+    )
+    held = exams.still_answerable(session, set(due), now=now, opened_only=True) if due else {}
+    return [lineage for lineage in due if lineage not in held]
+
+
 def due_count(session: Session, user_id: int, *, now: datetime) -> int:
-    """今日待复习: the book's questions due before the day ends."""
-    return session.scalar(select(func.count()).where(_in_book(user_id), ReviewCard.due < _due_by(now))) or 0
+    """今日待复习: the book's questions due before the day ends (and askable now)."""
+    return len(_due_lineages(session, user_id, now=now))
 
 
 def due_questions(session: Session, user_id: int, *, now: datetime) -> list[int]:
-    """The current versions of the questions due today, longest due first (SESSION_SIZE at most);
-    a question retired since stays in the book but is not asked."""
-    rows = session.execute(
-        select(Question.id)
-        .join(ReviewCard, ReviewCard.lineage == Question.lineage)
-        .where(
-            _in_book(user_id), ReviewCard.due < _due_by(now), Question.current, Question.retired.is_(False)
+    """The current versions of the questions due today (SESSION_SIZE at most); a question retired
+    since stays in the book but is not asked."""
+    lineages = _due_lineages(session, user_id, now=now)
+    current = {
+        row.lineage: row.id
+        for row in session.execute(
+            select(Question.lineage, Question.id).where(
+                Question.lineage.in_(lineages), Question.current, Question.retired.is_(False)
+            )
         )
-        .order_by(ReviewCard.due, ReviewCard.id)
-        .limit(SESSION_SIZE)
-    )
-    return [row.id for row in rows]
+    }
+    return [current[lineage] for lineage in lineages if lineage in current][:SESSION_SIZE]
 
 
 # ---- mistakes in tests -----------------------------------------------------------------------------

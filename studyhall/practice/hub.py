@@ -53,6 +53,7 @@ class Overview:
     daily: PracticeRound | None
     daily_right: int
     daily_points: int
+    daily_points_each: int  # the 每日答题 rule's points for a right answer; 0 when not in use
     daily_cap: int | None
     sets: list[SetRow]
     challenge: PracticeRound | None  # under way
@@ -95,6 +96,7 @@ def overview(session: Session, user: User, *, now: datetime) -> Overview:
         daily=daily,
         daily_right=sum(1 for a in daily.answers if a.correct) if daily else 0,
         daily_points=daily_points,
+        daily_points_each=rule.points if rule.enabled else 0,
         daily_cap=rule.daily_cap if rule.enabled else None,
         sets=open_sets(session, user, day),
         challenge=under_way,
@@ -178,7 +180,9 @@ class Shown:
     options: list[str]
     blanks: int
     feedback: service.Feedback | None
-    held: bool  # answered, but its key waits for a test under way
+    # A test now open may ask it: answered or not, nothing of its key is shown until that is over.
+    held: bool
+    in_book: bool  # in the person's wrong-answer book now
 
 
 @dataclass(frozen=True)
@@ -187,8 +191,9 @@ class RoundView:
     title: str
     questions: list[Shown]
     current: int | None  # the first position not yet answered
-    right: int
+    right: int  # of the answers shown
     ended: bool
+    waiting: int  # unanswered questions a test now open may ask: they wait until it is over
 
 
 def question_at(session: Session, found: PracticeRound, position: int) -> Question:
@@ -211,6 +216,15 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
     }
     given = service.feedbacks(session, found)
     held = _held(session, {q.lineage for q in questions.values()}, now=now)
+    in_book = set(
+        session.scalars(
+            select(ReviewCard.lineage).where(
+                ReviewCard.user_id == found.user_id,
+                ReviewCard.learnt_at.is_(None),
+                ReviewCard.lineage.in_([q.lineage for q in questions.values()]),
+            )
+        )
+    )
     shown = []
     for position, question_id in enumerate(found.question_ids):
         question = questions[question_id]
@@ -224,17 +238,19 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
                 options=list(question.options),
                 blanks=types.get(question.type).blanks(question.stem),
                 feedback=feedback if question.lineage not in held else None,
-                held=feedback is not None and question.lineage in held,
+                held=question.lineage in held,
+                in_book=question.lineage in in_book,
             )
         )
-    current = next((q.position for q in shown if q.feedback is None and not q.held), None)
+    current = next((q.position for q in shown if q.position not in given and not q.held), None)
     return RoundView(
         found=found,
         title=round_title(session, found),
         questions=shown,
         current=None if service.finished(found) else current,
-        right=sum(1 for f in given.values() if f.correct),
+        right=sum(1 for q in shown if q.feedback and q.feedback.correct),
         ended=service.finished(found),
+        waiting=sum(1 for q in shown if q.held and q.position not in given),
     )
 
 
@@ -421,10 +437,29 @@ def question_history(session: Session, user: User, lineage: str, *, now: datetim
     )
 
 
+def _in_open_review(session: Session, user_id: int, lineage: str, *, now: datetime) -> bool:
+    """Whether the person's review of a test shows this question's key now (the test's review is
+    open and no other test that may still ask it holds it back): before the sweep has filed that
+    test's mistakes, its review page already offers to add it."""
+    attempts = session.scalars(
+        select(Attempt)
+        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.user_id == user_id, AttemptItem.lineage == lineage)
+    )
+    return any(
+        exams.review_open(attempt, exams.review_opens_at(session, attempt.exam), now=now)
+        and not exams.still_open_elsewhere(session, attempt.exam, {lineage}, now=now)
+        for attempt in attempts
+    )
+
+
 def add_to_book(session: Session, user: User, question_id: int | None, *, now: datetime) -> ReviewCard:
     """Put a question the person has met with its key shown into their book."""
     question = session.get(Question, question_id) if question_id is not None else None
-    if question is None or not _seen(session, user.id, question.lineage):
+    if question is None or not (
+        _seen(session, user.id, question.lineage)
+        or _in_open_review(session, user.id, question.lineage, now=now)
+    ):
         raise DomainError(_("No such question."), ErrorCode.NOT_FOUND)
     current = session.scalars(
         select(Question).where(Question.lineage == question.lineage, Question.current)

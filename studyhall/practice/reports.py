@@ -157,14 +157,14 @@ def export(found: list[CategoryHeat], scope_name: str, period: HeatPeriod) -> by
     ]
     for category in found:
         rows.append(
-            [category_name(category), "", "", category.wrong, category.answered, round(category.rate, 3)]
+            [category_name(category), "", "", category.wrong, category.answered, f"{category.rate:.0%}"]
         )
         rows += [
-            [category_name(category), q.stem, q.bank, q.wrong, q.answered, round(q.rate, 3)]
+            [category_name(category), q.stem, q.bank, q.wrong, q.answered, f"{q.rate:.0%}"]
             for q in category.questions
         ]
     title = f"{scope_name} {PERIOD_LABELS[period]}"
-    return xlsx_bytes(Sheet(title.replace("/", "_"), rows, {"A": 16, "B": 60, "C": 16}))
+    return xlsx_bytes(Sheet(title, rows, {"A": 16, "B": 60, "C": 16}))
 
 
 # ---- the challenge's weekly board ------------------------------------------------------------------

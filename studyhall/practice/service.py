@@ -180,7 +180,8 @@ def daily(session: Session, user: User, *, now: datetime) -> PracticeRound:
 
 
 def challenge(session: Session, user: User, *, now: datetime) -> PracticeRound:
-    """The person's challenge under way, or a new one with its first question."""
+    """The person's challenge under way, or a new one with its first question. A question waiting
+    in it that a test now open may ask is drawn again, so the challenge goes on."""
     under_way = session.scalars(
         select(PracticeRound)
         .where(
@@ -191,16 +192,36 @@ def challenge(session: Session, user: User, *, now: datetime) -> PracticeRound:
         .order_by(PracticeRound.id.desc())
     ).first()
     if under_way is not None:
+        _redraw_if_held(session, under_way, now=now)
         return under_way
     drawn = draw(session, user.id, 1, random.Random(), now=now)
     if not drawn:
         raise _nothing_to_practise()
-    number = session.scalar(
+    # Numbered after the challenges ended: two requests starting one at once share the number,
+    # and the round's unique key lets only one of them start.
+    ended = session.scalar(
         select(func.count()).where(
-            PracticeRound.user_id == user.id, PracticeRound.kind == RoundKind.CHALLENGE
+            PracticeRound.user_id == user.id,
+            PracticeRound.kind == RoundKind.CHALLENGE,
+            PracticeRound.ended_at.is_not(None),
         )
     )
-    return _start(session, user.id, RoundKind.CHALLENGE, str((number or 0) + 1), drawn, now=now)
+    return _start(session, user.id, RoundKind.CHALLENGE, str((ended or 0) + 1), drawn, now=now)
+
+
+def _redraw_if_held(session: Session, found: PracticeRound, *, now: datetime) -> None:
+    position = len(found.question_ids) - 1
+    if any(a.position == position for a in found.answers):
+        return
+    waiting = session.get_one(Question, found.question_ids[position])
+    if not held(session, waiting.lineage, now=now):
+        return
+    asked = set(session.scalars(select(Question.lineage).where(Question.id.in_(found.question_ids))))
+    drawn = draw(session, found.user_id, 1, random.Random(), now=now, leave_out=asked)
+    if drawn:
+        found.question_ids = [*found.question_ids[:position], drawn[0]]
+    else:
+        found.ended_at = now
 
 
 def of_set(session: Session, user: User, found: PracticeSet, *, now: datetime) -> PracticeRound:
@@ -215,7 +236,12 @@ def of_set(session: Session, user: User, found: PracticeSet, *, now: datetime) -
     by_lineage = {c.lineage: c.id for c in pool(session, now=now, lineages=found.lineages)}
     question_ids = [by_lineage[lineage] for lineage in found.lineages if lineage in by_lineage]
     if not question_ids:
-        raise DomainError(_("None of this set's questions can be asked now."), ErrorCode.NOT_OPEN)
+        raise DomainError(
+            _(
+                "None of this set's questions can be asked now: a test under way may ask them. Try again once it is over."
+            ),
+            ErrorCode.NOT_OPEN,
+        )
     return _start(session, user.id, kind, f"set:{found.id}", question_ids, now=now, set_id=found.id)
 
 
@@ -322,6 +348,14 @@ def answer(
     found = own_round(session, user, round_id)
     if not 0 <= position < len(found.question_ids):
         raise DomainError(_("That question is not in this practice."), ErrorCode.NOT_FOUND)
+    question = session.get_one(Question, found.question_ids[position])
+    if held(session, question.lineage, now=now):
+        # Drawn before a test that may ask it opened: right or wrong, even of an answer already
+        # given, would give its key away.
+        raise DomainError(
+            _("This question is in a test under way: answer it here once the test is over."),
+            ErrorCode.NOT_OPEN,
+        )
     stored = next((a for a in found.answers if a.position == position), None)
     if stored is not None:
         return _feedback(session, found, stored, earned=None, earlier=True)
@@ -329,17 +363,10 @@ def answer(
         raise DomainError(_("This challenge has ended."), ErrorCode.CLOSED)
     if found.set_id is not None and not set_open(session.get_one(PracticeSet, found.set_id), today(now)):
         raise DomainError(_("This set is closed: its answers are no longer taken."), ErrorCode.CLOSED)
-    question = session.get_one(Question, found.question_ids[position])
-    if exams.still_answerable(session, {question.lineage}, now=now, opened_only=True):
-        # Drawn before a test that may ask it opened: right or wrong would give its key away.
-        raise DomainError(
-            _("This question is in a test under way: answer it here once the test is over."),
-            ErrorCode.NOT_OPEN,
-        )
     kind = types.get(question.type)
     identity = list(range(len(question.options)))
     response_stored = kind.to_stored(question.stem, identity, response)
-    if response_stored is None:
+    if _unanswered(response_stored):
         raise DomainError(_("Choose or write an answer first."), ErrorCode.INVALID_RESPONSE)
     correct = (
         kind.mark(
@@ -381,6 +408,18 @@ def answer(
         _challenge_next(session, found, correct, now=now)
     session.expire(found, ["answers"])
     return _feedback(session, found, row, earned=earned, earlier=False)
+
+
+def held(session: Session, lineage: str, *, now: datetime) -> bool:
+    """Whether a test now open may ask this question: practice shows nothing of it meanwhile."""
+    return bool(exams.still_answerable(session, {lineage}, now=now, opened_only=True))
+
+
+def _unanswered(stored: object) -> bool:
+    """No option chosen, or every blank left empty: the plain form sends these as nothing."""
+    if stored is None or stored == []:
+        return True
+    return isinstance(stored, list) and all(isinstance(x, str) and not x.strip() for x in stored)
 
 
 def _challenge_next(session: Session, found: PracticeRound, correct: bool, *, now: datetime) -> None:

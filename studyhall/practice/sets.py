@@ -119,12 +119,17 @@ def _fixed() -> str:
     return _("people have begun answering this set, so its questions stay as they are.")
 
 
+MAX_DESCRIPTION = 500  # shown on every cadre's practice page: a few lines
+
+
 def _check(session: Session, spec: SetSpec) -> None:
     title = spec.title.strip()
     if not title:
         raise SetError("title", _("give the set a title."))
     if len(title) > 100:
         raise SetError("title", _("at most %(n)d characters.", n=100))
+    if len(spec.description.strip()) > MAX_DESCRIPTION:
+        raise SetError("description", _("at most %(n)d characters.", n=MAX_DESCRIPTION))
     for name in ("first_day", "last_day"):
         if not dates.day_ok(getattr(spec, name)):
             raise SetError(name, dates.out_of_range())

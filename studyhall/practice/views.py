@@ -127,7 +127,7 @@ def round_page(round_id: int) -> ResponseReturnValue:
     # The question just answered (?at=, the plain form's way back) with its feedback; else the
     # next to answer; a round over shows every answer.
     at = inputs.row_id(request.args.get("at"))
-    answered = {q.position for q in shown.questions if q.feedback or q.held}
+    answered = {q.position for q in shown.questions if q.feedback}
     if at in answered:
         visible = {at}
     elif shown.current is not None:

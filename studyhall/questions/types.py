@@ -163,7 +163,7 @@ class _Choice(QuestionType):
             return None
         if not isinstance(response, list) or not all(isinstance(x, str) for x in response):
             raise _invalid()
-        shown = LETTERS[: len(option_order)]
+        shown = list(LETTERS[: len(option_order)])  # a list: "" is in every string, in no list of letters
         if len(set(response)) != len(response) or any(letter not in shown for letter in response):
             raise _invalid()
         if len(response) > self._most_chosen():

@@ -62,7 +62,7 @@ def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_re
     expect(page.locator("#q-1")).to_be_hidden()
 
     context.set_offline(False)  # `online`: the kept answer is sent and its feedback shown
-    expect(page.locator("#q-1 .verdict")).to_contain_text("✗ 错误", timeout=SEND_TIMEOUT)
+    expect(page.locator("#q-1 .verdict")).to_contain_text("✗ 回答错误", timeout=SEND_TIMEOUT)
     assert answers_stored(app) == 2
     expect(page.locator("#q-2")).to_be_visible()
     for position in (2, 3, 4):

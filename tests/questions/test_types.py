@@ -11,6 +11,7 @@ from flask_babel import gettext
 
 from studyhall import PROJECT_ROOT
 from studyhall.banks.formats.base import ParsedQuestion
+from studyhall.errors import DomainError
 from studyhall.questions import types
 from studyhall.questions.answers import LETTERS
 
@@ -172,3 +173,11 @@ def test_no_module_or_template_outside_the_registry_switches_on_a_type_string():
     hits += _hits(rf"(===|!==|==|!=)\s*{literal}", "static", (".js",))
     hits += _hits(rf"\.type\b[^%}}]*{literal}|(==|!=)\s*{literal}", "templates", (".html",))
     assert hits == []
+
+
+@pytest.mark.parametrize("response", [[""], ["A", ""], ["AB"], ["a"], [" A"]])
+def test_a_choice_response_is_letters_one_by_one_and_nothing_else(response):
+    # "" and "AB" are substrings of the letters shown: they are still not letters.
+    for kind in (types.SINGLE, types.MULTIPLE):
+        with pytest.raises(DomainError):
+            kind.to_stored("题干", [0, 1, 2, 3], response)

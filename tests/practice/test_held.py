@@ -1,0 +1,113 @@
+"""Practice shows nothing of a question a test now open may ask: not in a round drawn before the
+test opened (an answer, a replay, a verdict), not in the book's reviews, pages or counts. Once the
+test and its grace are over, all of it is back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from studyhall.banks.models import Question
+from studyhall.errors import DomainError, ErrorCode
+from studyhall.exams import service as exams
+from studyhall.practice import book, service
+from studyhall.practice.models import PracticeRound
+from tests.conftest import START
+from tests.practice.exams import publish_test
+from tests.practice.test_pages import client_for
+
+OPENS = START + timedelta(hours=2)
+CLOSES = OPENS + timedelta(hours=1)
+AFTER = CLOSES + exams.GRACE + timedelta(seconds=1)
+
+
+def first_two_wrong(in_app):  # type: ignore[no-untyped-def]
+    """10001's daily round at START, its first question answered wrong and the second not yet;
+    returns (round id, the two questions' 编号)."""
+
+    def run(session, user):  # type: ignore[no-untyped-def]
+        found = service.daily(session, user, now=START)
+        service.answer(session, user, found.id, 0, ["B"], now=START)
+        ids = [session.get_one(Question, q).external_id for q in found.question_ids[:2]]
+        return found.id, ids
+
+    return in_app("10001", run)
+
+
+def test_a_round_drawn_before_a_test_opened_shows_nothing_of_its_questions_while_it_is_open(
+    app, org, bank, in_app, frozen_now
+):
+    round_id, (answered, waiting) = first_two_wrong(in_app)
+    publish_test(in_app, "宪法测试", [answered, waiting], OPENS, CLOSES, org["first"].id)
+    for position in (0, 1):  # the replay of an answer given, and a first answer
+        with pytest.raises(DomainError) as refused:
+            in_app("10001", lambda s, u: service.answer(s, u, round_id, position, ["A"], now=OPENS))  # noqa: B023
+        assert refused.value.code == ErrorCode.NOT_OPEN
+    client = client_for(app, "10001")
+    frozen_now(OPENS)
+    page = client.get(f"/practice/rounds/{round_id}?at=0").get_data(as_text=True)
+    assert "✗ Wrong" not in page and "is in a test under way" in page
+    replay = client.post(f"/practice/rounds/{round_id}/answer", json={"position": 0, "response": ["A"]})
+    assert replay.status_code == 409 and "correct" not in replay.get_json()
+    book_page = client.get("/practice/book").get_data(as_text=True)
+    assert "Your wrong answer" not in book_page
+    frozen_now(AFTER)  # the test and its grace are over: all of it is back
+    assert "✗ Wrong" in client.get(f"/practice/rounds/{round_id}?at=0").get_data(as_text=True)
+    after = in_app("10001", lambda s, u: service.answer(s, u, round_id, 1, ["A"], now=AFTER))
+    assert after.correct and not after.earlier
+
+
+def test_the_books_reviews_and_count_leave_out_what_an_open_test_may_ask(app, org, bank, in_app):
+    _round_id, (answered, _waiting) = first_two_wrong(in_app)
+    next_day = START + timedelta(days=1)
+    opens, closes = next_day - timedelta(hours=1), next_day + timedelta(hours=1)
+    publish_test(in_app, "宪法测试", [answered], opens, closes, org["first"].id)
+    assert in_app("10001", lambda s, u: book.due_count(s, u.id, now=next_day)) == 0
+    with pytest.raises(DomainError) as refused:
+        in_app("10001", lambda s, u: service.review(s, u, now=next_day))
+    assert refused.value.code == ErrorCode.NOT_FOUND
+    later = closes + exams.GRACE + timedelta(seconds=1)
+    assert in_app("10001", lambda s, u: book.due_count(s, u.id, now=later)) == 1
+    assert in_app("10001", lambda s, u: len(service.review(s, u, now=later).question_ids)) == 1
+
+
+def test_a_challenge_waiting_on_a_question_an_open_test_may_ask_draws_another(app, org, bank, in_app):
+    def start(session, user):  # type: ignore[no-untyped-def]
+        found = service.challenge(session, user, now=START)
+        return found.id, session.get_one(Question, found.question_ids[0]).external_id
+
+    round_id, waiting = in_app("10001", start)
+    publish_test(in_app, "宪法测试", [waiting], OPENS, CLOSES, org["first"].id)
+    again, now_asked = in_app(
+        "10001",
+        lambda s, u: (
+            (found := service.challenge(s, u, now=OPENS)).id,
+            s.get_one(Question, found.question_ids[0]).external_id,
+        ),
+    )
+    assert again == round_id and now_asked != waiting
+    assert in_app("10001", lambda s, u: service.answer(s, u, round_id, 0, ["A"], now=OPENS)).correct
+
+
+def test_two_challenges_started_at_once_are_one(app, bank, in_app):
+    first = in_app("10001", lambda s, u: service.challenge(s, u, now=START).id)
+    # A second request that missed the first's commit numbers its round the same: one round.
+    again = in_app(
+        "10001",
+        lambda s, u: service._start(s, u.id, service.RoundKind.CHALLENGE, "1", [1], now=START).id,
+    )
+    assert again == first
+    with_rounds = in_app(
+        "10001", lambda s, u: s.scalars(select(PracticeRound).where(PracticeRound.user_id == u.id)).all()
+    )
+    assert len(with_rounds) == 1
+
+
+def test_an_empty_answer_is_no_answer(app, bank, in_app):
+    round_id = in_app("10001", lambda s, u: service.daily(s, u, now=START).id)
+    for empty in ([], [""], ["  "]):
+        with pytest.raises(DomainError) as refused:
+            in_app("10001", lambda s, u: service.answer(s, u, round_id, 0, empty, now=START))  # noqa: B023
+        assert refused.value.code in (ErrorCode.INVALID_RESPONSE,)

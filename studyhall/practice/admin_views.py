@@ -59,18 +59,23 @@ def index() -> ResponseReturnValue:
     return render_template("practice/admin_index.html", banks=setup.banks(db.session()))
 
 
-@bp.route("/banks/<int:bank_id>/open", methods=["POST"])
+@bp.route("/banks/<int:bank_id>/open", methods=["GET", "POST"])
 @allow(ADMIN)
 def open_bank(bank_id: int) -> ResponseReturnValue:
+    """POST opens the bank, or asks to confirm (a redirect here: a reload of the question is a GET);
+    GET asks, listing the tests still to come that draw on it."""
     session = db.session()
     bank = _bank_or_404(bank_id)
+    if request.method == "GET":
+        tests = setup.tests_to_come(session, bank, now=clock.now())
+        return render_template("practice/admin_confirm.html", bank=bank, tests=tests)
     try:
         setup.open_bank(
             session, signed_in_user(), bank, confirmed=request.form.get("confirmed") == "1", now=clock.now()
         )
-    except setup.ConfirmNeeded as needed:
+    except setup.ConfirmNeeded:
         session.rollback()
-        return render_template("practice/admin_confirm.html", bank=bank, tests=needed.tests)
+        return redirect(url_for("practice_admin.open_bank", bank_id=bank.id))
     session.commit()
     flash(_("%(bank)s is open for practice.", bank=bank.name), "info")
     return redirect(url_for("practice_admin.index"))

@@ -336,7 +336,8 @@ def book_listing(
     for card, question, bank in everything:
         name, count = banks.get(card.bank_id, (bank, 0))
         banks[card.bank_id] = (name, count + 1)
-        categories.update(question.categories)
+        if bank_id in (None, card.bank_id):  # the categories of the bank chosen
+            categories.update(question.categories)
     learnt_count = session.scalar(
         select(func.count()).where(ReviewCard.user_id == user.id, ReviewCard.learnt_at.is_not(None))
     )

@@ -90,6 +90,8 @@ def test_opening_a_bank_a_test_to_come_draws_on_asks_to_confirm_and_lists_the_te
     assert f'data-bank="{closed_bank}" data-open="no"' in page
     assert 'data-questions="4"' in page.split(f'data-bank="{closed_bank}"')[1].split("</tr>")[0]
     asked = client.post(f"/admin/practice/banks/{closed_bank}/open")
+    assert asked.status_code == 302  # to the question, which a reload asks again
+    asked = client.get(asked.location)
     body = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "宪法知识测试" in body
     row = body.split('id="tests-to-come"')[1].split("</table>")[0]

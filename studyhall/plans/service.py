@@ -240,6 +240,7 @@ def save_plan(
     else:
         plan = existing
         _keep_done(session, plan, len(items))
+        _keep_terms(session, plan, items)
     plan.period, plan.start, plan.branch_id = spec.period, start, spec.branch_id
     plan.theme, plan.notes, plan.updated_at = spec.theme.strip(), spec.notes.strip(), now
     _replace_items(plan, items)
@@ -288,6 +289,34 @@ def _keep_done(session: Session, plan: Plan, keep: int) -> None:
             _("Someone has already started an item this would remove: keep it, or change it instead."),
             ErrorCode.REFUSED,
         )
+
+
+# What a completion was measured and paid by. Once someone has done the item, a change would leave
+# its page, the week's points and the points ledger telling different stories (done at 2 积分 and a
+# 1-minute minimum, shown as 5 积分 and 30 minutes).
+TERMS = ("points", "min_seconds", "min_chars")
+
+
+def completed_by_anyone(session: Session, item_ids: list[int]) -> set[int]:
+    """Which of the items someone has done: their terms (TERMS) can no longer change."""
+    if not item_ids:
+        return set()
+    done = Progress.item_id.in_(item_ids), Progress.state == ProgressState.DONE
+    return set(session.scalars(select(Progress.item_id).where(*done).distinct()))
+
+
+def _keep_terms(session: Session, plan: Plan, items: list[PlanItem]) -> None:
+    """Refuse to change the terms of an item someone has done (items are kept by position)."""
+    done = completed_by_anyone(session, [item.id for item in plan.items])
+    for existing, new in zip(plan.items, items, strict=False):
+        changed = [name for name in TERMS if getattr(existing, name) != getattr(new, name)]
+        if existing.id in done and changed:
+            raise ItemError(
+                item_name(new.position, new.title),
+                changed[0],
+                _("someone has already completed this item, so its points and minimum cannot change."),
+                ErrorCode.REFUSED,
+            )
 
 
 def editable(session: Session, actor: User, plan_id: int) -> Plan:

@@ -180,6 +180,10 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
     if chosen is not None and chosen not in choosable:
         choosable.append(chosen)  # an older upload chosen before stays choosable
     form.set_choices(service.audience_tree(session, actor), tests, choosable)
+    settled = existing is not None and bool(service.completed_by_anyone(session, [existing.id]))
+    if settled:
+        for name in service.TERMS:
+            form[form.field_for(name)].render_kw = {"readonly": True}
     if request.method == "GET":
         if existing is not None:
             form.fill(existing)
@@ -217,6 +221,7 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
         form=form,
         position=position,
         problems=problems,
+        settled=settled,
         tree=service.audience_tree(session, actor),
     )
     return page, 422 if request.method == "POST" else 200

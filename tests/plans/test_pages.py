@@ -273,3 +273,31 @@ def test_a_preview_shows_every_item_as_a_cadre_sees_it(app, make_plan):
     page = signed_in(app, "admin1").get(f"/plans/{plan_id}/preview").get_data(as_text=True)
     assert "宪法是国家的根本法。" in page and "革命纪念馆" in page and "主题党日" in page
     assert "我已学习" in page and 'action="/study/' not in page  # shown, but nothing to post
+
+
+def test_an_item_someone_completed_keeps_its_points_and_minimum(app, make_plan, session):
+    """Changed after 10001 earned 2 积分 with 1 minute read, the item's page and the week would say
+    5 积分 and 30 minutes while the ledger says 2: the editor refuses, naming the field."""
+    plan_id, (item_id,) = make_plan([read("第一篇", min_seconds=60)])
+    cadre = session.scalars(select(User).where(User.username == "10001")).one()
+    with app.app_context(), db.new_session() as writer:
+        service.mark_done(writer, cadre, writer.get(PlanItem, item_id), now=START)
+        writer.commit()
+    client = signed_in(app, "admin1")
+    form = client.get(f"/plans/{plan_id}/items/{item_id}").get_data(as_text=True)
+    assert form.count("已有人完成此项，不能再修改。") == 2  # beside the points and the minimum time
+    assert re.search(r'<input[^>]*id="points"[^>]*readonly', form)
+    edit = {**ITEM, "title": "第一篇", "min_minutes": "1"}
+    for changed, message in (
+        ({"points": "5"}, "第 1 项“第一篇”，积分：已有人完成此项"),
+        ({"min_minutes": "30"}, "第 1 项“第一篇”，最少时长（分钟）：已有人完成此项"),
+    ):
+        refused = client.post(f"/plans/{plan_id}/items/{item_id}", data={**edit, **changed})
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    assert (
+        client.post(f"/plans/{plan_id}/items/{item_id}", data={**edit, "title": "第一篇（修订）"}).status_code
+        == 302
+    )
+    session.expire_all()
+    item = session.get(PlanItem, item_id)
+    assert (item.title, item.points, item.min_seconds) == ("第一篇（修订）", 2, 60)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import MetaData, Table, func, select
 
@@ -340,7 +341,8 @@ def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cann
     app, org, frozen_now
 ):
     """缺席 recorded for a meeting item's meeting: the person's item page and 本周学习 say 缺席,
-    never 待完成 nor (after its due time) 已逾期; 学习进度 shows them 缺席, not done and late; a
+    never 待完成 nor (after its due time) 已逾期; 学习进度 shows them 缺席 and not done, overdue only
+    once the item's due time has passed (page and .xlsx), like anyone who has not done an item; a
     reminder click does not remind them of the meeting, nor the sweep."""
     item_id = meeting_item(app)
     record(app, spec(org["first"].id, item_id=item_id), {"10001": PRESENT, "10002": ABSENT})
@@ -362,7 +364,13 @@ def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cann
     page = secretary.get("/plans/progress/").get_data(as_text=True)
     assert dict(progress_rows(page))["10002"] == ["absent"]
     row = page.split('data-username="10002"')[1].split("</tr>")[0]
-    assert "缺席" in row and 'data-behind="1"' in row and "逾期 1 项" in row
+    assert "缺席" in row and 'data-behind="1"' in row and "逾期" not in row  # not due yet
+    exported = load_workbook(io.BytesIO(secretary.get("/plans/progress/export.xlsx").data)).worksheets[0]
+    assert [row[-3:] for row in exported.iter_rows(values_only=True) if row[1] == "10002"] == [(0, 1, 0)]
+    frozen_now(DUE + timedelta(hours=1))
+    late = secretary.get("/plans/progress/").get_data(as_text=True)
+    assert "逾期 1 项" in late.split('data-username="10002"')[1].split("</tr>")[0]
+    frozen_now(DUE - timedelta(hours=2))
     response = secretary.post(
         "/plans/progress/remind", data={"plan": page.split('name="plan" value="')[1].split('"')[0]}
     )

@@ -495,3 +495,22 @@ def test_digits_that_are_not_0_to_9_are_named_as_problems_not_a_crash(app, org):
     found = problems(app, table)
     assert [(number, column) for number, column, _message in found] == [(3, "周次"), (4, "积分"), (5, "月份")]
     assert plans(app) == []
+
+
+def test_a_week_of_another_year_is_named_with_its_years(app, org):
+    """Last year's export imported into this year: 第1周 is two different weeks, and a day at the
+    turn of the year is in one year's calendar but the next year's weeks."""
+    found = problems(
+        app,
+        one_week(
+            row(week="第1周", 时间="2025-12-29至2026-01-04"),  # week 1 of 2026, imported as 2027's
+            row(week="", 时间="2026-12-28", title="学习党章"),  # a day and a week of 2026 only
+        ),
+        year=2027,
+    )
+    assert found == [
+        (2, "时间", "2025-12-29至2026-01-04 在 2026 年第 1 周，不在 2027 年第 1 周。"),
+        (3, "时间", "2026-12-28 不在 2027 年。"),
+    ]
+    turn = problems(app, one_week(row(week="", 时间="2025-12-29")), year=2025)
+    assert turn == [(2, "时间", "2025-12-29 在 2026 年第 1 周，不在 2025 年的各周中。")]

@@ -54,6 +54,7 @@ from studyhall.points.service import RuleKey
 
 MAX_ITEMS = 30
 MAX_ITEM_POINTS = 20  # the completion rule's daily cap as shipped
+DUE_AFTER_END = timedelta(weeks=8)  # the latest an item may be due, after its week or month
 
 
 @dataclass
@@ -157,16 +158,26 @@ def check_period(period: PlanPeriod, day: date) -> date:
 
 
 def check_times(item: ItemSpec, period: PlanPeriod, start: date, where: str) -> None:
-    """An item's due time and meeting time: on days the plans feature takes, and never due before
-    its plan's week or month begins (it would be overdue the moment it appeared)."""
+    """An item's due time and meeting time: on days the plans feature takes, and due neither before
+    its plan's week or month begins (it would be overdue the moment it appeared) nor more than
+    DUE_AFTER_END after it ends (an item belongs to its week or month: a typo in the year would
+    otherwise leave it due in another)."""
     for name in ("due_at", "starts_at"):
         value = getattr(item, name)
         if value is not None and not dates.moment_ok(value):
             raise ItemError(where, name, dates.out_of_range())
+    due = item.due_at.astimezone(clock.local_zone()).date()
     if item.due_at < _local(start, 0):
-        due = item.due_at.astimezone(clock.local_zone()).date()
         reason = _(
             "%(day)s is before %(period)s begins.", day=due.isoformat(), period=period_name(period, start)
+        )
+        raise ItemError(where, "due_at", reason)
+    if item.due_at > _local(period_end(period, start) + timedelta(days=1), 0) + DUE_AFTER_END:
+        reason = _(
+            "%(day)s is more than %(n)d weeks after %(period)s ends: an item belongs to its week or month.",
+            day=due.isoformat(),
+            n=DUE_AFTER_END.days // 7,
+            period=period_name(period, start),
         )
         raise ItemError(where, "due_at", reason)
 

@@ -301,3 +301,33 @@ def test_an_item_someone_completed_keeps_its_points_and_minimum(app, make_plan, 
     session.expire_all()
     item = session.get(PlanItem, item_id)
     assert (item.title, item.points, item.min_seconds) == ("第一篇（修订）", 2, 60)
+
+
+def test_a_due_time_of_another_year_shows_its_year_and_one_weeks_past_its_period_is_refused(app, make_plan):
+    """The last week of 2026 is due on 3 January 2027: every short due time says 2027, while this
+    year's say only the day. An item of the week of 7 December due 1 March is a typo, refused."""
+    new_year = datetime(2027, 1, 3, 14, 0, tzinfo=UTC)  # Sunday 22:00 in Shanghai
+    last_week = datetime(2026, 12, 28).date()
+    plan_id, _items = make_plan([read("年末学习", new_year)], start=last_week, theme="年末")
+    make_plan([read("本周学习")])
+    admin = signed_in(app, "admin1")
+    assert "2027-01-03 周日 22:00" in admin.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "2027-01-03 22:00" in admin.get("/plans/progress/?week=2026-12-28").get_data(as_text=True)
+    assert "截止 2027-01-03 22:00" in admin.get("/plans/year/2026").get_data(as_text=True)
+    cadre = signed_in(app, "10001")
+    assert "截止 2027-01-03 周日 22:00" in cadre.get("/study/?week=2026-12-28").get_data(as_text=True)
+    this_week = cadre.get("/study/").get_data(as_text=True)
+    assert "截止 04-19 周日 22:00" in this_week and "2026-04-19" not in this_week
+
+    december_sunday = datetime(2026, 12, 13, 14, 0, tzinfo=UTC)
+    december, _items = make_plan(
+        [read("十二月学习", december_sunday)], start=datetime(2026, 12, 7).date(), publish=False
+    )
+    late = admin.post(f"/plans/{december}/items/new?kind=read", data={**ITEM, "due_at": "2027-03-01T22:00"})
+    assert late.status_code == 422
+    assert (
+        "第 2 项“宪法第一章总纲”，截止时间：2027-03-01 距第50周（2026年12月7日至12月13日）结束已超过 8 周"
+        in late.get_data(as_text=True)
+    )
+    in_time = {**ITEM, "due_at": "2027-02-07T22:00"}  # eight weeks after its Sunday: still its own
+    assert admin.post(f"/plans/{december}/items/new?kind=read", data=in_time).status_code == 302

@@ -514,3 +514,14 @@ def test_a_week_of_another_year_is_named_with_its_years(app, org):
     ]
     turn = problems(app, one_week(row(week="", 时间="2025-12-29")), year=2025)
     assert turn == [(2, "时间", "2025-12-29 在 2026 年第 1 周，不在 2025 年的各周中。")]
+
+
+def test_an_item_due_weeks_past_its_week_is_refused_naming_the_column(app, org):
+    found = problems(app, one_week(row(week="第50周", 完成时限="2027-03-01")))
+    assert found == [
+        (
+            2,
+            "完成时限",
+            "2027-03-01 距第50周（2026年12月7日至12月13日）结束已超过 8 周：学习任务属于所在的周或月。",
+        )
+    ]

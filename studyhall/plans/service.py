@@ -333,11 +333,22 @@ def _keep_terms(session: Session, plan: Plan, items: list[PlanItem]) -> None:
 def editable(session: Session, actor: User, plan_id: int) -> Plan:
     """A plan the actor may change: any for administrators, their 党支部's for a secretary."""
     plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise DomainError(_("No such plan."), ErrorCode.NOT_FOUND)
-    if actor.role != Role.ADMIN and (actor.role != Role.SECRETARY or plan.branch_id != actor.branch_id):
+    if plan is None or not may_edit(actor, plan):
         raise DomainError(_("No such plan."), ErrorCode.NOT_FOUND)
     return plan
+
+
+def may_edit(actor: User, plan: Plan) -> bool:
+    return actor.role == Role.ADMIN or (actor.role == Role.SECRETARY and plan.branch_id == actor.branch_id)
+
+
+def readable(session: Session, actor: User, plan_id: int, *, now: datetime) -> Plan:
+    """A plan the actor may preview: one they may edit, or for a secretary the organisation's
+    once it shows (their 党支部 studies it; administrators write it)."""
+    plan = session.get(Plan, plan_id)
+    if plan is not None and actor.role == Role.SECRETARY and plan.branch_id is None and appeared(plan, now):
+        return plan
+    return editable(session, actor, plan_id)
 
 
 def schedule(
@@ -456,6 +467,14 @@ def start_from_previous(
     """A new draft for the period holding `day`, copied from the latest earlier plan at its level."""
     start = check_period(period, day)  # before items are moved to it: a far one overflows
     found = previous(session, actor, period, start, branch_id)
+    if found is None and branch_id is not None:  # a 党支部 that has studied only the organisation's
+        raise DomainError(
+            _(
+                "There is no earlier plan of this 党支部 to start from: the organisation’s plans are made "
+                "by administrators, and a 党支部’s plan starts from its own."
+            ),
+            ErrorCode.NOT_FOUND,
+        )
     if found is None:
         raise DomainError(_("There is no earlier plan to start from."), ErrorCode.NOT_FOUND)
     return save_plan(session, actor, copy_spec(found, start), now=now)
@@ -530,9 +549,11 @@ def item_of(plan: Plan, item_id: int) -> PlanItem:
 PLANS_PER_PAGE = 50
 
 
-def plans_page(session: Session, actor: User, *, today: date, page: int = 1) -> Page[tuple[Plan, int]]:
-    """The plans the actor may edit with their item counts: this and coming weeks (and months)
-    first, soonest first, then earlier ones, latest first."""
+def plans_page(session: Session, actor: User, *, now: datetime, page: int = 1) -> Page[tuple[Plan, int]]:
+    """The plans the actor may edit with their item counts, and for a secretary the organisation's
+    their 党支部 studies beside its own (to read, see readable()): this and coming weeks (and
+    months) first, soonest first, then earlier ones, latest first."""
+    today = local_today(now)
     current = or_(
         and_(Plan.period == PlanPeriod.WEEK, Plan.start >= period_start(PlanPeriod.WEEK, today)),
         and_(Plan.period == PlanPeriod.MONTH, Plan.start >= period_start(PlanPeriod.MONTH, today)),
@@ -545,8 +566,12 @@ def plans_page(session: Session, actor: User, *, today: date, page: int = 1) -> 
         Plan.period.desc(),  # a week before its month
         Plan.id,
     )
-    if actor.role != Role.ADMIN:  # as editable(): a secretary's own 党支部, nobody else's
-        query = query.where(Plan.branch_id == actor.branch_id if actor.role == Role.SECRETARY else false())
+    if actor.role == Role.SECRETARY:  # as readable(): their own 党支部's, and the organisation's shown
+        query = query.where(
+            or_(Plan.branch_id == actor.branch_id, and_(Plan.branch_id.is_(None), visible(now)))
+        )
+    elif actor.role != Role.ADMIN:
+        query = query.where(false())
     return paginate(session, query, page, PLANS_PER_PAGE, rows=True)
 
 

@@ -46,10 +46,11 @@ def test_cadres_cannot_reach_the_editor(app, make_plan):
 
 
 def test_a_secretary_cannot_open_another_branchs_plan_or_the_organisations(app, people, org, make_plan):
+    """Nor the organisation's draft: the organisation's plans are read once published (below)."""
     people.user("sec2", Role.SECRETARY, org["second"])
     own_id, _own_items = make_plan([read("x")], by="sec1", branch="first", theme="一支部自学")
     for plan_id, (item_id,) in (
-        make_plan([read("x")], theme="全体学习"),
+        make_plan([read("x")], theme="全体学习", publish=False),
         make_plan([read("x")], by="sec2", branch="second", theme="二支部自学"),
     ):
         client = signed_in(app, "sec1")
@@ -331,3 +332,38 @@ def test_a_due_time_of_another_year_shows_its_year_and_one_weeks_past_its_period
     )
     in_time = {**ITEM, "due_at": "2027-02-07T22:00"}  # eight weeks after its Sunday: still its own
     assert admin.post(f"/plans/{december}/items/new?kind=read", data=in_time).status_code == 302
+
+
+def test_a_secretary_reads_the_organisations_plans_beside_their_own(app, make_plan):
+    """Their 党支部 studies the organisation's plans too: listed to read (全单位, its preview and
+    progress), never to edit; with none yet, the list says who makes them."""
+    empty = signed_in(app, "sec1").get("/plans/").get_data(as_text=True)
+    assert "还没有学习计划。" in empty and "全单位计划由管理员制定" in empty
+    org_id, _items = make_plan([read("宪法全文")], theme="全体学习")
+    next_sunday = SUNDAY_2200 + timedelta(weeks=1)
+    make_plan([read("x", next_sunday)], start=NEXT_MONDAY, theme="全体草稿", publish=False)
+    own_id, _items = make_plan(
+        [read("x", next_sunday)], by="sec1", branch="first", start=NEXT_MONDAY, theme="一支部自学"
+    )
+    client = signed_in(app, "sec1")
+    listing = client.get("/plans/").get_data(as_text=True)
+    assert re.findall(r'<tr data-plan="(\d+)"', listing) == [str(org_id), str(own_id)]  # this week first
+    row = listing.split(f'<tr data-plan="{org_id}" data-read-only>')[1].split("</tr>")[0]
+    assert "全单位" in row and "由管理员制定" in row and f"/plans/{org_id}/preview" in row
+    assert f"/plans/progress/?plan={org_id}" in row and f'href="/plans/{org_id}"' not in row
+    assert "全体草稿" not in listing
+    preview = client.get(f"/plans/{org_id}/preview").get_data(as_text=True)
+    assert "宪法全文" in preview and f'href="/plans/{org_id}"' not in preview and "返回计划列表" in preview
+    assert client.get(f"/plans/progress/?plan={org_id}").status_code == 200
+    assert client.get(f"/plans/{org_id}").status_code == 404  # to read only
+
+
+def test_the_copy_button_is_named_for_the_period_and_a_branch_without_plans_is_told_why(app, org):
+    client = signed_in(app, "sec1")
+    form = client.get("/plans/new?period=month").get_data(as_text=True)
+    assert re.search(r'id="copy-previous"[^>]*>沿用上月计划</button>', form)
+    assert re.search(
+        r'id="copy-previous"[^>]*>沿用上周计划</button>', client.get("/plans/new").get_data(as_text=True)
+    )
+    refused = client.post("/plans/new", data={"period": "week", "start": "2026-04-20", "copy": "1"})
+    assert "该党支部没有更早的计划可以沿用：全单位的计划由管理员制定" in refused.get_data(as_text=True)

@@ -720,6 +720,8 @@ def add_photos(
                 limits={DocumentKind.IMAGE: limit},
                 image_url=lambda _document_id, _name: "",  # a photo has no pictures inside
                 now=now,
+                action="plan.meeting_photo_add",
+                about={"meeting": meeting.id},
             )
         except DomainError as refused:
             raise MeetingError("photos", f"{filename}: {refused.message}", refused.code) from None

@@ -31,6 +31,7 @@ from studyhall.points.models import PointAward, PointRule, PointTotal
 from studyhall.points.service import RuleKey
 from tests.conftest import PASSWORD, START, People
 from tests.plans.test_progress import rows as progress_rows
+from tests.points.test_audit_words import audit_rows
 
 PRESENT, LEAVE, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT
 MONDAY = START.date() - timedelta(days=START.date().weekday())
@@ -714,3 +715,13 @@ def test_the_migration_puts_the_shipped_meeting_rule_in_use_and_keeps_an_edited_
         with engine.connect() as connection:
             assert connection.scalar(select(rules.c.enabled).where(rules.c.key == "meeting")) is (not edited)
         engine.dispose()
+
+
+def test_the_audit_log_names_the_meeting_kind_and_a_photo_as_a_meetings(app, org, tmp_path):
+    meeting_id = record(app, spec(org["group"].id, MeetingKind.GROUP))
+    add(app, meeting_id, [("photo.jpg", photo_bytes())], tmp_path)
+    rows = audit_rows(app)
+    assert "会议类型：党小组会" in rows["plan.meeting_save"] and "group" not in rows["plan.meeting_save"]
+    photo = rows["plan.meeting_photo_add"]
+    assert "三会一课会议照片已上传" in photo and "photo.jpg" in photo and f"会议编号：{meeting_id}" in photo
+    assert "document.upload" not in rows  # not a study document

@@ -72,6 +72,13 @@ def due_text(moment: datetime, pattern: str = "MM-dd EEE HH:mm", *, year: int | 
     return format_datetime(moment, pattern if in_year else f"yyyy-{pattern}")
 
 
+def size_text(size: int) -> str:
+    """A file's size as a list shows it: in KB under a megabyte (37 KB, not 0.0 MB), else in MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def month_day_text(day: date) -> str:
     """A day without its year, where space is short and the year is plain (a chart's axis): 11月30日."""
     return format_skeleton("MMMd", day, locale=get_locale())

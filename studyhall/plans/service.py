@@ -703,6 +703,7 @@ class Week(Weekdays):
 
     items: list[MyItem]
     overdue: list[MyItem]
+    current: bool  # this week, not one browsed to
 
     @property
     def plans(self) -> list[Plan]:
@@ -731,6 +732,7 @@ def study_week(session: Session, user: User, day: date, *, now: datetime) -> Wee
         monday,
         week_of(session, user, monday, now=now),
         overdue(session, user, monday, now=now) if this_week else [],
+        this_week,
     )
 
 

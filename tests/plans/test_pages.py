@@ -11,7 +11,9 @@ from sqlalchemy import select
 from studyhall import db
 from studyhall.accounts.models import AuditEvent, Role, User
 from studyhall.plans import service
-from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem, PlanStatus
+from studyhall.plans.document_formats import DocumentKind
+from studyhall.plans.documents import Document
+from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem, PlanPeriod, PlanStatus
 from tests.conftest import START
 from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
 
@@ -367,3 +369,33 @@ def test_the_copy_button_is_named_for_the_period_and_a_branch_without_plans_is_t
     )
     refused = client.post("/plans/new", data={"period": "week", "start": "2026-04-20", "copy": "1"})
     assert "该党支部没有更早的计划可以沿用：全单位的计划由管理员制定" in refused.get_data(as_text=True)
+
+
+def test_the_editor_says_sizes_months_and_minutes_plainly(app, org, make_plan, session):
+    """A 37 KB file is not 0.0 MB; a month's plan is 2026年5月, not 2026年5月 月; the minimum time
+    is asked in minutes and refused in minutes."""
+    with app.app_context(), db.new_session() as writer:
+        admin = writer.scalars(select(User).where(User.username == "admin1")).one()
+        month = service.PlanSpec(PlanPeriod.MONTH, datetime(2026, 5, 1).date(), "五月学习")
+        service.save_plan(writer, admin, month, now=START)
+        writer.add(
+            Document(
+                kind=DocumentKind.PDF,
+                filename="学习材料.pdf",
+                content_type="application/pdf",
+                size=37 * 1024,
+                sha256="0" * 64,
+                path="00/0.pdf",
+                uploaded_by_id=admin.id,
+                uploaded_at=START,
+            )
+        )
+        writer.commit()
+    client = signed_in(app, "admin1")
+    assert ">37 KB</td>" in client.get("/plans/documents").get_data(as_text=True)
+    listing = client.get("/plans/").get_data(as_text=True)
+    row = listing.split("五月学习")[0].rsplit("<tr", 1)[1]
+    assert "2026年5月</td>" in row
+    plan_id, _items = make_plan([read("第一篇")], publish=False)
+    long = client.post(f"/plans/{plan_id}/items/new?kind=read", data={**ITEM, "min_minutes": "300"})
+    assert "最短学习时间须在 1 到 240 分钟之间。" in long.get_data(as_text=True)

@@ -376,8 +376,11 @@ def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app
     table = one_week(row(), row(week="第17周", theme="深入学习党章", title="学习党章"))
     page = upload(client, xlsx(table)).get_data(as_text=True)
     assert "替换草稿“旧草稿”" in page and "新建草稿" in page
+    assert "替换 1 份草稿" in page and ">建立 1 份、替换 1 份草稿</button>" in page  # as the button says
     client.post("/plans/year/import/confirm", data={"token": token_of(page), "year": "2026", "level": ""})
     week16, week17 = plans(app)
+    again = upload(client, xlsx(table)).get_data(as_text=True)  # both drafts now
+    assert "替换 2 份草稿" in again and ">替换 2 份草稿</button>" in again and "建立" not in again
     assert week17.id == draft_id and week17.theme == "深入学习党章" and week17.notes == "草稿的备注"
     assert [item.title for item in week17.items] == ["学习党章"]
 

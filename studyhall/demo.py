@@ -26,7 +26,7 @@ from studyhall.exams import service as exam_service
 from studyhall.exams import setup as exam_setup
 from studyhall.exams.models import Exam, ExamMode
 from studyhall.exams.setup import ExamSpec, RuleSpec
-from studyhall.plans import meetings
+from studyhall.plans import meetings, reading
 from studyhall.plans import service as plans
 from studyhall.plans.meeting_models import AttendanceStatus, Meeting
 from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanPeriod
@@ -608,14 +608,21 @@ def _done_by_some(
     since: datetime,
     until: datetime,
 ) -> None:
-    """About `share` of the cadres mark each of the plan's read items done, between the two times."""
+    """About `share` of the cadres mark each of the plan's read items done, between the two times.
+    An item with a minimum time is done by reading it that long: its page shows the time read."""
     seconds = max(1, int((until - since).total_seconds()))
     for item in plan.items:
         if item.kind is not ItemKind.READ:
             continue
         for cadre in cadres:
             if rng.random() < share:
-                plans.mark_done(session, cadre, item, now=since + timedelta(seconds=rng.randrange(seconds)))
+                at = since + timedelta(seconds=rng.randrange(seconds))
+                if item.min_seconds:
+                    # As the page's beats count it: the minimum reached, a beat's worth over at most.
+                    read = item.min_seconds + rng.randrange(reading.MAX_BEAT.seconds)
+                    progress = plans.progress_for(session, cadre, item, at - timedelta(seconds=read))
+                    progress.seconds, progress.last_beat_at = read, at
+                plans.mark_done(session, cadre, item, now=at)
 
 
 # ---- 三会一课 records -----------------------------------------------------------------------------

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 from studyhall import clock
@@ -61,6 +61,22 @@ def day_text(day: date) -> str:
     (2025年12月1日)."""
     this_year = clock.now().astimezone(clock.local_zone()).year
     return format_skeleton("MMMd" if day.year == this_year else "yMMMd", day, locale=get_locale())
+
+
+def due_text(moment: datetime, pattern: str = "MM-dd EEE HH:mm", *, year: int | None = None) -> str:
+    """A due time in short, as lists show it (03-01 周一 22:00), led by its year when that is not
+    `year` (this year, unless a page of another year's plans says which): 2027-03-01 周一 22:00.
+    `pattern` starts with the month and day (MM-dd)."""
+    shown = year or clock.now().astimezone(clock.local_zone()).year
+    in_year = moment.astimezone(clock.local_zone()).year == shown
+    return format_datetime(moment, pattern if in_year else f"yyyy-{pattern}")
+
+
+def size_text(size: int) -> str:
+    """A file's size as a list shows it: in KB under a megabyte (37 KB, not 0.0 MB), else in MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def month_day_text(day: date) -> str:

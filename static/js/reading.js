@@ -48,6 +48,13 @@ if (panel && panel.dataset.done !== "true") {
       panel.dataset.done = "true";
       panel.querySelector("[data-reading-counting]").hidden = true;
       panel.querySelector("[data-reading-finished]").hidden = false;
+      // The item's heading says where it stands (templates/plans/item.html): done, as a reload shows.
+      const item = panel.closest("#study-item");
+      const state = item?.querySelector(".study-state[data-done-text]");
+      if (item && state) {
+        item.dataset.state = "done";
+        state.textContent = state.dataset.doneText;
+      }
     }
   };
 

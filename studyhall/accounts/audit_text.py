@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from studyhall import i18n
 from studyhall.accounts.forms import ROLE_LABELS
 from studyhall.accounts.models import AuditEvent, Branch, Role
+from studyhall.plans.kinds import MEETING_LABELS
+from studyhall.plans.models import MeetingKind
 
 ACTIONS = {
     "bank.create": _l("Question bank created"),
@@ -43,6 +45,7 @@ ACTIONS = {
     "plan.calendar_revoke": _l("Calendar address stopped"),
     "plan.import": _l("Year plan imported as drafts"),
     "plan.meeting_delete": _l("三会一课 meeting record deleted"),
+    "plan.meeting_photo_add": _l("三会一课 meeting photo uploaded"),
     "plan.meeting_photo_remove": _l("三会一课 meeting photo removed"),
     "plan.meeting_save": _l("三会一课 meeting recorded or changed"),
     "plan.remind": _l("Reminders sent to those behind on a study plan"),
@@ -221,6 +224,8 @@ class Describer:
                 return value
         if key == "role" and value in ROLE_LABELS:  # Role is a StrEnum: "cadre" finds Role.CADRE
             return str(ROLE_LABELS[Role(str(value))])
+        if key == "kind" and action == "plan.meeting_save" and value in MEETING_LABELS:
+            return str(MEETING_LABELS[MeetingKind(str(value))])
         if key in {"closes_at", "at"} and isinstance(value, str):
             return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
         if key == "changes" and isinstance(value, list):

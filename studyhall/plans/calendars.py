@@ -220,8 +220,10 @@ def _event(mine: plans.MyItem, record: meetings.Held | None, domain: str, url: s
     """The item's event; a meeting's at the time it was held and for as long, once recorded."""
     item, plan = mine.item, mine.plan
     meeting_kind = item.meeting_kind if item.kind is ItemKind.MEETING else None
-    label = kinds.MEETING_LABELS[meeting_kind] if meeting_kind else kinds.get(item.kind).label
-    summary = _("%(kind)s: %(title)s", kind=label, title=item.title)
+    label = str(kinds.MEETING_LABELS[meeting_kind] if meeting_kind else kinds.get(item.kind).label)
+    # A title that names its kind already (主题党日：重温宪法宣誓誓词) is not led by it twice.
+    named = item.title.startswith(label)
+    summary = item.title if named else _("%(kind)s: %(title)s", kind=label, title=item.title)
     if mine.done:
         summary = _("%(summary)s (done)", summary=summary)
     # Changed when the plan is edited, when it appears (a scheduled plan) and when the item is done:

@@ -74,10 +74,14 @@ def store(
     limits: Mapping[DocumentKind, int],
     image_url: Callable[[int, str], str],
     now: datetime,
+    action: str = "document.upload",
+    about: Mapping[str, object] | None = None,
 ) -> Document:
     """Keep an uploaded file and make what its kind shows; refuses a file of a kind `limits` does
     not name, not what its name says, too large for its kind, or unreadable.
-    `image_url(document_id, name)` is the address a .docx's picture is served at. The caller commits."""
+    `image_url(document_id, name)` is the address a .docx's picture is served at. The audit log
+    records the upload as `action` (a study document's, unless the caller's: a meeting's photo),
+    with `about`'s details. The caller commits."""
     name = Path(filename.replace("\\", "/")).name.strip()[:MAX_FILENAME] or "upload"
     extension, form = formats.for_filename(name, limits.keys())
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -105,7 +109,9 @@ def store(
         os.replace(received, root / document.path)  # the same bytes if this file was uploaded before
     finally:
         received.unlink(missing_ok=True)
-    accounts.record(session, actor, "document.upload", name, now=now, document_id=document.id, size=size)
+    accounts.record(
+        session, actor, action, name, now=now, **(about or {}), document_id=document.id, size=size
+    )
     return document
 
 

@@ -80,8 +80,13 @@ class Kind:
         for name in ("document_id", "min_seconds", "meeting_kind", "starts_at", "min_chars", "exam_id"):
             if name not in self.fields:
                 setattr(spec, name, None)
-        if spec.min_seconds is not None and not 0 < spec.min_seconds <= MAX_MIN_SECONDS:
-            raise ItemError(where, "min_seconds", _("the minimum time must be between 1 second and 4 hours."))
+        # Set in whole minutes (the editor's field), kept in seconds as reading time is counted.
+        if spec.min_seconds is not None and not 60 <= spec.min_seconds <= MAX_MIN_SECONDS:
+            raise ItemError(
+                where,
+                "min_seconds",
+                _("the minimum time must be between 1 and %(n)d minutes.", n=MAX_MIN_SECONDS // 60),
+            )
         if spec.document_id is not None:
             try:
                 documents.check_attachable(session, spec.document_id, self.kind)

@@ -178,8 +178,16 @@ def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
         marks = marks_from(request.form, rows)
         if request.form.get("action") == "all_present":
             # Everyone not marked yet is marked present; the form comes back to mark the exceptions.
-            marks = [mark if mark.status else Mark(mark.user_id, AttendanceStatus.PRESENT) for mark in marks]
-            flash(_("Everyone not yet marked is now present: mark the exceptions, then save."), "info")
+            # Not before the meeting has begun: saving that would be refused.
+            try:
+                meetings.check_begun(form.starts_at.data, now)
+            except MeetingError as refused:
+                problems.append(refused.message)
+            else:
+                marks = [
+                    mark if mark.status else Mark(mark.user_id, AttendanceStatus.PRESENT) for mark in marks
+                ]
+                flash(_("Everyone not yet marked is now present: mark the exceptions, then save."), "info")
         else:
             try:
                 saved = meetings.save(
@@ -212,6 +220,7 @@ def _edit(meeting: Meeting | None, branch_id: int) -> ResponseReturnValue:
         marked=marked,
         problems=problems,
         posted=request.method == "POST",
+        now=now,
     )
 
 

@@ -437,9 +437,16 @@ def _marks(
                 "attendance", _("%(who)s: the reason holds at most %(n)d characters.", who=who, n=MAX_REASON)
             )
         checked.append(Mark(mark.user_id, mark.status, reason))
-    if starts_at > now and any(mark.status is not None for mark in checked):
-        raise MeetingError("attendance", _("attendance is recorded once the meeting has begun."))
+    if any(mark.status is not None for mark in checked):
+        check_begun(starts_at, now)
     return checked
+
+
+def check_begun(starts_at: datetime | None, now: datetime) -> None:
+    """Attendance is recorded once the meeting has begun (a meeting without a time yet: the save
+    names the time it lacks)."""
+    if starts_at is not None and starts_at > now:
+        raise MeetingError("attendance", _("attendance is recorded once the meeting has begun."))
 
 
 # ---- saving ------------------------------------------------------------------------------------
@@ -713,6 +720,8 @@ def add_photos(
                 limits={DocumentKind.IMAGE: limit},
                 image_url=lambda _document_id, _name: "",  # a photo has no pictures inside
                 now=now,
+                action="plan.meeting_photo_add",
+                about={"meeting": meeting.id},
             )
         except DomainError as refused:
             raise MeetingError("photos", f"{filename}: {refused.message}", refused.code) from None

@@ -2,10 +2,11 @@
 (any 党支部, or the whole organisation) read, sort and export, and who is behind on it.
 
 A person is behind on an item of theirs that they have not done, whether or not it is due yet
-(overdue ones are marked apart). excused() is the one place that takes an item off someone's
-list without their doing it; the table, the reminders on a click and the sweep before due times
-(plans.reminders) all ask it. Someone absent (缺席) from an item's meeting is behind and late, as
-they did not do it, but is not reminded: the meeting is over.
+(overdue ones, past their due time, are marked apart). excused() is the one place that takes an
+item off someone's list without their doing it; the table, the reminders on a click and the sweep
+before due times (plans.reminders) all ask it. Someone absent (缺席) from an item's meeting is behind,
+as they did not do it, and overdue once its due time has passed like anyone who has not done an
+item, but is never reminded: the meeting is over.
 
 Built in three queries whatever the size — the plan's items with their audience, the people in
 scope, their progress rows on those items — and put together in memory: 1,000 people × 20 items
@@ -49,7 +50,6 @@ class CellState(enum.StrEnum):
 
 
 BEHIND = (CellState.STARTED, CellState.NOT_STARTED, CellState.OVERDUE, CellState.ABSENT)
-LATE = (CellState.OVERDUE, CellState.ABSENT)
 # Behind on what they can still do: what a reminder names.
 TO_REMIND = (CellState.STARTED, CellState.NOT_STARTED, CellState.OVERDUE)
 STATE_LABELS = {
@@ -209,6 +209,7 @@ def plan_in(session: Session, scope: Scope, plan_id: int, *, now: datetime) -> P
 class Cell:
     state: CellState
     done_at: datetime | None = None
+    overdue: bool = False  # behind and past the due time (an absence included, once due)
 
     @property
     def behind(self) -> bool:
@@ -235,7 +236,7 @@ class Row:
         # Counted once: sorting and the page read them for every person.
         self.done = sum(cell.state is CellState.DONE for cell in self.cells)
         self.behind = sum(cell.behind for cell in self.cells)
-        self.overdue = sum(cell.state in LATE for cell in self.cells)
+        self.overdue = sum(cell.overdue for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,8 @@ def table(
                 continue
             found = progress.get((item_id, person.id))
             state = state_of(due_at, found, excused=(item_id, person.id) in off, now=now)
-            cells.append(Cell(state, found[1] if found and state is CellState.DONE else None))
+            done_at = found[1] if found and state is CellState.DONE else None
+            cells.append(Cell(state, done_at, state in BEHIND and due_at < now))
         rows.append(
             Row(
                 person.id,

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
+from studyhall import i18n
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.notifications import service as notifications
@@ -37,7 +37,7 @@ DUE = "plan_due"
 
 
 def _due(item: PlanItem) -> str:
-    return format_datetime(item.due_at, "MM-dd EEE HH:mm")
+    return i18n.due_text(item.due_at)
 
 
 # ---- on a click ------------------------------------------------------------------------------

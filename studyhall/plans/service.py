@@ -54,6 +54,7 @@ from studyhall.points.service import RuleKey
 
 MAX_ITEMS = 30
 MAX_ITEM_POINTS = 20  # the completion rule's daily cap as shipped
+DUE_AFTER_END = timedelta(weeks=8)  # the latest an item may be due, after its week or month
 
 
 @dataclass
@@ -157,16 +158,26 @@ def check_period(period: PlanPeriod, day: date) -> date:
 
 
 def check_times(item: ItemSpec, period: PlanPeriod, start: date, where: str) -> None:
-    """An item's due time and meeting time: on days the plans feature takes, and never due before
-    its plan's week or month begins (it would be overdue the moment it appeared)."""
+    """An item's due time and meeting time: on days the plans feature takes, and due neither before
+    its plan's week or month begins (it would be overdue the moment it appeared) nor more than
+    DUE_AFTER_END after it ends (an item belongs to its week or month: a typo in the year would
+    otherwise leave it due in another)."""
     for name in ("due_at", "starts_at"):
         value = getattr(item, name)
         if value is not None and not dates.moment_ok(value):
             raise ItemError(where, name, dates.out_of_range())
+    due = item.due_at.astimezone(clock.local_zone()).date()
     if item.due_at < _local(start, 0):
-        due = item.due_at.astimezone(clock.local_zone()).date()
         reason = _(
             "%(day)s is before %(period)s begins.", day=due.isoformat(), period=period_name(period, start)
+        )
+        raise ItemError(where, "due_at", reason)
+    if item.due_at > _local(period_end(period, start) + timedelta(days=1), 0) + DUE_AFTER_END:
+        reason = _(
+            "%(day)s is more than %(n)d weeks after %(period)s ends: an item belongs to its week or month.",
+            day=due.isoformat(),
+            n=DUE_AFTER_END.days // 7,
+            period=period_name(period, start),
         )
         raise ItemError(where, "due_at", reason)
 
@@ -240,6 +251,7 @@ def save_plan(
     else:
         plan = existing
         _keep_done(session, plan, len(items))
+        _keep_terms(session, plan, items)
     plan.period, plan.start, plan.branch_id = spec.period, start, spec.branch_id
     plan.theme, plan.notes, plan.updated_at = spec.theme.strip(), spec.notes.strip(), now
     _replace_items(plan, items)
@@ -290,14 +302,53 @@ def _keep_done(session: Session, plan: Plan, keep: int) -> None:
         )
 
 
+# What a completion was measured and paid by. Once someone has done the item, a change would leave
+# its page, the week's points and the points ledger telling different stories (done at 2 积分 and a
+# 1-minute minimum, shown as 5 积分 and 30 minutes).
+TERMS = ("points", "min_seconds", "min_chars")
+
+
+def completed_by_anyone(session: Session, item_ids: list[int]) -> set[int]:
+    """Which of the items someone has done: their terms (TERMS) can no longer change."""
+    if not item_ids:
+        return set()
+    done = Progress.item_id.in_(item_ids), Progress.state == ProgressState.DONE
+    return set(session.scalars(select(Progress.item_id).where(*done).distinct()))
+
+
+def _keep_terms(session: Session, plan: Plan, items: list[PlanItem]) -> None:
+    """Refuse to change the terms of an item someone has done (items are kept by position)."""
+    done = completed_by_anyone(session, [item.id for item in plan.items])
+    for existing, new in zip(plan.items, items, strict=False):
+        changed = [name for name in TERMS if getattr(existing, name) != getattr(new, name)]
+        if existing.id in done and changed:
+            raise ItemError(
+                item_name(new.position, new.title),
+                changed[0],
+                _("someone has already completed this item, so its points and minimum cannot change."),
+                ErrorCode.REFUSED,
+            )
+
+
 def editable(session: Session, actor: User, plan_id: int) -> Plan:
     """A plan the actor may change: any for administrators, their 党支部's for a secretary."""
     plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise DomainError(_("No such plan."), ErrorCode.NOT_FOUND)
-    if actor.role != Role.ADMIN and (actor.role != Role.SECRETARY or plan.branch_id != actor.branch_id):
+    if plan is None or not may_edit(actor, plan):
         raise DomainError(_("No such plan."), ErrorCode.NOT_FOUND)
     return plan
+
+
+def may_edit(actor: User, plan: Plan) -> bool:
+    return actor.role == Role.ADMIN or (actor.role == Role.SECRETARY and plan.branch_id == actor.branch_id)
+
+
+def readable(session: Session, actor: User, plan_id: int, *, now: datetime) -> Plan:
+    """A plan the actor may preview: one they may edit, or for a secretary the organisation's
+    once it shows (their 党支部 studies it; administrators write it)."""
+    plan = session.get(Plan, plan_id)
+    if plan is not None and actor.role == Role.SECRETARY and plan.branch_id is None and appeared(plan, now):
+        return plan
+    return editable(session, actor, plan_id)
 
 
 def schedule(
@@ -416,6 +467,14 @@ def start_from_previous(
     """A new draft for the period holding `day`, copied from the latest earlier plan at its level."""
     start = check_period(period, day)  # before items are moved to it: a far one overflows
     found = previous(session, actor, period, start, branch_id)
+    if found is None and branch_id is not None:  # a 党支部 that has studied only the organisation's
+        raise DomainError(
+            _(
+                "There is no earlier plan of this 党支部 to start from: the organisation’s plans are made "
+                "by administrators, and a 党支部’s plan starts from its own."
+            ),
+            ErrorCode.NOT_FOUND,
+        )
     if found is None:
         raise DomainError(_("There is no earlier plan to start from."), ErrorCode.NOT_FOUND)
     return save_plan(session, actor, copy_spec(found, start), now=now)
@@ -490,9 +549,11 @@ def item_of(plan: Plan, item_id: int) -> PlanItem:
 PLANS_PER_PAGE = 50
 
 
-def plans_page(session: Session, actor: User, *, today: date, page: int = 1) -> Page[tuple[Plan, int]]:
-    """The plans the actor may edit with their item counts: this and coming weeks (and months)
-    first, soonest first, then earlier ones, latest first."""
+def plans_page(session: Session, actor: User, *, now: datetime, page: int = 1) -> Page[tuple[Plan, int]]:
+    """The plans the actor may edit with their item counts, and for a secretary the organisation's
+    their 党支部 studies beside its own (to read, see readable()): this and coming weeks (and
+    months) first, soonest first, then earlier ones, latest first."""
+    today = local_today(now)
     current = or_(
         and_(Plan.period == PlanPeriod.WEEK, Plan.start >= period_start(PlanPeriod.WEEK, today)),
         and_(Plan.period == PlanPeriod.MONTH, Plan.start >= period_start(PlanPeriod.MONTH, today)),
@@ -505,8 +566,12 @@ def plans_page(session: Session, actor: User, *, today: date, page: int = 1) -> 
         Plan.period.desc(),  # a week before its month
         Plan.id,
     )
-    if actor.role != Role.ADMIN:  # as editable(): a secretary's own 党支部, nobody else's
-        query = query.where(Plan.branch_id == actor.branch_id if actor.role == Role.SECRETARY else false())
+    if actor.role == Role.SECRETARY:  # as readable(): their own 党支部's, and the organisation's shown
+        query = query.where(
+            or_(Plan.branch_id == actor.branch_id, and_(Plan.branch_id.is_(None), visible(now)))
+        )
+    elif actor.role != Role.ADMIN:
+        query = query.where(false())
     return paginate(session, query, page, PLANS_PER_PAGE, rows=True)
 
 
@@ -638,6 +703,7 @@ class Week(Weekdays):
 
     items: list[MyItem]
     overdue: list[MyItem]
+    current: bool  # this week, not one browsed to
 
     @property
     def plans(self) -> list[Plan]:
@@ -666,6 +732,7 @@ def study_week(session: Session, user: User, day: date, *, now: datetime) -> Wee
         monday,
         week_of(session, user, monday, now=now),
         overdue(session, user, monday, now=now) if this_week else [],
+        this_week,
     )
 
 

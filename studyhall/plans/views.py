@@ -32,6 +32,7 @@ def page_helpers() -> dict[str, object]:
     return {
         "period_labels": PERIOD_LABELS,
         "appeared": lambda plan: service.appeared(plan, now),
+        "may_edit": lambda plan: service.may_edit(signed_in_user(), plan),
         "period_end": service.period_end,
     }
 
@@ -53,14 +54,9 @@ def _item_or_404(plan: Plan, item_id: int) -> PlanItem:
 @bp.route("/")
 @allow(*EDITORS)
 def index() -> ResponseReturnValue:
-    now = clock.now()
-    page = service.plans_page(
-        db.session(),
-        signed_in_user(),
-        today=service.local_today(now),
-        page=request.args.get("page", 1, type=int),
-    )
-    return render_template("plans/index.html", page=page, now=now)
+    now, actor = clock.now(), signed_in_user()
+    page = service.plans_page(db.session(), actor, now=now, page=request.args.get("page", 1, type=int))
+    return render_template("plans/index.html", page=page, now=now, secretary=actor.role == Role.SECRETARY)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -180,6 +176,10 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
     if chosen is not None and chosen not in choosable:
         choosable.append(chosen)  # an older upload chosen before stays choosable
     form.set_choices(service.audience_tree(session, actor), tests, choosable)
+    settled = existing is not None and bool(service.completed_by_anyone(session, [existing.id]))
+    if settled:
+        for name in service.TERMS:
+            form[form.field_for(name)].render_kw = {"readonly": True}
     if request.method == "GET":
         if existing is not None:
             form.fill(existing)
@@ -217,6 +217,7 @@ def _item_page(plan: Plan, kind: ItemKind, existing: PlanItem | None) -> Respons
         form=form,
         position=position,
         problems=problems,
+        settled=settled,
         tree=service.audience_tree(session, actor),
     )
     return page, 422 if request.method == "POST" else 200
@@ -284,4 +285,9 @@ def unschedule(plan_id: int) -> ResponseReturnValue:
 @bp.route("/<int:plan_id>/preview")
 @allow(*EDITORS)
 def preview(plan_id: int) -> ResponseReturnValue:
-    return render_template("plans/preview.html", plan=_plan_or_404(plan_id), now=clock.now())
+    now, actor = clock.now(), signed_in_user()
+    try:
+        found = service.readable(db.session(), actor, plan_id, now=now)
+    except DomainError:
+        abort(404)
+    return render_template("plans/preview.html", plan=found, now=now)

@@ -475,20 +475,44 @@ class _Reader:
         ):
             self.problem(row.number, "日期", _("%(text)s is neither one week nor one month.", text=day_text))
             return monday, None
-        if monday is not None and week_of_first != monday:
-            self.problem(
-                row.number,
-                "日期",
+        found, wanted = week_of_first.isocalendar(), monday.isocalendar() if monday else None
+        if wanted is not None and week_of_first != monday:
+            # Week numbers of two years (a file of last year's imported into this year's) are
+            # told apart by their years.
+            reason = (
                 _(
                     "%(text)s is in week %(found)d, not week %(n)d.",
                     text=day_text,
-                    found=week_of_first.isocalendar().week,
-                    n=monday.isocalendar().week,
-                ),
+                    found=found.week,
+                    n=wanted.week,
+                )
+                if found.year == wanted.year
+                else _(
+                    "%(text)s is in week %(found)d of %(found_year)d, not week %(n)d of %(year)d.",
+                    text=day_text,
+                    found=found.week,
+                    found_year=found.year,
+                    n=wanted.week,
+                    year=wanted.year,
+                )
             )
+            self.problem(row.number, "日期", reason)
             return monday, None
-        if week_of_first.isocalendar().year != year_:
-            self.problem(row.number, "日期", _("%(text)s is not in %(year)d.", text=day_text, year=year_))
+        if found.year != year_:
+            days = {first.year, (last or first).year}
+            # 2025-12-29 is a day of 2025 but of week 1 of 2026: say which week, not just the year.
+            reason = (
+                _(
+                    "%(text)s is in week %(n)d of %(found_year)d, not in the weeks of %(year)d.",
+                    text=day_text,
+                    n=found.week,
+                    found_year=found.year,
+                    year=year_,
+                )
+                if year_ in days
+                else _("%(text)s is not in %(year)d.", text=day_text, year=year_)
+            )
+            self.problem(row.number, "日期", reason)
             return None, None
         return week_of_first, None
 

@@ -53,7 +53,13 @@ def test_a_secretary_records_a_meeting_with_attendance_and_a_photo(page, app, or
 
     page.get_by_label("会议类型").select_option(label="支部党员大会")
     page.get_by_label("会议主题").fill("传达学习宪法修正案，讨论贯彻措施")
+    everyone = page.get_by_role("button", name="未登记的全部标为出席")
+    page.get_by_label("开始时间").fill("2026-04-15T10:00")  # an hour from now: not begun
+    expect(everyone).to_be_disabled()
+    expect(page.locator("#all-present-reason")).to_have_text("会议尚未开始：会议开始后才能登记出席情况。")
     page.get_by_label("开始时间").fill("2026-04-15T08:30")
+    expect(everyone).to_be_enabled()
+    expect(page.locator("#all-present-reason")).to_be_hidden()
     page.get_by_label("结束时间").fill("2026-04-15T10:00")
     page.get_by_label("会议地点").fill("机关三楼会议室")
     expect(page.locator("#host_id option:checked")).to_have_text(
@@ -65,7 +71,7 @@ def test_a_secretary_records_a_meeting_with_attendance_and_a_photo(page, app, or
         "书记甲传达了宪法修正案的主要内容。王建国、李晓燕结合办案实际发言。\n会议决定：本月底前完成宪法专题学习。"
     )
     page.get_by_label("关联学习任务").select_option(index=1)
-    page.get_by_role("button", name="未登记的全部标为出席").click()
+    everyone.click()
     expect(page.locator(".flash")).to_contain_text("未登记的人员已全部标为出席")
     rows = page.locator("#attendance-list .attendance-row")
     expect(rows).to_have_count(3)

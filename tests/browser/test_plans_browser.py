@@ -143,6 +143,9 @@ def test_an_administrator_writes_a_plan_item_by_item_and_schedules_it(page, app,
     sign_in(page, "admin1")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="学习计划").click()
     page.get_by_role("link", name="新建计划").click()
+    page.get_by_label("计划周期").select_option(label="月")
+    expect(page.locator("#copy-previous")).to_have_text("沿用上月计划")  # named for the period
+    page.get_by_label("计划周期").select_option(label="周")
     page.get_by_role("button", name="沿用上周计划").click()  # next week, from this week's
     expect(page.locator("h1")).to_contain_text("学习国家安全法")
     page.get_by_label("主题").fill("学习贯彻宪法　维护宪法权威")

@@ -72,6 +72,7 @@ def test_a_cadre_reads_a_word_document_on_a_phone_and_the_time_counts_to_done(
     shown = phone.locator("[data-reading-seconds]")
     expect(shown).to_have_text("0:00")
     expect(phone.locator(".reading-bar")).to_contain_text("至少 1:00")
+    expect(phone.locator("#study-item .study-state")).to_have_text("待完成")
     phone.mouse.wheel(0, 400)  # reading: the page counts while its reader is active
 
     for seconds in (15, 30, 45):
@@ -90,6 +91,9 @@ def test_a_cadre_reads_a_word_document_on_a_phone_and_the_time_counts_to_done(
     expect(shown).to_have_text("1:00")
     expect(phone.locator("[data-reading-finished]")).to_be_visible()
     expect(phone.locator("[data-reading-counting]")).to_be_hidden()
+    # The heading says done too, without a reload.
+    expect(phone.locator("#study-item")).to_have_attribute("data-state", "done")
+    expect(phone.locator("#study-item .study-state")).to_have_text("✓ 已完成")
     with app.app_context(), db.new_session() as session:
         mine = plans.item_for(session, user(session, "10001"), item_id, now=START + timedelta(seconds=60))
         assert mine.done and mine.progress is not None and mine.progress.seconds == 60

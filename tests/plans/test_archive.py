@@ -24,7 +24,7 @@ from studyhall.points import service as points
 from studyhall.points.models import PointAward
 from studyhall.points.service import RuleKey
 from tests.conftest import START
-from tests.plans.conftest import read, signed_in
+from tests.plans.conftest import SUNDAY_2200, read, signed_in
 from tests.plans.test_calendar import meeting
 
 # The week from Monday 2026-12-28 to Sunday 2027-01-03, across the new year.
@@ -143,7 +143,9 @@ def test_reflections_meetings_and_tests_are_filed_with_their_points_and_only_sho
     _plan, (reading, reflection_item, assembly) = make_plan(
         [
             read("宪法第一章", points=2),
-            ItemSpec(ItemKind.REFLECTION, "学习宪法心得", DUE, points=3, prompt="谈谈体会", min_chars=5),
+            ItemSpec(
+                ItemKind.REFLECTION, "学习宪法心得", SUNDAY_2200, points=3, prompt="谈谈体会", min_chars=5
+            ),
             meeting("学习党章专题会", thursday, points=4, place="机关三楼会议室"),
         ]
     )

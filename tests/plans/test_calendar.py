@@ -272,3 +272,14 @@ def test_failed_addresses_are_limited_per_address_and_a_working_one_is_never_ref
     )
     frozen_now(START + timedelta(minutes=16))  # the window is over
     assert phone.get("/calendar/" + "B" * 43 + ".ics").status_code == 404
+
+
+def test_a_title_naming_its_kind_is_not_led_by_it_twice(app, make_plan):
+    make_plan(
+        [
+            meeting("主题党日：重温宪法宣誓誓词", meeting_kind=MeetingKind.THEME_DAY),
+            meeting("学习党章专题会", THURSDAY_1430 + timedelta(hours=3), meeting_kind=MeetingKind.THEME_DAY),
+        ]
+    )
+    path = address(signed_in(app, "10001"))
+    assert sorted(events(app, path)) == ["主题党日：学习党章专题会", "主题党日：重温宪法宣誓誓词"]

@@ -11,7 +11,7 @@ from studyhall import clock, db, demo
 from studyhall.accounts.models import User
 from studyhall.plans import meetings
 from studyhall.plans.meeting_models import Meeting
-from studyhall.plans.models import ItemKind, Plan, PlanStatus, Progress
+from studyhall.plans.models import ItemKind, Plan, PlanItem, PlanStatus, Progress, ProgressState
 
 MONDAY = date(2026, 4, 13)  # START's week
 
@@ -41,6 +41,13 @@ def test_the_demo_has_three_weeks_of_plans_and_loading_twice_adds_none(app, sess
         select(func.count()).select_from(Progress).where(Progress.item_id.in_([i.id for i in last.items]))
     )
     assert 0 < session.scalar(done_last_week) < 2 * 40  # partly: about four in five, read items only
+    timed = (
+        select(Progress, PlanItem)
+        .join(PlanItem, PlanItem.id == Progress.item_id)
+        .where(PlanItem.min_seconds.is_not(None), Progress.state == ProgressState.DONE)
+    )
+    read = [(progress.seconds, item.min_seconds) for progress, item in session.execute(timed)]
+    assert read and all(seconds >= minimum for seconds, minimum in read)  # done by reading that long
 
     # 三会一课 since last quarter began: last quarter complete but for 第四党支部, this one under way.
     assert 40 < session.scalar(select(func.count()).select_from(Meeting)) < 120

@@ -63,6 +63,7 @@ def test_a_secretary_records_a_meeting_marking_everyone_present_then_the_excepti
         "sec1", "10001", "10002"
     ]  # fmt: skip
     assert f'<option selected value="{people["sec1"]}">' in form  # the secretary hosts, unless changed
+    assert "出席人员的这项学习任务随之完成；学习任务的积分和三会一课的积分各计一次。" in form  # both given
 
     url = f"/meetings/new?branch={org['first'].id}"
     sent = details(item_id=str(item_id), host_id=str(people["sec1"]), host_name="")
@@ -323,3 +324,18 @@ def test_an_old_record_is_not_offered_nor_linked_to_a_later_weeks_item(app, org)
         )
     dated = client.post(f"/meetings/{meeting_id}/edit", data={**sent, "starts_at": "1900-01-01T09:00"})
     assert re.search("开始时间：[^<]*2000-01-01", dated.get_data(as_text=True))  # a year mistyped, by name
+
+
+def test_everyone_is_not_marked_present_before_the_meeting_begins(app, org):
+    """Marked present at 10:00 when it is 09:00, the record could not be saved: the button is off
+    for a start still to come, and the server marks nobody."""
+    people = ids(app)
+    client = signed_in(app, "sec1")
+    url = f"/meetings/new?branch={org['first'].id}"
+    button = re.compile(r'<button[^>]*id="all-present"[^>]*>')
+    assert "disabled" not in button.findall(client.get(url).get_data(as_text=True))[0]  # no time yet
+    later = details(starts_at="2026-04-15T10:00", ends_at="2026-04-15T11:00")
+    page = client.post(url, data={**later, "action": "all_present"}).get_data(as_text=True)
+    assert "会议开始后才能登记出席情况。" in page and "未登记的人员已全部标为出席" not in page
+    assert "disabled" in button.findall(page)[0] and re.search(r'id="all-present-reason"\s*>', page)
+    assert not re.findall(rf'name="status-{people["10001"]}" value="\w+" checked', page)

@@ -6,6 +6,7 @@ organisation's zone, photos drawn again, and bad input refused naming the field.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import MetaData, Table, func, select
 
@@ -30,6 +32,7 @@ from studyhall.points.models import PointAward, PointRule, PointTotal
 from studyhall.points.service import RuleKey
 from tests.conftest import PASSWORD, START, People
 from tests.plans.test_progress import rows as progress_rows
+from tests.points.test_audit_words import audit_rows
 
 PRESENT, LEAVE, ABSENT = AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT
 MONDAY = START.date() - timedelta(days=START.date().weekday())
@@ -340,7 +343,8 @@ def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cann
     app, org, frozen_now
 ):
     """缺席 recorded for a meeting item's meeting: the person's item page and 本周学习 say 缺席,
-    never 待完成 nor (after its due time) 已逾期; 学习进度 shows them 缺席, not done and late; a
+    never 待完成 nor (after its due time) 已逾期; 学习进度 shows them 缺席 and not done, overdue only
+    once the item's due time has passed (page and .xlsx), like anyone who has not done an item; a
     reminder click does not remind them of the meeting, nor the sweep."""
     item_id = meeting_item(app)
     record(app, spec(org["first"].id, item_id=item_id), {"10001": PRESENT, "10002": ABSENT})
@@ -349,7 +353,9 @@ def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cann
     for now in (START, DUE + timedelta(hours=1)):
         frozen_now(now)
         page = cadre.get(f"/study/items/{item_id}").get_data(as_text=True)
-        assert 'data-state="absent"' in page and '<span class="study-state">缺席</span>' in page
+        assert 'data-state="absent"' in page and re.search(
+            r'<span class="study-state"[^>]*>缺席</span>', page
+        )
         assert "待完成" not in page.split('id="my-status')[0]
         home = cadre.get("/").get_data(as_text=True)
         assert f'data-item="{item_id}" data-state="absent"' in home
@@ -362,7 +368,13 @@ def test_absence_shows_absent_to_the_person_and_behind_to_the_secretary_who_cann
     page = secretary.get("/plans/progress/").get_data(as_text=True)
     assert dict(progress_rows(page))["10002"] == ["absent"]
     row = page.split('data-username="10002"')[1].split("</tr>")[0]
-    assert "缺席" in row and 'data-behind="1"' in row and "逾期 1 项" in row
+    assert "缺席" in row and 'data-behind="1"' in row and "逾期" not in row  # not due yet
+    exported = load_workbook(io.BytesIO(secretary.get("/plans/progress/export.xlsx").data)).worksheets[0]
+    assert [row[-3:] for row in exported.iter_rows(values_only=True) if row[1] == "10002"] == [(0, 1, 0)]
+    frozen_now(DUE + timedelta(hours=1))
+    late = secretary.get("/plans/progress/").get_data(as_text=True)
+    assert "逾期 1 项" in late.split('data-username="10002"')[1].split("</tr>")[0]
+    frozen_now(DUE - timedelta(hours=2))
     response = secretary.post(
         "/plans/progress/remind", data={"plan": page.split('name="plan" value="')[1].split('"')[0]}
     )
@@ -706,3 +718,13 @@ def test_the_migration_puts_the_shipped_meeting_rule_in_use_and_keeps_an_edited_
         with engine.connect() as connection:
             assert connection.scalar(select(rules.c.enabled).where(rules.c.key == "meeting")) is (not edited)
         engine.dispose()
+
+
+def test_the_audit_log_names_the_meeting_kind_and_a_photo_as_a_meetings(app, org, tmp_path):
+    meeting_id = record(app, spec(org["group"].id, MeetingKind.GROUP))
+    add(app, meeting_id, [("photo.jpg", photo_bytes())], tmp_path)
+    rows = audit_rows(app)
+    assert "会议类型：党小组会" in rows["plan.meeting_save"] and "group" not in rows["plan.meeting_save"]
+    photo = rows["plan.meeting_photo_add"]
+    assert "三会一课会议照片已上传" in photo and "photo.jpg" in photo and f"会议编号：{meeting_id}" in photo
+    assert "document.upload" not in rows  # not a study document

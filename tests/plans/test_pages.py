@@ -11,7 +11,9 @@ from sqlalchemy import select
 from studyhall import db
 from studyhall.accounts.models import AuditEvent, Role, User
 from studyhall.plans import service
-from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem, PlanStatus
+from studyhall.plans.document_formats import DocumentKind
+from studyhall.plans.documents import Document
+from studyhall.plans.models import ItemKind, MeetingKind, Plan, PlanItem, PlanPeriod, PlanStatus
 from tests.conftest import START
 from tests.plans.conftest import MONDAY, SUNDAY_2200, read, signed_in
 
@@ -46,10 +48,11 @@ def test_cadres_cannot_reach_the_editor(app, make_plan):
 
 
 def test_a_secretary_cannot_open_another_branchs_plan_or_the_organisations(app, people, org, make_plan):
+    """Nor the organisation's draft: the organisation's plans are read once published (below)."""
     people.user("sec2", Role.SECRETARY, org["second"])
     own_id, _own_items = make_plan([read("x")], by="sec1", branch="first", theme="一支部自学")
     for plan_id, (item_id,) in (
-        make_plan([read("x")], theme="全体学习"),
+        make_plan([read("x")], theme="全体学习", publish=False),
         make_plan([read("x")], by="sec2", branch="second", theme="二支部自学"),
     ):
         client = signed_in(app, "sec1")
@@ -273,3 +276,126 @@ def test_a_preview_shows_every_item_as_a_cadre_sees_it(app, make_plan):
     page = signed_in(app, "admin1").get(f"/plans/{plan_id}/preview").get_data(as_text=True)
     assert "宪法是国家的根本法。" in page and "革命纪念馆" in page and "主题党日" in page
     assert "我已学习" in page and 'action="/study/' not in page  # shown, but nothing to post
+
+
+def test_an_item_someone_completed_keeps_its_points_and_minimum(app, make_plan, session):
+    """Changed after 10001 earned 2 积分 with 1 minute read, the item's page and the week would say
+    5 积分 and 30 minutes while the ledger says 2: the editor refuses, naming the field."""
+    plan_id, (item_id,) = make_plan([read("第一篇", min_seconds=60)])
+    cadre = session.scalars(select(User).where(User.username == "10001")).one()
+    with app.app_context(), db.new_session() as writer:
+        service.mark_done(writer, cadre, writer.get(PlanItem, item_id), now=START)
+        writer.commit()
+    client = signed_in(app, "admin1")
+    form = client.get(f"/plans/{plan_id}/items/{item_id}").get_data(as_text=True)
+    assert form.count("已有人完成此项，不能再修改。") == 2  # beside the points and the minimum time
+    assert re.search(r'<input[^>]*id="points"[^>]*readonly', form)
+    edit = {**ITEM, "title": "第一篇", "min_minutes": "1"}
+    for changed, message in (
+        ({"points": "5"}, "第 1 项“第一篇”，积分：已有人完成此项"),
+        ({"min_minutes": "30"}, "第 1 项“第一篇”，最少时长（分钟）：已有人完成此项"),
+    ):
+        refused = client.post(f"/plans/{plan_id}/items/{item_id}", data={**edit, **changed})
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    assert (
+        client.post(f"/plans/{plan_id}/items/{item_id}", data={**edit, "title": "第一篇（修订）"}).status_code
+        == 302
+    )
+    session.expire_all()
+    item = session.get(PlanItem, item_id)
+    assert (item.title, item.points, item.min_seconds) == ("第一篇（修订）", 2, 60)
+
+
+def test_a_due_time_of_another_year_shows_its_year_and_one_weeks_past_its_period_is_refused(app, make_plan):
+    """The last week of 2026 is due on 3 January 2027: every short due time says 2027, while this
+    year's say only the day. An item of the week of 7 December due 1 March is a typo, refused."""
+    new_year = datetime(2027, 1, 3, 14, 0, tzinfo=UTC)  # Sunday 22:00 in Shanghai
+    last_week = datetime(2026, 12, 28).date()
+    plan_id, _items = make_plan([read("年末学习", new_year)], start=last_week, theme="年末")
+    make_plan([read("本周学习")])
+    admin = signed_in(app, "admin1")
+    assert "2027-01-03 周日 22:00" in admin.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "2027-01-03 22:00" in admin.get("/plans/progress/?week=2026-12-28").get_data(as_text=True)
+    assert "截止 2027-01-03 22:00" in admin.get("/plans/year/2026").get_data(as_text=True)
+    cadre = signed_in(app, "10001")
+    assert "截止 2027-01-03 周日 22:00" in cadre.get("/study/?week=2026-12-28").get_data(as_text=True)
+    this_week = cadre.get("/study/").get_data(as_text=True)
+    assert "截止 04-19 周日 22:00" in this_week and "2026-04-19" not in this_week
+
+    december_sunday = datetime(2026, 12, 13, 14, 0, tzinfo=UTC)
+    december, _items = make_plan(
+        [read("十二月学习", december_sunday)], start=datetime(2026, 12, 7).date(), publish=False
+    )
+    late = admin.post(f"/plans/{december}/items/new?kind=read", data={**ITEM, "due_at": "2027-03-01T22:00"})
+    assert late.status_code == 422
+    assert (
+        "第 2 项“宪法第一章总纲”，截止时间：2027-03-01 距第50周（2026年12月7日至12月13日）结束已超过 8 周"
+        in late.get_data(as_text=True)
+    )
+    in_time = {**ITEM, "due_at": "2027-02-07T22:00"}  # eight weeks after its Sunday: still its own
+    assert admin.post(f"/plans/{december}/items/new?kind=read", data=in_time).status_code == 302
+
+
+def test_a_secretary_reads_the_organisations_plans_beside_their_own(app, make_plan):
+    """Their 党支部 studies the organisation's plans too: listed to read (全单位, its preview and
+    progress), never to edit; with none yet, the list says who makes them."""
+    empty = signed_in(app, "sec1").get("/plans/").get_data(as_text=True)
+    assert "还没有学习计划。" in empty and "全单位计划由管理员制定" in empty
+    org_id, _items = make_plan([read("宪法全文")], theme="全体学习")
+    next_sunday = SUNDAY_2200 + timedelta(weeks=1)
+    make_plan([read("x", next_sunday)], start=NEXT_MONDAY, theme="全体草稿", publish=False)
+    own_id, _items = make_plan(
+        [read("x", next_sunday)], by="sec1", branch="first", start=NEXT_MONDAY, theme="一支部自学"
+    )
+    client = signed_in(app, "sec1")
+    listing = client.get("/plans/").get_data(as_text=True)
+    assert re.findall(r'<tr data-plan="(\d+)"', listing) == [str(org_id), str(own_id)]  # this week first
+    row = listing.split(f'<tr data-plan="{org_id}" data-read-only>')[1].split("</tr>")[0]
+    assert "全单位" in row and "由管理员制定" in row and f"/plans/{org_id}/preview" in row
+    assert f"/plans/progress/?plan={org_id}" in row and f'href="/plans/{org_id}"' not in row
+    assert "全体草稿" not in listing
+    preview = client.get(f"/plans/{org_id}/preview").get_data(as_text=True)
+    assert "宪法全文" in preview and f'href="/plans/{org_id}"' not in preview and "返回计划列表" in preview
+    assert client.get(f"/plans/progress/?plan={org_id}").status_code == 200
+    assert client.get(f"/plans/{org_id}").status_code == 404  # to read only
+
+
+def test_the_copy_button_is_named_for_the_period_and_a_branch_without_plans_is_told_why(app, org):
+    client = signed_in(app, "sec1")
+    form = client.get("/plans/new?period=month").get_data(as_text=True)
+    assert re.search(r'id="copy-previous"[^>]*>沿用上月计划</button>', form)
+    assert re.search(
+        r'id="copy-previous"[^>]*>沿用上周计划</button>', client.get("/plans/new").get_data(as_text=True)
+    )
+    refused = client.post("/plans/new", data={"period": "week", "start": "2026-04-20", "copy": "1"})
+    assert "该党支部没有更早的计划可以沿用：全单位的计划由管理员制定" in refused.get_data(as_text=True)
+
+
+def test_the_editor_says_sizes_months_and_minutes_plainly(app, org, make_plan, session):
+    """A 37 KB file is not 0.0 MB; a month's plan is 2026年5月, not 2026年5月 月; the minimum time
+    is asked in minutes and refused in minutes."""
+    with app.app_context(), db.new_session() as writer:
+        admin = writer.scalars(select(User).where(User.username == "admin1")).one()
+        month = service.PlanSpec(PlanPeriod.MONTH, datetime(2026, 5, 1).date(), "五月学习")
+        service.save_plan(writer, admin, month, now=START)
+        writer.add(
+            Document(
+                kind=DocumentKind.PDF,
+                filename="学习材料.pdf",
+                content_type="application/pdf",
+                size=37 * 1024,
+                sha256="0" * 64,
+                path="00/0.pdf",
+                uploaded_by_id=admin.id,
+                uploaded_at=START,
+            )
+        )
+        writer.commit()
+    client = signed_in(app, "admin1")
+    assert ">37 KB</td>" in client.get("/plans/documents").get_data(as_text=True)
+    listing = client.get("/plans/").get_data(as_text=True)
+    row = listing.split("五月学习")[0].rsplit("<tr", 1)[1]
+    assert "2026年5月</td>" in row
+    plan_id, _items = make_plan([read("第一篇")], publish=False)
+    long = client.post(f"/plans/{plan_id}/items/new?kind=read", data={**ITEM, "min_minutes": "300"})
+    assert "最短学习时间须在 1 到 240 分钟之间。" in long.get_data(as_text=True)

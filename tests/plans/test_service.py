@@ -289,3 +289,15 @@ def test_changing_one_item_keeps_the_others_and_their_audience(app, org):
             ("第二篇（修订）", []),
             ("第三篇", []),
         ]
+
+
+def test_a_completed_reflection_keeps_its_minimum_length(app, org):
+    with app.app_context(), db.new_session() as session:
+        admin = user(session, "admin1")
+        reflection = ItemSpec(ItemKind.REFLECTION, "心得", DUE, prompt="谈谈体会", min_chars=300)
+        plan = make_plan(session, "admin1", [reflection])
+        service.schedule(session, admin, plan.id, None, now=START)
+        service.mark_done(session, user(session, "10001"), plan.items[0], now=START)
+        longer = ItemSpec(ItemKind.REFLECTION, "心得", DUE, prompt="谈谈体会", min_chars=800)
+        with pytest.raises(DomainError, match="第 1 项“心得”，最少字数：已有人完成此项"):
+            service.save_item(session, admin, plan.id, longer, item_id=plan.items[0].id, now=START)

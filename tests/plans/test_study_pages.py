@@ -87,7 +87,9 @@ def test_the_home_page_shows_this_weeks_items_the_ring_and_what_is_overdue(app, 
 def test_a_week_with_nothing_planned_says_so_and_earlier_weeks_are_browsable(app, make_plan):
     make_plan([read("上周文章")], start=LAST_MONDAY, theme="上周主题")
     client = signed_in(app, "10001")
-    assert 'id="no-study"' in client.get("/").get_data(as_text=True)
+    assert "本周没有安排您的学习任务。" in client.get("/").get_data(as_text=True)
+    before = client.get(f"/study/?week={(LAST_MONDAY - timedelta(weeks=1)).isoformat()}")
+    assert "该周没有安排您的学习任务。" in before.get_data(as_text=True)  # not this week's
     earlier = client.get(f"/study/?week={(LAST_MONDAY + timedelta(days=3)).isoformat()}")  # any day of it
     page = earlier.get_data(as_text=True)
     assert earlier.status_code == 200 and "上周文章" in page and "上周主题" in page

@@ -65,7 +65,7 @@ def test_every_week_of_the_year_is_a_row_with_its_plans_items_and_state(app, mak
     assert weeks == [str(n) for n in range(1, 54)]
     row = page.split(f'data-week="{WEEK}"')[1].split("</tr>")[0]
     assert "学习贯彻宪法" in row and "宪法第一章总纲" in row and "支部党员大会" in row
-    assert "4月13日 – 4月19日" in row and "已发布" in row and "截止 4-19 22:00" in row
+    assert "4月13日 – 4月19日" in row and "已发布" in row and "截止 04-19 22:00" in row
     draft = page.split(f'data-week="{WEEK + 2}"')[1].split("</tr>")[0]
     assert "学习党章" in draft and "草稿" in draft
     assert "一支部自学" not in page  # a 党支部's plan is on its own year plan

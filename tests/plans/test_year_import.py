@@ -376,8 +376,11 @@ def test_drafts_are_replaced_but_scheduled_and_published_plans_never_touched(app
     table = one_week(row(), row(week="第17周", theme="深入学习党章", title="学习党章"))
     page = upload(client, xlsx(table)).get_data(as_text=True)
     assert "替换草稿“旧草稿”" in page and "新建草稿" in page
+    assert "替换 1 份草稿" in page and ">建立 1 份、替换 1 份草稿</button>" in page  # as the button says
     client.post("/plans/year/import/confirm", data={"token": token_of(page), "year": "2026", "level": ""})
     week16, week17 = plans(app)
+    again = upload(client, xlsx(table)).get_data(as_text=True)  # both drafts now
+    assert "替换 2 份草稿" in again and ">替换 2 份草稿</button>" in again and "建立" not in again
     assert week17.id == draft_id and week17.theme == "深入学习党章" and week17.notes == "草稿的备注"
     assert [item.title for item in week17.items] == ["学习党章"]
 
@@ -495,3 +498,33 @@ def test_digits_that_are_not_0_to_9_are_named_as_problems_not_a_crash(app, org):
     found = problems(app, table)
     assert [(number, column) for number, column, _message in found] == [(3, "周次"), (4, "积分"), (5, "月份")]
     assert plans(app) == []
+
+
+def test_a_week_of_another_year_is_named_with_its_years(app, org):
+    """Last year's export imported into this year: 第1周 is two different weeks, and a day at the
+    turn of the year is in one year's calendar but the next year's weeks."""
+    found = problems(
+        app,
+        one_week(
+            row(week="第1周", 时间="2025-12-29至2026-01-04"),  # week 1 of 2026, imported as 2027's
+            row(week="", 时间="2026-12-28", title="学习党章"),  # a day and a week of 2026 only
+        ),
+        year=2027,
+    )
+    assert found == [
+        (2, "时间", "2025-12-29至2026-01-04 在 2026 年第 1 周，不在 2027 年第 1 周。"),
+        (3, "时间", "2026-12-28 不在 2027 年。"),
+    ]
+    turn = problems(app, one_week(row(week="", 时间="2025-12-29")), year=2025)
+    assert turn == [(2, "时间", "2025-12-29 在 2026 年第 1 周，不在 2025 年的各周中。")]
+
+
+def test_an_item_due_weeks_past_its_week_is_refused_naming_the_column(app, org):
+    found = problems(app, one_week(row(week="第50周", 完成时限="2027-03-01")))
+    assert found == [
+        (
+            2,
+            "完成时限",
+            "2027-03-01 距第50周（2026年12月7日至12月13日）结束已超过 8 周：学习任务属于所在的周或月。",
+        )
+    ]

@@ -19,6 +19,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from studyhall import clock
+from studyhall.accounts.levels import Tree
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.exams.models import Attempt, AttemptItem
@@ -175,6 +176,7 @@ class Streak:
     rank: int
     user_id: int
     name: str
+    branch: str  # the person's 党支部 (and 党小组): two people may share a name
     streak: int  # right answers in the person's best challenge of the week
     reached_at: datetime  # when that streak's last right answer was given
 
@@ -191,6 +193,7 @@ def streak_board(
         select(
             PracticeRound.user_id,
             User.display_name,
+            User.branch_id,
             func.count(PracticeAnswer.id),
             func.max(PracticeAnswer.at),
         )
@@ -204,14 +207,15 @@ def streak_board(
         ),
         PracticeRound.user_id,
         branch_ids,
-    ).group_by(PracticeRound.id, PracticeRound.user_id, User.display_name)
-    best: dict[int, tuple[int, datetime, str]] = {}
-    for user_id, name, streak, reached_at in session.execute(rounds):
+    ).group_by(PracticeRound.id, PracticeRound.user_id, User.display_name, User.branch_id)
+    best: dict[int, tuple[int, datetime, str, int | None]] = {}
+    for user_id, name, branch_id, streak, reached_at in session.execute(rounds):
         held = best.get(user_id)
         if held is None or (-streak, reached_at) < (-held[0], held[1]):
-            best[user_id] = (streak, reached_at, name)
+            best[user_id] = (streak, reached_at, name, branch_id)
     ranked = sorted(best.items(), key=lambda pair: (-pair[1][0], pair[1][1], pair[0]))[:limit]
+    tree = Tree.read(session)
     return [
-        Streak(rank, user_id, name, streak, reached_at)
-        for rank, (user_id, (streak, reached_at, name)) in enumerate(ranked, start=1)
+        Streak(rank, user_id, name, tree.path(branch_id), streak, reached_at)
+        for rank, (user_id, (streak, reached_at, name, branch_id)) in enumerate(ranked, start=1)
     ]

@@ -167,7 +167,7 @@ def test_a_challenge_by_plain_forms_ends_at_the_first_wrong_answer_and_tops_the_
     hub = client.get("/practice/").get_data(as_text=True)
     assert "Your best this week: 2 in a row." in hub
     board = hub.split('id="streak-board"')[1].split("</ol>")[0]
-    assert "1. 王建国" in board and "<strong>2</strong>" in board
+    assert "1. 王建国" in board and "第一党支部" in board and "<strong>2</strong>" in board
     # Another cadre sees it too, and starts a challenge of their own.
     other = client_for(app, "10002")
     assert "1. 王建国" in other.get("/practice/").get_data(as_text=True)

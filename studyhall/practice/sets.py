@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "last_day": _l("Last day"),
     "bank_ids": _l("Banks"),
     "categories": _l("Categories (知识点)"),
+    "description": _l("Description"),
     "count": _l("Number of questions"),
 }
 _CATEGORY_SEPARATORS = re.compile(r"[,，、;；\n]+")
@@ -155,6 +156,17 @@ def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
         .where(Question.bank_id.in_(built_from["bank_ids"]), Question.current, Question.retired.is_(False))
         .order_by(Question.id)
     )
+    rows = rows.all()
+    seen = {category for _lineage, categories in rows for category in categories or []}
+    unknown = sorted(wanted - seen)
+    if unknown:  # a typo would otherwise narrow the draw without a word
+        raise SetError(
+            "categories",
+            _(
+                "no question of the banks chosen is in %(names)s.",
+                names="、".join(f"“{name}”" for name in unknown),
+            ),
+        )
     found = [lineage for lineage, categories in rows if not wanted or wanted & set(categories or [])]
     if len(found) < built_from["count"]:
         raise SetError(

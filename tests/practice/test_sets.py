@@ -96,6 +96,8 @@ def test_a_retired_question_is_not_drawn(app, bank, in_app):
         ({"count": 51}, "count"),
         ({"count": 13}, "count"),  # the bank holds twelve
         ({"categories": ["宪法"], "count": 7}, "count"),  # six of them are 宪法
+        ({"categories": ["宪法", "宪去"], "count": 2}, "categories"),  # a typo narrows nothing silently
+        ({"description": "说" * 501}, "description"),
     ],
 )
 def test_what_is_wrong_with_a_set_is_refused_naming_its_field(app, bank, in_app, changes, field):

@@ -91,7 +91,14 @@ def overview(session: Session, user: User, *, now: datetime) -> Overview:
             )
         )
     )
-    under_way = next((c for c in challenges if c.ended_at is None), None)
+    # Under way whenever it began (a challenge begun on Sunday goes on on Monday).
+    under_way = session.scalars(
+        select(PracticeRound).where(
+            PracticeRound.user_id == user.id,
+            PracticeRound.kind == RoundKind.CHALLENGE,
+            PracticeRound.ended_at.is_(None),
+        )
+    ).first()
     return Overview(
         daily=daily,
         daily_right=sum(1 for a in daily.answers if a.correct) if daily else 0,

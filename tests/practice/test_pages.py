@@ -189,3 +189,11 @@ def test_the_book_is_browsed_by_bank_and_category(app, bank):
     assert "No question here" in client.get("/practice/book?category=%25").get_data(as_text=True)
     assert "No question here" in client.get("/practice/book?bank=999999").get_data(as_text=True)
     assert client.get("/practice/book?bank=x&page=-3&category=" + "字" * 500).status_code == 200
+
+
+def test_a_challenge_begun_last_week_is_still_offered_to_go_on(app, bank, frozen_now):
+    client = client_for(app, "10001")
+    client.post("/practice/challenge")
+    frozen_now(START + timedelta(days=7))  # the next week
+    hub = client.get("/practice/").get_data(as_text=True)
+    assert "Continue the challenge" in hub and "Start a challenge" not in hub

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
@@ -29,13 +29,27 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
+_UNREADABLE = object()
+
+
+def _parsed() -> object:
+    """The body read as JSON, once a request: the NUL check and the view both need it, and a large
+    body costs seconds to parse. _UNREADABLE when it is not JSON."""
+    if "json_body" not in g:
+        try:
+            g.json_body = json.loads(request.get_data())
+        except (ValueError, RecursionError):
+            g.json_body = _UNREADABLE
+    return g.json_body
+
+
 def _json_body() -> object:
     if not request.is_json:
         return None
-    try:
-        return json.loads(request.get_data())
-    except (ValueError, RecursionError):
-        return None  # the view refuses a body it cannot read, with its own message
+    body = _parsed()
+    return (
+        None if body is _UNREADABLE else body
+    )  # the view refuses a body it cannot read, with its own message
 
 
 def _refuse_nul() -> None:
@@ -53,12 +67,12 @@ def json_object() -> dict[str, object]:
     """The request's JSON object, {} for an empty body. Anything else is refused here, once for
     every API view: a non-object, nesting too deep for the parser, and text with a lone surrogate
     ("\\ud800" is valid JSON, but no database can store it)."""
-    data = request.get_data()
-    if not data:
+    if not request.get_data():
         return {}
+    body = _parsed()
     try:
-        body = json.loads(data)
-        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates, in keys or values
+        if body is not _UNREADABLE:
+            json.dumps(body, ensure_ascii=False).encode()  # lone surrogates, in keys or values
     except (ValueError, RecursionError):  # UnicodeError is a ValueError
         body = None
     if not isinstance(body, dict):

@@ -155,8 +155,7 @@ def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
         select(Question.lineage, Question.categories)
         .where(Question.bank_id.in_(built_from["bank_ids"]), Question.current, Question.retired.is_(False))
         .order_by(Question.id)
-    )
-    rows = rows.all()
+    ).all()
     seen = {category for _lineage, categories in rows for category in categories or []}
     unknown = sorted(wanted - seen)
     if unknown:  # a typo would otherwise narrow the draw without a word

@@ -182,9 +182,11 @@ async function flush() {
         window.setTimeout(flush, RETRY_MS);
         return; // still no connection: try again later
       }
-      if (result.status >= 500 || result.status === 401) {
-        // The server restarting, a proxy's error, a session to sign in again: not a refusal of
-        // the answer, which waits to be sent again.
+      const refused =
+        result.status === 404 || result.status === 409 || (result.status === 400 && result.body.code !== "csrf_expired");
+      if (!refused) {
+        // The server restarting, a proxy's error, a session to sign in again, a password to
+        // change: not a refusal of the answer, which waits to be sent again.
         window.setTimeout(flush, RETRY_MS);
         return;
       }

@@ -264,7 +264,7 @@ def review(session: Session, user: User, *, now: datetime) -> PracticeRound:
             .order_by(PracticeRound.id)
         )
     )
-    if rounds and len(rounds[-1].answers) < len(rounds[-1].question_ids):
+    if rounds and _askable_left(session, rounds[-1], now=now):
         return rounds[-1]
     question_ids = book.due_questions(session, user.id, now=now)
     if not question_ids:
@@ -272,6 +272,17 @@ def review(session: Session, user: User, *, now: datetime) -> PracticeRound:
     return _start(
         session, user.id, RoundKind.REVIEW, f"{day.isoformat()}:{len(rounds) + 1}", question_ids, now=now
     )
+
+
+def _askable_left(session: Session, found: PracticeRound, *, now: datetime) -> bool:
+    """Whether the round has a question not yet answered that may be answered now (not one a
+    test under way may ask)."""
+    answered = {a.position for a in found.answers}
+    waiting = [q for n, q in enumerate(found.question_ids) if n not in answered]
+    if not waiting:
+        return False
+    lineages = set(session.scalars(select(Question.lineage).where(Question.id.in_(waiting))))
+    return bool(lineages - set(exams.still_answerable(session, lineages, now=now, opened_only=True)))
 
 
 def own_round(session: Session, user: User, round_id: int) -> PracticeRound:

@@ -111,3 +111,31 @@ def test_an_empty_answer_is_no_answer(app, bank, in_app):
         with pytest.raises(DomainError) as refused:
             in_app("10001", lambda s, u: service.answer(s, u, round_id, 0, empty, now=START))  # noqa: B023
         assert refused.value.code in (ErrorCode.INVALID_RESPONSE,)
+
+
+def test_a_review_whose_questions_left_are_all_held_gives_way_to_a_new_one(app, org, bank, in_app):
+    def two_wrong(session, user):  # type: ignore[no-untyped-def]
+        found = service.daily(session, user, now=START)
+        for position in (0, 1):
+            service.answer(session, user, found.id, position, ["B"], now=START)
+        return [session.get_one(Question, q).external_id for q in found.question_ids[:2]]
+
+    first, second = in_app("10001", two_wrong)
+    next_day = START + timedelta(days=1)
+    review = in_app("10001", lambda s, u: service.review(s, u, now=next_day))
+    assert len(review.question_ids) == 2
+    position_of = in_app(
+        "10001",
+        lambda s, u: {s.get_one(Question, q).external_id: n for n, q in enumerate(review.question_ids)},
+    )
+    in_app("10001", lambda s, u: service.answer(s, u, review.id, position_of[first], ["A"], now=next_day))
+    publish_test(in_app, "宪法测试", [second], next_day, next_day + timedelta(hours=1), org["first"].id)
+    later = next_day + timedelta(minutes=5)
+    in_app(
+        "10001",
+        lambda s, u: book.add(
+            s, u.id, s.scalars(select(Question).where(Question.external_id == "P-12")).one(), now=later
+        ),
+    )
+    fresh = in_app("10001", lambda s, u: service.review(s, u, now=later))
+    assert fresh.id != review.id and len(fresh.question_ids) == 1

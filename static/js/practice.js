@@ -184,7 +184,7 @@ async function flush() {
       }
       const refused =
         result.status === 404 || result.status === 409 || (result.status === 400 && result.body.code !== "csrf_expired");
-      if (!refused) {
+      if (!result.ok && !refused) {
         // The server restarting, a proxy's error, a session to sign in again, a password to
         // change: not a refusal of the answer, which waits to be sent again.
         window.setTimeout(flush, RETRY_MS);

@@ -131,11 +131,12 @@ def test_a_review_whose_questions_left_are_all_held_gives_way_to_a_new_one(app, 
     in_app("10001", lambda s, u: service.answer(s, u, review.id, position_of[first], ["A"], now=next_day))
     publish_test(in_app, "宪法测试", [second], next_day, next_day + timedelta(hours=1), org["first"].id)
     later = next_day + timedelta(minutes=5)
-    in_app(
-        "10001",
-        lambda s, u: book.add(
-            s, u.id, s.scalars(select(Question).where(Question.external_id == "P-12")).one(), now=later
-        ),
-    )
+    other = next(external for external in ("P-10", "P-11", "P-12") if external not in (first, second))
+
+    def add_other(session, user):  # type: ignore[no-untyped-def]
+        question = session.scalars(select(Question).where(Question.external_id == other)).one()
+        book.add(session, user.id, question, now=later)
+
+    in_app("10001", add_other)
     fresh = in_app("10001", lambda s, u: service.review(s, u, now=later))
     assert fresh.id != review.id and len(fresh.question_ids) == 1

@@ -111,10 +111,14 @@ function answeredCard(position, html) {
   return fresh;
 }
 
-function showFeedback(body) {
+// An answer's feedback: `live`, the one just given, shown where the question was; one sent from the
+// queue replaces its card where it is (hidden while the person is on a later question), so the
+// question on screen stays the one on screen.
+function showFeedback(body, { live = true } = {}) {
   rememberAnswered(body.position, body.html);
+  const hiddenBefore = card(body.position).hidden;
   const fresh = answeredCard(body.position, body.html);
-  fresh.hidden = false;
+  fresh.hidden = live ? false : hiddenBefore;
   if (body.earlier) {
     const note = document.createElement("p");
     note.className = "muted";
@@ -124,7 +128,7 @@ function showFeedback(body) {
   document.getElementById("round-progress").textContent = (body.ended ? text("End") : text("Progress"))
     .replace("{n}", String(body.answered))
     .replace("{right}", String(body.right));
-  nextStep(body, fresh);
+  if (live || body.ended) nextStep(body, fresh);
 }
 
 // What the person does next: the round's next question (shown in place), the challenge's next (the
@@ -140,6 +144,14 @@ function nextStep(body, answered) {
   } else if (challenge || body.next === null) {
     step.textContent = text("Next");
     step.href = window.location.pathname;
+    step.addEventListener("click", (event) => {
+      if (navigator.onLine) return;
+      // The next question comes from the server: without a connection there is none to show.
+      event.preventDefault();
+      const line = document.getElementById("practice-queue");
+      line.hidden = false;
+      line.textContent = text("NeedsServer");
+    });
   } else {
     step.type = "button";
     step.textContent = text("Next");
@@ -193,7 +205,7 @@ async function flush() {
       queue = queue.slice(1);
       keep(queue);
       showWaiting();
-      if (result.ok) showFeedback(result.body);
+      if (result.ok) showFeedback(result.body, { live: false });
       else status(entry.position, `${text("Refused")} ${result.body.message || result.status}`);
     }
   } finally {

@@ -8,12 +8,18 @@ import unicodedata
 
 _BLANK_MARKS = re.compile(r"_{2,}|（\s*）|\(\s*\)")
 _NOT_WORD = re.compile(r"[\W_]+")
+# Spaces and punctuation at either end of a typed answer (after NFKC, full-width ，；：！？（） are
+# their ASCII forms; 。、“”‘’… stay as they are).
+_SURROUNDING = re.compile(
+    r"^[\s.,;:!?。，、；：！？…“”‘’\"'()（）]+|[\s.,;:!?。，、；：！？…“”‘’\"'()（）]+$"
+)
 
 
 def normalise_answer(text: str, *, case_sensitive: bool = False) -> str:
-    """Surrounding spaces and full-width/half-width differences never matter; Latin case matters
-    only when the question says so. Spaces inside an answer are kept: "A B" is not "AB"."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    """Surrounding spaces and punctuation (a sentence's 。 typed after the words) and
+    full-width/half-width differences never matter; Latin case matters only when the question
+    says so. What is inside an answer is kept: "A B" is not "AB"."""
+    text = _SURROUNDING.sub("", unicodedata.normalize("NFKC", text))
     return text if case_sensitive else text.casefold()
 
 

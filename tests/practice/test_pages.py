@@ -186,8 +186,12 @@ def test_the_book_is_browsed_by_bank_and_category(app, bank):
     assert all(q.stem in page for q in constitution) and not any(q.stem in page for q in other)
     page = client.get(f"/practice/book?bank={bank}").get_data(as_text=True)
     assert all(q.stem in page for q in questions)
-    assert "No question here" in client.get("/practice/book?category=%25").get_data(as_text=True)
-    assert "No question here" in client.get("/practice/book?bank=999999").get_data(as_text=True)
+    assert "No question of the book matches" in client.get("/practice/book?category=%25").get_data(
+        as_text=True
+    )
+    assert "No question of the book matches" in client.get("/practice/book?bank=999999").get_data(
+        as_text=True
+    )
     assert client.get("/practice/book?bank=x&page=-3&category=" + "字" * 500).status_code == 200
 
 

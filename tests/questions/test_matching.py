@@ -26,3 +26,16 @@ def test_comparable_text_drops_punctuation_width_and_blank_marks():
     assert comparable_text("每年（ ）为全民国家安全教育日。") == comparable_text(
         "每年____为全民国家安全教育日"
     )
+
+
+def test_blank_answers_ignore_punctuation_typed_around_them_but_not_within():
+    assert blanks_correct(["宏观调控。", "“宪法”", "（一）"], [["宏观调控"], ["宪法"], ["(一)"]]) == [
+        True,
+        True,
+        True,
+    ]
+    assert blanks_correct(["宏观，调控", "。", "3.5"], [["宏观调控"], ["。"], ["35"]]) == [
+        False,
+        False,
+        False,
+    ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, send_from_directory
 
 # No inline script or style anywhere (templates keep both in static/): an injected tag or attribute
 # does nothing. JSON data blocks (<script type="application/json">) are data, not script.
@@ -35,6 +35,15 @@ def no_store(view: F) -> F:
 
 # What no file name may hold on the systems our users save to (Windows' list), and controls.
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def service_worker(script: str) -> Response:
+    """A page's service worker (static/js/<script>), served from the route's own folder: a worker's
+    scope is its script's folder, so it covers that feature's pages and nothing else."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, f"js/{script}", mimetype="text/javascript", max_age=0
+    )
 
 
 def attachment(data: bytes, mimetype: str, filename: str, fallback: str) -> Response:

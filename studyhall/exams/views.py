@@ -11,12 +11,10 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,7 +29,7 @@ from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import export, reports, service
 from studyhall.exams import points as exam_points
 from studyhall.exams.models import Attempt, AttemptState
-from studyhall.headers import no_store
+from studyhall.headers import no_store, service_worker
 from studyhall.questions import types
 
 bp = Blueprint("exams", __name__)
@@ -127,10 +125,7 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
 def offline_worker() -> ResponseReturnValue:
     """The attempt page's service worker (static/js/attempt-sw.js). Served from /attempts/ because a
     worker's scope is its script's folder: it then covers the attempt pages and nothing else."""
-    assert current_app.static_folder is not None
-    return send_from_directory(
-        current_app.static_folder, "js/attempt-sw.js", mimetype="text/javascript", max_age=0
-    )
+    return service_worker("attempt-sw.js")
 
 
 def _posted_response(form: MultiDict[str, str], question: service.AttemptQuestion) -> object:

@@ -9,13 +9,11 @@ from datetime import datetime
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -28,7 +26,7 @@ from studyhall.accounts import levels, signed_in_user
 from studyhall.accounts.models import Role
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.forms import number
-from studyhall.headers import no_store
+from studyhall.headers import no_store, service_worker
 from studyhall.plans import dates, reflections
 from studyhall.plans.reflection_forms import ExcellentForm, ReviewForm, WriteForm
 from studyhall.plans.reflection_models import Decision, ReflectionState
@@ -173,10 +171,7 @@ def write(item_id: int) -> ResponseReturnValue:
 def offline_worker() -> ResponseReturnValue:
     """The reflection page's service worker (static/js/reflection-sw.js), served from /reflections/
     so that its scope covers the reflection pages and nothing else."""
-    assert current_app.static_folder is not None
-    return send_from_directory(
-        current_app.static_folder, "js/reflection-sw.js", mimetype="text/javascript", max_age=0
-    )
+    return service_worker("reflection-sw.js")
 
 
 @api.route("/items/<int:item_id>")

@@ -9,14 +9,12 @@ from datetime import timedelta
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     get_template_attribute,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -26,7 +24,7 @@ from studyhall import clock, db, inputs
 from studyhall.access import PUBLIC, SIGNED_IN, allow, local_target
 from studyhall.accounts import signed_in_user
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.headers import no_store
+from studyhall.headers import no_store, service_worker
 from studyhall.practice import book, hub, reports, service
 from studyhall.practice.models import PracticeRound
 from studyhall.questions import types
@@ -111,10 +109,7 @@ def _round_or_404(round_id: int) -> PracticeRound:
 def offline_worker() -> ResponseReturnValue:
     """The round page's service worker (static/js/practice-sw.js), served from /practice/ so that
     its scope covers the practice pages and nothing else."""
-    assert current_app.static_folder is not None
-    return send_from_directory(
-        current_app.static_folder, "js/practice-sw.js", mimetype="text/javascript", max_age=0
-    )
+    return service_worker("practice-sw.js")
 
 
 @bp.route("/rounds/<int:round_id>")

@@ -100,3 +100,36 @@ def test_notices_and_the_schedule_from_before_学习强国_figures_carry_none(tm
         assert tuple(row) == (False, None, None)
         assert connection.execute(select(PublicationSchedule.with_xxqg)).scalar_one() is False
     engine.dispose()
+
+
+def test_questions_stored_before_twins_were_found_are_paired(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrations.upgrade(engine, "0023_practice")
+    created = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
+    bank = Table("bank", MetaData(), autoload_with=engine)
+    question = Table("question", MetaData(), autoload_with=engine)
+    stems = {  # one fact in two laws' words, and another question
+        "a": "根据宪法，决定省、自治区、直辖市的范围内部分地区进入紧急状态的是（ ）。",
+        "b": "根据国家安全法，决定省、自治区、直辖市的范围内部分地区进入紧急状态的是（ ）。",
+        "c": "每年（ ）为全民国家安全教育日。",
+    }
+    options = {"a": ["国务院", "中央军委"], "b": ["全国人大", "国务院"], "c": ["4月15日", "12月4日"]}
+    answers = {"a": ["A"], "b": ["B"], "c": ["A"]}
+    with engine.begin() as connection:
+        bank_id = connection.execute(
+            bank.insert().values(name="题库", description="", require_source=False, created_at=created)
+        ).inserted_primary_key[0]
+        for lineage, stem in stems.items():
+            values = {
+                "bank_id": bank_id, "lineage": lineage, "version": 1, "current": True, "retired": False,
+                "type": "single", "stem": stem, "options": options[lineage], "answer": answers[lineage],
+                "explanation": "", "categories": [], "score": 1.0, "source": "", "external_id": "",
+                "case_sensitive": False, "stem_key": lineage, "created_at": created,
+            }  # fmt: skip
+            connection.execute(question.insert().values(values))
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        twin = Table("question_twin", MetaData(), autoload_with=engine)
+        pairs = set(connection.execute(select(twin.c.lineage, twin.c.twin)))
+    assert pairs == {("a", "b"), ("b", "a")}
+    engine.dispose()

@@ -6,15 +6,13 @@ warnings are shown and left to the administrator's judgement.
 
 from __future__ import annotations
 
-import heapq
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
 from studyhall.banks.formats.base import Issue, ParsedQuestion, ParseResult
-from studyhall.questions import types
+from studyhall.questions import similar, types
 from studyhall.questions.matching import comparable_text
 
 NEAR_DUPLICATE_SIMILARITY = 0.8  # share of character triples in common (Jaccard)
@@ -65,63 +63,22 @@ def question_warnings(question: ParsedQuestion) -> list[str]:
 def _duplicates(
     questions: list[ParsedQuestion], existing: list[Known], sheet: bool
 ) -> Iterable[tuple[ParsedQuestion, str]]:
-    """Exact and near duplicates, within the file and against the bank.
-
-    Comparing every pair is quadratic (10,000 questions make 50 million pairs), so each text is
-    filed under its few character triples with the smallest hashes: near-identical texts share
-    them, unrelated ones rarely do. Only texts sharing a key are compared, at most
-    _CANDIDATES of them, by the overlap of their character triples.
-    """
+    """Exact and near duplicates, within the file and against the bank: each question is named
+    against the latest question before it that it repeats."""
     place = _("row %(n)d") if sheet else _("line %(n)d")
-    buckets: dict[int, list[tuple[frozenset[str], str]]] = defaultdict(list)
+    labels = [known.label for known in existing] + [place % {"n": q.line or 0} for q in questions]
+    texts = [known.text for known in existing] + [question_text(q.stem, q.options) for q in questions]
+    near = similar.similar_pairs(texts, NEAR_DUPLICATE_SIMILARITY)
     exact: dict[str, str] = {}
-
-    def file(text: str, grams: frozenset[str], label: str) -> None:
+    copies: set[int] = set()
+    for index, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        if index >= len(existing):
+            question = questions[index - len(existing)]
+            if text in exact:
+                yield question, _("Same question as %(other)s.", other=exact[text])
+                copies.add(index)
+                continue  # later copies are reported against the first, not against each other
+            earlier = [other for other in near.get(index, ()) if other < index and other not in copies]
+            if earlier:
+                yield question, _("Very similar to %(other)s.", other=labels[earlier[-1]])
         exact.setdefault(text, label)
-        for key in _sketch(grams):
-            buckets[key].append((grams, label))
-
-    for known in existing:
-        file(known.text, _grams(known.text), known.label)
-    for question in questions:
-        text = question_text(question.stem, question.options)
-        grams = _grams(text)
-        if text in exact:
-            yield question, _("Same question as %(other)s.", other=exact[text])
-            continue  # later copies are reported against the first, not against each other
-        near = _near(grams, buckets)
-        if near is not None:
-            yield question, _("Very similar to %(other)s.", other=near)
-        file(text, grams, place % {"n": question.line or 0})
-
-
-_CANDIDATES = 40
-_SKETCH_SIZE = 3
-
-
-def _grams(text: str) -> frozenset[str]:
-    """Character triples: distinctive enough in Chinese that unrelated questions rarely share
-    the few with the smallest hashes."""
-    return frozenset(text[i : i + 3] for i in range(max(1, len(text) - 2)))
-
-
-def _sketch(grams: frozenset[str]) -> list[int]:
-    # hash() differs between processes but is stable within one, which is all bucketing needs.
-    return heapq.nsmallest(_SKETCH_SIZE, map(hash, grams))
-
-
-def _near(grams: frozenset[str], buckets: dict[int, list[tuple[frozenset[str], str]]]) -> str | None:
-    compared = 0
-    size = len(grams)
-    for key in _sketch(grams):
-        for other, label in reversed(buckets.get(key, ())):
-            if compared >= _CANDIDATES:
-                return None
-            compared += 1
-            # Similarity can reach the threshold only if the sizes are close enough.
-            if min(size, len(other)) < NEAR_DUPLICATE_SIMILARITY * max(size, len(other)):
-                continue
-            shared = len(grams & other)
-            if shared >= NEAR_DUPLICATE_SIMILARITY * (size + len(other) - shared):
-                return label
-    return None

@@ -59,3 +59,15 @@ class Question(Base):
         Index("ix_question_bank_current", "bank_id", "current"),
         Index("ix_question_bank_stem_key", "bank_id", "stem_key"),
     )
+
+
+class QuestionTwin(Base):
+    """Two questions, usually in different banks, that ask the same thing (banks/twins.py), one
+    row each way. Whatever holds one back holds the other: its key answers both. Rewritten whole
+    after every import and edit, so a duplicate row from two at once is harmless."""
+
+    __tablename__ = "question_twin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lineage: Mapped[str] = mapped_column(String(32), index=True)
+    twin: Mapped[str] = mapped_column(String(32))

@@ -15,6 +15,7 @@ from studyhall import data_path
 from studyhall.accounts import service as accounts
 from studyhall.accounts.models import User
 from studyhall.banks import lint as linting
+from studyhall.banks import twins
 from studyhall.banks.formats import FORMATS
 from studyhall.banks.formats.base import Glimpse, Issue, ParsedQuestion, ParseResult
 from studyhall.banks.models import Bank, Question
@@ -282,7 +283,43 @@ def plan_import(
     if require_source is None:
         require_source = bool(bank and bank.require_source)
     linting.lint(result, existing=others, require_source=require_source)
+    _twins_elsewhere(session, bank, result)
     return plan
+
+
+def _twins_elsewhere(session: Session, bank: Bank | None, result: ParseResult) -> None:
+    """Warn of questions that another bank asks in other words: either's key answers both, so
+    practice and test reviews hold both back while a test may ask either."""
+    query = select(
+        Question.lineage,
+        Question.type,
+        Question.stem,
+        Question.options,
+        Question.answer,
+        Question.external_id,
+        Bank.name,
+    ).join(Bank, Bank.id == Question.bank_id)
+    query = query.where(Question.current, Question.retired.is_(False))
+    if bank is not None:
+        query = query.where(Question.bank_id != bank.id)
+    others = {row.lineage: row for row in session.execute(query)}
+    if not others:
+        return
+    mine = {f"#{n}": parsed for n, parsed in enumerate(result.questions)}
+    rows = [(key, q.type, q.stem, q.options, q.answer) for key, q in mine.items()]
+    rows += [(row.lineage, row.type, row.stem, row.options, row.answer) for row in others.values()]
+    found = twins.pairs(rows)
+    for key, parsed in mine.items():
+        for other in sorted(
+            (others[b] for a, b in found if a == key and b in others), key=lambda r: r.lineage
+        ):
+            message = _(
+                "Asks the same as %(other)s in %(bank)s: while a test may ask either, practice and "
+                "test reviews hold both back.",
+                other=other.external_id or other.stem[:20],
+                bank=other.name,
+            )
+            result.warnings.append(Issue(message, **_at(result, parsed)))
 
 
 def _place(result: ParseResult, question: ParsedQuestion) -> str:
@@ -291,9 +328,12 @@ def _place(result: ParseResult, question: ParsedQuestion) -> str:
     }
 
 
+def _at(result: ParseResult, question: ParsedQuestion) -> dict[str, int | None]:
+    return {"row" if result.format in ("xlsx", "csv") else "line": question.line}
+
+
 def _error(result: ParseResult, question: ParsedQuestion, message: str) -> None:
-    where = "row" if result.format in ("xlsx", "csv") else "line"
-    result.errors.append(Issue(message, **{where: question.line}))
+    result.errors.append(Issue(message, **_at(result, question)))
 
 
 @dataclass(frozen=True)
@@ -333,6 +373,7 @@ def apply_import(
     session.flush()  # old versions stop being current before their successors arrive
     if rows:
         session.execute(insert(Question), rows)  # one executemany: 10,000 questions in about a second
+        twins.refresh(session)
     new, versions, unchanged = plan.count("new"), plan.count("version"), plan.count("unchanged")
     accounts.record(
         session,
@@ -445,6 +486,7 @@ def edit_question(
     new.retired = question.retired
     session.add(new)
     session.flush()
+    twins.refresh(session)
     accounts.record(
         session,
         actor,

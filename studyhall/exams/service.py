@@ -49,6 +49,7 @@ from studyhall.access import Claim
 from studyhall.accounts import service as accounts
 from studyhall.accounts import throttle
 from studyhall.accounts.models import AuditEvent, Branch, User
+from studyhall.banks import twins
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import paper
@@ -978,19 +979,24 @@ def _still_open(
             ).where(which, or_(Exam.closes_at >= since, extended >= since, open_deadline >= since))
         )
     }
-    held_by = paper.pools_holding(session, list(live), lineages)
+    # A twin's key answers the question as well as its own does (banks/twins.py).
+    twins_of = twins.of(session, lineages)
+    asked = lineages.union(*twins_of.values())
+    held_by = paper.pools_holding(session, list(live), asked)
     # Papers already drawn hold their questions whatever the pool admits now: a question retired or
     # edited out of a rule since is still on an open attempt, and its key would still score there.
     on_open_papers = select(AttemptItem.exam_id, AttemptItem.lineage).where(
         AttemptItem.exam_id.in_(list(live)),
-        AttemptItem.lineage.in_(lineages),
+        AttemptItem.lineage.in_(asked),
         AttemptItem.attempt_id.in_(select(Attempt.id).where(Attempt.state == AttemptState.OPEN)),
     )
     for exam_id, lineage in session.execute(on_open_papers):
         held_by.setdefault(exam_id, set()).add(lineage)
     found: dict[str, StillOpen] = {}
     for exam_id, held in held_by.items():
-        for lineage in held & lineages:
+        for lineage in lineages:
+            if lineage not in held and held.isdisjoint(twins_of.get(lineage, ())):
+                continue
             if lineage not in found or live[exam_id].ends_at > found[lineage].ends_at:
                 found[lineage] = live[exam_id]
     return found

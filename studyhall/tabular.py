@@ -384,6 +384,8 @@ class Sheet:
     title: str
     rows: Iterable[Sequence[object]]
     widths: Mapping[str, float] = field(default_factory=dict)  # column letter → width
+    # column letter → Excel number format, e.g. "0%": a rate stays a number people can sort and sum
+    formats: Mapping[str, str] = field(default_factory=dict)
 
 
 # What Excel refuses in a sheet's name (a branch may be called 第一党支部:学习), and its length limit.
@@ -397,16 +399,29 @@ def sheet_name(title: str) -> str:
 
 
 def xlsx_bytes(*sheets: Sheet) -> bytes:
-    """A workbook of the given sheets, every text cell neutralised."""
+    """A workbook of the given sheets, every text cell neutralised, each sheet's first row (its
+    header) kept in view while the rest scrolls."""
     from openpyxl import Workbook  # imported here: a slow import most requests do not need
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         target = workbook.create_sheet(sheet_name(sheet.title))
+        target.freeze_panes = "A2"
         for column, width in sheet.widths.items():
             target.column_dimensions[column].width = width
-        for row in sheet.rows:
-            target.append([_neutralised(_storable_in_xlsx(value)) for value in row])
+        for number, row in enumerate(sheet.rows):
+            cells: list[object] = []
+            for index, value in enumerate(row, start=1):
+                value = _neutralised(_storable_in_xlsx(value))
+                shape = sheet.formats.get(get_column_letter(index)) if number else None
+                if shape and isinstance(value, int | float):
+                    cell = WriteOnlyCell(target, value)
+                    cell.number_format = shape
+                    value = cell
+                cells.append(value)
+            target.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -139,7 +139,8 @@ def _form(found: PracticeSet | None) -> ResponseReturnValue:
             session.rollback()
             problem = error
             if isinstance(error, sets.SetError):
-                form[error.field].errors.append(error.reason)
+                for name, reason in error.problems.items():
+                    form[name].errors.append(reason)
         else:
             session.commit()
             flash(_("Practice set saved."), "info")

@@ -21,6 +21,7 @@ from studyhall.banks.models import Question
 from studyhall.exams import service as exams
 from studyhall.exams.models import Answer, Attempt, AttemptState, Exam, ReviewPolicy
 from studyhall.points import periods
+from studyhall.practice import holding
 from studyhall.practice.models import CardOrigin, FiledAttempt, ReviewCard
 
 LEARNT_STABILITY = 30.0  # days
@@ -144,7 +145,7 @@ def _due_lineages(session: Session, user_id: int, *, now: datetime) -> list[str]
             .order_by(ReviewCard.due, ReviewCard.id)
         )
     )
-    held = exams.still_answerable(session, set(due), now=now, opened_only=True) if due else {}
+    held = holding.held(session, due, now=now)
     return [lineage for lineage in due if lineage not in held]
 
 

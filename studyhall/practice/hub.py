@@ -19,7 +19,7 @@ from studyhall.exams import service as exams
 from studyhall.exams.models import Answer, Attempt, AttemptItem, Exam
 from studyhall.pagination import Page, paginate
 from studyhall.points import service as points
-from studyhall.practice import book, service
+from studyhall.practice import book, holding, service
 from studyhall.practice.models import (
     FiledAttempt,
     PracticeAnswer,
@@ -31,11 +31,6 @@ from studyhall.practice.models import (
 from studyhall.questions import types
 
 PER_PAGE = 20
-
-
-def _held(session: Session, lineages: set[str], *, now: datetime) -> set[str]:
-    """Of these, the questions a test under way may ask: their keys wait until it is over."""
-    return set(exams.still_answerable(session, lineages, now=now, opened_only=True)) if lineages else set()
 
 
 # ---- the hub -----------------------------------------------------------------------------------
@@ -222,7 +217,7 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
         q.id: q for q in session.scalars(select(Question).where(Question.id.in_(found.question_ids)))
     }
     given = service.feedbacks(session, found)
-    held = _held(session, {q.lineage for q in questions.values()}, now=now)
+    held = holding.held(session, {q.lineage for q in questions.values()}, now=now)
     in_book = set(
         session.scalars(
             select(ReviewCard.lineage).where(
@@ -335,7 +330,7 @@ def book_listing(
         ReviewCard.due, ReviewCard.id
     )
     found = paginate(session, query, page, PER_PAGE, rows=True)
-    held = _held(session, {card.lineage for card, _q, _b in found.items}, now=now)
+    held = holding.held(session, {card.lineage for card, _q, _b in found.items}, now=now)
     rows = [BookRow(card, question, bank, card.lineage in held) for card, question, bank in found.items]
     everything = session.execute(_book_query(user, bank_id=None, category="", learnt=False)).all()
     banks: dict[int, tuple[str, int]] = {}
@@ -369,7 +364,7 @@ def study_sheet(
             Bank.name, ReviewCard.due
         )
     ).all()
-    held = _held(session, {card.lineage for card, _q, _b in rows}, now=now)
+    held = holding.held(session, {card.lineage for card, _q, _b in rows}, now=now)
     return [BookRow(card, question, bank, card.lineage in held) for card, question, bank in rows]
 
 
@@ -440,7 +435,7 @@ def question_history(session: Session, user: User, lineage: str, *, now: datetim
         question=question,
         bank=session.get_one(Bank, question.bank_id).name,
         card=card,
-        held=bool(_held(session, {lineage}, now=now)),
+        held=bool(holding.held(session, {lineage}, now=now)),
         answers=seen,
     )
 

@@ -5,6 +5,7 @@ other branch is not found."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,7 +20,7 @@ from studyhall.headers import attachment
 from studyhall.inputs import row_id
 from studyhall.pagination import of_list
 from studyhall.plans import progress
-from studyhall.practice import reports
+from studyhall.practice import reports, service
 
 bp = Blueprint("practice_reports", __name__, url_prefix="/practice/reports")
 VIEWERS = (Role.ADMIN, Role.SECRETARY)
@@ -30,6 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Chosen:
     scope: progress.Scope
     period: reports.HeatPeriod
+    start: datetime | None  # the period's first local midnight; None: all time
     found: list[reports.CategoryHeat]
 
     def args(self) -> dict[str, str]:
@@ -49,7 +51,7 @@ def _chosen() -> Chosen:
     asked = request.args.get("period", "")
     period = reports.HeatPeriod(asked) if asked in set(reports.HeatPeriod) else reports.HeatPeriod.ALL
     start = reports.since(period, clock.now())
-    return Chosen(scope, period, reports.heat(session, scope.branch_ids, start=start))
+    return Chosen(scope, period, start, reports.heat(session, scope.branch_ids, start=start))
 
 
 @bp.route("/heat")
@@ -73,11 +75,11 @@ def heat() -> ResponseReturnValue:
 @allow(*VIEWERS)
 def heat_export() -> ResponseReturnValue:
     chosen = _chosen()
-    data = reports.export(chosen.found, chosen.scope.name, chosen.period)
-    fallback = f"heat-{chosen.scope.branch_id or 'all'}-{chosen.period.value}.xlsx"
-    filename = _(
-        "Most-wrong questions %(scope)s %(period)s.xlsx",
-        scope=chosen.scope.name,
-        period=reports.PERIOD_LABELS[chosen.period],
-    )
+    data = reports.export(chosen.found)
+    today = service.today(clock.now()).isoformat()
+    first = chosen.start.date().isoformat() if chosen.start else None
+    # The days in the name: a file saved this week and one saved next week are told apart.
+    days = _("%(first)s to %(last)s", first=first, last=today) if first else _("until %(day)s", day=today)
+    fallback = f"heat-{chosen.scope.branch_id or 'all'}-{first or 'start'}-{today}.xlsx"
+    filename = _("Most-wrong questions %(scope)s %(days)s.xlsx", scope=chosen.scope.name, days=days)
     return attachment(data, XLSX, filename, fallback)

@@ -151,21 +151,22 @@ def category_name(category: CategoryHeat) -> str:
     return category.name or _("No category")
 
 
-def export(found: list[CategoryHeat], scope_name: str, period: HeatPeriod) -> bytes:
-    """The whole list as .xlsx: one row a question, under its category's figures."""
-    rows: list[list[object]] = [
-        [_("Category"), _("Question"), _("Bank"), _("Times wrong"), _("Times answered"), _("Error rate")]
+def export(found: list[CategoryHeat]) -> bytes:
+    """The whole list as .xlsx: the categories' figures on one sheet, each question answered
+    wrong on another (so sorting or summing either mixes no totals with their parts)."""
+    header = [_("Times wrong"), _("Times answered"), _("Error rate")]
+    categories: list[list[object]] = [[_("Category"), *header]]
+    categories += [[category_name(c), c.wrong, c.answered, c.rate] for c in found]
+    questions: list[list[object]] = [[_("Category"), _("Question"), _("Bank"), *header]]
+    questions += [
+        [category_name(category), q.stem, q.bank, q.wrong, q.answered, q.rate]
+        for category in found
+        for q in category.questions
     ]
-    for category in found:
-        rows.append(
-            [category_name(category), "", "", category.wrong, category.answered, f"{category.rate:.0%}"]
-        )
-        rows += [
-            [category_name(category), q.stem, q.bank, q.wrong, q.answered, f"{q.rate:.0%}"]
-            for q in category.questions
-        ]
-    title = f"{scope_name} {PERIOD_LABELS[period]}"
-    return xlsx_bytes(Sheet(title, rows, {"A": 16, "B": 60, "C": 16}))
+    return xlsx_bytes(
+        Sheet(_("Categories"), categories, {"A": 24, "B": 12, "C": 12, "D": 12}, {"D": "0%"}),
+        Sheet(_("Questions answered wrong"), questions, {"A": 16, "B": 60, "C": 16, "F": 12}, {"F": "0%"}),
+    )
 
 
 # ---- the challenge's weekly board ------------------------------------------------------------------

@@ -23,10 +23,9 @@ from studyhall import clock
 from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
-from studyhall.exams import service as exams
 from studyhall.points import periods
 from studyhall.points import service as points
-from studyhall.practice import book
+from studyhall.practice import book, holding
 from studyhall.practice.models import (
     CardOrigin,
     PracticeAnswer,
@@ -77,7 +76,7 @@ def pool(session: Session, *, now: datetime, lineages: Sequence[str] | None = No
     else:
         query = query.where(Question.lineage.in_(lineages))
     found = [Candidate(row.id, row.lineage) for row in session.execute(query.order_by(Question.id))]
-    held = exams.still_answerable(session, {c.lineage for c in found}, now=now, opened_only=True)
+    held = holding.held(session, {c.lineage for c in found}, now=now)
     return [candidate for candidate in found if candidate.lineage not in held]
 
 
@@ -214,7 +213,7 @@ def _redraw_if_held(session: Session, found: PracticeRound, *, now: datetime) ->
     if any(a.position == position for a in found.answers):
         return
     waiting = session.get_one(Question, found.question_ids[position])
-    if not held(session, waiting.lineage, now=now):
+    if not holding.held(session, {waiting.lineage}, now=now):
         return
     asked = set(session.scalars(select(Question.lineage).where(Question.id.in_(found.question_ids))))
     drawn = draw(session, found.user_id, 1, random.Random(), now=now, leave_out=asked)
@@ -282,7 +281,7 @@ def _askable_left(session: Session, found: PracticeRound, *, now: datetime) -> b
     if not waiting:
         return False
     lineages = set(session.scalars(select(Question.lineage).where(Question.id.in_(waiting))))
-    return bool(lineages - set(exams.still_answerable(session, lineages, now=now, opened_only=True)))
+    return bool(lineages - holding.held(session, lineages, now=now))
 
 
 def own_round(session: Session, user: User, round_id: int) -> PracticeRound:
@@ -360,7 +359,7 @@ def answer(
     if not 0 <= position < len(found.question_ids):
         raise DomainError(_("That question is not in this practice."), ErrorCode.NOT_FOUND)
     question = session.get_one(Question, found.question_ids[position])
-    if held(session, question.lineage, now=now):
+    if holding.held(session, {question.lineage}, now=now):
         # Drawn before a test that may ask it opened: right or wrong, even of an answer already
         # given, would give its key away.
         raise DomainError(
@@ -419,11 +418,6 @@ def answer(
         _challenge_next(session, found, correct, now=now)
     session.expire(found, ["answers"])
     return _feedback(session, found, row, earned=earned, earlier=False)
-
-
-def held(session: Session, lineage: str, *, now: datetime) -> bool:
-    """Whether a test now open may ask this question: practice shows nothing of it meanwhile."""
-    return bool(exams.still_answerable(session, {lineage}, now=now, opened_only=True))
 
 
 def _unanswered(stored: object) -> bool:

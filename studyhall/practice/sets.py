@@ -51,12 +51,15 @@ class SetStatus(enum.StrEnum):
 
 
 class SetError(DomainError):
-    """What is wrong with one field of a set, naming it: "Last day: it is before the first day."."""
+    """What is wrong with a set, by field, each named: "Last day: it is before the first day."."""
 
-    def __init__(self, name: str, reason: str, code: ErrorCode = ErrorCode.INVALID) -> None:
-        super().__init__(_("%(field)s: %(reason)s", field=FIELD_LABELS[name], reason=reason), code)
-        self.field = name
-        self.reason = reason
+    def __init__(self, problems: dict[str, str], code: ErrorCode = ErrorCode.INVALID) -> None:
+        message = " ".join(
+            _("%(field)s: %(reason)s", field=FIELD_LABELS[name], reason=reason)
+            for name, reason in problems.items()
+        )
+        super().__init__(message, code)
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -124,27 +127,31 @@ MAX_DESCRIPTION = 500  # shown on every cadre's practice page: a few lines
 
 
 def _check(session: Session, spec: SetSpec) -> None:
+    """Every field's first problem at once, so one correction fixes the form."""
+    problems: dict[str, str] = {}
     title = spec.title.strip()
     if not title:
-        raise SetError("title", _("give the set a title."))
-    if len(title) > 100:
-        raise SetError("title", _("at most %(n)d characters.", n=100))
+        problems["title"] = _("give the set a title.")
+    elif len(title) > 100:
+        problems["title"] = _("at most %(n)d characters.", n=100)
     if len(spec.description.strip()) > MAX_DESCRIPTION:
-        raise SetError("description", _("at most %(n)d characters.", n=MAX_DESCRIPTION))
+        problems["description"] = _("at most %(n)d characters.", n=MAX_DESCRIPTION)
     for name in ("first_day", "last_day"):
         if not dates.day_ok(getattr(spec, name)):
-            raise SetError(name, dates.out_of_range())
-    if spec.last_day < spec.first_day:
-        raise SetError("last_day", _("it is before the first day."))
-    if spec.kind == SetKind.WEEKLY and (spec.last_day - spec.first_day).days >= WEEKLY_DAYS:
-        raise SetError("last_day", _("a weekly set lasts at most %(n)d days.", n=WEEKLY_DAYS))
+            problems[name] = dates.out_of_range()
+    days = "first_day" not in problems and "last_day" not in problems  # both real days
+    if days and spec.last_day < spec.first_day:
+        problems["last_day"] = _("it is before the first day.")
+    elif days and spec.kind == SetKind.WEEKLY and (spec.last_day - spec.first_day).days >= WEEKLY_DAYS:
+        problems["last_day"] = _("a weekly set lasts at most %(n)d days.", n=WEEKLY_DAYS)
     if not spec.bank_ids:
-        raise SetError("bank_ids", _("choose at least one bank."))
-    known = set(session.scalars(select(Bank.id).where(Bank.id.in_(spec.bank_ids))))
-    if known != set(spec.bank_ids):
-        raise SetError("bank_ids", _("No such question bank."))
+        problems["bank_ids"] = _("choose at least one bank.")
+    elif set(session.scalars(select(Bank.id).where(Bank.id.in_(spec.bank_ids)))) != set(spec.bank_ids):
+        problems["bank_ids"] = _("No such question bank.")
     if not 1 <= spec.count <= MOST_QUESTIONS:
-        raise SetError("count", _("choose from 1 to %(n)d.", n=MOST_QUESTIONS))
+        problems["count"] = _("choose from 1 to %(n)d.", n=MOST_QUESTIONS)
+    if problems:
+        raise SetError(problems)
 
 
 def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
@@ -159,20 +166,16 @@ def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
     seen = {category for _lineage, categories in rows for category in categories or []}
     unknown = sorted(wanted - seen)
     if unknown:  # a typo would otherwise narrow the draw without a word
-        raise SetError(
-            "categories",
-            _(
-                "no question of the banks chosen is in %(names)s.",
-                names="、".join(f"“{name}”" for name in unknown),
-            ),
-        )
+        names = "、".join(f"“{name}”" for name in unknown)
+        raise SetError({"categories": _("no question of the banks chosen is in %(names)s.", names=names)})
     found = [lineage for lineage, categories in rows if not wanted or wanted & set(categories or [])]
     if len(found) < built_from["count"]:
         raise SetError(
-            "count",
-            _("only %(n)d questions of the banks chosen are in those categories.", n=len(found))
-            if wanted
-            else _("the banks chosen hold only %(n)d questions.", n=len(found)),
+            {
+                "count": _("only %(n)d questions of the banks chosen are in those categories.", n=len(found))
+                if wanted
+                else _("the banks chosen hold only %(n)d questions.", n=len(found))
+            }
         )
     return rng.sample(found, built_from["count"])
 
@@ -194,11 +197,11 @@ def save(
     else:
         found = set_or_error(session, set_id)
         if begun(session, found) and found.kind != spec.kind:
-            raise SetError("kind", _fixed())
+            raise SetError({"kind": _fixed()})
     built_from = spec.built_from()
     if found.built_from != built_from:
         if set_id is not None and begun(session, found):
-            raise SetError("bank_ids", _fixed())
+            raise SetError({"bank_ids": _fixed()})
         found.lineages = _draw(session, built_from, rng or random.Random())
         found.built_from = built_from
     found.kind = spec.kind

@@ -77,6 +77,28 @@ def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_re
     assert not violations, "the page broke its Content-Security-Policy"
 
 
+def test_signing_out_forgets_the_pages_copies_but_keeps_what_is_unsent(browser, live_server, app, bank):
+    context = phone_context(browser, live_server, 390, 844)
+    page = context.new_page()
+    sign_in(page, "10001")
+    page.goto("/practice")
+    page.get_by_role("button", name="开始今日答题").click()
+    page.locator("#q-0 input[value=A]").check()
+    page.locator("#q-0").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-0 .verdict")).to_contain_text("回答正确")
+    expect(page.locator("#practice")).to_have_attribute("data-offline", "ready")
+    assert "practice-pages" in page.evaluate("caches.keys()")
+    assert any(key.endswith(":done") for key in page.evaluate("Object.keys(localStorage)"))
+    # A reflection draft typed without a connection, not yet sent.
+    unsent = '{"seq": 1, "pending": {"seq": 1, "text": "未发送的心得"}, "kept": null, "sent": []}'
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", ["studyhall.reflection.1.1", unsent])
+    with page.expect_navigation(url="**/login"):
+        page.get_by_role("button", name="退出").click()
+    assert page.evaluate("caches.keys()") in ([], ["static"])
+    assert page.evaluate("Object.keys(localStorage)") == ["studyhall.reflection.1.1"]
+    context.close()
+
+
 def test_a_review_session_from_the_book_the_next_day(browser, live_server, app, bank, frozen_now, in_app):
     def wrong_yesterday(session, user):  # type: ignore[no-untyped-def]
         found = service.daily(session, user, now=START)

@@ -182,6 +182,14 @@ def test_a_set_form_with_a_problem_saves_nothing_and_marks_the_field(
         assert session.scalars(select(PracticeSet)).all() == []
 
 
+def test_a_set_form_marks_every_field_wrong_at_once(app, org, bank, auth, client):
+    auth.login("admin1")
+    body = client.post("/admin/practice/sets/new", data=set_form(bank, title="", count="0")).get_data(
+        as_text=True
+    )
+    assert 'id="title-error"' in body and 'id="count-error"' in body
+
+
 def test_a_begun_set_says_why_its_questions_cannot_change(app, org, bank, in_app, auth, client):
     from studyhall.practice import service
 

@@ -12,10 +12,13 @@ from sqlalchemy import select
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import service as exams
-from studyhall.practice import book, service
+from studyhall.exams.models import Attempt
+from studyhall.practice import book, holding, service
 from studyhall.practice.models import PracticeRound
+from tests.banks.helpers import row
 from tests.conftest import START
-from tests.practice.exams import publish_test
+from tests.practice.conftest import lineage_of, load_bank
+from tests.practice.exams import publish_test, sit_test
 from tests.practice.test_pages import client_for
 
 OPENS = START + timedelta(hours=2)
@@ -140,3 +143,42 @@ def test_a_review_whose_questions_left_are_all_held_gives_way_to_a_new_one(app, 
     in_app("10001", add_other)
     fresh = in_app("10001", lambda s, u: service.review(s, u, now=later))
     assert fresh.id != review.id and len(fresh.question_ids) == 1
+
+
+def test_a_question_another_bank_asks_in_other_words_is_held_with_the_one_a_test_asks(app, org, bank, in_app):
+    # P-01's question and key (甲) in another bank's words, its options in another order.
+    twin_row = row(
+        "单选",
+        "根据测试法，练习题第1题（ ）。",
+        ["乙", "甲", "丙", "丁"],
+        "B",
+        source="测试法第1条",
+        id="Q-01",
+    )
+    load_bank(app, "另一题库", [twin_row])
+    twin = lineage_of(app, "Q-01")
+    publish_test(in_app, "宪法测试", ["P-01"], OPENS, CLOSES, org["first"].id)
+    before = in_app("10001", lambda s, u: {c.lineage for c in service.pool(s, now=START)})
+    during = in_app("10001", lambda s, u: {c.lineage for c in service.pool(s, now=OPENS)})
+    assert twin in before and twin not in during and lineage_of(app, "P-03") in during
+    assert in_app("10001", lambda s, u: holding.held(s, {twin}, now=OPENS))
+    assert twin in in_app("10001", lambda s, u: {c.lineage for c in service.pool(s, now=AFTER)})
+
+
+def test_a_tests_review_holds_back_a_question_whose_twin_another_test_may_still_ask(app, org, bank, in_app):
+    load_bank(app, "另一题库", [row("单选", "根据测试法，练习题第1题（ ）。", ["乙", "甲"], "B", id="Q-01")])
+    first = publish_test(in_app, "第一次测试", ["P-01", "P-03"], OPENS, CLOSES, org["first"].id)
+    publish_test(in_app, "第二次测试", ["Q-01"], OPENS, CLOSES + timedelta(days=1), org["first"].id)
+    sit_test(app, in_app, "10001", first, {"P-01": ["A"], "P-03": ["B"]}, OPENS)
+
+    def withheld(at):  # type: ignore[no-untyped-def]
+        def run(session, user):  # type: ignore[no-untyped-def]
+            attempt = session.scalars(
+                select(Attempt).where(Attempt.exam_id == first, Attempt.user_id == user.id)
+            ).one()
+            return exams.withheld(session, attempt, now=at).count
+
+        return in_app("10001", run)
+
+    assert withheld(AFTER) == 1  # P-01: 第二次测试 may still ask Q-01, which its key answers
+    assert withheld(CLOSES + timedelta(days=1) + exams.GRACE + timedelta(seconds=1)) == 0

@@ -118,11 +118,23 @@ def test_a_cadre_may_not_see_the_heat_list(app, mistakes, auth, client):
 def test_the_heat_list_exports_to_excel(app, mistakes, in_app, auth, client):
     file_the_test(in_app)
     auth.login("admin1")
-    response = client.get("/practice/reports/heat/export.xlsx")
+    response = client.get("/practice/reports/heat/export.xlsx?period=week")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
-    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-    assert rows[1][0] == "国家安全法" and rows[1][3:5] == (4, 6)
-    assert rows[2][1] == "练习题第2题（ ）。" and rows[2][3:5] == (3, 4)
+    # 2026-04-15 is a Wednesday: this week began on Monday the 13th.
+    assert (
+        "2026-04-13" in response.headers["Content-Disposition"]
+        and "2026-04-15" in response.headers["Content-Disposition"]
+    )
+    workbook = load_workbook(io.BytesIO(response.data))
+    categories, questions = workbook["知识点"], workbook["答错的试题"]
+    assert categories.freeze_panes == "A2" and questions.freeze_panes == "A2"  # the header stays in view
+    assert [cell.value for cell in categories[2]] == ["国家安全法", 4, 6, pytest.approx(4 / 6)]
+    assert categories["D2"].number_format == "0%"  # a number shown as a percentage: it sorts
+    assert [cell.value for cell in questions[2]][:2] == ["国家安全法", "练习题第2题（ ）。"]
+    assert [cell.value for cell in questions[2]][3:6] == [3, 4, 0.75] and questions[
+        "F2"
+    ].number_format == "0%"
+    assert all(row[1] for row in questions.iter_rows(min_row=2, values_only=True))  # no totals among them
 
 
 # ---- the challenge's board -------------------------------------------------------------------------

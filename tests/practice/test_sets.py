@@ -78,7 +78,7 @@ def test_a_retired_question_is_not_drawn(app, bank, in_app):
     assert external_ids(in_app, save(in_app, spec(bank, count=1)).lineages) == {"P-01"}
     with pytest.raises(sets.SetError) as refused:
         save(in_app, spec(bank, count=2))
-    assert refused.value.field == "count"
+    assert set(refused.value.problems) == {"count"}
 
 
 @pytest.mark.parametrize(
@@ -105,10 +105,19 @@ def test_what_is_wrong_with_a_set_is_refused_naming_its_field(app, bank, in_app,
         with pytest.raises(sets.SetError) as refused:
             sets.save(session, user, spec(bank, **changes), now=START)
         assert refused.value.message.startswith(str(sets.FIELD_LABELS[field]))
-        return refused.value.field
+        return set(refused.value.problems)
 
-    assert in_app("admin1", attempt) == field
+    assert in_app("admin1", attempt) == {field}
     assert in_app("admin1", lambda s, u: s.scalars(select(PracticeSet)).all()) == []
+
+
+def test_every_field_wrong_is_named_at_once(app, bank, in_app):
+    wrong = spec(bank, title="", last_day=MONDAY - timedelta(days=1), count=0, description="说" * 501)
+    with pytest.raises(sets.SetError) as refused:
+        save(in_app, wrong)
+    assert set(refused.value.problems) == {"title", "last_day", "count", "description"}
+    for label in ("名称：", "结束日期：", "题数：", "说明："):
+        assert label in refused.value.message
 
 
 def test_a_topic_set_may_last_longer_than_a_week(app, bank, in_app):
@@ -131,7 +140,7 @@ def test_once_someone_has_begun_a_set_its_questions_stay_as_they_are(app, bank, 
     for changes, field in (({"count": 6}, "bank_ids"), ({"kind": SetKind.TOPIC}, "kind")):
         with pytest.raises(sets.SetError) as refused:
             save(in_app, spec(bank, **changes), found.id)
-        assert refused.value.field == field
+        assert set(refused.value.problems) == {field}
     with pytest.raises(DomainError) as refused_redraw:
         in_app("admin1", lambda s, u: sets.redraw(s, u, s.get_one(PracticeSet, found.id), now=START))
     assert refused_redraw.value.code == ErrorCode.STARTED

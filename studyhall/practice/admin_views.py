@@ -10,6 +10,7 @@ from studyhall import clock, db
 from studyhall.access import allow
 from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
+from studyhall.banks import service as banks
 from studyhall.banks.models import Bank
 from studyhall.errors import DomainError
 from studyhall.practice import service, sets, setup
@@ -122,7 +123,8 @@ def edit_set(set_id: int) -> ResponseReturnValue:
 def _form(found: PracticeSet | None) -> ResponseReturnValue:
     session, now = db.session(), clock.now()
     form = SetForm()
-    form.set_banks(setup.banks(session))
+    bank_states = setup.banks(session)
+    form.set_banks(bank_states)
     if request.method == "GET":
         if found is not None:
             form.fill(found)
@@ -151,6 +153,7 @@ def _form(found: PracticeSet | None) -> ResponseReturnValue:
         found=found,
         problem=problem,
         begun=found is not None and sets.begun(session, found),
+        categories={state.bank.id: banks.bank_categories(session, state.bank) for state in bank_states},
         tests=setup.tests_asking(session, set(found.lineages), now=now) if found else [],
     )
     return page, 422 if request.method == "POST" else 200  # a POST that gets here saved nothing
@@ -202,7 +205,12 @@ def publish_set(set_id: int) -> ResponseReturnValue:
 @allow(ADMIN)
 def unpublish_set(set_id: int) -> ResponseReturnValue:
     session = db.session()
-    sets.unpublish(session, signed_in_user(), _set_or_404(set_id), now=clock.now())
+    found = _set_or_404(set_id)
+    people = sets.people_begun(session, found)
+    if found.published_at and people and request.form.get("confirmed") != "1":
+        # Those part-way through could no longer finish: say so before doing it.
+        return render_template("practice/admin_unpublish_confirm.html", found=found, people=people)
+    sets.unpublish(session, signed_in_user(), found, now=clock.now())
     session.commit()
     flash(_("Practice set back to draft: nobody can start it or answer in it."), "info")
     return redirect(url_for("practice_admin.set_detail", set_id=set_id))

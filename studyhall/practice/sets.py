@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from studyhall.accounts import service as accounts
@@ -116,6 +116,16 @@ def begun(session: Session, found: PracticeSet) -> bool:
     """Whether someone has begun a round of the set: its questions are fixed from then on."""
     return (
         session.scalar(select(PracticeRound.id).where(PracticeRound.set_id == found.id).limit(1)) is not None
+    )
+
+
+def people_begun(session: Session, found: PracticeSet) -> int:
+    """How many people have begun a round of the set."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(PracticeRound.user_id))).where(PracticeRound.set_id == found.id)
+        )
+        or 0
     )
 
 

@@ -190,3 +190,28 @@ def test_a_secretary_reads_the_branchs_most_wrong_questions(page, app, bank, in_
     )
     assert wrong == 6  # three wrong each, 10001 and 10002
     page.screenshot(path=str(DOCS_SCREENSHOTS / "practice-heat.png"), full_page=True)
+
+
+def test_the_set_forms_categories_follow_the_banks_ticked_and_are_added_on_a_tap(page, app, bank):
+    from tests.banks.helpers import row
+    from tests.practice.conftest import load_bank
+
+    load_bank(
+        app, "宪法题库", [row("单选", "宪法题（ ）。", ["甲", "乙"], "A", categories="宪法序言", id="X-01")]
+    )
+    sign_in(page, "admin1")
+    page.goto("/admin/practice/sets/new")
+    expect(page.locator("#category-none")).to_be_visible()
+    page.get_by_label("练习题库").check()
+    expect(page.locator("#category-none")).to_be_hidden()
+    practice_list = page.locator(f'.category-list[data-bank="{bank}"]')
+    expect(practice_list).to_be_visible()
+    expect(page.locator(".category-list", has_text="宪法序言")).to_be_hidden()
+    practice_list.get_by_role("button", name="国家安全法").click()
+    practice_list.get_by_role("button", name="宪法", exact=True).click()
+    practice_list.get_by_role("button", name="国家安全法").click()  # once only
+    expect(page.locator("#categories")).to_have_value("国家安全法、宪法")
+    page.get_by_label("宪法题库").check()
+    expect(page.locator(".category-list", has_text="宪法序言")).to_be_visible()
+    page.get_by_label("练习题库").uncheck()
+    expect(practice_list).to_be_hidden()

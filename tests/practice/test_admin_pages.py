@@ -182,6 +182,28 @@ def test_a_set_form_with_a_problem_saves_nothing_and_marks_the_field(
         assert session.scalars(select(PracticeSet)).all() == []
 
 
+def begun_set(app, bank, in_app, client) -> int:  # type: ignore[no-untyped-def]
+    """A published set, saved by the signed-in administrator, that 10001 has begun; its id."""
+    from studyhall.practice import service
+
+    client.post("/admin/practice/sets/new", data=set_form(bank))
+    with app.app_context(), db.new_session() as session:
+        set_id = session.scalars(select(PracticeSet.id)).one()
+    client.post(f"/admin/practice/sets/{set_id}/publish")
+    in_app("10001", lambda s, u: service.of_set(s, u, s.get_one(PracticeSet, set_id), now=START))
+    return set_id
+
+
+def test_taking_back_a_set_people_have_begun_asks_first(app, org, bank, in_app, auth, client):
+    auth.login("admin1")
+    set_id = begun_set(app, bank, in_app, client)
+    asked = client.post(f"/admin/practice/sets/{set_id}/unpublish")
+    assert asked.status_code == 200 and "已有 1 人开始作答这套题" in asked.get_data(as_text=True)
+    assert in_app("admin1", lambda s, u: s.get_one(PracticeSet, set_id).published_at) is not None
+    client.post(f"/admin/practice/sets/{set_id}/unpublish", data={"confirmed": "1"})
+    assert in_app("admin1", lambda s, u: s.get_one(PracticeSet, set_id).published_at) is None
+
+
 def test_a_set_form_marks_every_field_wrong_at_once(app, org, bank, auth, client):
     auth.login("admin1")
     body = client.post("/admin/practice/sets/new", data=set_form(bank, title="", count="0")).get_data(
@@ -191,14 +213,8 @@ def test_a_set_form_marks_every_field_wrong_at_once(app, org, bank, auth, client
 
 
 def test_a_begun_set_says_why_its_questions_cannot_change(app, org, bank, in_app, auth, client):
-    from studyhall.practice import service
-
     auth.login("admin1")
-    client.post("/admin/practice/sets/new", data=set_form(bank))
-    with app.app_context(), db.new_session() as session:
-        set_id = session.scalars(select(PracticeSet.id)).one()
-    client.post(f"/admin/practice/sets/{set_id}/publish")
-    in_app("10001", lambda s, u: service.of_set(s, u, s.get_one(PracticeSet, set_id), now=START))
+    set_id = begun_set(app, bank, in_app, client)
     page = client.get(f"/admin/practice/sets/{set_id}").get_data(as_text=True)
     assert 'id="begun-notice"' in page and 'id="redraw-set"' not in page
     refused = client.post(f"/admin/practice/sets/{set_id}/edit", data=set_form(bank, count="4"))

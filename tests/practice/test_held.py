@@ -182,3 +182,31 @@ def test_a_tests_review_holds_back_a_question_whose_twin_another_test_may_still_
 
     assert withheld(AFTER) == 1  # P-01: 第二次测试 may still ask Q-01, which its key answers
     assert withheld(CLOSES + timedelta(days=1) + exams.GRACE + timedelta(seconds=1)) == 0
+
+
+def test_while_a_test_is_open_practice_pages_show_nothing_of_which_questions_it_asks(
+    app, org, bank, in_app, frozen_now
+):
+    round_id, (answered, waiting) = first_two_wrong(in_app)
+    stems = {external: f"练习题第{int(external[2:])}题" for external in (answered, waiting)}
+    publish_test(in_app, "宪法测试", [answered, waiting], OPENS, CLOSES, org["first"].id)
+    client = client_for(app, "10001")
+    frozen_now(OPENS)
+    lineage = lineage_of(app, answered)
+    pages = {
+        "round": client.get(f"/practice/rounds/{round_id}?at=1").get_data(as_text=True),
+        "book": client.get("/practice/book").get_data(as_text=True),
+        "sheet": client.get("/practice/book/print").get_data(as_text=True),
+        "question": client.get(f"/practice/book/questions/{lineage}").get_data(as_text=True),
+    }
+    for name, page in pages.items():
+        for stem in stems.values():
+            assert f"{stem}（" not in page, (name, stem)
+    assert (
+        "shown again once the test is over" in pages["book"]
+        and "1 questions a test under way" in pages["sheet"]
+    )
+    frozen_now(AFTER)
+    assert f"{stems[answered]}（" in client.get("/practice/book").get_data(as_text=True)
+    sheet = client.get("/practice/book/print").get_data(as_text=True)
+    assert f"{stems[answered]}（" in sheet and sheet.index("sheet-answers") > sheet.index(stems[answered])

@@ -134,6 +134,8 @@ def test_a_review_session_asks_what_is_due_and_the_book_says_when_it_comes_back(
     )
     frozen_now(START + timedelta(days=1))
     assert "1 to review today" in client.get("/practice/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="home-review"' in home and 'action="/practice/review"' in home  # one tap from home
     review = client.post("/practice/review")
     assert review.status_code == 302
     page = client.get(review.location).get_data(as_text=True)
@@ -151,6 +153,7 @@ def test_pages_are_chinese_by_default(app, bank):
 
 def test_a_challenge_by_plain_forms_ends_at_the_first_wrong_answer_and_tops_the_weeks_board(app, bank):
     client = client_for(app, "10001")
+    assert 'id="streak-board-empty"' in client.get("/practice/").get_data(as_text=True)  # nobody yet
     started = client.post("/practice/challenge")
     round_id = int(started.location.rstrip("/").split("/")[-1])
     for position in range(2):

@@ -1081,12 +1081,13 @@ def keys_shown_elsewhere(session: Session, exam: Exam, *, now: datetime) -> list
     pool = paper.pools_holding(session, [exam.id]).get(exam.id, set())
     if not pool:
         return []
+    shown = pool.union(*twins.of(session, pool).values())  # a twin's key answers the question too
     shared = session.execute(
         select(AttemptItem.exam_id, func.count(func.distinct(AttemptItem.lineage)))
         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
         .where(
             AttemptItem.exam_id != exam.id,
-            AttemptItem.lineage.in_(pool),
+            AttemptItem.lineage.in_(shown),
             Attempt.state == AttemptState.SUBMITTED,
         )
         .group_by(AttemptItem.exam_id)

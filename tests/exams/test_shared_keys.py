@@ -13,11 +13,13 @@ from sqlalchemy import select
 from studyhall import clock, db
 from studyhall.accounts.models import User
 from studyhall.banks import service as banks
+from studyhall.banks.formats import parse_file
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError
 from studyhall.exams import service
 from studyhall.exams.models import Attempt
 from studyhall.exams.setup import RuleSpec
+from tests.banks.helpers import row, sheet_rows, xlsx
 from tests.conftest import START
 from tests.exams.test_admin import form_data
 from tests.exams.test_attempts import answer_all_correctly, by_type, letter_of, save, sign_in, start
@@ -133,6 +135,41 @@ def test_the_form_of_a_test_reusing_questions_whose_keys_a_review_showed_warns_a
     warning = "The answers to 2 of this test’s questions have already been shown in the review of 《国家安全知识测试》."
     assert warning in admin_client.get(created.headers["Location"]).get_data(as_text=True)
     assert warning in admin_client.get(created.headers["Location"] + "/edit").get_data(as_text=True)
+
+
+def test_a_test_asking_the_twin_of_a_question_whose_key_a_review_showed_warns_too(
+    app, admin_client, make_exam, world, frozen_now
+):
+    sat_the_first_test(app, make_exam)
+    twin = row(
+        "单选",
+        "根据国家安全法：每年（ ）为全民国家安全教育日",
+        ["4月15日", "12月4日", "3月15日"],
+        "A",
+        source=SINGLE_SOURCE,
+        id="TW-1",
+    )
+    with app.app_context(), db.new_session() as session:
+        plan = banks.plan_import(session, "另一题库", parse_file("twin.xlsx", xlsx(sheet_rows(twin))))
+        banks.apply_import(session, None, plan, now=clock.now())
+        session.commit()
+    frozen_now(CLOSE + service.GRACE + MS)
+    created = admin_client.post(
+        "/admin/exams/new",
+        data=form_data(
+            world,
+            title="第二周测验",
+            opens_at="2026-04-22T08:55",
+            closes_at="2026-04-22T11:00",
+            items="TW-1 2\nT-002 4",
+        ),
+    )
+    assert created.status_code == 302, re.findall(
+        r"class=\"error[^>]*>([^<]*)", created.get_data(as_text=True)
+    )
+    # T-002 itself, and TW-1 through its twin T-001.
+    warning = "The answers to 2 of this test’s questions have already been shown in the review of 《国家安全知识测试》."
+    assert warning in admin_client.get(created.headers["Location"]).get_data(as_text=True)
 
 
 def test_with_several_attempts_the_score_waits_until_nobody_can_answer(app, make_exam, frozen_now):

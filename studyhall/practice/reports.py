@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -25,6 +25,7 @@ from studyhall.banks.models import Bank, Question
 from studyhall.exams.models import Attempt, AttemptItem
 from studyhall.points import periods
 from studyhall.points.models import Period
+from studyhall.practice import holding
 from studyhall.practice.models import FiledAttempt, PracticeAnswer, PracticeRound, RoundKind
 from studyhall.tabular import Sheet, xlsx_bytes
 
@@ -147,6 +148,19 @@ def heat(
     return sorted(found, key=lambda c: (-c.wrong, -c.rate, c.name))
 
 
+def hide_held(session: Session, found: list[CategoryHeat], *, now: datetime) -> list[CategoryHeat]:
+    """The list as someone who may sit a test sees it: a question a test under way may ask keeps its
+    figures but not its stem ("" here), which would tell which questions the test asks."""
+    held = holding.held(session, {q.lineage for category in found for q in category.questions}, now=now)
+    for category in found:
+        category.questions = [replace(q, stem="") if q.lineage in held else q for q in category.questions]
+    return found
+
+
+def held_stem() -> str:
+    return _("A question a test under way may ask: shown again once the test is over.")
+
+
 def category_name(category: CategoryHeat) -> str:
     return category.name or _("No category")
 
@@ -159,7 +173,7 @@ def export(found: list[CategoryHeat]) -> bytes:
     categories += [[category_name(c), c.wrong, c.answered, c.rate] for c in found]
     questions: list[list[object]] = [[_("Category"), _("Question"), _("Bank"), *header]]
     questions += [
-        [category_name(category), q.stem, q.bank, q.wrong, q.answered, q.rate]
+        [category_name(category), q.stem or held_stem(), q.bank, q.wrong, q.answered, q.rate]
         for category in found
         for q in category.questions
     ]

@@ -41,6 +41,17 @@ def blanks_correct(
     return results
 
 
+def fill_blanks(stem: str, words: list[str]) -> str:
+    """The stem with `words` in its blanks, in order; a stem without blank marks gets them after it."""
+    parts = _BLANK_MARKS.split(stem)
+    if len(parts) == 1:
+        return "|".join([stem, *words])
+    filled = parts[0]
+    for index, part in enumerate(parts[1:]):
+        filled += (words[index] if index < len(words) else "") + part
+    return filled
+
+
 def comparable_text(text: str) -> str:
     """Text reduced to what makes two questions the same: no punctuation, spaces, blank marks,
     width or case differences."""

@@ -19,7 +19,7 @@ from flask_babel.speaklater import LazyString
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.questions import answers
 from studyhall.questions.answers import LETTERS, MAX_OPTIONS, MIN_OPTIONS, Answer
-from studyhall.questions.matching import blank_marks, blanks_correct, comparable_text
+from studyhall.questions.matching import blank_marks, blanks_correct, comparable_text, fill_blanks
 
 TypeKey = Literal["single", "multiple", "judge", "blank"]
 InputKind = Literal["radio", "checkbox", "truth", "text"]
@@ -70,6 +70,15 @@ class QuestionType:
     def unreadable_answer(self, text: str) -> str:
         """Why `text` is no key for this type, for a sheet's cell."""
         raise NotImplementedError
+
+    def key_words(self, options: list[str], answer: object) -> list[str]:
+        """The words of the key a person reads: the options chosen, each blank's first answer."""
+        return []
+
+    def statement(self, stem: str, options: list[str], answer: object) -> str:
+        """What the question, answered, says: its stem with the key's words in its blanks. Two
+        questions saying nearly the same are twins (banks/twins.py)."""
+        return fill_blanks(stem, ["、".join(self.key_words(options, answer))])
 
     # ---- checks before a question is stored
 
@@ -122,6 +131,10 @@ class _Choice(QuestionType):
 
     def parse_answer(self, text: str) -> Answer | None:
         return answers.answer_letters(text)
+
+    def key_words(self, options: list[str], answer: object) -> list[str]:
+        letters = [x for x in answer if isinstance(x, str)] if isinstance(answer, list) else []
+        return [options[LETTERS.index(x)] for x in letters if x in LETTERS[: len(options)]]
 
     def unreadable_answer(self, text: str) -> str:
         return _("“%(answer)s” is not option letters (e.g. B or ACD).", answer=text)
@@ -247,6 +260,10 @@ class Judge(QuestionType):
     def answer_text(self, answer: object) -> str:
         return answers.judge_text(bool(answer))
 
+    def statement(self, stem: str, options: list[str], answer: object) -> str:
+        # A true statement says it; a false one says the opposite, which is another fact.
+        return stem if answer is True else f"{stem}|{answers.judge_text(False)}"
+
     def parse_answer(self, text: str) -> Answer | None:
         return answers.judge_answer(text)
 
@@ -285,6 +302,13 @@ class Blank(QuestionType):
 
     def answer_text(self, answer: object) -> str:
         return answers.blank_text(answer)  # type: ignore[arg-type]
+
+    def key_words(self, options: list[str], answer: object) -> list[str]:
+        blanks = answer if isinstance(answer, list) else []
+        return [accepted[0] for accepted in blanks if isinstance(accepted, list) and accepted]
+
+    def statement(self, stem: str, options: list[str], answer: object) -> str:
+        return fill_blanks(stem, self.key_words(options, answer))
 
     def parse_answer(self, text: str) -> Answer | None:
         return answers.blank_answer(text) or None

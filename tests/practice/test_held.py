@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from studyhall.banks import service as banks
 from studyhall.banks.models import Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import service as exams
@@ -210,3 +211,23 @@ def test_while_a_test_is_open_practice_pages_show_nothing_of_which_questions_it_
     assert f"{stems[answered]}（" in client.get("/practice/book").get_data(as_text=True)
     sheet = client.get("/practice/book/print").get_data(as_text=True)
     assert f"{stems[answered]}（" in sheet and sheet.index("sheet-answers") > sheet.index(stems[answered])
+
+
+def test_rewording_a_question_on_an_open_paper_keeps_its_old_twin_held(app, org, bank, in_app):
+    load_bank(app, "另一题库", [row("单选", "根据测试法，练习题第1题（ ）。", ["乙", "甲"], "B", id="Q-01")])
+    exam_id = publish_test(in_app, "测试", ["Q-01", "P-03"], OPENS, CLOSES, org["first"].id)
+    in_app(
+        "10001", lambda s, u: exams.start_or_resume(s, exam_id, u, now=OPENS)
+    )  # a paper with Q-01 as it is
+
+    def reword(session, admin):  # type: ignore[no-untyped-def]
+        question = session.scalars(
+            select(Question).where(Question.external_id == "Q-01", Question.current)
+        ).one()
+        edited = banks.to_parsed(question)
+        edited.stem = "完全不同的另一道题（ ）。"
+        banks.edit_question(session, admin, question.id, edited, now=OPENS)
+
+    in_app("admin1", reword)
+    twin = lineage_of(app, "P-01")
+    assert in_app("10001", lambda s, u: holding.held(s, {twin}, now=OPENS + timedelta(minutes=1))) == {twin}

@@ -109,6 +109,25 @@ def test_a_secretary_sees_their_own_branch_and_an_administrator_any(app, org, mi
     assert client.get("/practice/reports/heat?branch=999").status_code == 404
 
 
+def test_a_secretary_sees_no_stem_of_a_question_a_test_under_way_may_ask(
+    app, org, mistakes, in_app, auth, client, frozen_now
+):
+    later = START + timedelta(days=1)
+    publish_test(in_app, "第二次测试", ["P-01"], later, later + timedelta(hours=1), org["root"].id)
+    frozen_now(later)
+    auth.login("sec1")
+    page = client.get("/practice/reports/heat").get_data(as_text=True)
+    row_of = lambda n: page.split(f'data-lineage="{lineage_of(app, n)}"')[1].split("</tr>")[0]  # noqa: E731
+    assert "练习题第1题（" not in page and "测验结束后再显示" in row_of("P-01")
+    assert "练习题第3题（" in row_of("P-03")  # no test asks it
+    export = load_workbook(io.BytesIO(client.get("/practice/reports/heat/export.xlsx").data))
+    stems = [row[1] for row in export["答错的试题"].iter_rows(min_row=2, values_only=True)]
+    assert not any("练习题第1题（" in stem for stem in stems) and any("练习题第3题（" in stem for stem in stems)
+    auth.logout()
+    auth.login("admin1")  # who sets the tests sees them whole
+    assert "练习题第1题（" in client.get("/practice/reports/heat").get_data(as_text=True)
+
+
 def test_a_cadre_may_not_see_the_heat_list(app, mistakes, auth, client):
     auth.login("10001")
     assert client.get("/practice/reports/heat").status_code == 403

@@ -1,5 +1,5 @@
 """question twins: questions that ask the same thing in other words, held back together while a test
-may ask either; found for the questions already stored
+may ask any of them; found for the questions already stored (every version)
 
 Revision ID: 0024_question_twins
 Revises: 0023_practice
@@ -34,12 +34,9 @@ def upgrade() -> None:
         sa.column("stem", sa.Text),
         sa.column("options", sa.JSON),
         sa.column("answer", sa.JSON),
-        sa.column("current", sa.Boolean),
     )
     rows = op.get_bind().execute(
-        sa.select(
-            question.c.lineage, question.c.type, question.c.stem, question.c.options, question.c.answer
-        ).where(question.c.current.is_(True))
+        sa.select(question.c.lineage, question.c.type, question.c.stem, question.c.options, question.c.answer)
     )
     found = twins.pairs(tuple(row) for row in rows)
     if found:

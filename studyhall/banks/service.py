@@ -313,10 +313,12 @@ def _twins_elsewhere(session: Session, bank: Bank | None, result: ParseResult) -
         for other in sorted(
             (others[b] for a, b in found if a == key and b in others), key=lambda r: r.lineage
         ):
+            stem = other.stem if len(other.stem) <= 30 else other.stem[:30] + "…"
             message = _(
-                "Asks the same as %(other)s in %(bank)s: while a test may ask either, practice and "
-                "test reviews hold both back.",
-                other=other.external_id or other.stem[:20],
+                "Asks the same as %(other)s in %(bank)s (%(stem)s): while a test may ask either, "
+                "practice and test reviews hold both back.",
+                other=other.external_id,
+                stem=stem,
                 bank=other.name,
             )
             result.warnings.append(Issue(message, **_at(result, parsed)))

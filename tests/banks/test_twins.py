@@ -53,7 +53,8 @@ def test_the_preview_names_the_question_another_bank_asks_in_other_words(app, se
     assert [(w.row, w.message) for w in plan.result.warnings] == [
         (
             2,
-            "与「宪法知识」的XF-T1问的是同一件事：任一测验可能考到其中一题时，练习和测验回顾对两题都不显示答案。",
+            "与「宪法知识」的XF-T1（根据宪法，依照法律规定决定省、自治区、直辖市的范围内部分地区…）问的是同一件事："
+            "任一测试可能考到其中一题时，练习和测试回顾对两题都不显示答案。",
         )
     ]
     assert twins.of(session, [lineage(session, "NS-T1")]) == {

@@ -118,7 +118,7 @@ def test_a_secretary_sees_no_stem_of_a_question_a_test_under_way_may_ask(
     auth.login("sec1")
     page = client.get("/practice/reports/heat").get_data(as_text=True)
     row_of = lambda n: page.split(f'data-lineage="{lineage_of(app, n)}"')[1].split("</tr>")[0]  # noqa: E731
-    assert "练习题第1题（" not in page and "测验结束后再显示" in row_of("P-01")
+    assert "练习题第1题（" not in page and "测试结束后再显示" in row_of("P-01")
     assert "练习题第3题（" in row_of("P-03")  # no test asks it
     export = load_workbook(io.BytesIO(client.get("/practice/reports/heat/export.xlsx").data))
     stems = [row[1] for row in export["答错的试题"].iter_rows(min_row=2, values_only=True)]

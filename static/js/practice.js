@@ -128,7 +128,14 @@ function showFeedback(body, { live = true } = {}) {
   document.getElementById("round-progress").textContent = (body.ended ? text("End") : text("Progress"))
     .replace("{n}", String(body.answered))
     .replace("{right}", String(body.right));
-  if (live || body.ended) nextStep(body, fresh);
+  if (live || body.ended || !fresh.hidden) {
+    nextStep(body, fresh); // the person sees this answer: the way on is beside it
+  } else {
+    // Sent from the queue while the person is on a later question: say how it went up here.
+    const line = document.getElementById("practice-queue");
+    line.hidden = false;
+    line.textContent = text(body.correct ? "SentRight" : "SentWrong").replace("{n}", String(body.position + 1));
+  }
 }
 
 // What the person does next: the round's next question (shown in place), the challenge's next (the
@@ -261,7 +268,10 @@ function showWaiting() {
   line.textContent = `${text("Offline")} ${text("Queued").replace("{n}", String(queue.length))}`;
 }
 
-window.addEventListener("online", flush);
+window.addEventListener("online", () => {
+  showWaiting(); // whatever the line said of the lost connection no longer holds
+  flush();
+});
 // A page opened again (a reload without a connection opens the device's copy): what waits is shown
 // as waiting, and the question on screen, if it is one of them, makes way for the next.
 const stale = new Set(queue.map((entry) => entry.position));
@@ -274,6 +284,14 @@ for (const [key, html] of Object.entries(answeredHere())) {
   }
 }
 for (const entry of queue) showQueued(entry.position);
+if (stale.size) {
+  // The device's copy predates the answers restored above: count what the page now shows.
+  const answered = document.querySelectorAll(".practice-question.answered").length;
+  const right = document.querySelectorAll(".practice-question.right").length;
+  document.getElementById("round-progress").textContent = text("Progress")
+    .replace("{n}", String(answered))
+    .replace("{right}", String(right));
+}
 const onScreen = document.querySelector(".practice-question:not([hidden])");
 if (onScreen && stale.has(Number(onScreen.dataset.position))) {
   onScreen.hidden = true;

@@ -195,9 +195,14 @@ def redraw_set(set_id: int) -> ResponseReturnValue:
 @allow(ADMIN)
 def publish_set(set_id: int) -> ResponseReturnValue:
     session = db.session()
-    sets.publish(session, signed_in_user(), _set_or_404(set_id), now=clock.now())
-    session.commit()
-    flash(_("Practice set published: cadres see it from its first day."), "info")
+    try:
+        sets.publish(session, signed_in_user(), _set_or_404(set_id), now=clock.now())
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("Practice set published: cadres see it from its first day."), "info")
     return redirect(url_for("practice_admin.set_detail", set_id=set_id))
 
 

@@ -184,7 +184,11 @@ class Shown:
     feedback: service.Feedback | None
     # A test now open may ask it: answered or not, nothing of its key is shown until that is over.
     held: bool
-    in_book: bool  # in the person's wrong-answer book now
+    card: ReviewCard | None  # the person's wrong-answer book card for it, learnt or not
+
+    @property
+    def in_book(self) -> bool:
+        return self.card is not None and self.card.learnt_at is None
 
 
 @dataclass(frozen=True)
@@ -218,15 +222,15 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
     }
     given = service.feedbacks(session, found)
     held = holding.held(session, {q.lineage for q in questions.values()}, now=now)
-    in_book = set(
-        session.scalars(
-            select(ReviewCard.lineage).where(
+    cards = {
+        card.lineage: card
+        for card in session.scalars(
+            select(ReviewCard).where(
                 ReviewCard.user_id == found.user_id,
-                ReviewCard.learnt_at.is_(None),
                 ReviewCard.lineage.in_([q.lineage for q in questions.values()]),
             )
         )
-    )
+    }
     shown = []
     for position, question_id in enumerate(found.question_ids):
         question = questions[question_id]
@@ -241,7 +245,7 @@ def round_view(session: Session, found: PracticeRound, *, now: datetime) -> Roun
                 blanks=types.get(question.type).blanks(question.stem),
                 feedback=feedback if question.lineage not in held else None,
                 held=question.lineage in held,
-                in_book=question.lineage in in_book,
+                card=cards.get(question.lineage),
             )
         )
     current = next((q.position for q in shown if q.position not in given and not q.held), None)

@@ -136,8 +136,8 @@ def _fixed() -> str:
 MAX_DESCRIPTION = 500  # shown on every cadre's practice page: a few lines
 
 
-def _check(session: Session, spec: SetSpec) -> None:
-    """Every field's first problem at once, so one correction fixes the form."""
+def _problems(session: Session, spec: SetSpec) -> dict[str, str]:
+    """Every field's first problem, by field, so one correction fixes the form."""
     problems: dict[str, str] = {}
     title = spec.title.strip()
     if not title:
@@ -160,8 +160,7 @@ def _check(session: Session, spec: SetSpec) -> None:
         problems["bank_ids"] = _("No such question bank.")
     if not 1 <= spec.count <= MOST_QUESTIONS:
         problems["count"] = _("choose from 1 to %(n)d.", n=MOST_QUESTIONS)
-    if problems:
-        raise SetError(problems)
+    return problems
 
 
 def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
@@ -174,19 +173,20 @@ def _draw(session: Session, built_from: dict, rng: random.Random) -> list[str]:
         .order_by(Question.id)
     ).all()
     seen = {category for _lineage, categories in rows for category in categories or []}
+    problems = {}
     unknown = sorted(wanted - seen)
     if unknown:  # a typo would otherwise narrow the draw without a word
         names = "、".join(f"“{name}”" for name in unknown)
-        raise SetError({"categories": _("no question of the banks chosen is in %(names)s.", names=names)})
+        problems["categories"] = _("no question of the banks chosen is in %(names)s.", names=names)
     found = [lineage for lineage, categories in rows if not wanted or wanted & set(categories or [])]
     if len(found) < built_from["count"]:
-        raise SetError(
-            {
-                "count": _("only %(n)d questions of the banks chosen are in those categories.", n=len(found))
-                if wanted
-                else _("the banks chosen hold only %(n)d questions.", n=len(found))
-            }
+        problems["count"] = (
+            _("only %(n)d questions of the banks chosen are in those categories.", n=len(found))
+            if wanted
+            else _("the banks chosen hold only %(n)d questions.", n=len(found))
         )
+    if problems:
+        raise SetError(problems)
     return rng.sample(found, built_from["count"])
 
 
@@ -200,19 +200,33 @@ def save(
     rng: random.Random | None = None,
 ) -> PracticeSet:
     """Create a set, or change one; its questions are drawn when it is new or what they are drawn
-    from (banks, categories, number) changes — refused once people have begun it."""
-    _check(session, spec)
-    if set_id is None:
-        found = PracticeSet(created_by_id=actor.id, created_at=now, lineages=[], built_from={})
-    else:
-        found = set_or_error(session, set_id)
-        if begun(session, found) and found.kind != spec.kind:
-            raise SetError({"kind": _fixed()})
+    from (banks, categories, number) changes — refused once people have begun it. Every field's
+    problem is named at once, the draw's (categories, number) included."""
+    found = set_or_error(session, set_id) if set_id is not None else None
+    problems = _problems(session, spec)
+    fixed = found is not None and begun(session, found)
+    if fixed and found is not None and found.kind != spec.kind:
+        problems["kind"] = _fixed()
+    if found is not None and found.published_at is not None and "last_day" not in problems:
+        other = _weekly_alongside(session, spec.kind, spec.first_day, spec.last_day, found.id)
+        if other is not None:
+            problems["first_day"] = _alongside_message(other)
     built_from = spec.built_from()
-    if found.built_from != built_from:
-        if set_id is not None and begun(session, found):
-            raise SetError({"bank_ids": _fixed()})
-        found.lineages = _draw(session, built_from, rng or random.Random())
+    lineages = None
+    if found is None or found.built_from != built_from:
+        if fixed:
+            problems["bank_ids"] = _fixed()
+        elif "bank_ids" not in problems and "count" not in problems:
+            try:
+                lineages = _draw(session, built_from, rng or random.Random())
+            except SetError as error:
+                problems.update(error.problems)
+    if problems:
+        raise SetError(problems)
+    if found is None:
+        found = PracticeSet(created_by_id=actor.id, created_at=now, lineages=[], built_from={})
+    if lineages is not None:
+        found.lineages = lineages
         found.built_from = built_from
     found.kind = spec.kind
     found.title = spec.title.strip()
@@ -250,10 +264,40 @@ def redraw(
     _record_save(session, actor, found, now=now, redrawn=True)
 
 
+def _weekly_alongside(
+    session: Session, kind: SetKind, first_day: date, last_day: date, set_id: int | None
+) -> PracticeSet | None:
+    """Another published weekly set sharing a day with these: one weekly set at a time, as its
+    points rule counts the week's answers (two would give twice the questions for the same cap)."""
+    if kind != SetKind.WEEKLY:
+        return None
+    query = select(PracticeSet).where(
+        PracticeSet.kind == SetKind.WEEKLY,
+        PracticeSet.published_at.is_not(None),
+        PracticeSet.first_day <= last_day,
+        PracticeSet.last_day >= first_day,
+    )
+    if set_id is not None:
+        query = query.where(PracticeSet.id != set_id)
+    return session.scalars(query.order_by(PracticeSet.first_day).limit(1)).first()
+
+
+def _alongside_message(other: PracticeSet) -> str:
+    return _(
+        "the weekly set “%(title)s” (%(first)s to %(last)s) is published for some of these days: one weekly set at a time.",
+        title=other.title,
+        first=other.first_day.isoformat(),
+        last=other.last_day.isoformat(),
+    )
+
+
 def publish(session: Session, actor: User, found: PracticeSet, *, now: datetime) -> None:
     """Cadres see the set from its first day to its last."""
     if found.published_at is not None:
         return
+    other = _weekly_alongside(session, found.kind, found.first_day, found.last_day, found.id)
+    if other is not None:
+        raise DomainError(_alongside_message(other), ErrorCode.REFUSED)
     found.published_at = now
     accounts.record(session, actor, "practice.set_publish", found.title, now=now, set_id=found.id)
 

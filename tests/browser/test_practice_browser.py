@@ -63,6 +63,7 @@ def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_re
 
     context.set_offline(False)  # `online`: the kept answer is sent and its feedback shown
     expect(page.locator("#q-1 .verdict")).to_contain_text("✗ 回答错误", timeout=SEND_TIMEOUT)
+    expect(page.locator("#practice-queue")).to_contain_text("第 2 题已在联网后送达：✗ 回答错误")
     assert answers_stored(app) == 2
     expect(page.locator("#q-2")).to_be_visible()
     for position in (2, 3, 4):
@@ -75,6 +76,35 @@ def test_a_days_practice_on_a_phone_with_one_answer_sent_after_the_connection_re
     assert answers_stored(app) == 5
     context.close()
     assert not violations, "the page broke its Content-Security-Policy"
+
+
+def test_a_challenge_answer_sent_after_the_connection_returns_leads_on_to_the_next(
+    browser, live_server, app, bank
+):
+    context = phone_context(browser, live_server, 360, 740)
+    page = context.new_page()
+    sign_in(page, "10001")
+    page.goto("/practice")
+    page.get_by_role("button", name="开始挑战").click()
+    page.locator("#q-0 input[value=A]").check()
+    page.locator("#q-0").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-0 .verdict")).to_contain_text("回答正确")
+    page.locator("#next-question").click()
+    expect(page.locator("#q-1")).to_be_visible()
+    context.set_offline(True)
+    page.locator("#q-1 input[value=A]").check()
+    page.locator("#q-1").get_by_role("button", name="确定").click()
+    expect(page.locator("#q-1 .practice-status")).to_contain_text("答案已保存在本设备上")
+    context.set_offline(False)
+    expect(page.locator("#q-1 .verdict")).to_contain_text("回答正确", timeout=SEND_TIMEOUT)
+    context.set_offline(True)  # and again: the next question needs the server, the page says so
+    page.locator("#next-question").click()
+    expect(page.locator("#practice-queue")).to_contain_text("下一题需要由服务器给出")
+    context.set_offline(False)
+    expect(page.locator("#practice-queue")).to_be_hidden()  # that no longer holds
+    page.locator("#next-question").click()  # on to the server's next question, as online
+    expect(page.locator("#q-2")).to_be_visible()
+    context.close()
 
 
 def test_signing_out_forgets_the_pages_copies_but_keeps_what_is_unsent(browser, live_server, app, bank):
@@ -114,7 +144,7 @@ def test_a_review_session_from_the_book_the_next_day(browser, live_server, app, 
     page.goto("/")
     expect(page.locator("#home-due")).to_contain_text("今日待复习 1 题")
     page.goto("/practice/book")
-    expect(page.locator("#book-list li")).to_have_count(1)
+    expect(page.locator("#book-list > li")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(DOCS_SCREENSHOTS / "book-phone.png"), full_page=True)
     page.get_by_role("button", name="开始复习").click()

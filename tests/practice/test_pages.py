@@ -142,6 +142,8 @@ def test_a_review_session_asks_what_is_due_and_the_book_says_when_it_comes_back(
     assert "Review from the wrong-answer book" in page and wrong.stem in page
     review_id = int(review.location.rstrip("/").split("/")[-1])
     client.post(f"/practice/rounds/{review_id}/answer", data={"position": "0", "answer": "A"})
+    reviewed = client.get(f"/practice/rounds/{review_id}?at=0").get_data(as_text=True)
+    assert "Next review: 2026-04-" in reviewed and "In your wrong-answer book." not in reviewed
     assert "Nothing to review today" in client.get("/practice/").get_data(as_text=True)
 
 

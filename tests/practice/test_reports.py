@@ -122,7 +122,9 @@ def test_a_secretary_sees_no_stem_of_a_question_a_test_under_way_may_ask(
     assert "练习题第3题（" in row_of("P-03")  # no test asks it
     export = load_workbook(io.BytesIO(client.get("/practice/reports/heat/export.xlsx").data))
     stems = [row[1] for row in export["答错的试题"].iter_rows(min_row=2, values_only=True)]
-    assert not any("练习题第1题（" in stem for stem in stems) and any("练习题第3题（" in stem for stem in stems)
+    assert not any("练习题第1题（" in stem for stem in stems) and any(
+        "练习题第3题（" in stem for stem in stems
+    )
     auth.logout()
     auth.login("admin1")  # who sets the tests sees them whole
     assert "练习题第1题（" in client.get("/practice/reports/heat").get_data(as_text=True)

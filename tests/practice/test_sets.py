@@ -120,6 +120,14 @@ def test_every_field_wrong_is_named_at_once(app, bank, in_app):
         assert label in refused.value.message
 
 
+def test_the_draws_problems_come_with_the_forms_at_once(app, bank, in_app):
+    wrong = spec(bank, last_day=MONDAY + timedelta(days=13), categories=["宪法", "国歌"], count=7)
+    with pytest.raises(sets.SetError) as refused:
+        save(in_app, wrong)
+    # 14 days for a weekly set; no 国歌 in the bank; six 宪法 questions for seven asked.
+    assert set(refused.value.problems) == {"last_day", "categories", "count"}
+
+
 def test_a_topic_set_may_last_longer_than_a_week(app, bank, in_app):
     found = save(in_app, spec(bank, kind=SetKind.TOPIC, last_day=MONDAY + timedelta(days=30)))
     assert found.last_day == MONDAY + timedelta(days=30)
@@ -248,3 +256,39 @@ def test_a_published_weekly_set_earns_under_its_own_rule_capped_a_week_and_close
             lambda s, u: service.of_set(s, u, s.get_one(PracticeSet, found.id), now=after),
         )
     assert refused.value.code == ErrorCode.NOT_OPEN
+
+
+def test_one_weekly_set_at_a_time_is_published(app, bank, in_app):
+    def publish(set_id: int) -> None:
+        in_app("admin1", lambda s, u: sets.publish(s, u, s.get_one(PracticeSet, set_id), now=START))
+
+    first = save(in_app, spec(bank))
+    publish(first.id)
+    # Another weekly set sharing Sunday: its week's cap would count twice the questions.
+    second = save(
+        in_app,
+        spec(
+            bank, title="另一套", first_day=MONDAY + timedelta(days=6), last_day=MONDAY + timedelta(days=12)
+        ),
+    )
+    with pytest.raises(DomainError) as refused:
+        publish(second.id)
+    assert "第16周每周答题" in refused.value.message
+    # A topic set alongside is fine, and so is the next week's weekly set.
+    publish(save(in_app, spec(bank, kind=SetKind.TOPIC, title="专项")).id)
+    publish(
+        save(
+            in_app,
+            spec(
+                bank, title="下周", first_day=MONDAY + timedelta(days=7), last_day=MONDAY + timedelta(days=13)
+            ),
+        ).id
+    )
+    # A published weekly set cannot be moved onto another's days either.
+    with pytest.raises(sets.SetError) as moved:
+        save(
+            in_app,
+            spec(bank, first_day=MONDAY + timedelta(days=1), last_day=MONDAY + timedelta(days=7)),
+            first.id,
+        )
+    assert set(moved.value.problems) == {"first_day"}

@@ -118,6 +118,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # Links to the same list (another page, an export) carry its filters: see pagination.query_args.
     app.jinja_env.globals["query_args"] = pagination.query_args
     app.jinja_env.filters["day_text"] = i18n.day_text
+    app.jinja_env.filters["labelled"] = i18n.labelled
     app.jinja_env.filters["due_text"] = i18n.due_text
     app.jinja_env.filters["size_text"] = i18n.size_text
     app.jinja_env.filters["long_day_text"] = i18n.long_day_text

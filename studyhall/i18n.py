@@ -56,6 +56,11 @@ def html_lang() -> str:
     return select_locale().replace("_", "-")
 
 
+def labelled(label: str) -> str:
+    """A label before its value: "Source:" in English, "出处：" (a full-width colon) in Chinese."""
+    return _("%(label)s: ", label=label)
+
+
 def day_text(day: date) -> str:
     """A day as a notice says it: 12月1日 (Dec 1), with its year when that is not this one
     (2025年12月1日)."""

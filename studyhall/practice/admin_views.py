@@ -10,7 +10,6 @@ from studyhall import clock, db
 from studyhall.access import allow
 from studyhall.accounts import signed_in_user
 from studyhall.accounts.models import Role
-from studyhall.banks import service as banks
 from studyhall.banks.models import Bank
 from studyhall.errors import DomainError
 from studyhall.practice import service, sets, setup
@@ -57,7 +56,12 @@ def _set_or_404(set_id: int) -> PracticeSet:
 @bp.route("/")
 @allow(ADMIN)
 def index() -> ResponseReturnValue:
-    return render_template("practice/admin_index.html", banks=setup.banks(db.session()))
+    session = db.session()
+    return render_template(
+        "practice/admin_index.html",
+        banks=setup.banks(session),
+        held=setup.held_by_bank(session, now=clock.now()),
+    )
 
 
 @bp.route("/banks/<int:bank_id>/open", methods=["GET", "POST"])
@@ -123,8 +127,7 @@ def edit_set(set_id: int) -> ResponseReturnValue:
 def _form(found: PracticeSet | None) -> ResponseReturnValue:
     session, now = db.session(), clock.now()
     form = SetForm()
-    bank_states = setup.banks(session)
-    form.set_banks(bank_states)
+    form.set_banks(setup.banks(session))
     if request.method == "GET":
         if found is not None:
             form.fill(found)
@@ -153,7 +156,7 @@ def _form(found: PracticeSet | None) -> ResponseReturnValue:
         found=found,
         problem=problem,
         begun=found is not None and sets.begun(session, found),
-        categories={state.bank.id: banks.bank_categories(session, state.bank) for state in bank_states},
+        categories=sets.categories_by_bank(session),
         tests=setup.tests_asking(session, set(found.lineages), now=now) if found else [],
     )
     return page, 422 if request.method == "POST" else 200  # a POST that gets here saved nothing

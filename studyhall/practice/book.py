@@ -131,6 +131,11 @@ def _due_by(now: datetime) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), clock.local_zone())
 
 
+def due_today(due: datetime, *, now: datetime) -> bool:
+    """Whether a card due at `due` is among today's reviews (overdue ones too)."""
+    return due < _due_by(now)
+
+
 def _in_book(user_id: int) -> ColumnElement[bool]:
     return (ReviewCard.user_id == user_id) & ReviewCard.learnt_at.is_(None)
 

@@ -117,6 +117,7 @@ class Glance:
     """The home page's line on practice, as 学习强国's start page shows today's tasks."""
 
     daily_done: int
+    daily_right: int
     daily_total: int
     due: int
     open: bool  # anything to practise on
@@ -132,6 +133,7 @@ def glance(session: Session, user: User, *, now: datetime) -> Glance:
     ).first()
     return Glance(
         daily_done=len(daily.answers) if daily else 0,
+        daily_right=sum(1 for answer in daily.answers if answer.correct) if daily else 0,
         daily_total=len(daily.question_ids) if daily else service.DAILY_QUESTIONS,
         due=book.due_count(session, user.id, now=now),
         open=session.scalar(select(func.count()).where(Bank.practice_since.is_not(None))) != 0,

@@ -5,7 +5,7 @@ other branch is not found."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
@@ -32,7 +32,22 @@ class Chosen:
     scope: progress.Scope
     period: reports.HeatPeriod
     start: datetime | None  # the period's first local midnight; None: all time
+    today: date
     found: list[reports.CategoryHeat]
+
+    @property
+    def first(self) -> str | None:
+        return self.start.date().isoformat() if self.start else None
+
+    @property
+    def days(self) -> str:
+        """The days the list covers, as the page and the export's file name say them."""
+        today = self.today.isoformat()
+        return (
+            _("%(first)s to %(last)s", first=self.first, last=today)
+            if self.first
+            else _("until %(day)s", day=today)
+        )
 
     def args(self) -> dict[str, str]:
         """What links to the same list (its pages, its export) carry."""
@@ -55,7 +70,7 @@ def _chosen() -> Chosen:
     found = reports.heat(session, scope.branch_ids, start=start)
     if signed_in_user().role != Role.ADMIN:  # a secretary sits tests too; administrators set them
         found = reports.hide_held(session, found, now=now)
-    return Chosen(scope, period, start, found)
+    return Chosen(scope, period, start, service.today(now), found)
 
 
 @bp.route("/heat")
@@ -81,10 +96,9 @@ def heat() -> ResponseReturnValue:
 def heat_export() -> ResponseReturnValue:
     chosen = _chosen()
     data = reports.export(chosen.found)
-    today = service.today(clock.now()).isoformat()
-    first = chosen.start.date().isoformat() if chosen.start else None
     # The days in the name: a file saved this week and one saved next week are told apart.
-    days = _("%(first)s to %(last)s", first=first, last=today) if first else _("until %(day)s", day=today)
-    fallback = f"heat-{chosen.scope.branch_id or 'all'}-{first or 'start'}-{today}.xlsx"
-    filename = _("Most-wrong questions %(scope)s %(days)s.xlsx", scope=chosen.scope.name, days=days)
+    fallback = (
+        f"heat-{chosen.scope.branch_id or 'all'}-{chosen.first or 'start'}-{chosen.today.isoformat()}.xlsx"
+    )
+    filename = _("Most-wrong questions %(scope)s %(days)s.xlsx", scope=chosen.scope.name, days=chosen.days)
     return attachment(data, XLSX, filename, fallback)

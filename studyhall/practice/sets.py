@@ -310,6 +310,18 @@ def unpublish(session: Session, actor: User, found: PracticeSet, *, now: datetim
     accounts.record(session, actor, "practice.set_unpublish", found.title, now=now, set_id=found.id)
 
 
+def categories_by_bank(session: Session) -> dict[int, list[tuple[str, int]]]:
+    """Each bank's categories with how many questions a set could draw from each, for the form."""
+    counts: dict[int, dict[str, int]] = {}
+    for bank_id, categories in session.execute(
+        select(Question.bank_id, Question.categories).where(Question.current, Question.retired.is_(False))
+    ):
+        mine = counts.setdefault(bank_id, {})
+        for name in set(categories or []):
+            mine[name] = mine.get(name, 0) + 1
+    return {bank_id: sorted(found.items()) for bank_id, found in counts.items()}
+
+
 def bank_names(session: Session, found: PracticeSet) -> list[str]:
     """The banks the set is drawn from."""
     ids = found.built_from.get("bank_ids", [])

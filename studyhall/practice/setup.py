@@ -14,6 +14,7 @@ from studyhall.accounts.models import User
 from studyhall.banks.models import Bank, Question
 from studyhall.errors import DomainError, ErrorCode
 from studyhall.exams import service as exams
+from studyhall.practice import holding
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ def banks(session: Session) -> list[BankState]:
     return [
         BankState(bank, counts.get(bank.id, 0)) for bank in session.scalars(select(Bank).order_by(Bank.name))
     ]
+
+
+def held_by_bank(session: Session, *, now: datetime) -> dict[int, int]:
+    """How many of each bank's questions practice holds back now (a test under way may ask them)."""
+    lineages: dict[int, set[str]] = {}
+    for bank_id, lineage in session.execute(
+        select(Question.bank_id, Question.lineage).where(Question.current, Question.retired.is_(False))
+    ):
+        lineages.setdefault(bank_id, set()).add(lineage)
+    held = holding.held(session, set().union(*lineages.values()), now=now)
+    return {bank_id: len(mine & held) for bank_id, mine in lineages.items() if mine & held}
 
 
 def tests_to_come(session: Session, bank: Bank, *, now: datetime) -> list[tuple[exams.StillOpen, int]]:

@@ -4,7 +4,7 @@ place and keeps answers through a dropped connection."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from studyhall import clock, db, inputs
@@ -211,7 +212,7 @@ def book_print() -> ResponseReturnValue:
         bank_id=inputs.row_id(request.args.get("bank")),
         category=request.args.get("category", "")[:100],
     )
-    return render_template("practice/book_print.html", sheet=sheet)
+    return render_template("practice/book_print.html", sheet=sheet, today=service.today(now))
 
 
 @bp.route("/book/questions/<lineage>")
@@ -242,3 +243,12 @@ def book_add() -> ResponseReturnValue:
         session.commit()
         flash(_("Added to your wrong-answer book: it comes back for review today."), "success")
     return redirect(local_target(request.form.get("back")) or url_for("practice.book_page"))
+
+
+@bp.app_template_filter()
+def review_day(due: datetime) -> str:
+    """When a card of the book comes back: 今天 when among today's reviews, else its day."""
+    now = clock.now()
+    if book.due_today(due, now=now):
+        return _("today")
+    return format_datetime(due, "yyyy-MM-dd")

@@ -237,11 +237,18 @@ def test_the_set_forms_categories_follow_the_banks_ticked_and_are_added_on_a_tap
     practice_list = page.locator(f'.category-list[data-bank="{bank}"]')
     expect(practice_list).to_be_visible()
     expect(page.locator(".category-list", has_text="宪法序言")).to_be_hidden()
-    practice_list.get_by_role("button", name="国家安全法").click()
-    practice_list.get_by_role("button", name="宪法", exact=True).click()
-    practice_list.get_by_role("button", name="国家安全法").click()  # once only
+    security = practice_list.locator('button[data-category="国家安全法"]')
+    expect(security).to_contain_text("共 6 题")  # how many a set could draw
+    security.click()
+    practice_list.locator('button[data-category="宪法"]').click()
     expect(page.locator("#categories")).to_have_value("国家安全法、宪法")
+    expect(security).to_have_attribute("aria-pressed", "true")
+    security.click()  # a second tap takes it out
+    expect(page.locator("#categories")).to_have_value("宪法")
+    expect(security).to_have_attribute("aria-pressed", "false")
     page.get_by_label("宪法题库").check()
     expect(page.locator(".category-list", has_text="宪法序言")).to_be_visible()
+    page.locator('button[data-category="宪法序言"]').click()
     page.get_by_label("练习题库").uncheck()
     expect(practice_list).to_be_hidden()
+    expect(page.locator("#categories")).to_have_value("宪法序言")  # 宪法 was only the unticked bank's

@@ -257,3 +257,21 @@ class TestWithCsrf:
             == 302
         )
         assert practice_since(app, closed_bank) == START
+
+
+def test_practice_settings_say_how_many_of_a_banks_questions_a_test_under_way_holds(
+    app, org, bank, in_app, auth, client, frozen_now
+):
+    publish_test(
+        in_app,
+        "测试",
+        ["P-01", "P-02"],
+        START + timedelta(hours=1),
+        START + timedelta(hours=2),
+        org["root"].id,
+    )
+    auth.login("admin1")
+    assert "暂不练习" not in client.get("/admin/practice/").get_data(as_text=True)  # not open yet
+    frozen_now(START + timedelta(hours=1))
+    page = client.get("/admin/practice/").get_data(as_text=True)
+    assert "其中 2 题暂不练习" in page

@@ -116,6 +116,7 @@ def test_only_a_question_met_with_its_key_can_be_added_to_the_book(app, bank):
     assert "Added to your wrong-answer book" in added.get_data(as_text=True)
     book = client.get("/practice/book").get_data(as_text=True)
     assert questions[0].stem in book and "1 to review today" in book
+    assert "<dt>Next review</dt><dd>today</dd>" in book  # not the date, which reads as some other day
     sheet = client.get("/practice/book/print").get_data(as_text=True)
     assert questions[0].stem in sheet and questions[0].explanation in sheet
 
@@ -172,7 +173,7 @@ def test_a_challenge_by_plain_forms_ends_at_the_first_wrong_answer_and_tops_the_
     hub = client.get("/practice/").get_data(as_text=True)
     assert "Your best this week: 2 in a row." in hub
     board = hub.split('id="streak-board"')[1].split("</ol>")[0]
-    assert "1. 王建国" in board and "第一党支部" in board and "<strong>2</strong>" in board
+    assert "1. 王建国" in board and "第一党支部" in board and "<strong>2 right in a row</strong>" in board
     # Another cadre sees it too, and starts a challenge of their own.
     other = client_for(app, "10002")
     assert "1. 王建国" in other.get("/practice/").get_data(as_text=True)

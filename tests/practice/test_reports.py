@@ -93,6 +93,8 @@ def test_a_secretary_sees_their_own_branch_and_an_administrator_any(app, org, mi
     auth.login("sec1")
     page = client.get("/practice/reports/heat").get_data(as_text=True)
     assert "第一党支部" in page and 'data-category="国家安全法"' in page
+    assert "截至2026-04-15" in page  # all time, until today
+    assert "2026-04-13 至 2026-04-15" in client.get("/practice/reports/heat?period=week").get_data(as_text=True)
     assert f'data-lineage="{lineage_of(app, "P-04")}" data-wrong="1" data-answered="2"' in page
     assert f'data-lineage="{lineage_of(app, "P-02")}" data-wrong="1" data-answered="2"' in page  # not 20001's
     assert client.get(f"/practice/reports/heat?branch={org['second'].id}").status_code == 404

@@ -319,7 +319,11 @@ def categories_by_bank(session: Session) -> dict[int, list[tuple[str, int]]]:
         mine = counts.setdefault(bank_id, {})
         for name in set(categories or []):
             mine[name] = mine.get(name, 0) + 1
-    return {bank_id: sorted(found.items()) for bank_id, found in counts.items()}
+    # The largest first: those are what a set is usually built from.
+    return {
+        bank_id: sorted(found.items(), key=lambda pair: (-pair[1], pair[0]))
+        for bank_id, found in counts.items()
+    }
 
 
 def bank_names(session: Session, found: PracticeSet) -> list[str]:

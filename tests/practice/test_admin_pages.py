@@ -271,7 +271,7 @@ def test_practice_settings_say_how_many_of_a_banks_questions_a_test_under_way_ho
         org["root"].id,
     )
     auth.login("admin1")
-    assert "暂不练习" not in client.get("/admin/practice/").get_data(as_text=True)  # not open yet
+    assert "暂停" not in client.get("/admin/practice/").get_data(as_text=True)  # not open yet
     frozen_now(START + timedelta(hours=1))
     page = client.get("/admin/practice/").get_data(as_text=True)
-    assert "其中 2 题暂不练习" in page
+    assert "暂停 2 题：测试进行中" in page
